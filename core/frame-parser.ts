@@ -1,0 +1,190 @@
+/** The fixed part of a frame (RFC 6455 §5.2), read before its payload. */
+export interface FrameHeader {
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  masked: boolean;
+  /** The 4-byte masking key; only valid until the next frame's header is read. */
+  maskKey: Uint8Array;
+  /** Payload length (exact below 2^53). */
+  length: number;
+  /** Header bytes on the wire: 2, 4 or 10, plus 4 when masked. */
+  headerLength: number;
+  /** The length used the 16- or 64-bit form for a value the shorter form could hold. */
+  nonMinimalLength: boolean;
+}
+
+/** What the parser reports, in stream order. */
+export interface FrameParserHandler {
+  onFrameHeader(header: FrameHeader, ts: number): void;
+  /** Payload bytes as on the wire (still masked): `chunk[start, end)`, which begin at `payloadOffset` of the frame's payload. */
+  onFramePayload(chunk: Buffer, start: number, end: number, payloadOffset: number): void;
+  onFrameEnd(ts: number): void;
+  /** The length is undefined (64-bit form with its top bit set): the stream can't be framed any further. */
+  onInvalidLength(ts: number, detail: string): void;
+}
+
+const enum State {
+  Header,
+  Length16,
+  Length64,
+  MaskKey,
+  Payload,
+  /** Framing was lost (invalid length): later bytes are counted by the caller, not parsed. */
+  Lost,
+}
+
+/**
+ * Splits one direction's byte stream into frames, whatever the chunking.
+ * "Need more bytes" is the normal way out of `push`: state carries over to the next call.
+ * It never copies payload; the handler decides what to unmask and keep.
+ */
+export class FrameParser {
+  private state = State.Header;
+  private readonly scratch = Buffer.alloc(8);
+  private have = 0;
+  private header: FrameHeader = {
+    fin: false, rsv1: false, rsv2: false, rsv3: false, opcode: 0, masked: false,
+    maskKey: Buffer.alloc(4), length: 0, headerLength: 2, nonMinimalLength: false,
+  };
+  private remaining = 0;
+  private payloadOffset = 0;
+  private frameTs = 0;
+  /** Arrival time of the chunk being parsed. */
+  private chunkTs = 0;
+
+  constructor(private readonly handler: FrameParserHandler) {}
+
+  /** True while a frame has started but not ended. */
+  get midFrame(): boolean {
+    return this.state !== State.Lost && !(this.state === State.Header && this.have === 0);
+  }
+
+  /** Payload bytes received of the current frame, and its declared length. */
+  get progress(): { received: number; length: number } {
+    return { received: this.payloadOffset, length: this.header.length };
+  }
+
+  get lost(): boolean {
+    return this.state === State.Lost;
+  }
+
+  push(chunk: Buffer, ts: number): void {
+    this.chunkTs = ts;
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      switch (this.state) {
+        case State.Header: {
+          if (this.have === 0) this.frameTs = ts;
+          i = this.collect(chunk, i, 2);
+          if (this.have < 2) return;
+          this.readFirstTwo();
+          break;
+        }
+        case State.Length16: {
+          i = this.collect(chunk, i, 2);
+          if (this.have < 2) return;
+          const len = this.scratch.readUInt16BE(0);
+          this.header.length = len;
+          this.header.nonMinimalLength = len < 126;
+          this.afterLength();
+          break;
+        }
+        case State.Length64: {
+          i = this.collect(chunk, i, 8);
+          if (this.have < 8) return;
+          const hi = this.scratch.readUInt32BE(0);
+          const lo = this.scratch.readUInt32BE(4);
+          if (hi >= 0x80000000) {
+            this.state = State.Lost;
+            this.handler.onInvalidLength(this.frameTs, `64-bit payload length 0x${this.scratch.toString('hex')} has its most significant bit set`);
+            return;
+          }
+          const len = hi * 0x100000000 + lo;
+          this.header.length = len;
+          this.header.nonMinimalLength = len <= 0xffff;
+          this.afterLength();
+          break;
+        }
+        case State.MaskKey: {
+          i = this.collect(chunk, i, 4);
+          if (this.have < 4) return;
+          this.scratch.copy(this.header.maskKey, 0, 0, 4);
+          this.startPayload();
+          break;
+        }
+        case State.Payload: {
+          const take = Math.min(this.remaining, n - i);
+          this.handler.onFramePayload(chunk, i, i + take, this.payloadOffset);
+          i += take;
+          this.payloadOffset += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.endFrame();
+          break;
+        }
+        case State.Lost:
+          return;
+      }
+    }
+  }
+
+  /** Copies header bytes into scratch until `want` are there; returns the new chunk index. */
+  private collect(chunk: Buffer, i: number, want: number): number {
+    while (this.have < want && i < chunk.length) this.scratch[this.have++] = chunk[i++]!;
+    return i;
+  }
+
+  private readFirstTwo(): void {
+    const b0 = this.scratch[0]!;
+    const b1 = this.scratch[1]!;
+    const h = this.header;
+    h.fin = (b0 & 0x80) !== 0;
+    h.rsv1 = (b0 & 0x40) !== 0;
+    h.rsv2 = (b0 & 0x20) !== 0;
+    h.rsv3 = (b0 & 0x10) !== 0;
+    h.opcode = b0 & 0x0f;
+    h.masked = (b1 & 0x80) !== 0;
+    h.nonMinimalLength = false;
+    const len7 = b1 & 0x7f;
+    this.have = 0;
+    if (len7 === 126) {
+      h.headerLength = 4;
+      this.state = State.Length16;
+    } else if (len7 === 127) {
+      h.headerLength = 10;
+      this.state = State.Length64;
+    } else {
+      h.headerLength = 2;
+      h.length = len7;
+      this.afterLength();
+    }
+  }
+
+  private afterLength(): void {
+    this.have = 0;
+    if (this.header.masked) {
+      this.header.headerLength += 4;
+      this.state = State.MaskKey;
+    } else {
+      this.startPayload();
+    }
+  }
+
+  private startPayload(): void {
+    this.have = 0;
+    this.remaining = this.header.length;
+    this.payloadOffset = 0;
+    this.state = State.Payload;
+    this.handler.onFrameHeader(this.header, this.frameTs);
+    if (this.remaining === 0) this.endFrame();
+  }
+
+  private endFrame(): void {
+    this.state = State.Header;
+    this.have = 0;
+    this.handler.onFrameEnd(this.chunkTs);
+  }
+}
