@@ -1,0 +1,171 @@
+import { parseFilter, type FilterPredicate } from '../core/filter.js';
+import { SESSION_LOG_VERSION, type LogRecord } from '../core/session-record.js';
+import { SessionStore } from '../core/session-store.js';
+import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
+import { now } from '../proxy/clock.js';
+import { runDemoClient, startDemoServer } from '../proxy/demo.js';
+import { lanAddresses, startProxy, type RunningProxy } from '../proxy/proxy-server.js';
+import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
+import { headlessOutput } from '../tui/headless-output.js';
+import { isLoopback } from './arguments.js';
+
+/** A problem with what the user asked for: one line on stderr, exit code 2. */
+export class UsageError extends Error {}
+
+export interface ViewArgs {
+  json: boolean;
+  filter: string | undefined;
+}
+
+export interface CaptureArgs extends ViewArgs {
+  listen: { host: string; port: number };
+  target: URL | undefined;
+  save: string | undefined;
+  maxPayload: number;
+  caDir: string;
+  insecure: boolean;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM. */
+export async function runProxy(args: CaptureArgs): Promise<void> {
+  const capture = await startCapture(args, args.target ? 'reverse' : 'forward', args.target?.href ?? null);
+  if (!isLoopback(args.listen.host)) {
+    say(`warning: listening on ${args.listen.host}, reachable from other machines; anyone who can reach it can use this proxy`);
+    const lan = lanAddresses();
+    if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${capture.proxy.port}`).join(', ')}`);
+  }
+  if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
+  await untilSignal(capture);
+}
+
+/** `wspeek demo`: the embedded echo server and scripted client, behind the proxy. */
+export async function runDemo(args: CaptureArgs): Promise<void> {
+  const demo = await startDemoServer();
+  const capture = await startCapture({ ...args, target: new URL(demo.origin) }, 'demo', demo.origin);
+  try {
+    await runDemoClient(`http://${capture.proxy.address}`);
+    await delay(100); // let the last close frames and FINs pass through
+  } finally {
+    await capture.stop();
+    await demo.close();
+  }
+}
+
+/** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
+export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
+  const store = new SessionStore();
+  store.subscribe(headlessOutput({ json: args.json, filter: compileFilter(args.filter), write: writeStdout }));
+  let result;
+  try {
+    result = await readSessionLog(args.file, (r) => store.add(r));
+  } catch (err) {
+    throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
+  }
+  for (const p of result.problems) {
+    const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
+    say(torn ? `${args.file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown` : `${args.file}:${p.line}: skipped, not a record: ${p.error}`);
+  }
+}
+
+/** `wspeek ca`: print the CA certificate (creating the CA on first use). */
+export function runCa(args: { caDir: string }): void {
+  const ca = loadCa(args.caDir);
+  process.stdout.write(ca.certPem);
+  say(`${ca.created ? 'created' : 'CA'} ${ca.certPath} (key ${ca.keyPath}, 0600)`);
+  say(`SHA-256 fingerprint ${ca.fingerprint256}`);
+  say(`install it on the device that runs the client; through the proxy, http://wspeek.ca/ serves it with instructions`);
+}
+
+interface Capture {
+  proxy: RunningProxy;
+  stop(reason?: string): Promise<void>;
+}
+
+async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'demo', target: string | null): Promise<Capture> {
+  const filter = compileFilter(args.filter);
+  const store = new SessionStore();
+  const writer = args.save ? createWriter(args.save) : null;
+  if (writer) store.subscribe(({ record }) => writer.write(record));
+  store.subscribe(headlessOutput({ json: args.json, filter, write: writeStdout }));
+  // Records wait until the session record (which names the bound address) has gone first.
+  let early: LogRecord[] | null = [];
+  const emit = (r: LogRecord) => (early ? early.push(r) : store.add(r));
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+      host: args.listen.host, port: args.listen.port, target: mode === 'forward' ? null : new URL(target!),
+      maxPayload: args.maxPayload, caDir: args.caDir, insecure: args.insecure, emit,
+    });
+  } catch (err) {
+    writer?.closeSync();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UsageError(`${args.listen.host}:${args.listen.port} is already in use; choose another with --listen`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${args.listen.host}: no such local address`);
+    if (e.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${args.listen.port}`);
+    throw err;
+  }
+  store.add({ type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts: now(), mode, listen: proxy.address, target: mode === 'forward' ? null : target });
+  for (const r of early) store.add(r);
+  early = null;
+  say(`listening on ${proxy.address}`);
+  if (writer) say(`saving the session log to ${writer.path}`);
+  let stopped = false;
+  return {
+    proxy,
+    async stop(reason?: string) {
+      if (stopped) return;
+      stopped = true;
+      await proxy.close(reason);
+      writer?.closeSync();
+    },
+  };
+}
+
+function createWriter(path: string): SessionLogWriter {
+  try {
+    return SessionLogWriter.create(path, (err) => say(`wspeek: ${err.message}`));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function compileFilter(source: string | undefined): FilterPredicate | null {
+  if (source === undefined || source.trim() === '') return null;
+  const parsed = parseFilter(source);
+  if (parsed.ok) return parsed.predicate;
+  throw new UsageError(`--filter: ${parsed.error}\n  ${source}\n  ${' '.repeat(parsed.position)}${'^'.repeat(Math.max(1, parsed.length))}`);
+}
+
+function loadCa(dir: string): CertificateAuthority {
+  try {
+    return CertificateAuthority.loadOrCreate(dir);
+  } catch (err) {
+    if (err instanceof CaError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Runs until SIGINT or SIGTERM, then ends every connection and closes the log whole. */
+function untilSignal(capture: Capture): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      void capture.stop(`wspeek stopped by ${signal}`).then(resolve);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+function writeStdout(text: string): void {
+  process.stdout.write(text);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

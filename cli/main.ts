@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import os from 'node:os';
+import path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
+import { parseListen, parseTarget } from './arguments.js';
+import { runCa, runDemo, runOpen, runProxy, UsageError } from './commands.js';
+
+const defaultCaDir = path.join(os.homedir(), '.wspeek');
+
+// A closed pipe (`wspeek --json | head`) ends the output, not with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+const viewOptions = {
+  tui: { type: 'boolean', default: true, describe: 'terminal UI; --no-tui prints one line per message on stdout' },
+  json: { type: 'boolean', default: false, describe: 'JSONL records on stdout (implies --no-tui)' },
+  filter: { alias: 'f', type: 'string', describe: 'view filter for the UI and stdout (never limits --save)' },
+} as const;
+
+const captureOptions = {
+  ...viewOptions,
+  listen: { alias: 'l', type: 'string', default: '127.0.0.1:8080', describe: '[HOST:]PORT to listen on; port 0 = any free port', coerce: parseListen },
+  save: { alias: 'w', type: 'string', describe: 'write the session log (JSONL) to FILE while capturing' },
+  'max-payload': { type: 'number', default: DEFAULT_MAX_PAYLOAD, describe: 'payload bytes kept per message (lengths stay exact)' },
+  'ca-dir': { type: 'string', default: defaultCaDir, describe: 'CA for TLS interception' },
+  insecure: { type: 'boolean', default: false, describe: "don't verify the upstream's certificate" },
+} as const;
+
+function fail(message: string): never {
+  process.stderr.write(`wspeek: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('wspeek')
+    .usage('wspeek — see every WebSocket frame between a client and a server')
+    .command(['proxy', '$0'], 'live proxy: reverse with --target, else a forward HTTP proxy', (y) => y
+      .options(captureOptions)
+      .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget }),
+    (a) => runProxy({ ...a, target: a.target, maxPayload: checkMaxPayload(a.maxPayload), caDir: a.caDir, listen: a.listen }))
+    .command('open <file>', 'view a saved session log', (y) => y
+      .options(viewOptions)
+      .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
+    (a) => runOpen({ file: a.file, json: a.json, filter: a.filter }))
+    .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
+      .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
+    (a) => runDemo({ ...a, target: undefined, maxPayload: checkMaxPayload(a.maxPayload), caDir: a.caDir, listen: a.listen }))
+    .command('ca', 'print the CA certificate for TLS interception', (y) => y
+      .option('ca-dir', captureOptions['ca-dir']),
+    (a) => runCa({ caDir: a.caDir }))
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError) && !msg) throw err; // a fault, not a usage error
+      fail(msg ?? err?.message ?? 'invalid arguments');
+    })
+    .parseAsync();
+}
+
+function checkMaxPayload(n: number): number {
+  if (!Number.isInteger(n) || n < 0) fail(`--max-payload wants a whole number of bytes; got ${n}`);
+  return n;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) fail(err.message);
+  process.stderr.write(`wspeek: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

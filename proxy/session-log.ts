@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { parseLogLine, type LogRecord } from '../core/session-record.js';
+
+/** Flush at least this often in bytes; otherwise at the end of each event-loop turn. */
+const FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Appends records to a JSONL session log. Lines are batched per event-loop turn and
+ * written at explicit file positions, so a synchronous flush at exit (SIGINT, SIGTERM,
+ * uncaught error) can't interleave with a write in flight: every line lands whole.
+ */
+export class SessionLogWriter {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private position = 0;
+  private scheduled = false;
+  private failed: Error | null = null;
+  private closed = false;
+
+  private constructor(readonly path: string, private readonly fd: number, private readonly onError: (err: Error) => void) {}
+
+  /** Creates the file; never overwrites one that exists. Throws a one-line Error on failure. */
+  static create(path: string, onError: (err: Error) => void): SessionLogWriter {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'wx', 0o644);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EEXIST') throw new Error(`${path} already exists; wspeek never overwrites a session log (choose another name or remove it)`);
+      throw new Error(`cannot create session log ${path}: ${e.message}`);
+    }
+    return new SessionLogWriter(path, fd, onError);
+  }
+
+  write(record: LogRecord): void {
+    if (this.failed || this.closed) return;
+    const line = `${JSON.stringify(record)}\n`;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes what is pending, asynchronously. */
+  private flush(): void {
+    this.scheduled = false;
+    const data = this.take();
+    if (!data) return;
+    const at = this.position;
+    this.position += data.length;
+    fs.write(this.fd, data, 0, data.length, at, (err) => {
+      if (err) this.fail(err);
+    });
+  }
+
+  /** Writes what is pending now and closes the file: for exit paths. */
+  closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const data = this.take();
+    try {
+      if (data && !this.failed) fs.writeSync(this.fd, data, 0, data.length, this.position);
+      fs.closeSync(this.fd);
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  private take(): Buffer | null {
+    if (this.pending.length === 0) return null;
+    const data = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    return data;
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = err;
+    this.pending = [];
+    this.onError(new Error(`writing session log ${this.path} failed: ${err.message}; capture goes on in memory`));
+  }
+}
+
+export interface LogReadResult {
+  records: number;
+  /** Lines that could not be read, 1-based, with why. */
+  problems: Array<{ line: number; error: string }>;
+  /** The file ended in the middle of a record (an interrupted write). */
+  tornLastLine: boolean;
+}
+
+/** Streams a session log's records to `onRecord`; unknown record types are skipped. */
+export async function readSessionLog(path: string, onRecord: (r: LogRecord) => void): Promise<LogReadResult> {
+  const stream = fs.createReadStream(path, { encoding: 'utf8' });
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  const result: LogReadResult = { records: 0, problems: [], tornLastLine: false };
+  let n = 0;
+  let lastInvalid: { line: number; error: string } | null = null;
+  for await (const line of lines) {
+    n++;
+    if (lastInvalid) result.problems.push(lastInvalid);
+    lastInvalid = null;
+    const parsed = parseLogLine(line);
+    if (parsed.kind === 'record') {
+      result.records++;
+      onRecord(parsed.record);
+    } else if (parsed.kind === 'invalid') {
+      lastInvalid = { line: n, error: parsed.error };
+    }
+  }
+  if (lastInvalid) {
+    // Only the last line can be torn by an interrupted write; anywhere else it is damage.
+    const size = fs.statSync(path).size;
+    const endsWithNewline = size > 0 && (await lastByte(path, size)) === 0x0a;
+    result.tornLastLine = !endsWithNewline;
+    result.problems.push(lastInvalid);
+  }
+  return result;
+}
+
+async function lastByte(path: string, size: number): Promise<number> {
+  const fh = await fs.promises.open(path, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, size - 1);
+    return b[0]!;
+  } finally {
+    await fh.close();
+  }
+}

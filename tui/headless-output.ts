@@ -1,0 +1,33 @@
+import type { FilterPredicate } from '../core/filter.js';
+import { messageSubject } from '../core/message-subject.js';
+import type { RecordListener } from '../core/session-store.js';
+import { formatRecordLine } from './line-printer.js';
+
+export interface HeadlessOptions {
+  /** JSONL records instead of human-readable lines. */
+  json: boolean;
+  /** The view filter, or null to show everything. */
+  filter: FilterPredicate | null;
+  write: (text: string) => void;
+}
+
+/**
+ * The consumer behind `--no-tui` and `--json`. Without a filter it shows every record (lines
+ * skip frame records). With a filter, lines show only the matching messages; JSON keeps the
+ * records that frame a connection (session, connect, handshake, end) so the output stays a
+ * session log that `wspeek open` reads, and drops frames, violations and unmatched messages.
+ */
+export function headlessOutput(options: HeadlessOptions): RecordListener {
+  const { json, filter, write } = options;
+  return (stored) => {
+    const r = stored.record;
+    if (filter) {
+      if (r.type === 'message') {
+        if (!filter(messageSubject(stored, r))) return;
+      } else if (!json || r.type === 'frame' || r.type === 'violation' || r.type === 'http') return;
+    }
+    if (json) return write(`${JSON.stringify(r)}\n`);
+    const line = formatRecordLine(r);
+    if (line !== null) write(`${line}\n`);
+  };
+}
