@@ -174,22 +174,34 @@ export class ConnectionDecoder {
     }
     this.startFrames(a.extensions);
     for (const s of [this.client, this.server]) {
-      for (const { data, ts: at } of s.early) s.decoder!.push(data, at);
+      if (!s.decoder) continue;
+      for (const { data, ts: at } of s.early) s.decoder.push(data, at);
       s.early = [];
+      // The stream already ended while its bytes were held: end the decoder now.
+      if (s.ended) {
+        const abrupt = s.decoder.end(ts);
+        if (abrupt) this.endReasons.push(abrupt);
+      }
     }
   }
 
+  /**
+   * Both sides switch to frames, except one already given up on (it overflowed while held):
+   * its stream was dropped mid-way and can't be framed any more.
+   */
   private startFrames(extensions: Extension[]): void {
     const deflate = deflateParams(extensions);
     const unknownExtension = extensions.some((e) => e.name !== 'permessage-deflate');
     const sink = (e: WsEvent) => this.observe(e);
-    this.client.decoder = new MessageDecoder('client', {
-      deflate: deflate && { noContextTakeover: deflate.clientNoContextTakeover }, unknownExtension, maxPayload: this.maxPayload,
-    }, sink);
-    this.server.decoder = new MessageDecoder('server', {
-      deflate: deflate && { noContextTakeover: deflate.serverNoContextTakeover }, unknownExtension, maxPayload: this.maxPayload,
-    }, sink);
-    this.client.phase = this.server.phase = Phase.Frames;
+    for (const side of ['client', 'server'] as const) {
+      const s = this.state(side);
+      if (s.phase === Phase.Ignore) continue;
+      const noContextTakeover = side === 'client' ? deflate?.clientNoContextTakeover : deflate?.serverNoContextTakeover;
+      s.decoder = new MessageDecoder(side, {
+        deflate: deflate && { noContextTakeover: noContextTakeover! }, unknownExtension, maxPayload: this.maxPayload,
+      }, sink);
+      s.phase = Phase.Frames;
+    }
   }
 
   /** Connection-level bookkeeping on the way to the sink: close frames, ping → pong round trips. */

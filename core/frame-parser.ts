@@ -67,6 +67,11 @@ export class FrameParser {
     return { received: this.payloadOffset, length: this.header.length };
   }
 
+  /** True between a frame's header and its last payload byte. */
+  get inPayload(): boolean {
+    return this.state === State.Payload;
+  }
+
   get lost(): boolean {
     return this.state === State.Lost;
   }

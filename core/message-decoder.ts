@@ -81,6 +81,7 @@ export class MessageDecoder implements FrameParserHandler {
   end(ts: number): string | null {
     let reason: string | null = null;
     if (this.parser.lost) reason = `${this.side} framing was lost after an invalid length`;
+    else if (this.parser.midFrame && !this.parser.inPayload) reason = `${this.side} stream ended inside a frame header`;
     else if (this.parser.midFrame) {
       const { received, length } = this.parser.progress;
       reason = `${this.side} stream ended mid-frame (${received} of ${length} payload bytes)`;
@@ -240,7 +241,7 @@ export class MessageDecoder implements FrameParserHandler {
     let length: number;
     let inflateFailed = false;
     if (m.compressed) {
-      const inflated = this.inflater!.finish(this.config.deflate!.noContextTakeover || incomplete);
+      const inflated = this.inflater!.finish(this.config.deflate!.noContextTakeover || incomplete, incomplete);
       payload = inflated.payload;
       length = inflated.length;
       if (inflated.error) {

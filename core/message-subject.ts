@@ -14,7 +14,7 @@ export function messageSubject(stored: StoredRecord, m: MessageRecord): FilterSu
     length: m.length,
     compressed: m.compressed,
     truncated: m.truncated,
-    violations: stored.violations,
+    violations: stored.violations.length,
     closeCode: m.close?.code ?? null,
     url: stored.connection?.url ?? null,
     payloadText: () => m.text ?? (m.close ? m.close.reason : recordPayload(m).toString('utf8')),

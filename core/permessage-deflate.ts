@@ -32,6 +32,7 @@ export interface InflatedMessage {
 
 /** RFC 7692 §7.2.2: the sender removed this empty stored block from the end of each message. */
 const MESSAGE_TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
+const NO_BYTES = new Uint8Array(0);
 /** Output arrives in pieces of at most this size, so a "deflate bomb" never grows memory. */
 const OUTPUT_CHUNK = 16 * 1024;
 
@@ -55,9 +56,13 @@ export class MessageInflater {
     this.inflate.push(data, Z_NO_FLUSH);
   }
 
-  /** Ends the current message; `resetContext` starts the next one with an empty window. */
-  finish(resetContext: boolean): InflatedMessage {
-    this.inflate.push(MESSAGE_TAIL, Z_SYNC_FLUSH);
+  /**
+   * Ends the current message; `resetContext` starts the next one with an empty window.
+   * `cut`: the message never finished, so its data does not end where the tail belongs:
+   * only what was inflated so far is flushed (the tail would decode as garbage).
+   */
+  finish(resetContext: boolean, cut = false): InflatedMessage {
+    this.inflate.push(cut ? NO_BYTES : MESSAGE_TAIL, Z_SYNC_FLUSH);
     const inflate = this.inflate;
     const error = inflate.err !== 0 ? inflate.msg || `zlib error ${inflate.err}` : null;
     // A stream that ended (a block with BFINAL=1, RFC 7692 §7.2.3.4) or failed can take no

@@ -1,77 +1,99 @@
 import type { Side } from './events.js';
-import type { LogRecord, MessageRecord } from './session-record.js';
+import type { FrameRecord, LogRecord, ViolationRecord } from './session-record.js';
 
-/** What the store knows of one connection, for lists and filters. */
+/** What the store knows of one open connection, for lists and filters. */
 export interface ConnectionSummary {
   conn: number;
-  client: string;
   url: string | null;
-  /** Violations seen per sender that no message has claimed yet. */
-  pendingViolations: Record<Side, number>;
-  ended: boolean;
+  /** The handshake has been seen: later violations concern frames and messages. */
+  upgraded: boolean;
 }
 
-/** A record on its way to consumers; for messages, the connection it belongs to and the violations that led up to it. */
+/** A record on its way to consumers, with what the store could link to it. */
 export interface StoredRecord {
   record: LogRecord;
   connection: ConnectionSummary | null;
-  /** For message records: violations reported by the same sender since its previous message. */
-  violations: number;
+  /** For message records: the frames that carried it (in order). */
+  frames: FrameRecord[];
+  /**
+   * For message records: violations the same sender caused since its previous message.
+   * For handshake records: the handshake's violations. For end records: violations no message claimed.
+   */
+  violations: ViolationRecord[];
 }
 
 export type RecordListener = (stored: StoredRecord) => void;
 
+interface Pending {
+  frames: FrameRecord[];
+  violations: ViolationRecord[];
+}
+
+interface Tracked {
+  summary: ConnectionSummary;
+  pending: Record<Side, Pending>;
+  handshakeViolations: ViolationRecord[];
+}
+
+const NONE: never[] = [];
+
 /**
- * The single stream of records: the proxy (or a saved log) adds them in order,
- * consumers (UI, headless printer, log writer) subscribe. Consumers never reach back.
+ * The single stream of records: the proxy (or a saved log) adds them in order, consumers
+ * (UI, headless printer, log writer) subscribe. It links frames and violations to the
+ * message they belong to; consumers never reach back into the proxy.
  */
 export class SessionStore {
-  private readonly connections = new Map<number, ConnectionSummary>();
+  private readonly open = new Map<number, Tracked>();
   private readonly listeners: RecordListener[] = [];
 
   subscribe(listener: RecordListener): void {
     this.listeners.push(listener);
   }
 
-  connection(conn: number): ConnectionSummary | undefined {
-    return this.connections.get(conn);
-  }
-
   add(record: LogRecord): void {
-    let connection: ConnectionSummary | null = null;
-    let violations = 0;
-    if (record.type !== 'session') {
-      connection = this.connections.get(record.conn) ?? this.track(record.conn, record.type === 'connect' ? record.client : '?');
+    let stored: StoredRecord;
+    if (record.type === 'session') stored = { record, connection: null, frames: NONE, violations: NONE };
+    else {
+      const t = this.open.get(record.conn) ?? this.track(record.conn);
+      stored = { record, connection: t.summary, frames: NONE, violations: NONE };
       switch (record.type) {
         case 'handshake':
-          connection.url = record.url;
+          t.summary.url = record.url;
+          t.summary.upgraded = true;
+          stored.violations = t.handshakeViolations;
+          t.handshakeViolations = [];
           break;
         case 'violation':
-          connection.pendingViolations[record.from]++;
+          // Handshake violations come before the handshake record; the rest before their message.
+          if (t.summary.upgraded) t.pending[record.from].violations.push(record);
+          else t.handshakeViolations.push(record);
           break;
-        case 'message':
-          violations = this.claimViolations(connection, record);
+        case 'frame':
+          t.pending[record.from].frames.push(record);
           break;
+        case 'message': {
+          const p = t.pending[record.from];
+          stored.frames = p.frames;
+          stored.violations = p.violations;
+          t.pending[record.from] = { frames: [], violations: [] };
+          break;
+        }
         case 'end':
-          connection.ended = true;
-          // Only the summary's url outlives the connection for filters on later reads.
-          this.connections.delete(record.conn);
+          stored.violations = [...t.handshakeViolations, ...t.pending.client.violations, ...t.pending.server.violations];
+          this.open.delete(record.conn);
           break;
       }
     }
-    const stored: StoredRecord = { record, connection, violations };
     for (const l of this.listeners) l(stored);
   }
 
-  private track(conn: number, client: string): ConnectionSummary {
-    const c: ConnectionSummary = { conn, client, url: null, pendingViolations: { client: 0, server: 0 }, ended: false };
-    this.connections.set(conn, c);
-    return c;
-  }
-
-  private claimViolations(c: ConnectionSummary, m: MessageRecord): number {
-    const n = c.pendingViolations[m.from];
-    c.pendingViolations[m.from] = 0;
-    return n;
+  private track(conn: number): Tracked {
+    const t: Tracked = {
+      summary: { conn, url: null, upgraded: false },
+      pending: { client: { frames: [], violations: [] }, server: { frames: [], violations: [] } },
+      handshakeViolations: [],
+    };
+    this.open.set(conn, t);
+    return t;
   }
 }

@@ -11,7 +11,8 @@ export function completeUtf8Length(bytes: Uint8Array): number {
   for (let back = 1; back <= 3 && back <= n; back++) {
     const b = bytes[n - back]!;
     if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
-    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    // 0xF8–0xFF lead nothing: keep it, so the validator reports it.
+    const need = b >= 0xf8 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
     return need > back ? n - back : n;
   }
   return n;

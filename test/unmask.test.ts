@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { unmaskInto } from '../core/unmask.js';
+
+function naive(src: Uint8Array, key: Uint8Array, payloadOffset: number): Buffer {
+  const out = Buffer.alloc(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[i]! ^ key[(payloadOffset + i) % 4]!;
+  return out;
+}
+
+test('unmaskInto decodes the RFC 6455 §5.7 masked "Hello"', () => {
+  const frame = Buffer.from('818537fa213d7f9f4d5158', 'hex');
+  const out = Buffer.alloc(5);
+  unmaskInto(frame, 6, 11, frame.subarray(2, 6), 0, out, 0);
+  assert.equal(out.toString(), 'Hello');
+});
+
+test('unmaskInto equals a naive XOR at every payload offset 0..3 and every length 0..13', () => {
+  const key = Buffer.from('a1b2c3d4', 'hex');
+  const src = Buffer.from('00112233445566778899aabbccddeeff0123', 'hex');
+  for (let offset = 0; offset < 4; offset++) {
+    for (let len = 0; len <= 13; len++) {
+      for (const srcStart of [0, 1, 3]) {
+        const dst = Buffer.alloc(len + 5, 0xee);
+        unmaskInto(src, srcStart, srcStart + len, key, offset, dst, 2);
+        const expected = naive(src.subarray(srcStart, srcStart + len), key, offset);
+        assert.deepEqual(dst.subarray(2, 2 + len), expected, `offset ${offset} len ${len} srcStart ${srcStart}`);
+        // Nothing outside [dstStart, dstStart + len) is touched.
+        assert.deepEqual(dst.subarray(0, 2), Buffer.from('eeee', 'hex'));
+        assert.deepEqual(dst.subarray(2 + len), Buffer.alloc(3, 0xee));
+      }
+    }
+  }
+});
+
+test('unmaskInto at a large payload offset uses offset mod 4', () => {
+  const key = Buffer.from('01020304', 'hex');
+  const src = Buffer.from('0000000000000000', 'hex');
+  const dst = Buffer.alloc(8);
+  unmaskInto(src, 0, 8, key, 1_000_003, dst, 0);
+  assert.deepEqual(dst, Buffer.from('0401020304010203', 'hex'));
+});
+
+test('unmasking a payload in arbitrary pieces equals unmasking it whole', () => {
+  const key = Buffer.from('37fa213d', 'hex');
+  const src = Buffer.from(Array.from({ length: 37 }, (_, i) => (i * 29 + 7) & 0xff));
+  const whole = Buffer.alloc(src.length);
+  unmaskInto(src, 0, src.length, key, 0, whole, 0);
+  assert.deepEqual(whole, naive(src, key, 0));
+  const pieced = Buffer.alloc(src.length);
+  const cuts = [0, 1, 2, 7, 8, 13, 30, 37];
+  for (let c = 0; c + 1 < cuts.length; c++) unmaskInto(src, cuts[c]!, cuts[c + 1]!, key, cuts[c]!, pieced, cuts[c]!);
+  assert.deepEqual(pieced, whole);
+});
