@@ -1,20 +1,25 @@
 import { parseFilter, type FilterPredicate } from '../core/filter.js';
 import { SESSION_LOG_VERSION, type LogRecord } from '../core/session-record.js';
-import { SessionStore } from '../core/session-store.js';
+import { SessionStore, type RecordListener } from '../core/session-store.js';
 import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
 import { now } from '../proxy/clock.js';
 import { runDemoClient, startDemoServer } from '../proxy/demo.js';
 import { lanAddresses, startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
+import { AppModel, type SessionInfo } from '../tui/app-model.js';
 import { headlessOutput } from '../tui/headless-output.js';
+import { startTerminalUi } from '../tui/terminal-ui.js';
 import { isLoopback } from './arguments.js';
 
 /** A problem with what the user asked for: one line on stderr, exit code 2. */
 export class UsageError extends Error {}
 
 export interface ViewArgs {
+  tui: boolean;
   json: boolean;
   filter: string | undefined;
+  /** Messages the UI keeps in memory. */
+  keep: number;
 }
 
 export interface CaptureArgs extends ViewArgs {
@@ -37,7 +42,7 @@ export async function runProxy(args: CaptureArgs): Promise<void> {
     if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${capture.proxy.port}`).join(', ')}`);
   }
   if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
-  await untilSignal(capture);
+  await Promise.race([untilSignal(capture), capture.quit]);
 }
 
 /** `wspeek demo`: the embedded echo server and scripted client, behind the proxy. */
@@ -45,8 +50,22 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
   const demo = await startDemoServer();
   const capture = await startCapture({ ...args, target: new URL(demo.origin) }, 'demo', demo.origin);
   try {
-    await runDemoClient(`http://${capture.proxy.address}`);
-    await delay(100); // let the last close frames and FINs pass through
+    if (capture.quit) {
+      // With the UI: play the script again and again until the user quits.
+      let quit = false;
+      void capture.quit.then(() => (quit = true));
+      while (!quit) {
+        try {
+          await runDemoClient(`http://${capture.proxy.address}`);
+        } catch (err) {
+          if (!quit) throw err; // quitting closes the proxy under the script: expected
+        }
+        await Promise.race([delay(2000), capture.quit]);
+      }
+    } else {
+      await runDemoClient(`http://${capture.proxy.address}`);
+      await delay(100); // let the last close frames and FINs pass through
+    }
   } finally {
     await capture.stop();
     await demo.close();
@@ -56,7 +75,8 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
 /** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
 export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
   const store = new SessionStore();
-  store.subscribe(headlessOutput({ json: args.json, filter: compileFilter(args.filter), write: writeStdout }));
+  const view = createView(args, { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
+  store.subscribe(view.listener);
   let result;
   try {
     result = await readSessionLog(args.file, (r) => store.add(r));
@@ -65,8 +85,13 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
   }
   for (const p of result.problems) {
     const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
-    say(torn ? `${args.file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown` : `${args.file}:${p.line}: skipped, not a record: ${p.error}`);
+    const message = torn
+      ? `${args.file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
+      : `${args.file}:${p.line}: skipped, not a record: ${p.error}`;
+    if (view.model) view.model.notice = message;
+    else say(message);
   }
+  await view.quit;
 }
 
 /** `wspeek ca`: print the CA certificate (creating the CA on first use). */
@@ -81,14 +106,40 @@ export function runCa(args: { caDir: string }): void {
 interface Capture {
   proxy: RunningProxy;
   stop(reason?: string): Promise<void>;
+  /** With the UI: resolves when the user quits; null when headless. */
+  quit: Promise<void> | null;
+}
+
+interface View {
+  listener: RecordListener;
+  quit: Promise<void> | null;
+  model: AppModel | null;
+}
+
+/** The terminal UI when asked for and stdout is a terminal; else the headless lines or JSONL. */
+function createView(args: ViewArgs, info: SessionInfo, onQuit: () => Promise<void>): View {
+  const filter = compileFilter(args.filter);
+  if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
+    const model = new AppModel(info, args.keep, args.filter ?? '');
+    const ui = startTerminalUi(model, onQuit, now);
+    return { listener: ui.listener, quit: ui.done, model };
+  }
+  return { listener: headlessOutput({ json: args.json, filter, write: writeStdout }), quit: null, model: null };
 }
 
 async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'demo', target: string | null): Promise<Capture> {
-  const filter = compileFilter(args.filter);
+  compileFilter(args.filter); // a bad filter is a usage error before anything starts
   const store = new SessionStore();
   const writer = args.save ? createWriter(args.save) : null;
-  if (writer) store.subscribe(({ record }) => writer.write(record));
-  store.subscribe(headlessOutput({ json: args.json, filter, write: writeStdout }));
+  if (writer) {
+    store.subscribe(({ record }) => writer.write(record));
+    // Whatever goes wrong, every line already captured lands whole.
+    process.once('uncaughtException', (err) => {
+      writer.closeSync();
+      process.stderr.write(`\x1b[?1049l\x1b[?25hwspeek: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    });
+  }
   // Records wait until the session record (which names the bound address) has gone first.
   let early: LogRecord[] | null = [];
   const emit = (r: LogRecord) => (early ? early.push(r) : store.add(r));
@@ -106,21 +157,22 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
     if (e.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${args.listen.port}`);
     throw err;
   }
-  store.add({ type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts: now(), mode, listen: proxy.address, target: mode === 'forward' ? null : target });
-  for (const r of early) store.add(r);
-  early = null;
   say(`listening on ${proxy.address}`);
   if (writer) say(`saving the session log to ${writer.path}`);
   let stopped = false;
-  return {
-    proxy,
-    async stop(reason?: string) {
-      if (stopped) return;
-      stopped = true;
-      await proxy.close(reason);
-      writer?.closeSync();
-    },
+  const stop = async (reason?: string) => {
+    if (stopped) return;
+    stopped = true;
+    await proxy.close(reason);
+    writer?.closeSync();
   };
+  // The view comes last: the UI takes the terminal over, so the lines above go first.
+  const view = createView(args, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
+  store.subscribe(view.listener);
+  store.add({ type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts: now(), mode, listen: proxy.address, target: mode === 'forward' ? null : target });
+  for (const r of early!) store.add(r);
+  early = null;
+  return { proxy, stop, quit: view.quit };
 }
 
 function createWriter(path: string): SessionLogWriter {

@@ -18,6 +18,7 @@ const viewOptions = {
   tui: { type: 'boolean', default: true, describe: 'terminal UI; --no-tui prints one line per message on stdout' },
   json: { type: 'boolean', default: false, describe: 'JSONL records on stdout (implies --no-tui)' },
   filter: { alias: 'f', type: 'string', describe: 'view filter for the UI and stdout (never limits --save)' },
+  keep: { type: 'number', default: 100_000, describe: 'messages the UI keeps in memory (the oldest drop; --save keeps all)' },
 } as const;
 
 const captureOptions = {
@@ -41,14 +42,14 @@ async function main(): Promise<void> {
     .command(['proxy', '$0'], 'live proxy: reverse with --target, else a forward HTTP proxy', (y) => y
       .options(captureOptions)
       .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget }),
-    (a) => runProxy({ ...a, target: a.target, maxPayload: checkMaxPayload(a.maxPayload), caDir: a.caDir, listen: a.listen }))
+    (a) => runProxy({ ...a, target: a.target, maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
     .command('open <file>', 'view a saved session log', (y) => y
       .options(viewOptions)
       .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
-    (a) => runOpen({ file: a.file, json: a.json, filter: a.filter }))
+    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: checkCount('--keep', a.keep, 1) }))
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
-    (a) => runDemo({ ...a, target: undefined, maxPayload: checkMaxPayload(a.maxPayload), caDir: a.caDir, listen: a.listen }))
+    (a) => runDemo({ ...a, target: undefined, maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
     .command('ca', 'print the CA certificate for TLS interception', (y) => y
       .option('ca-dir', captureOptions['ca-dir']),
     (a) => runCa({ caDir: a.caDir }))
@@ -64,8 +65,8 @@ async function main(): Promise<void> {
     .parseAsync();
 }
 
-function checkMaxPayload(n: number): number {
-  if (!Number.isInteger(n) || n < 0) fail(`--max-payload wants a whole number of bytes; got ${n}`);
+function checkCount(flag: string, n: number, min: number): number {
+  if (!Number.isInteger(n) || n < min) fail(`${flag} wants a whole number of at least ${min}; got ${n}`);
   return n;
 }
 

@@ -61,6 +61,8 @@ export class MessageDecoder implements FrameParserHandler {
   private message: PartialMessage | null = null;
   /** Unmasked compressed bytes on their way to the inflater. */
   private scratch = EMPTY;
+  /** The message's wireLength before the current frame: a cut frame then adds only what arrived (exact even for a declared length past 2^53). */
+  private wireBeforeFrame = 0;
 
   constructor(
     private readonly side: Side,
@@ -86,7 +88,7 @@ export class MessageDecoder implements FrameParserHandler {
       const { received, length } = this.parser.progress;
       reason = `${this.side} stream ended mid-frame (${received} of ${length} payload bytes)`;
       if (this.mode === Mode.Data && this.message) {
-        this.message.wireLength -= length - received;
+        this.message.wireLength = this.wireBeforeFrame + received;
         if (this.keep) this.addPart(this.keep.subarray(0, Math.min(received, this.keep.length)));
       }
     }
@@ -125,6 +127,7 @@ export class MessageDecoder implements FrameParserHandler {
     const m = this.message;
     this.mode = Mode.Data;
     m.frames++;
+    this.wireBeforeFrame = m.wireLength;
     m.wireLength += h.length;
     if (!m.compressed) {
       const room = Math.min(h.length, this.config.maxPayload - m.keptLength);

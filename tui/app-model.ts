@@ -1,0 +1,372 @@
+import type { ConnectionRecord } from '../core/session-record.js';
+import type { StoredRecord } from '../core/session-store.js';
+import { ConnectionView, type ConnectionRow } from './connection-view.js';
+import { count, duration, fit, size } from './format.js';
+import { helpLines } from './help.js';
+import { handshakeDetail, messageDetail } from './message-detail.js';
+import { messageHeader, messageRowLine, type TimeMode } from './message-row.js';
+import { MessageView, type MessageRow } from './message-view.js';
+import { RateMeter } from './rate-meter.js';
+import { visible } from './sanitize.js';
+import { lineText, seg, type Line } from './styled-text.js';
+
+export type Pane = 'connections' | 'messages' | 'detail';
+const PANES: Pane[] = ['connections', 'messages', 'detail'];
+
+/** What the status bar says about the session. */
+export interface SessionInfo {
+  mode: string;
+  listen: string | null;
+  target: string | null;
+  /** The session log being written, or the file being viewed. */
+  file: string | null;
+}
+
+/** What a key asks the screen to do besides redrawing. */
+export type Action = 'none' | 'quit' | 'save';
+
+interface Input {
+  kind: 'filter' | 'find';
+  text: string;
+  /** The expression in force when editing began, restored by Esc. */
+  before: string;
+}
+
+/**
+ * The whole UI's state and behaviour, without a terminal: records in, keys in, lines out.
+ * The blessed screen feeds it and draws what it returns.
+ */
+export class AppModel {
+  readonly messages: MessageView;
+  readonly connections = new ConnectionView();
+  private readonly rates = new RateMeter();
+  focus: Pane = 'messages';
+  timeMode: TimeMode = 'absolute';
+  showHelp = false;
+  input: Input | null = null;
+  inputError: { message: string; position: number; length: number } | null = null;
+  notice: string | null = null;
+  detailTop = 0;
+  /** Rows per pane at the last draw, for paging and clicks. */
+  private heights: Record<Pane, number> = { connections: 5, messages: 20, detail: 20 };
+  private detailLength = 0;
+
+  constructor(readonly info: SessionInfo, keep: number, filter = '') {
+    this.messages = new MessageView(keep);
+    const r = this.messages.setFilter(filter);
+    if (!r.ok) this.inputError = { message: r.error, position: r.position, length: r.length };
+  }
+
+  add(stored: StoredRecord): void {
+    const r = stored.record;
+    if (r.type === 'session') {
+      this.info.mode = r.mode;
+      this.info.listen = r.listen;
+      this.info.target = r.target;
+      return;
+    }
+    this.connections.add(stored);
+    if (r.type === 'message') {
+      this.rates.record(r.from, r.wireLength, r.ts);
+      const wasSelected = this.messages.selected();
+      this.messages.add(stored);
+      if (this.messages.selected() !== wasSelected) this.detailTop = 0;
+    }
+  }
+
+  /** Handles a key: `ch` is the character typed (if any), `name` blessed's full key name (`up`, `C-c`, `S-tab`). */
+  key(ch: string | undefined, name: string): Action {
+    this.notice = null;
+    if (this.showHelp) {
+      this.showHelp = false;
+      return 'none';
+    }
+    if (this.input) return this.editInput(ch, name);
+    const m = this.messages;
+    const page = Math.max(1, this.heights[this.focus] - 1);
+    switch (name) {
+      case 'q': case 'C-c': return 'quit';
+      case 'tab': this.cycleFocus(1); return 'none';
+      case 'S-tab': this.cycleFocus(-1); return 'none';
+      case 'up': case 'k': this.move(-1); return 'none';
+      case 'down': case 'j': this.move(1); return 'none';
+      case 'pageup': this.move(-page); return 'none';
+      case 'pagedown': this.move(page); return 'none';
+      case 'home': case 'g': this.moveTo('first'); return 'none';
+      case 'end': case 'S-g': this.moveTo('last'); return 'none';
+      case 'enter': case 'return': this.enter(); return 'none';
+      case 'escape':
+        if (m.connection !== null) {
+          m.setConnection(null);
+          this.connections.cursor = 0;
+        }
+        return 'none';
+      case 'space': m.togglePause(); return 'none';
+      case 's': return this.messages.length > 0 ? 'save' : (this.notice = 'nothing to save: the view is empty', 'none');
+    }
+    switch (ch) {
+      case '?': this.showHelp = true; break;
+      case '/': this.startInput('filter', m.filterSource); break;
+      case 'F': this.startInput('find', m.searchSource); break;
+      case 'n': case 'N':
+        if (!m.findNext(ch === 'n' ? 1 : -1)) this.notice = m.searchSource ? `no more matches for ${m.searchSource}` : 'nothing to find: press F first';
+        break;
+      case 'f': m.toggleFollow(); break;
+      case 't': this.timeMode = this.timeMode === 'absolute' ? 'relative' : 'absolute'; break;
+      case 'c': m.clear(); break;
+    }
+    return 'none';
+  }
+
+  /** A click on row `index` (0-based, below the pane's header) of a pane. */
+  click(pane: Pane, index: number): void {
+    this.focus = pane;
+    if (pane === 'messages') this.messages.select(this.messages.top + index);
+    else if (pane === 'connections') {
+      this.connections.cursor = Math.min(index, this.connections.rows.length);
+      this.messages.setConnection(this.connections.selectedConn());
+    }
+  }
+
+  scroll(pane: Pane, delta: number): void {
+    const focus = this.focus;
+    this.focus = pane;
+    this.move(delta);
+    this.focus = focus;
+  }
+
+  /** The records of the current view, in order, readable by `wspeek open`: each connection's handshake, then its frames, violations and messages. */
+  viewRecords(): ConnectionRecord[] {
+    const out: ConnectionRecord[] = [];
+    const seen = new Set<number>();
+    for (const row of this.messages.rows()) {
+      const conn = row.record.conn;
+      if (!seen.has(conn)) {
+        seen.add(conn);
+        const c = this.connections.rows.find((r) => r.conn === conn);
+        if (c) out.push(c.handshake);
+      }
+      out.push(...row.frames, ...row.violations, row.record);
+    }
+    return out;
+  }
+
+  // --- what the screen draws -------------------------------------------------
+
+  connectionLines(height: number, width: number, now: number): Line[] {
+    this.heights.connections = height;
+    const rows = this.connections.rows;
+    const cursor = this.connections.cursor;
+    // Index 0 is "all connections"; rows follow. Keep the cursor in view.
+    const first = Math.max(0, Math.min(cursor - Math.floor(height / 2), rows.length + 1 - height));
+    const lines: Line[] = [];
+    for (let i = first; i < Math.min(rows.length + 1, first + height); i++) {
+      const line = i === 0 ? [seg(fit(`all connections (${count(this.connections.total)}, ${this.connections.openCount} open)`, width))] : connectionLine(rows[i - 1]!, width, now);
+      lines.push(this.mark(line, i === cursor, this.focus === 'connections'));
+    }
+    return lines;
+  }
+
+  /** The header and the visible window of message rows. */
+  messageLines(height: number, width: number): Line[] {
+    const rows = Math.max(0, height - 1);
+    this.heights.messages = rows;
+    const m = this.messages;
+    const top = m.window(rows);
+    const lines: Line[] = [messageHeader(width, this.timeMode)];
+    for (let i = top; i < Math.min(m.length, top + rows); i++) {
+      const row = m.row(i)!;
+      const line = messageRowLine(row, m.previous(i), this.connectionStart(row), this.timeMode, width);
+      const matched = m.searchSource !== '' && m.isMatch(i);
+      lines.push(this.mark(matched ? line.map((s) => (s.style === 'plain' ? seg(s.text, 'match') : s)) : line, i === m.cursor, this.focus === 'messages'));
+    }
+    if (m.length === 0) lines.push([seg(m.total === 0 ? 'waiting for WebSocket messages…' : 'no message matches the view (/ to change the filter, Esc for all connections)', 'dim')]);
+    return lines;
+  }
+
+  detailLines(height: number, width: number): Line[] {
+    this.heights.detail = height;
+    const content = this.detailContent().flatMap((l) => wrap(l, width));
+    this.detailLength = content.length;
+    this.detailTop = Math.max(0, Math.min(this.detailTop, content.length - height));
+    return content.slice(this.detailTop, this.detailTop + height);
+  }
+
+  helpLines(): Line[] {
+    return helpLines();
+  }
+
+  /** The line under the lists: the filter (or its editor, with the error), find, and the row count. */
+  filterBar(width: number): Line {
+    const m = this.messages;
+    const shown = `${count(m.length)} of ${count(m.total)}`;
+    if (this.input) {
+      const label = this.input.kind === 'filter' ? 'filter: ' : 'find: ';
+      const text = this.input.text;
+      const e = this.inputError;
+      if (!e) return [seg(label, 'key'), seg(visible(text)), seg('█')];
+      // The part of the expression the error is about, marked in place; the last good filter stays in force.
+      const at = Math.min(e.position, text.length);
+      const end = Math.min(at + e.length, text.length);
+      return [
+        seg(label, 'key'), seg(visible(text.slice(0, at))), seg(visible(text.slice(at, end)) || ' ', 'bad'), seg(visible(text.slice(end))), seg('█'),
+        seg(`  ✗ ${e.message} (at ${e.position + 1})`, 'bad'),
+      ];
+    }
+    const parts: Line = [seg('filter: ', 'key'), seg(m.filterSource ? visible(m.filterSource) : '(none, / to set)', m.filterSource ? 'plain' : 'dim')];
+    if (m.connection !== null) parts.push(seg(`  conn #${m.connection} (Esc for all)`, 'warn'));
+    if (m.searchSource) parts.push(seg('  find: ', 'key'), seg(visible(m.searchSource), 'match'));
+    if (this.notice) parts.push(seg(`  ${this.notice}`, 'warn'));
+    const used = lineText(parts).length;
+    parts.push(seg(shown.padStart(Math.max(shown.length + 1, width - used))));
+    return parts;
+  }
+
+  statusBar(width: number, now: number): Line {
+    const i = this.info;
+    const up = this.rates.rate('client', now);
+    const down = this.rates.rate('server', now);
+    const where = [i.mode, i.listen, i.target ? `→ ${visible(i.target)}` : null].filter(Boolean).join(' ');
+    const parts: Line = [
+      seg(' wspeek ', 'heading'), seg(where),
+      seg(' │ '), seg(`conns ${this.connections.openCount}/${this.connections.total}`),
+      seg(' │ '), seg(`→ ${up.messages} msg/s ${size(up.bytes)}/s`, 'client'),
+      seg('  '), seg(`← ${down.messages} msg/s ${size(down.bytes)}/s`, 'server'),
+    ];
+    if (i.file) parts.push(seg(' │ '), seg(visible(i.file), 'dim'));
+    const state = [this.messages.paused ? 'PAUSED' : null, this.messages.follow ? 'FOLLOW' : null].filter(Boolean).join(' ');
+    const used = lineText(parts).length;
+    parts.push(seg(`${state}  ? help `.padStart(Math.max(1, width - used)), this.messages.paused ? 'warn' : 'dim'));
+    return parts;
+  }
+
+  // --- internals -------------------------------------------------------------
+
+  private detailContent(): Line[] {
+    if (this.focus === 'connections') {
+      const c = this.connections.selectedRow();
+      if (c) return handshakeDetail(c);
+      return [[seg('All connections. Select one (↑ ↓) to see its handshake; Enter shows only its messages.', 'dim')]];
+    }
+    const row = this.messages.selected();
+    if (!row) return [[seg('Select a message to see its payload, frames and violations.', 'dim')]];
+    return messageDetail(row, this.connectionStart(row));
+  }
+
+  private connectionStart(row: MessageRow): number | null {
+    const c = this.connections.rows.find((r) => r.conn === row.record.conn);
+    return c ? c.startTs : null;
+  }
+
+  private move(delta: number): void {
+    if (this.focus === 'messages') {
+      const before = this.messages.selected();
+      this.messages.move(delta);
+      if (this.messages.selected() !== before) this.detailTop = 0;
+    } else if (this.focus === 'connections') {
+      this.connections.move(delta);
+      this.detailTop = 0;
+    } else {
+      this.detailTop = Math.max(0, Math.min(this.detailTop + delta, this.detailLength - 1));
+    }
+  }
+
+  private moveTo(where: 'first' | 'last'): void {
+    if (this.focus === 'messages') {
+      if (where === 'first') this.messages.home();
+      else this.messages.end();
+    } else if (this.focus === 'connections') this.connections.cursor = where === 'first' ? 0 : this.connections.rows.length;
+    else this.detailTop = where === 'first' ? 0 : this.detailLength;
+  }
+
+  private enter(): void {
+    if (this.focus === 'connections') {
+      this.messages.setConnection(this.connections.selectedConn());
+      this.focus = 'messages';
+    } else if (this.focus === 'messages') this.focus = 'detail';
+  }
+
+  private cycleFocus(dir: 1 | -1): void {
+    this.focus = PANES[(PANES.indexOf(this.focus) + dir + PANES.length) % PANES.length]!;
+    this.detailTop = 0;
+  }
+
+  private startInput(kind: Input['kind'], current: string): void {
+    this.input = { kind, text: current, before: current };
+    this.inputError = null;
+  }
+
+  /** Typing in the filter/find line: applied live; an error keeps the last good expression in force. */
+  private editInput(ch: string | undefined, name: string): Action {
+    const input = this.input!;
+    if (name === 'escape') {
+      this.apply(input.kind, input.before);
+      this.input = null;
+      this.inputError = null;
+      return 'none';
+    }
+    if (name === 'enter' || name === 'return') {
+      if (!this.inputError) this.input = null;
+      return 'none';
+    }
+    if (name === 'C-c') return 'quit';
+    if (name === 'backspace') input.text = input.text.slice(0, -1);
+    else if (name === 'C-u') input.text = '';
+    else if (ch && ch >= ' ' && ch !== '\x7f' && name !== 'tab') input.text += ch;
+    else return 'none';
+    const r = this.apply(input.kind, input.text);
+    this.inputError = r.ok ? null : { message: r.error, position: r.position, length: r.length };
+    return 'none';
+  }
+
+  private apply(kind: Input['kind'], text: string) {
+    return kind === 'filter' ? this.messages.setFilter(text) : this.messages.setSearch(text);
+  }
+
+  /** Marks the cursor's line: inverse in the focused pane, bold elsewhere. */
+  private mark(line: Line, selected: boolean, focused: boolean): Line {
+    if (!selected) return line;
+    return line.map((s) => seg(s.text, focused ? 'selected' : 'selected-unfocused'));
+  }
+}
+
+function connectionLine(c: ConnectionRow, width: number, now: number): Line {
+  const age = duration((c.endTs ?? now) - c.startTs);
+  const ext = [c.protocol, ...c.extensions].filter(Boolean).join(' ');
+  const traffic = `${c.messages.client}→ ${c.messages.server}←  ${size(c.bytes.client)}→ ${size(c.bytes.server)}←`;
+  const fixed = 6 + 22 + 16 + 14 + 30 + 8;
+  return [
+    seg(fit(`#${c.conn}`, 6), 'dim'),
+    seg(fit(visible(c.client), 22), 'dim'),
+    seg(fit(visible(c.url), Math.max(10, width - fixed))),
+    seg(fit(visible(ext), 16), 'key'),
+    seg(fit(c.state, 14), c.open ? 'client' : c.state.startsWith('closed 1000') ? 'dim' : 'warn'),
+    seg(fit(traffic, 30)),
+    seg(fit(age, 8), 'dim'),
+  ];
+}
+
+/** Splits a line into lines of at most `width` characters, keeping styles. */
+function wrap(line: Line, width: number): Line[] {
+  if (width <= 0 || lineText(line).length <= width) return [line];
+  const out: Line[] = [];
+  let current: Line = [];
+  let used = 0;
+  for (const s of line) {
+    let text = s.text;
+    while (text.length > 0) {
+      const take = Math.min(width - used, text.length);
+      current.push(seg(text.slice(0, take), s.style));
+      text = text.slice(take);
+      used += take;
+      if (used === width) {
+        out.push(current);
+        current = [];
+        used = 0;
+      }
+    }
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+

@@ -1,0 +1,106 @@
+import type { Side } from '../core/events.js';
+import type { HandshakeRecord, LogRecord, ViolationRecord } from '../core/session-record.js';
+import type { StoredRecord } from '../core/session-store.js';
+
+/** One WebSocket connection in the connections pane. */
+export interface ConnectionRow {
+  conn: number;
+  client: string;
+  url: string;
+  protocol: string | null;
+  /** Short extension names: `deflate` for permessage-deflate. */
+  extensions: string[];
+  handshake: HandshakeRecord;
+  /** Violations of the handshake, and at the end those no message claimed. */
+  violations: ViolationRecord[];
+  /** `open`, `closed 1000`, `HTTP 401`, `reset`… */
+  state: string;
+  open: boolean;
+  messages: Record<Side, number>;
+  bytes: Record<Side, number>;
+  startTs: number;
+  endTs: number | null;
+}
+
+/** At most this many connections are listed; the oldest closed ones go first. */
+const MAX_CONNECTIONS = 5000;
+
+/**
+ * The connections pane: WebSocket connections (those with a handshake) with their state and
+ * traffic. Index 0 is "all connections"; index i ≥ 1 is `rows[i - 1]`.
+ */
+export class ConnectionView {
+  readonly rows: ConnectionRow[] = [];
+  private readonly byConn = new Map<number, ConnectionRow>();
+  private readonly clients = new Map<number, { client: string; ts: number }>();
+  /** 0 = all connections. */
+  cursor = 0;
+  /** Connections seen, and open now. */
+  total = 0;
+  openCount = 0;
+
+  add(stored: StoredRecord): void {
+    const r: LogRecord = stored.record;
+    switch (r.type) {
+      case 'connect':
+        this.clients.set(r.conn, { client: r.client, ts: r.ts });
+        break;
+      case 'handshake': {
+        const origin = this.clients.get(r.conn);
+        const row: ConnectionRow = {
+          conn: r.conn, client: origin?.client ?? '?', url: r.url, protocol: r.protocol,
+          extensions: r.extensions.map((e) => (e.name === 'permessage-deflate' ? 'deflate' : e.name)),
+          handshake: r, violations: [...stored.violations], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
+          messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 },
+          startTs: origin?.ts ?? r.ts, endTs: null,
+        };
+        this.total++;
+        if (row.open) this.openCount++;
+        this.rows.push(row);
+        this.byConn.set(r.conn, row);
+        if (this.rows.length > MAX_CONNECTIONS) this.dropOne();
+        break;
+      }
+      case 'message': {
+        const row = this.byConn.get(r.conn);
+        if (!row) break;
+        row.messages[r.from]++;
+        row.bytes[r.from] += r.wireLength;
+        break;
+      }
+      case 'end': {
+        this.clients.delete(r.conn);
+        const row = this.byConn.get(r.conn);
+        if (!row) break;
+        row.violations.push(...stored.violations);
+        if (row.open) this.openCount--;
+        row.open = false;
+        row.endTs = r.ts;
+        if (row.state === 'open') row.state = r.code !== null ? `closed ${r.code}` : r.by === 'proxy' ? 'ended by wspeek' : r.reason ? 'reset' : 'closed';
+        break;
+      }
+    }
+  }
+
+  /** The selected connection's id, or null for "all connections". */
+  selectedConn(): number | null {
+    return this.cursor === 0 ? null : this.rows[this.cursor - 1]?.conn ?? null;
+  }
+
+  selectedRow(): ConnectionRow | undefined {
+    return this.cursor === 0 ? undefined : this.rows[this.cursor - 1];
+  }
+
+  move(delta: number): void {
+    this.cursor = Math.min(Math.max(this.cursor + delta, 0), this.rows.length);
+  }
+
+  /** Drops the oldest closed connection (or the oldest one when all are open). */
+  private dropOne(): void {
+    let i = this.rows.findIndex((r) => !r.open);
+    if (i < 0) i = 0;
+    const [gone] = this.rows.splice(i, 1);
+    this.byConn.delete(gone!.conn);
+    if (this.cursor > i) this.cursor--;
+  }
+}

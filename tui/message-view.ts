@@ -1,0 +1,259 @@
+import { parseFilter, type FilterPredicate } from '../core/filter.js';
+import { messageSubject } from '../core/message-subject.js';
+import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
+import type { StoredRecord } from '../core/session-store.js';
+
+/** One message in the list, with what the store linked to it. */
+export interface MessageRow {
+  /** Arrival order, from 1; never reused. */
+  seq: number;
+  record: MessageRecord;
+  frames: FrameRecord[];
+  violations: ViolationRecord[];
+  stored: StoredRecord;
+}
+
+export type FilterResult = { ok: true } | { ok: false; error: string; position: number; length: number };
+
+/**
+ * The message list: a bounded ring of rows (the oldest drop past `keep`; the saved log keeps
+ * everything), the rows the filter and the chosen connection let through, the cursor, follow
+ * mode, pause and search. Pure: rows in, view state out; the screen only draws it.
+ */
+export class MessageView {
+  private readonly ring: Array<MessageRow | undefined>;
+  /** seq of the oldest row still kept; rows run firstSeq .. lastSeq. */
+  private firstSeq = 1;
+  private lastSeq = 0;
+  /** seqs that pass the view, ascending; entries before `visibleFrom` have dropped out. */
+  private visible: number[] = [];
+  private visibleFrom = 0;
+  /** The last seq tested against the view (paused views fall behind). */
+  private testedSeq = 0;
+  /** `c` hides every row up to here. */
+  private clearedSeq = 0;
+  private filter: FilterPredicate | null = null;
+  private search: FilterPredicate | null = null;
+
+  filterSource = '';
+  searchSource = '';
+  /** Only this connection's rows, or all. */
+  connection: number | null = null;
+  /** Index of the selected row in the visible rows. */
+  cursor = 0;
+  /** Index of the first row drawn. */
+  top = 0;
+  /** Keep the newest row in view. */
+  follow = true;
+  /** The view is frozen; capture goes on and catches up on resume. */
+  paused = false;
+
+  constructor(private readonly keep: number) {
+    this.ring = new Array<MessageRow | undefined>(Math.max(1, keep));
+  }
+
+  /** Rows kept in memory. */
+  get stored(): number {
+    return this.lastSeq - this.firstSeq + 1;
+  }
+
+  /** Rows that pass the view. */
+  get length(): number {
+    return this.visible.length - this.visibleFrom;
+  }
+
+  /** Every message seen since the start (or since the last clear, for "of N"). */
+  get total(): number {
+    return this.lastSeq - this.clearedSeq;
+  }
+
+  add(stored: StoredRecord): void {
+    const record = stored.record;
+    if (record.type !== 'message') return;
+    const seq = ++this.lastSeq;
+    this.ring[seq % this.ring.length] = { seq, record, frames: stored.frames, violations: stored.violations, stored };
+    if (this.stored > this.keep) this.dropOldest();
+    if (!this.paused) this.catchUp();
+  }
+
+  /** The row at a visible index. */
+  row(index: number): MessageRow | undefined {
+    const seq = this.visible[this.visibleFrom + index];
+    return seq === undefined ? undefined : this.ring[seq % this.ring.length];
+  }
+
+  selected(): MessageRow | undefined {
+    return this.row(this.cursor);
+  }
+
+  /** The visible row before `index`, for Δ times. */
+  previous(index: number): MessageRow | undefined {
+    return index > 0 ? this.row(index - 1) : undefined;
+  }
+
+  setFilter(source: string): FilterResult {
+    const compiled = compile(source);
+    if (!compiled.ok) return compiled;
+    this.filter = compiled.predicate;
+    this.filterSource = source.trim();
+    this.rebuild();
+    return { ok: true };
+  }
+
+  setSearch(source: string): FilterResult {
+    const compiled = compile(source);
+    if (!compiled.ok) return compiled;
+    this.search = compiled.predicate;
+    this.searchSource = source.trim();
+    return { ok: true };
+  }
+
+  /** Narrows the list to one connection (null: all). */
+  setConnection(conn: number | null): void {
+    if (conn === this.connection) return;
+    this.connection = conn;
+    this.rebuild();
+  }
+
+  /** Whether a visible row matches the search (for highlighting). */
+  isMatch(index: number): boolean {
+    const row = this.row(index);
+    return !!row && this.search !== null && this.search(messageSubject(row.stored, row.record));
+  }
+
+  /** Moves to the next (dir 1) or previous (-1) search match; false when there is none. */
+  findNext(dir: 1 | -1): boolean {
+    if (!this.search) return false;
+    for (let i = this.cursor + dir, n = 0; n < this.length; i += dir, n++) {
+      if (i < 0 || i >= this.length) break;
+      if (this.isMatch(i)) {
+        this.cursor = i;
+        this.follow = false;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Moves the cursor; scrolling up leaves follow mode. */
+  move(delta: number): void {
+    if (this.length === 0) return;
+    this.cursor = clamp(this.cursor + delta, 0, this.length - 1);
+    if (delta < 0) this.follow = false;
+    if (this.cursor === this.length - 1 && delta > 0) this.follow = true;
+  }
+
+  home(): void {
+    this.cursor = 0;
+    this.follow = false;
+  }
+
+  end(): void {
+    this.cursor = Math.max(0, this.length - 1);
+    this.follow = true;
+  }
+
+  select(index: number): void {
+    if (index < 0 || index >= this.length) return;
+    this.cursor = index;
+    this.follow = index === this.length - 1;
+  }
+
+  toggleFollow(): void {
+    this.follow = !this.follow;
+    if (this.follow) this.end();
+  }
+
+  togglePause(): void {
+    this.paused = !this.paused;
+    if (!this.paused) this.catchUp();
+  }
+
+  /** Hides every row so far (they stay in the saved log). */
+  clear(): void {
+    this.clearedSeq = this.lastSeq;
+    this.rebuild();
+  }
+
+  /** The rows that pass the view, in order (for saving the view). */
+  *rows(): Generator<MessageRow> {
+    for (let i = 0; i < this.length; i++) yield this.row(i)!;
+  }
+
+  /**
+   * The window of `height` rows to draw: keeps the cursor in view, and the newest row
+   * when following. Returns the first index drawn.
+   */
+  window(height: number): number {
+    if (this.follow) this.cursor = Math.max(0, this.length - 1);
+    this.cursor = clamp(this.cursor, 0, Math.max(0, this.length - 1));
+    if (this.cursor < this.top) this.top = this.cursor;
+    if (this.cursor >= this.top + height) this.top = this.cursor - height + 1;
+    this.top = clamp(this.top, 0, Math.max(0, this.length - height));
+    return this.top;
+  }
+
+  private passes(row: MessageRow): boolean {
+    if (row.seq <= this.clearedSeq) return false;
+    if (this.connection !== null && row.record.conn !== this.connection) return false;
+    return this.filter === null || this.filter(messageSubject(row.stored, row.record));
+  }
+
+  /** Tests the rows that arrived since the view last looked, up to `upTo`. */
+  private catchUp(upTo = this.lastSeq): void {
+    for (let seq = Math.max(this.testedSeq + 1, this.firstSeq); seq <= upTo; seq++) {
+      if (this.passes(this.ring[seq % this.ring.length]!)) this.visible.push(seq);
+    }
+    this.testedSeq = upTo;
+  }
+
+  /** Re-tests every kept row (filter, connection or clear changed), keeping the selected row selected. */
+  private rebuild(): void {
+    const selectedSeq = this.selected()?.seq;
+    const upTo = this.paused ? this.testedSeq : this.lastSeq; // a paused view stays frozen in time
+    this.visible = [];
+    this.visibleFrom = 0;
+    this.testedSeq = 0;
+    this.catchUp(upTo);
+    if (selectedSeq !== undefined && !this.follow) {
+      const i = lowerBound(this.visible, selectedSeq);
+      this.cursor = Math.min(i, Math.max(0, this.length - 1));
+    }
+  }
+
+  private dropOldest(): void {
+    const seq = this.firstSeq++;
+    this.ring[seq % this.ring.length] = undefined;
+    if (this.visible[this.visibleFrom] === seq) {
+      this.visibleFrom++;
+      this.cursor = Math.max(0, this.cursor - 1);
+      this.top = Math.max(0, this.top - 1);
+      // Compact now and then, so the dropped prefix doesn't pile up.
+      if (this.visibleFrom > 4096 && this.visibleFrom * 2 > this.visible.length) {
+        this.visible = this.visible.slice(this.visibleFrom);
+        this.visibleFrom = 0;
+      }
+    }
+  }
+}
+
+function compile(source: string): { ok: true; predicate: FilterPredicate | null } | { ok: false; error: string; position: number; length: number } {
+  if (source.trim() === '') return { ok: true, predicate: null };
+  const parsed = parseFilter(source);
+  return parsed.ok ? { ok: true, predicate: parsed.predicate } : parsed;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(Math.max(v, lo), hi);
+}
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

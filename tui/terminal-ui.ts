@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import blessed from 'blessed';
+import type { RecordListener } from '../core/session-store.js';
+import type { AppModel, Pane } from './app-model.js';
+import { visible } from './sanitize.js';
+import type { Line, Style } from './styled-text.js';
+
+/** At most ~30 frames a second, however fast records arrive. */
+const FRAME_MS = 33;
+/** Rates and ages change with time alone: redraw at least this often. */
+const TICK_MS = 1000;
+
+const TAGS: Record<Style, string> = {
+  plain: '',
+  dim: '{gray-fg}',
+  client: '{green-fg}',
+  server: '{cyan-fg}',
+  bad: '{red-fg}{bold}',
+  heading: '{yellow-fg}{bold}',
+  key: '{magenta-fg}',
+  match: '{black-fg}{yellow-bg}',
+  warn: '{yellow-fg}',
+  selected: '{inverse}',
+  'selected-unfocused': '{underline}',
+};
+
+export interface TerminalUi {
+  /** Subscribe this to the session store. */
+  listener: RecordListener;
+  /** Resolves after the user quit and `onQuit` finished. */
+  done: Promise<void>;
+}
+
+/**
+ * Draws an AppModel with blessed. It only lays out, draws and forwards input: everything the
+ * UI shows or decides comes from the model. Every piece of text is made visible (no control
+ * characters) and escaped (no blessed markup) on its way to the terminal, whatever the model did.
+ */
+export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, now: () => number): TerminalUi {
+  // Draw box and line characters as UTF-8, not through the VT100 alternate charset, which
+  // some terminals (and tmux captures) show as letters.
+  process.env.NCURSES_NO_UTF8_ACS ??= '1';
+  const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'wspeek', warnings: false, autoPadding: false });
+  const box = (label: string) => blessed.box({ parent: screen, label: ` ${label} `, border: { type: 'line' }, tags: true, wrap: false, style: { border: { fg: 'gray' }, label: { fg: 'yellow' } } });
+  const connections = box('Connections');
+  const messages = box('Messages');
+  const detail = box('Detail');
+  const filterBar = blessed.box({ parent: screen, height: 1, tags: true, wrap: false });
+  const statusBar = blessed.box({ parent: screen, height: 1, tags: true, wrap: false, style: { bg: 'blue', fg: 'white' } });
+  const help = blessed.box({ parent: screen, label: ' Help ', border: { type: 'line' }, tags: true, wrap: false, hidden: true, top: 'center', left: 'center', width: '90%', height: '90%', style: { border: { fg: 'yellow' } } });
+  const panes: Record<Pane, blessed.Widgets.BoxElement> = { connections, messages, detail };
+
+  let scheduled: NodeJS.Timeout | null = null;
+  let quitting = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+
+  function layout(): void {
+    const rows = Number(screen.height);
+    const cols = Number(screen.width);
+    const connHeight = Math.max(4, Math.min(9, Math.floor(rows * 0.25)));
+    const listHeight = Math.max(3, rows - connHeight - 2);
+    const side = cols >= 110;
+    place(connections, 0, 0, cols, connHeight);
+    const msgWidth = side ? Math.floor(cols * 0.58) : cols;
+    const msgHeight = side ? listHeight : Math.max(3, Math.floor(listHeight * 0.55));
+    place(messages, connHeight, 0, msgWidth, msgHeight);
+    if (side) place(detail, connHeight, msgWidth, cols - msgWidth, listHeight);
+    else place(detail, connHeight + msgHeight, 0, cols, listHeight - msgHeight);
+    place(filterBar, rows - 2, 0, cols, 1);
+    place(statusBar, rows - 1, 0, cols, 1);
+  }
+
+  function draw(): void {
+    scheduled = null;
+    if (quitting) return;
+    layout();
+    const t = now();
+    const inner = (b: blessed.Widgets.BoxElement) => ({ w: Math.max(0, Number(b.width) - 2), h: Math.max(0, Number(b.height) - 2) });
+    const c = inner(connections);
+    connections.setContent(render(model.connectionLines(c.h, c.w, t)));
+    const m = inner(messages);
+    messages.setContent(render(model.messageLines(m.h, m.w)));
+    const d = inner(detail);
+    detail.setContent(render(model.detailLines(d.h, d.w)));
+    for (const [name, b] of Object.entries(panes) as Array<[Pane, blessed.Widgets.BoxElement]>) {
+      b.style.border.fg = model.focus === name ? 'yellow' : 'gray';
+    }
+    const cols = Number(screen.width);
+    filterBar.setContent(render([model.filterBar(cols)]));
+    statusBar.setContent(render([model.statusBar(cols, t)]));
+    if (model.showHelp) {
+      help.setContent(render(model.helpLines()));
+      help.show();
+      help.setFront();
+    } else help.hide();
+    screen.render();
+  }
+
+  function schedule(): void {
+    if (!scheduled && !quitting) scheduled = setTimeout(draw, FRAME_MS);
+  }
+
+  async function quit(): Promise<void> {
+    if (quitting) return;
+    quitting = true;
+    clearInterval(ticker);
+    if (scheduled) clearTimeout(scheduled);
+    try {
+      await onQuit();
+    } finally {
+      screen.destroy();
+      resolveDone();
+    }
+  }
+
+  function saveView(): void {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+    const file = `wspeek-view-${stamp}.jsonl`;
+    const records = model.viewRecords();
+    try {
+      fs.writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { flag: 'wx' });
+      model.notice = `saved ${model.messages.length} messages (${records.length} records) to ${file}`;
+    } catch (err) {
+      model.notice = `could not save the view: ${(err as Error).message}`;
+    }
+  }
+
+  screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => {
+    const action = model.key(ch, key?.full ?? ch ?? '');
+    if (action === 'quit') void quit();
+    else {
+      if (action === 'save') saveView();
+      schedule();
+    }
+  });
+
+  screen.enableMouse();
+  screen.on('mouse', (data: blessed.Widgets.Events.IMouseEventArg) => {
+    for (const [name, b] of Object.entries(panes) as Array<[Pane, blessed.Widgets.BoxElement]>) {
+      const top = Number(b.atop);
+      const left = Number(b.aleft);
+      if (data.x < left || data.x >= left + Number(b.width) || data.y < top || data.y >= top + Number(b.height)) continue;
+      const action = data.action as string; // blessed's typings leave out the wheel actions
+      if (action === 'wheelup') model.scroll(name, -3);
+      else if (action === 'wheeldown') model.scroll(name, 3);
+      else if (action === 'mousedown') {
+        // Rows start below the border (and, for messages, below the header line).
+        const row = data.y - top - 1 - (name === 'messages' ? 1 : 0);
+        if (row >= 0) model.click(name, row);
+      } else continue;
+      schedule();
+      break;
+    }
+  });
+  screen.on('resize', schedule);
+  const ticker = setInterval(schedule, TICK_MS);
+
+  draw();
+  return {
+    listener: (stored) => {
+      model.add(stored);
+      schedule();
+    },
+    done,
+  };
+}
+
+function place(el: blessed.Widgets.BoxElement, top: number, left: number, width: number, height: number): void {
+  el.top = top;
+  el.left = left;
+  el.width = width;
+  el.height = height;
+}
+
+/** Lines to blessed content: each piece made visible, escaped, and wrapped in its style's tags. */
+function render(lines: Line[]): string {
+  return lines.map((line) => line.map((s) => {
+    const text = blessed.escape(visible(s.text));
+    const tag = TAGS[s.style];
+    return tag ? `${tag}${text}{/}` : text;
+  }).join('')).join('\n');
+}
