@@ -83,7 +83,14 @@ export class FrameParser {
     while (i < n) {
       switch (this.state) {
         case State.Header: {
-          if (this.have === 0) this.frameTs = ts;
+          if (this.have === 0) {
+            this.frameTs = ts;
+            // Fast path: the whole header is in this chunk, read it in place.
+            if (n - i >= 14) {
+              i = this.readHeaderInPlace(chunk, i);
+              break;
+            }
+          }
           i = this.collect(chunk, i, 2);
           if (this.have < 2) return;
           this.readFirstTwo();
@@ -92,26 +99,13 @@ export class FrameParser {
         case State.Length16: {
           i = this.collect(chunk, i, 2);
           if (this.have < 2) return;
-          const len = this.scratch.readUInt16BE(0);
-          this.header.length = len;
-          this.header.nonMinimalLength = len < 126;
-          this.afterLength();
+          this.setLength(this.scratch.readUInt16BE(0), 126);
           break;
         }
         case State.Length64: {
           i = this.collect(chunk, i, 8);
           if (this.have < 8) return;
-          const hi = this.scratch.readUInt32BE(0);
-          const lo = this.scratch.readUInt32BE(4);
-          if (hi >= 0x80000000) {
-            this.state = State.Lost;
-            this.handler.onInvalidLength(this.frameTs, `64-bit payload length 0x${this.scratch.toString('hex')} has its most significant bit set`);
-            return;
-          }
-          const len = hi * 0x100000000 + lo;
-          this.header.length = len;
-          this.header.nonMinimalLength = len <= 0xffff;
-          this.afterLength();
+          this.setLength64(this.scratch.readUInt32BE(0), this.scratch.readUInt32BE(4));
           break;
         }
         case State.MaskKey: {
@@ -134,6 +128,53 @@ export class FrameParser {
           return;
       }
     }
+  }
+
+  /**
+   * Reads a whole header from `chunk` at `i` (at least 14 bytes are there) and starts the
+   * payload; returns the index after the header. Same checks as the byte-at-a-time states.
+   */
+  private readHeaderInPlace(chunk: Buffer, i: number): number {
+    this.scratch[0] = chunk[i]!;
+    this.scratch[1] = chunk[i + 1]!;
+    this.have = 2;
+    this.readFirstTwo(); // moves to Length16, Length64, MaskKey or Payload
+    i += 2;
+    if (this.state === State.Length16) {
+      this.setLength(chunk.readUInt16BE(i), 126);
+      i += 2;
+    } else if (this.state === State.Length64) {
+      this.setLength64(chunk.readUInt32BE(i), chunk.readUInt32BE(i + 4));
+      i += 8;
+    }
+    if (this.state === State.MaskKey) {
+      const key = this.header.maskKey;
+      key[0] = chunk[i]!;
+      key[1] = chunk[i + 1]!;
+      key[2] = chunk[i + 2]!;
+      key[3] = chunk[i + 3]!;
+      i += 4;
+      this.startPayload();
+    }
+    return i;
+  }
+
+  /** RFC 6455 §5.2: the length must use the shortest form; `minimal` is the least value its form is for. */
+  private setLength(length: number, minimal: number): void {
+    this.header.length = length;
+    this.header.nonMinimalLength = length < minimal;
+    this.afterLength();
+  }
+
+  /** A 64-bit length: its most significant bit must be 0, or the frame can't be delimited. */
+  private setLength64(hi: number, lo: number): void {
+    if (hi >= 0x80000000) {
+      this.state = State.Lost;
+      const hex = hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+      this.handler.onInvalidLength(this.frameTs, `64-bit payload length 0x${hex} has its most significant bit set`);
+      return;
+    }
+    this.setLength(hi * 0x100000000 + lo, 0x10000);
   }
 
   /** Copies header bytes into scratch until `want` are there; returns the new chunk index. */

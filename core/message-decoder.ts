@@ -156,7 +156,7 @@ export class MessageDecoder implements FrameParserHandler {
     const h = this.header;
     this.emit({
       type: 'frame', ts: this.frameTs, from: this.side, fin: h.fin, rsv: [h.rsv1, h.rsv2, h.rsv3],
-      opcode: h.opcode, masked: h.masked, mask: h.masked ? Buffer.from(h.maskKey).toString('hex') : null,
+      opcode: h.opcode, masked: h.masked, mask: h.masked ? maskHex(h.maskKey) : null,
       length: h.length, headerLength: h.headerLength,
     });
     if (this.mode === Mode.Control) this.controlMessage(ts);
@@ -282,6 +282,13 @@ export class MessageDecoder implements FrameParserHandler {
   private violation(rule: ViolationRule, detail: string): void {
     this.emit({ type: 'violation', ts: this.frameTs, from: this.side, rule, rfc: VIOLATION_RULES[rule].rfc, detail });
   }
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** The masking key as hex, without allocating a Buffer per frame. */
+function maskHex(key: Uint8Array): string {
+  return HEX[key[0]!]! + HEX[key[1]!]! + HEX[key[2]!]! + HEX[key[3]!]!;
 }
 
 function describe(opcode: number): string {

@@ -52,3 +52,19 @@ test('unmasking a payload in arbitrary pieces equals unmasking it whole', () => 
   for (let c = 0; c + 1 < cuts.length; c++) unmaskInto(src, cuts[c]!, cuts[c + 1]!, key, cuts[c]!, pieced, cuts[c]!);
   assert.deepEqual(pieced, whole);
 });
+
+test('unmaskInto gives the naive XOR for long runs at every key offset, into aligned and unaligned destinations', () => {
+  const key = Buffer.from('95 39 ff dd'.replace(/ /g, ''), 'hex');
+  const src = Buffer.from(Array.from({ length: 1031 }, (_, i) => (i * 37 + 11) & 0xff));
+  for (const offset of [0, 1, 2, 3, 5]) {
+    for (const dstStart of [0, 1, 2, 3, 4]) {
+      for (const [start, end] of [[0, 1031], [3, 700], [64, 128], [10, 73]] as const) {
+        const dst = new Uint8Array(new ArrayBuffer(1040), 0, 1040);
+        unmaskInto(src, start, end, key, offset, dst, dstStart);
+        for (let i = 0; i < end - start; i++) {
+          assert.equal(dst[dstStart + i], src[start + i]! ^ key[(offset + i) & 3]!, `offset ${offset} dst ${dstStart} [${start},${end}) byte ${i}`);
+        }
+      }
+    }
+  }
+});
