@@ -4,6 +4,7 @@ import { SessionStore, type RecordListener } from '../core/session-store.js';
 import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
 import { now } from '../proxy/clock.js';
 import { runDemoClient, startDemoServer } from '../proxy/demo.js';
+import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { lanAddresses, startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 import { AppModel, type SessionInfo } from '../tui/app-model.js';
@@ -29,15 +30,18 @@ export interface CaptureArgs extends ViewArgs {
   maxPayload: number;
   caDir: string;
   insecure: boolean;
+  /** --allow values; empty: the default for the mode. */
+  allow: string[];
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM. */
 export async function runProxy(args: CaptureArgs): Promise<void> {
-  const capture = await startCapture(args, args.target ? 'reverse' : 'forward', args.target?.href ?? null);
+  const allow = allowList(args);
+  const capture = await startCapture(args, args.target ? 'reverse' : 'forward', args.target?.href ?? null, allow);
   if (!isLoopback(args.listen.host)) {
-    say(`warning: listening on ${args.listen.host}, reachable from other machines; anyone who can reach it can use this proxy`);
+    say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
     const lan = lanAddresses();
     if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${capture.proxy.port}`).join(', ')}`);
   }
@@ -127,7 +131,20 @@ function createView(args: ViewArgs, info: SessionInfo, onQuit: () => Promise<voi
   return { listener: headlessOutput({ json: args.json, filter, write: writeStdout }), quit: null, model: null };
 }
 
-async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'demo', target: string | null): Promise<Capture> {
+/**
+ * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address
+ * serves only the local subnets by default, so it is never an open relay.
+ */
+function allowList(args: CaptureArgs): AllowList | null {
+  try {
+    if (args.allow.length > 0) return parseAllowList(args.allow);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return !args.target && !isLoopback(args.listen.host) ? localSubnets() : null;
+}
+
+async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'demo', target: string | null, allow: AllowList | null = null): Promise<Capture> {
   compileFilter(args.filter); // a bad filter is a usage error before anything starts
   const store = new SessionStore();
   const writer = args.save ? createWriter(args.save) : null;
@@ -147,7 +164,7 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
   try {
     proxy = await startProxy({
       host: args.listen.host, port: args.listen.port, target: mode === 'forward' ? null : new URL(target!),
-      maxPayload: args.maxPayload, caDir: args.caDir, insecure: args.insecure, emit,
+      maxPayload: args.maxPayload, caDir: args.caDir, insecure: args.insecure, allow, emit,
     });
   } catch (err) {
     writer?.closeSync();

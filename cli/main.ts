@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     .usage('wspeek — see every WebSocket frame between a client and a server')
     .command(['proxy', '$0'], 'live proxy: reverse with --target, else a forward HTTP proxy', (y) => y
       .options(captureOptions)
-      .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget }),
+      .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget })
+      .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' }),
     (a) => runProxy({ ...a, target: a.target, maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
     .command('open <file>', 'view a saved session log', (y) => y
       .options(viewOptions)
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: checkCount('--keep', a.keep, 1) }))
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
-    (a) => runDemo({ ...a, target: undefined, maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
+    (a) => runDemo({ ...a, target: undefined, allow: [], maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
     .command('ca', 'print the CA certificate for TLS interception', (y) => y
       .option('ca-dir', captureOptions['ca-dir']),
     (a) => runCa({ caDir: a.caDir }))

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import type { LogRecord } from '../core/session-record.js';
 import { caPage } from './ca-page.js';
+import type { AllowList } from './client-allowlist.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { now } from './clock.js';
 import { tapUpgrade, type Tap, type Upstream } from './websocket-tap.js';
@@ -19,6 +20,8 @@ export interface ProxyOptions {
   caDir: string;
   /** Don't verify upstream certificates. */
   insecure: boolean;
+  /** Serve only these clients (absent or null: everyone who can connect). */
+  allow?: AllowList | null;
   emit: (record: LogRecord) => void;
 }
 
@@ -61,12 +64,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if (contexts.has(socket)) return; // a tunnel's inner socket, already counted
     const ctx: ConnContext = { conn: nextConn++, tunnel: null, tapped: false, startTs: now(), clientEndedFirst: null };
     contexts.set(socket, ctx);
-    sockets.add(socket);
     const t = options.target;
     emit({
       type: 'connect', conn: ctx.conn, ts: ctx.startTs, client: `${socket.remoteAddress}:${socket.remotePort}`,
       server: t ? `${t.hostname}:${portOf(t)}` : null, tls: false,
     });
+    if (options.allow && !options.allow.allows(socket.remoteAddress ?? '')) {
+      // Not an open relay: a client outside --allow gets nothing, not even an HTTP answer.
+      socket.destroy();
+      emit({
+        type: 'end', conn: ctx.conn, ts: now(), by: 'proxy', code: null, clean: false, bytes: { client: 0, server: 0 },
+        frames: { client: 0, server: 0 }, durationMs: now() - ctx.startTs, reason: `client ${socket.remoteAddress} is not in --allow (${options.allow.description})`,
+      });
+      return;
+    }
+    sockets.add(socket);
     socket.on('end', () => { ctx.clientEndedFirst ??= true; });
     socket.on('close', () => {
       sockets.delete(socket);
@@ -83,9 +95,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const ctx = contexts.get(req.socket)!;
     const started = now();
     const dest = resolve(req, ctx, options);
-    const record = (status: number | null, error?: string) => emit({
-      type: 'http', conn: ctx.conn, ts: started, method: req.method ?? '?', url: dest?.url ?? req.url ?? '', status, ms: now() - started, ...(error ? { error } : {}),
-    });
+    // One record per request: a 502 that wspeek writes itself also fires 'finish'.
+    let recorded = false;
+    const record = (status: number | null, error?: string) => {
+      if (recorded) return;
+      recorded = true;
+      emit({
+        type: 'http', conn: ctx.conn, ts: started, method: req.method ?? '?', url: dest?.url ?? req.url ?? '', status, ms: now() - started, ...(error ? { error } : {}),
+      });
+    };
     if (dest === null) {
       const body = 'wspeek: this is a proxy; send absolute-URI requests or CONNECT\n';
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
@@ -100,9 +118,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     res.on('finish', () => record(res.statusCode));
     web.web(req, res, { target: dest.origin }, (err) => {
       const reason = `upstream ${dest.host}:${dest.port}: ${err.message}`;
+      record(502, reason);
       if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`wspeek: ${reason}\n`);
       else res.destroy();
-      record(502, reason);
     });
   });
 
@@ -140,11 +158,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     emit({ type: 'http', conn: ctx.conn, ts: started, method: 'CONNECT', url: `${authority.host}:${authority.port}`, status: 200, ms: now() - started });
     // Browsers tunnel ws:// through CONNECT too: sniff the first byte for a TLS record (0x16, a handshake).
     const sniff = (first: Buffer) => {
+      // Paused, so the bytes put back stay buffered for the next reader; in flowing mode they
+      // would be emitted again at once, to no listener, and the ClientHello would be lost.
+      socket.pause();
       socket.unshift(first);
       if (first[0] === 0x16) intercept(socket, ctx, authority);
       else {
         ctx.tunnel = { ...authority, tls: false };
         server.emit('connection', socket);
+        socket.resume();
       }
     };
     if (head.length > 0) sniff(head);
@@ -175,11 +197,23 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       },
     });
     contexts.set(secure, ctx);
+    let handshaken = false;
+    const hint = () => (handshaken ? '' : ` (does it trust wspeek's CA? see http://${CA_HOST}/)`);
     secure.on('error', (err) => {
-      emit({ type: 'http', conn: ctx.conn, ts: now(), method: 'CONNECT', url: `${authority.host}:${authority.port}`, status: null, ms: 0, error: `TLS with the client failed: ${err.message} (does it trust wspeek's CA? see http://${CA_HOST}/)` });
+      emit({ type: 'http', conn: ctx.conn, ts: now(), method: 'CONNECT', url: `${authority.host}:${authority.port}`, status: null, ms: 0, error: `TLS with the client failed: ${err.message}${hint()}` });
       socket.destroy();
     });
-    secure.once('secure', () => server.emit('connection', secure));
+    // A client that rejects the certificate without an alert (Node's tls does) just closes
+    // mid-handshake: report it, and don't leave the half-open socket (allowHalfOpen) behind.
+    secure.once('end', () => {
+      if (handshaken) return;
+      emit({ type: 'http', conn: ctx.conn, ts: now(), method: 'CONNECT', url: `${authority.host}:${authority.port}`, status: null, ms: 0, error: `TLS with the client failed: it closed the connection during the handshake${hint()}` });
+      socket.destroy();
+    });
+    secure.once('secure', () => {
+      handshaken = true;
+      server.emit('connection', secure);
+    });
   }
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {

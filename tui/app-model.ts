@@ -143,7 +143,7 @@ export class AppModel {
       const conn = row.record.conn;
       if (!seen.has(conn)) {
         seen.add(conn);
-        const c = this.connections.rows.find((r) => r.conn === conn);
+        const c = this.connections.get(conn);
         if (c) out.push(c.handshake);
       }
       out.push(...row.frames, ...row.violations, row.record);
@@ -254,8 +254,7 @@ export class AppModel {
   }
 
   private connectionStart(row: MessageRow): number | null {
-    const c = this.connections.rows.find((r) => r.conn === row.record.conn);
-    return c ? c.startTs : null;
+    return this.connections.get(row.record.conn)?.startTs ?? null;
   }
 
   private move(delta: number): void {

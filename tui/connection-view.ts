@@ -82,6 +82,11 @@ export class ConnectionView {
     }
   }
 
+  /** A listed connection by id. */
+  get(conn: number): ConnectionRow | undefined {
+    return this.byConn.get(conn);
+  }
+
   /** The selected connection's id, or null for "all connections". */
   selectedConn(): number | null {
     return this.cursor === 0 ? null : this.rows[this.cursor - 1]?.conn ?? null;
