@@ -186,7 +186,7 @@ export class AppModel {
 
   detailLines(height: number, width: number): Line[] {
     this.heights.detail = height;
-    const content = this.detailContent().flatMap((l) => wrap(l, width));
+    const content = this.detailContent(width).flatMap((l) => wrap(l, width));
     this.detailLength = content.length;
     this.detailTop = Math.max(0, Math.min(this.detailTop, content.length - height));
     return content.slice(this.detailTop, this.detailTop + height);
@@ -242,7 +242,7 @@ export class AppModel {
 
   // --- internals -------------------------------------------------------------
 
-  private detailContent(): Line[] {
+  private detailContent(width: number): Line[] {
     if (this.focus === 'connections') {
       const c = this.connections.selectedRow();
       if (c) return handshakeDetail(c);
@@ -250,7 +250,7 @@ export class AppModel {
     }
     const row = this.messages.selected();
     if (!row) return [[seg('Select a message to see its payload, frames and violations.', 'dim')]];
-    return messageDetail(row, this.connectionStart(row));
+    return messageDetail(row, this.connectionStart(row), width);
   }
 
   private connectionStart(row: MessageRow): number | null {
@@ -333,15 +333,17 @@ function connectionLine(c: ConnectionRow, width: number, now: number): Line {
   const age = duration((c.endTs ?? now) - c.startTs);
   const ext = [c.protocol, ...c.extensions].filter(Boolean).join(' ');
   const traffic = `${c.messages.client}→ ${c.messages.server}←  ${size(c.bytes.client)}→ ${size(c.bytes.server)}←`;
-  const fixed = 6 + 22 + 16 + 14 + 30 + 8;
+  // The URL takes what the fixed columns leave.
+  const W = { id: 5, client: 17, ext: 14, state: 13, traffic: 27, age: 7 };
+  const fixed = W.id + W.client + W.ext + W.state + W.traffic + W.age;
   return [
-    seg(fit(`#${c.conn}`, 6), 'dim'),
-    seg(fit(visible(c.client), 22), 'dim'),
-    seg(fit(visible(c.url), Math.max(10, width - fixed))),
-    seg(fit(visible(ext), 16), 'key'),
-    seg(fit(c.state, 14), c.open ? 'client' : c.state.startsWith('closed 1000') ? 'dim' : 'warn'),
-    seg(fit(traffic, 30)),
-    seg(fit(age, 8), 'dim'),
+    seg(fit(`#${c.conn}`, W.id), 'dim'),
+    seg(fit(visible(c.url), Math.max(12, width - fixed)) + ' '),
+    seg(fit(visible(ext), W.ext), 'key'),
+    seg(fit(c.state, W.state), c.open ? 'client' : c.state.startsWith('closed 1000') ? 'dim' : 'warn'),
+    seg(fit(traffic, W.traffic)),
+    seg(fit(age, W.age), 'dim'),
+    seg(fit(visible(c.client), W.client - 1), 'dim'),
   ];
 }
 

@@ -1,15 +1,15 @@
 /**
- * Classic hex dump lines: offset, 16 bytes in two groups of 8, and the printable ASCII
- * (anything else as '.'), e.g.
+ * Classic hex dump lines: offset, 16 bytes in two groups of 8 (or 8 bytes, for narrow
+ * panes), and the printable ASCII (anything else as '.'), e.g.
  * `00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64              |Hello, world|`
  */
-export function hexDump(bytes: Uint8Array, maxLines = Infinity): string[] {
+export function hexDump(bytes: Uint8Array, maxLines = Infinity, perLine: 8 | 16 = 16): string[] {
   const lines: string[] = [];
-  for (let off = 0; off < bytes.length && lines.length < maxLines; off += 16) {
-    const row = bytes.subarray(off, Math.min(off + 16, bytes.length));
+  for (let off = 0; off < bytes.length && lines.length < maxLines; off += perLine) {
+    const row = bytes.subarray(off, Math.min(off + perLine, bytes.length));
     let hex = '';
     let ascii = '';
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < perLine; i++) {
       if (i === 8) hex += ' ';
       if (i < row.length) {
         const b = row[i]!;

@@ -10,11 +10,13 @@ import { seg, type Line } from './styled-text.js';
 const OPCODE_NAMES: Record<number, string> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 /** Payload bytes shown per frame in the frame-level view, masked and unmasked. */
 const FRAME_BYTES = 8;
-/** The detail pane shows at most this many hex dump lines (16 bytes each). */
+/** The detail pane shows at most this many hex dump lines. */
 const MAX_HEX_LINES = 256;
+/** Characters a 16-byte hex dump line takes; narrower panes get 8 bytes a line. */
+const HEX16_WIDTH = 78;
 
 /** Everything about one message: payload (text, pretty JSON or hex), frames, close, rtt, violations. */
-export function messageDetail(row: MessageRow, connStart: number | null): Line[] {
+export function messageDetail(row: MessageRow, connStart: number | null, width: number): Line[] {
   const m = row.record;
   const client = m.from === 'client';
   const lines: Line[] = [];
@@ -36,7 +38,7 @@ export function messageDetail(row: MessageRow, connStart: number | null): Line[]
     if (m.close.reason) lines.push([seg(`reason: "${visible(m.close.reason)}"`)]);
   } else {
     lines.push([], [seg('Payload', 'heading')]);
-    lines.push(...payloadLines(row));
+    lines.push(...payloadLines(row, width >= HEX16_WIDTH ? 16 : 8));
   }
 
   if (row.violations.length) {
@@ -50,7 +52,7 @@ export function messageDetail(row: MessageRow, connStart: number | null): Line[]
   return lines;
 }
 
-function payloadLines(row: MessageRow): Line[] {
+function payloadLines(row: MessageRow, perLine: 8 | 16): Line[] {
   const m = row.record;
   if (m.text !== undefined) {
     const pretty = prettyJson(m.text);
@@ -61,8 +63,8 @@ function payloadLines(row: MessageRow): Line[] {
   }
   const bytes = recordPayload(m);
   if (bytes.length === 0) return [[seg('(empty)', 'dim')]];
-  const dump = hexDump(bytes, MAX_HEX_LINES).map((l) => [seg(l)]);
-  if (bytes.length > MAX_HEX_LINES * 16) dump.push([seg(`… ${bytes.length - MAX_HEX_LINES * 16} more bytes`, 'dim')]);
+  const dump = hexDump(bytes, MAX_HEX_LINES, perLine).map((l) => [seg(l)]);
+  if (bytes.length > MAX_HEX_LINES * perLine) dump.push([seg(`… ${bytes.length - MAX_HEX_LINES * perLine} more bytes`, 'dim')]);
   return m.kind === 'text' ? [[seg('not valid UTF-8:', 'bad')], ...dump] : dump;
 }
 

@@ -8,7 +8,7 @@ import { seg, type Line } from './styled-text.js';
 export type TimeMode = 'absolute' | 'relative';
 
 /** Column widths of a message row, before the preview (which takes the rest). */
-const W = { time: 13, delta: 9, dir: 2, kind: 11, length: 16, flags: 4 };
+const W = { time: 13, delta: 9, dir: 2, kind: 11, length: 12, flags: 4 };
 
 /** The header line of the messages pane. */
 export function messageHeader(width: number, mode: TimeMode): Line {
