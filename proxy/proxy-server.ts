@@ -116,6 +116,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     req.url = dest.path;
     res.on('finish', () => record(res.statusCode));
+    // 'finish' never comes when the client goes away mid-response.
+    res.on('close', () => record(res.headersSent ? res.statusCode : null, 'the client closed the connection before the response was complete'));
     web.web(req, res, { target: dest.origin }, (err) => {
       const reason = `upstream ${dest.host}:${dest.port}: ${err.message}`;
       record(502, reason);

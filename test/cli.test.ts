@@ -1,0 +1,347 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+
+/** The project root: this file runs as dist/test/cli.test.js. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const RUN_MS = 15_000;
+
+let home: string;
+let work: string;
+
+before(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-cli-home-'));
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-cli-work-'));
+});
+
+after(() => {
+  // No command run here may touch the default CA directory.
+  const touched = fs.existsSync(path.join(home, '.wspeek'));
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+  assert.equal(touched, false, '~/.wspeek was created');
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function start(args: string[]): { child: ChildProcess; output: { stdout: string; stderr: string }; done: Promise<Run> } {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, HOME: home, USERPROFILE: home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output.stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (output.stderr += d));
+  const done = new Promise<Run>((resolve) => {
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, ...output });
+    });
+  });
+  return { child, output, done };
+}
+
+/** Runs the CLI to completion; kills it and fails if it takes longer than `ms`. */
+async function run(args: string[], ms = RUN_MS): Promise<Run> {
+  const { child, done } = start(args);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`wspeek ${args.join(' ')} did not exit within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+async function waitUntil(what: string, cond: () => boolean, ms = RUN_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Asserts a usage error: exit code 2 and exactly one line on stderr, matching `pattern`. */
+function assertUsageError(r: Run, pattern: RegExp): void {
+  assert.equal(r.code, 2, `exit code 2 (stderr: ${r.stderr})`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${JSON.stringify(r.stderr)}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+type Rec = { type: string; conn?: number; [k: string]: unknown };
+
+// -- one demo session, shared by the tests that read it ---------------------------------------
+
+let demoFile: string | undefined;
+let demoRun: Run | undefined;
+
+async function demoSession(): Promise<{ file: string; run: Run }> {
+  if (!demoFile) {
+    demoFile = path.join(work, 'demo.jsonl');
+    demoRun = await run(['demo', '--json', '--save', demoFile]);
+  }
+  return { file: demoFile, run: demoRun! };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('--help exits 0 and lists the commands', async () => {
+  const r = await run(['--help']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const command of ['proxy', 'open <file>', 'demo', 'ca']) assert.ok(r.stdout.includes(`wspeek ${command}`), `--help lists ${command}`);
+  for (const option of ['--listen', '--target', '--save', '--json', '--filter', '--insecure', '--ca-dir', '--max-payload']) {
+    assert.ok(r.stdout.includes(option), `--help lists ${option}`);
+  }
+});
+
+test('usage errors: unknown flag, bad --target, bad --listen, bad --max-payload exit 2 with one line', async () => {
+  assertUsageError(await run(['--bogus', '--listen', '127.0.0.1:0']), /Unknown argument: bogus$/);
+  assertUsageError(await run(['--target', 'ftp://x', '--listen', '127.0.0.1:0']), /--target.*(ws:\/\/|wss:\/\/).*ftp:/);
+  assertUsageError(await run(['--target', 'not a url', '--listen', '127.0.0.1:0']), /--target/);
+  assertUsageError(await run(['--listen', 'nowhere:99999']), /--listen/);
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--max-payload', '-5', '--target', 'ws://127.0.0.1:1']), /--max-payload/);
+  assertUsageError(await run(['open']), /file|argument/i);
+  assertUsageError(await run(['open', path.join(work, 'no-such-file.jsonl')]), /cannot read/);
+});
+
+test('--listen on a port in use exits 2 with "already in use"', async () => {
+  const blocker = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = blocker.address() as net.AddressInfo;
+    const r = await run(['--listen', `127.0.0.1:${port}`, '--target', 'ws://127.0.0.1:1', '--no-tui']);
+    assertUsageError(r, /already in use/);
+    assert.ok(r.stderr.includes(String(port)));
+  } finally {
+    await new Promise<void>((r) => blocker.close(() => r()));
+  }
+});
+
+test('--save to an existing file exits 2 and leaves the file alone', async () => {
+  const file = path.join(work, 'existing.jsonl');
+  const content = '{"type":"session","note":"precious"}\n';
+  fs.writeFileSync(file, content);
+  const before = fs.statSync(file);
+  const r = await run(['--listen', '127.0.0.1:0', '--target', 'ws://127.0.0.1:1', '--save', file, '--no-tui']);
+  assertUsageError(r, /already exists/);
+  assert.equal(fs.readFileSync(file, 'utf8'), content);
+  assert.equal(fs.statSync(file).mtimeMs, before.mtimeMs);
+  assert.equal(r.stdout, '');
+});
+
+test('demo --json --save: stdout is the saved log, line for line, and it is a whole session', async () => {
+  const { file, run: r } = await demoSession();
+  assert.equal(r.code, 0, r.stderr);
+  const saved = fs.readFileSync(file, 'utf8');
+  assert.ok(saved.endsWith('\n'));
+  assert.deepEqual(lines(r.stdout), lines(saved), 'stdout JSONL equals the file');
+  const records = lines(saved).map((l) => JSON.parse(l) as Rec);
+  const session = records[0]!;
+  assert.equal(session.type, 'session');
+  assert.equal(session.mode, 'demo');
+  assert.equal(session.tool, 'wspeek');
+  const listen = /^127\.0\.0\.1:(\d+)$/.exec(String(session.listen));
+  assert.ok(listen && Number(listen[1]) > 0, `listen port resolved: ${String(session.listen)}`);
+  assert.match(r.stderr, new RegExp(`listening on ${String(session.listen).replace(/\./g, '\\.')}`));
+  assert.equal(records.filter((x) => x.type === 'session').length, 1);
+  for (const type of ['connect', 'handshake', 'message', 'end']) assert.ok(records.some((x) => x.type === type), `a ${type} record`);
+  // Every WebSocket connection that was opened also ended, cleanly, in the demo.
+  const handshakes = records.filter((x) => x.type === 'handshake');
+  assert.equal(handshakes.length, 2);
+  for (const h of handshakes) {
+    const end = records.find((x) => x.type === 'end' && x.conn === h.conn);
+    assert.ok(end, `end record for #${h.conn}`);
+    assert.equal(end.clean, true);
+  }
+  const texts = records.filter((x) => x.type === 'message').map((x) => x.text);
+  assert.ok(texts.includes('fragmented into three frames'));
+  assert.ok(texts.includes('Hello, world'));
+  // Records are in order of observation.
+  const ts = records.map((x) => x.ts as number);
+  assert.ok(ts.every((t) => typeof t === 'number' && Number.isFinite(t)));
+});
+
+test('open FILE --json reproduces the saved records exactly; --no-tui prints lines', async () => {
+  const { file } = await demoSession();
+  const saved = fs.readFileSync(file, 'utf8');
+  const json = await run(['open', file, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(json.stdout, saved);
+  assert.equal(json.stderr, '');
+
+  const text = await run(['open', file, '--no-tui']);
+  assert.equal(text.code, 0, text.stderr);
+  const out = lines(text.stdout);
+  assert.ok(out.length >= 10, `lines printed: ${out.length}`);
+  assert.ok(out.every((l) => !l.startsWith('{')), 'human-readable lines, not JSON');
+  assert.match(text.stdout, /handshake/);
+  assert.match(text.stdout, /Hello, world/);
+  assert.equal(fs.readFileSync(file, 'utf8'), saved, 'open never writes the file');
+});
+
+test('open on a log whose last line is torn: the earlier records, and the torn line reported on stderr', async () => {
+  const { file } = await demoSession();
+  const saved = fs.readFileSync(file, 'utf8');
+  const torn = path.join(work, 'torn.jsonl');
+  const half = '{"type":"message","conn":2,"ts":1700000000000.5,"from":"client","kind":"te';
+  fs.writeFileSync(torn, saved + half);
+  const n = lines(saved).length;
+  const r = await run(['open', torn, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, saved, 'every whole record is shown');
+  assert.match(r.stderr, new RegExp(`:${n + 1}:`), 'names the torn line');
+  assert.match(r.stderr, /incomplete|torn|interrupted/i);
+});
+
+test('SIGINT: the live proxy ends its connections, writes their end records, closes the log whole, exits 0', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  let client: WebSocket | undefined;
+  let proc: ReturnType<typeof start> | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', () => resolve());
+      wss.once('error', reject);
+    });
+    wss.on('connection', (ws) => {
+      ws.on('error', () => {});
+      ws.on('message', (d: RawData, isBinary: boolean) => ws.send(d, { binary: isBinary }));
+    });
+    const upstreamPort = (wss.address() as net.AddressInfo).port;
+    const file = path.join(work, 'sigint.jsonl');
+    proc = start(['--target', `ws://127.0.0.1:${upstreamPort}`, '--listen', '127.0.0.1:0', '--save', file, '--no-tui']);
+    const output = proc.output;
+    await waitUntil('"listening on" on stderr', () => /listening on 127\.0\.0\.1:\d+/.test(output.stderr) || proc!.child.exitCode !== null);
+    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(output.stderr)?.[1]);
+    assert.ok(port > 0, `port from stderr: ${output.stderr}`);
+
+    client = new WebSocket(`ws://127.0.0.1:${port}/live`, { perMessageDeflate: false });
+    const c = client;
+    c.on('error', () => {});
+    const received: string[] = [];
+    c.on('message', (d: RawData) => received.push(d.toString()));
+    await waitUntil('client open', () => c.readyState === WebSocket.OPEN || c.readyState === WebSocket.CLOSED);
+    assert.equal(c.readyState, WebSocket.OPEN);
+    for (const m of ['one', 'two', 'three']) c.send(m);
+    await waitUntil('echoes', () => received.length === 3);
+    await waitUntil('the echoes printed', () => (output.stdout.match(/"three"/g) ?? []).length === 2, 5000);
+    const clientClosed = new Promise<number>((r) => c.once('close', (code) => r(code)));
+
+    assert.ok(proc.child.kill('SIGINT'));
+    const r = await Promise.race([
+      proc.done,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('wspeek did not exit within 5 s of SIGINT')), 5000)),
+    ]);
+    assert.equal(r.signal, null);
+    assert.equal(r.code, 0, r.stderr);
+    await Promise.race([clientClosed, new Promise((r2) => setTimeout(r2, 3000))]);
+    assert.equal(c.readyState, WebSocket.CLOSED, 'the client connection was ended');
+
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.endsWith('\n'), 'the log ends with a whole line');
+    const records = lines(text).map((l, i) => {
+      try {
+        return JSON.parse(l) as Rec;
+      } catch (err) {
+        throw new Error(`line ${i + 1} of the log is not JSON: ${(err as Error).message}`);
+      }
+    });
+    assert.equal(records[0]!.type, 'session');
+    assert.equal(records[0]!.mode, 'reverse');
+    const hs = records.find((x) => x.type === 'handshake');
+    assert.ok(hs);
+    const msgs = records.filter((x) => x.type === 'message' && x.conn === hs.conn).map((x) => `${String(x.from)}:${String(x.text)}`);
+    assert.deepEqual(msgs.filter((m) => m.startsWith('client:')), ['client:one', 'client:two', 'client:three']);
+    assert.deepEqual(msgs.filter((m) => m.startsWith('server:')), ['server:one', 'server:two', 'server:three']);
+    assert.equal(msgs.length, 6);
+    const ends = records.filter((x) => x.type === 'end' && x.conn === hs.conn);
+    assert.equal(ends.length, 1, 'one end record for the connection');
+    assert.equal(ends[0]!.by, 'proxy');
+    assert.match(String(ends[0]!.reason), /SIGINT/);
+    assert.equal(records.at(-1)!.type, 'end');
+  } finally {
+    client?.terminate();
+    if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
+  }
+});
+
+test('ca --ca-dir DIR prints the CA certificate and creates DIR 0700 with a 0600 key', async () => {
+  const dir = path.join(work, 'ca', 'nested');
+  const r = await run(['ca', '--ca-dir', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
+  const cert = new crypto.X509Certificate(r.stdout);
+  assert.match(cert.subject, /CN=wspeek CA/);
+  assert.equal(cert.ca, true);
+  assert.equal(cert.fingerprint256, new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'ca.pem'))).fingerprint256);
+  if (process.platform !== 'win32') {
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(dir, 'ca-key.pem')).mode & 0o777, 0o600);
+  }
+  assert.match(r.stderr, /SHA-256 fingerprint/);
+  // A second run loads the same CA.
+  const again = await run(['ca', '--ca-dir', dir]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, r.stdout);
+});
+
+const hasFilter = fs.existsSync(path.join(ROOT, 'core', 'filter.ts'));
+
+test('--filter with a syntax error exits 2 and shows where the error is', {
+  skip: hasFilter ? false : 'core/filter.ts does not exist yet',
+}, async () => {
+  const r = await run(['--filter', 'kind:(', '--listen', '127.0.0.1:0', '--target', 'ws://127.0.0.1:1', '--no-tui']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.match(r.stderr, /--filter/);
+  const errLines = r.stderr.split('\n');
+  const sourceLine = errLines.findIndex((l) => l.includes('kind:('));
+  assert.ok(sourceLine >= 0, `the filter is echoed: ${r.stderr}`);
+  // A caret line under the source points at the offending position.
+  const caretLine = errLines[sourceLine + 1] ?? '';
+  const caret = caretLine.indexOf('^');
+  assert.ok(caret >= 0, `a caret marks the position: ${r.stderr}`);
+  const column = caret - errLines[sourceLine]!.indexOf('kind:(');
+  assert.ok(column >= 'kind:'.length && column <= 'kind:('.length, `the caret is at or after "kind:" (column ${column})`);
+  // Filters also apply to open.
+  const { file } = await demoSession();
+  const open = await run(['open', file, '--filter', 'kind:(']);
+  assert.equal(open.code, 2);
+});
