@@ -32,7 +32,8 @@ const MAX_EARLY_BYTES = 1024 * 1024;
 class SideState {
   phase = Phase.Head;
   readonly reader = new HeadReader();
-  early: Array<{ data: Buffer; ts: number }> = [];
+  /** `seq` numbers held chunks across both sides, so they are decoded in arrival order. */
+  early: Array<{ data: Buffer; ts: number; seq: number }> = [];
   earlyBytes = 0;
   bytes = 0;
   firstTs: number | null = null;
@@ -61,6 +62,8 @@ export class ConnectionDecoder {
   /** Outstanding pings per sender, keyed by payload, for round-trip times. */
   private readonly pings = { client: new Map<string, number>(), server: new Map<string, number>() };
   private finished = false;
+  /** Arrival order of held (early) chunks across both sides. */
+  private earlySeq = 0;
 
   constructor(private readonly options: DecoderOptions, private readonly sink: EventSink) {
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
@@ -153,7 +156,7 @@ export class ConnectionDecoder {
       return;
     }
     // Copied: the caller may reuse its buffer once `receive` returns.
-    s.early.push({ data: Buffer.from(data), ts });
+    s.early.push({ data: Buffer.from(data), ts, seq: this.earlySeq++ });
   }
 
   private completeHandshake(ts: number): void {
@@ -173,10 +176,15 @@ export class ConnectionDecoder {
       return;
     }
     this.startFrames(a.extensions);
+    // Held bytes are decoded in the order they arrived across both sides, so events stay in
+    // arrival order whatever the chunking (a side's bytes that came with its head's last chunk
+    // are not decoded before the other side's earlier bytes).
+    const held = [this.client, this.server].flatMap((s) => s.early.map((e) => ({ ...e, s })));
+    held.sort((x, y) => x.seq - y.seq);
+    for (const { s, data, ts: at } of held) s.decoder?.push(data, at);
     for (const s of [this.client, this.server]) {
-      if (!s.decoder) continue;
-      for (const { data, ts: at } of s.early) s.decoder.push(data, at);
       s.early = [];
+      if (!s.decoder) continue;
       // The stream already ended while its bytes were held: end the decoder now.
       if (s.ended) {
         const abrupt = s.decoder.end(ts);
