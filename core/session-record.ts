@@ -1,7 +1,6 @@
 import type {
   EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent,
 } from './events.js';
-import type { ViolationRule } from './violation-rules.js';
 
 /**
  * The session log: one JSON record per line, in order of observation (format version 1).
@@ -64,18 +63,8 @@ export interface HandshakeRecord {
   upgraded: boolean;
 }
 
-export interface FrameRecord {
-  type: 'frame';
-  conn: number;
-  ts: number;
-  from: Side;
-  fin: boolean;
-  rsv: [boolean, boolean, boolean];
-  opcode: number;
-  masked: boolean;
-  mask: string | null;
-  length: number;
-}
+/** A frame's header: the core's event without the header size, with the connection id. */
+export type FrameRecord = Omit<FrameEvent, 'headerLength'> & { conn: number };
 
 export interface MessageRecord {
   type: 'message';
@@ -99,28 +88,11 @@ export interface MessageRecord {
   rtt?: number;
 }
 
-export interface ViolationRecord {
-  type: 'violation';
-  conn: number;
-  ts: number;
-  from: Side;
-  rule: ViolationRule;
-  rfc: string;
-  detail: string;
-}
+/** A protocol violation on a connection: the core's event with the connection id. */
+export type ViolationRecord = ViolationEvent & { conn: number };
 
-export interface EndRecord {
-  type: 'end';
-  conn: number;
-  ts: number;
-  by: Side | 'proxy';
-  code: number | null;
-  clean: boolean;
-  bytes: { client: number; server: number };
-  frames: { client: number; server: number };
-  durationMs: number;
-  reason: string | null;
-}
+/** The connection is over: the core's event with the connection id. */
+export type EndRecord = EndEvent & { conn: number };
 
 export type LogRecord =
   | SessionRecord | ConnectRecord | HttpRecord | HandshakeRecord | FrameRecord | MessageRecord | ViolationRecord | EndRecord;
