@@ -73,6 +73,15 @@ export class SessionStore {
           break;
         case 'message': {
           const p = t.pending[record.from];
+          const last = p.frames[p.frames.length - 1];
+          if (record.kind !== 'text' && record.kind !== 'binary' && last && last.opcode >= 8 && p.frames.length > 1) {
+            // A control frame may come between the frames of a fragmented message (RFC 6455 §5.4):
+            // it carries only itself; the data frames before it wait for their own message.
+            stored.frames = [last];
+            stored.violations = p.violations;
+            t.pending[record.from] = { frames: p.frames.slice(0, -1), violations: [] };
+            break;
+          }
           stored.frames = p.frames;
           stored.violations = p.violations;
           t.pending[record.from] = { frames: [], violations: [] };

@@ -17,6 +17,9 @@ export class SessionLogWriter {
   private scheduled = false;
   private failed: Error | null = null;
   private closed = false;
+  /** Asynchronous writes not yet completed: `closeSync` writes them again, and the fd stays open until they finish. */
+  private readonly inFlight = new Set<{ data: Buffer; at: number }>();
+  private fdClosed = false;
 
   private constructor(readonly path: string, private readonly fd: number, private readonly onError: (err: Error) => void) {}
 
@@ -50,10 +53,21 @@ export class SessionLogWriter {
     this.scheduled = false;
     const data = this.take();
     if (!data) return;
-    const at = this.position;
+    const chunk = { data, at: this.position };
     this.position += data.length;
-    fs.write(this.fd, data, 0, data.length, at, (err) => {
+    this.inFlight.add(chunk);
+    this.writeChunk(chunk, 0);
+  }
+
+  /** Writes `chunk` from `done` on; a short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap. */
+  private writeChunk(chunk: { data: Buffer; at: number }, done: number): void {
+    fs.write(this.fd, chunk.data, done, chunk.data.length - done, chunk.at + done, (err, written) => {
+      if (!err && !this.closed && written > 0 && done + written < chunk.data.length) return this.writeChunk(chunk, done + written);
+      this.inFlight.delete(chunk);
+      // Once closed, closeSync has written this chunk again synchronously: this write's outcome no longer matters.
+      if (this.closed) return this.closeWhenIdle();
       if (err) this.fail(err);
+      else if (written === 0) this.fail(new Error('no bytes written'));
     });
   }
 
@@ -63,7 +77,22 @@ export class SessionLogWriter {
     this.closed = true;
     const data = this.take();
     try {
-      if (data && !this.failed) fs.writeSync(this.fd, data, 0, data.length, this.position);
+      if (!this.failed) {
+        // Writes in flight may not have landed yet (or may never, at exit): the same bytes again at the same offsets.
+        for (const c of this.inFlight) writeAllSync(this.fd, c.data, c.at);
+        if (data) writeAllSync(this.fd, data, this.position);
+      }
+    } catch (err) {
+      this.fail(err as Error);
+    }
+    this.closeWhenIdle();
+  }
+
+  /** Closes the fd once no asynchronous write still uses it (a closed fd number can be reused by another file). */
+  private closeWhenIdle(): void {
+    if (this.fdClosed || this.inFlight.size > 0) return;
+    this.fdClosed = true;
+    try {
       fs.closeSync(this.fd);
     } catch (err) {
       this.fail(err as Error);
@@ -83,6 +112,15 @@ export class SessionLogWriter {
     this.failed = err;
     this.pending = [];
     this.onError(new Error(`writing session log ${this.path} failed: ${err.message}; capture goes on in memory`));
+  }
+}
+
+/** `fs.writeSync` until every byte is written: a short write (a full disk) goes on, so it ends in an error, not a silent gap. */
+function writeAllSync(fd: number, data: Buffer, at: number): void {
+  for (let done = 0; done < data.length; ) {
+    const written = fs.writeSync(fd, data, done, data.length - done, at + done);
+    if (written === 0) throw new Error('no bytes written');
+    done += written;
   }
 }
 

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { messageSubject } from '../core/message-subject.js';
+import type { HandshakeRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
+import { SessionStore, type StoredRecord } from '../core/session-store.js';
+
+const HANDSHAKE: HandshakeRecord = {
+  type: 'handshake', conn: 3, ts: 1, url: 'ws://127.0.0.1:3000/chat',
+  request: { method: 'GET', target: '/chat', version: 'HTTP/1.1', headers: [] },
+  response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
+  ms: 1, accept: 'valid', protocol: null, extensions: [], upgraded: true,
+};
+
+function msg(fields: Partial<MessageRecord> & Pick<MessageRecord, 'kind'>): MessageRecord {
+  return { type: 'message', conn: 3, ts: 2, from: 'server', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...fields };
+}
+function violation(from: 'client' | 'server'): ViolationRecord {
+  return { type: 'violation', conn: 3, ts: 2, from, rule: 'server-frame-masked', rfc: '6455 5.1', detail: 'x' };
+}
+
+/** Adds the records to a fresh store and returns what the listener got for `m`. */
+function storedFor(m: MessageRecord, before: Array<HandshakeRecord | ViolationRecord> = [HANDSHAKE]): StoredRecord {
+  const store = new SessionStore();
+  let got: StoredRecord | null = null;
+  store.subscribe((s) => { if (s.record === m) got = s; });
+  for (const r of before) store.add(r);
+  store.add(m);
+  assert.ok(got);
+  return got;
+}
+
+test('the subject\'s fields come from the stored message record and its connection', () => {
+  const m = msg({ kind: 'binary', from: 'client', length: 70000, wireLength: 123, compressed: true, truncated: true, base64: 'AAEC' });
+  const s = messageSubject(storedFor(m), m);
+  const { payloadText, ...fields } = s;
+  assert.deepEqual(fields, {
+    conn: 3, from: 'client', kind: 'binary', opcode: 2, length: 70000, compressed: true, truncated: true,
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat',
+  });
+  assert.equal(typeof payloadText, 'function');
+});
+
+test('opcode per kind', () => {
+  const expected = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+  for (const kind of ['text', 'binary', 'close', 'ping', 'pong'] as const) {
+    const m = msg(kind === 'close' ? { kind, close: { code: 1000, reason: '' } } : kind === 'text' ? { kind, text: '' } : { kind, base64: '' });
+    assert.equal(messageSubject(storedFor(m), m).opcode, expected[kind], kind);
+  }
+});
+
+test('payloadText: text as is, binary and invalid text decoded lossily, close its reason', () => {
+  const text = msg({ kind: 'text', text: 'héllo "world"' });
+  assert.equal(messageSubject(storedFor(text), text).payloadText(), 'héllo "world"');
+
+  const binary = msg({ kind: 'binary', base64: Buffer.from([0x68, 0x69, 0xff, 0x21]).toString('base64') });
+  assert.equal(messageSubject(storedFor(binary), binary).payloadText(), 'hi\ufffd!');
+
+  const invalidText = msg({ kind: 'text', base64: 'wyg=' }); // c3 28
+  assert.equal(messageSubject(storedFor(invalidText), invalidText).payloadText(), '\ufffd(');
+
+  const ping = msg({ kind: 'ping', base64: Buffer.from('are you there').toString('base64') });
+  assert.equal(messageSubject(storedFor(ping), ping).payloadText(), 'are you there');
+
+  const close = msg({ kind: 'close', close: { code: 4001, reason: 'going away now' } });
+  const cs = messageSubject(storedFor(close), close);
+  assert.equal(cs.payloadText(), 'going away now', 'the reason, without the code bytes');
+  assert.equal(cs.closeCode, 4001);
+
+  const empty = msg({ kind: 'close', close: { code: null, reason: '' } });
+  const es = messageSubject(storedFor(empty), empty);
+  assert.equal(es.payloadText(), '');
+  assert.equal(es.closeCode, null);
+});
+
+test('violations: how many the store linked to this message', () => {
+  const m = msg({ kind: 'text', from: 'server', text: 'x' });
+  const stored = storedFor(m, [violation('client'), HANDSHAKE, violation('server'), violation('client'), violation('server')]);
+  assert.equal(stored.violations.length, 2);
+  assert.equal(messageSubject(stored, m).violations, 2, 'the server\'s two, not the handshake\'s or the client\'s');
+});
+
+test('url is null when no handshake was seen on the connection', () => {
+  const m = msg({ kind: 'text', text: 'x' });
+  assert.equal(messageSubject(storedFor(m, []), m).url, null);
+});

@@ -1,0 +1,308 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FrameRecord, LogRecord, MessageRecord } from '../core/session-record.js';
+import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-session-log-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+let fileNo = 0;
+const freshPath = () => path.join(dir, `log-${++fileNo}.jsonl`);
+
+function frameRec(i: number): FrameRecord {
+  return { type: 'frame', conn: 1 + (i % 7), ts: 1795290133410.306 + i / 1000, from: i % 2 ? 'client' : 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: i % 2 === 1, mask: i % 2 ? 'deadbeef' : null, length: i };
+}
+function textRec(i: number, text: string): MessageRecord {
+  return { type: 'message', conn: 1, ts: i, from: 'client', kind: 'text', length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, text, truncated: false };
+}
+const linesOf = (records: LogRecord[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
+const openFds = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : null);
+
+async function readAll(p: string) {
+  const list: LogRecord[] = [];
+  const result = await readSessionLog(p, (r) => list.push(r));
+  assert.equal(result.records, list.length, 'the count is the number of records delivered');
+  return { list, problems: result.problems, tornLastLine: result.tornLastLine };
+}
+
+/**
+ * Occupies every libuv thread-pool thread with an open() of a FIFO that has no writer, so the
+ * writer's asynchronous writes stay queued until `release()`. Null when FIFOs aren't available.
+ */
+function blockThreadPool(): { release: () => Promise<void> } | null {
+  const fifo = path.join(dir, `fifo-${++fileNo}`);
+  try {
+    execFileSync('mkfifo', [fifo], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const opened = Array.from({ length: size }, () => fs.promises.open(fifo, 'r'));
+  return {
+    async release() {
+      const w = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      for (const fh of await Promise.all(opened)) await fh.close();
+      fs.closeSync(w);
+    },
+  };
+}
+
+test('never overwrites an existing file; the error names the file', () => {
+  const p = freshPath();
+  fs.writeFileSync(p, 'precious\n');
+  assert.throws(() => SessionLogWriter.create(p, () => assert.fail('no onError')), (err: Error) => {
+    assert.ok(err instanceof Error);
+    assert.ok(err.message.includes(p), err.message);
+    assert.match(err.message, /already exists/);
+    assert.equal(err.message.includes('\n'), false, 'one line');
+    return true;
+  });
+  assert.equal(fs.readFileSync(p, 'utf8'), 'precious\n');
+});
+
+test('an unwritable path (a directory that does not exist) is a clear Error at create', () => {
+  const p = path.join(dir, 'no-such-dir', 'log.jsonl');
+  assert.throws(() => SessionLogWriter.create(p, () => assert.fail('no onError')), (err: Error) => {
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /^cannot create session log /);
+    assert.ok(err.message.includes(p), err.message);
+    assert.match(err.message, /ENOENT/);
+    return true;
+  });
+  assert.equal(fs.existsSync(path.dirname(p)), false);
+});
+
+test('10,000 records then closeSync: exactly 10,000 whole lines, in order, even with writes still in flight', async () => {
+  const fdsBefore = openFds();
+  const p = freshPath();
+  const errors: Error[] = [];
+  const records = Array.from({ length: 10_000 }, (_, i) => frameRec(i));
+  const blocker = blockThreadPool();
+  let text: string;
+  try {
+    const w = SessionLogWriter.create(p, (e) => errors.push(e));
+    for (const r of records) w.write(r); // > 256 KiB: asynchronous flushes are issued on the way
+    w.closeSync();
+    // Read synchronously, while those writes are still queued: at exit, nothing after closeSync would run.
+    text = fs.readFileSync(p, 'utf8');
+  } finally {
+    await blocker?.release();
+  }
+  assert.equal(text.length, linesOf(records).length);
+  assert.equal(text.indexOf('\0'), -1, 'no hole where an unfinished write should be');
+  const lines = text.split('\n');
+  assert.equal(lines.pop(), '', 'ends with a newline');
+  assert.equal(lines.length, 10_000);
+  lines.forEach((line, i) => { if (line !== JSON.stringify(records[i])) assert.fail(`line ${i + 1}: ${line}`); });
+
+  // The queued writes complete (same bytes, same offsets), then the file is closed.
+  for (let i = 0; i < 200 && openFds() !== fdsBefore; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(errors, []);
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+  assert.equal(openFds(), fdsBefore, 'the file is closed once no write uses it');
+});
+
+test('closeSync in the same tick as the writes lands every line; writes after it are ignored', () => {
+  const p = freshPath();
+  const errors: Error[] = [];
+  const w = SessionLogWriter.create(p, (e) => errors.push(e));
+  const records = [frameRec(1), frameRec(2), textRec(3, 'last')];
+  for (const r of records) w.write(r);
+  assert.equal(fs.readFileSync(p, 'utf8'), '', 'batched: nothing written yet');
+  w.closeSync();
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+  w.write(frameRec(4));
+  w.closeSync();
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+  assert.deepEqual(errors, []);
+});
+
+test('lines written over several event-loop turns land in order', async () => {
+  const p = freshPath();
+  const errors: Error[] = [];
+  const w = SessionLogWriter.create(p, (e) => errors.push(e));
+  const records: LogRecord[] = [];
+  for (let turn = 0; turn < 5; turn++) {
+    for (let i = 0; i < 3; i++) {
+      const r = frameRec(turn * 3 + i);
+      records.push(r);
+      w.write(r);
+    }
+    // Written asynchronously, without closeSync: wait for the lines to land (a deadline, not a fixed delay).
+    const want = linesOf(records);
+    for (let i = 0; i < 400 && fs.readFileSync(p, 'utf8') !== want; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(fs.readFileSync(p, 'utf8'), want, `after turn ${turn}`);
+  }
+  w.closeSync();
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+  assert.deepEqual(errors, []);
+});
+
+test('strings with newlines, separators and any unicode stay one line each and read back equal', async () => {
+  const p = freshPath();
+  const w = SessionLogWriter.create(p, (e) => assert.fail(e.message));
+  const strings = ['a\nb', 'c\r\nd', 'e\rf', 'line\u2028sep\u2029para', 'emoji 🦊 ünïcödé 中文', 'lone \ud800 surrogate', 'nul\0tab\t', '"quoted" \\ back', ''];
+  const records = strings.map((s, i) => textRec(i, s));
+  for (const r of records) w.write(r);
+  w.closeSync();
+  const text = fs.readFileSync(p, 'utf8');
+  const lines = text.split('\n');
+  assert.equal(lines.pop(), '');
+  assert.equal(lines.length, records.length);
+  for (const line of lines) assert.equal(line.includes('\r'), false, 'no raw CR (a line break to readers) in a line');
+  const back = await readAll(p);
+  assert.deepEqual(back.problems, []);
+  assert.equal(back.tornLastLine, false);
+  assert.equal(back.list.length, records.length);
+  assert.deepEqual(back.list, records);
+});
+
+test('readSessionLog reads back what the writer wrote', async () => {
+  const p = freshPath();
+  const w = SessionLogWriter.create(p, (e) => assert.fail(e.message));
+  const records: LogRecord[] = [
+    { type: 'session', version: 1, tool: 'wspeek', ts: 1, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' },
+    { type: 'connect', conn: 1, ts: 2, client: '127.0.0.1:51234', server: '127.0.0.1:3000', tls: false },
+    frameRec(3),
+    textRec(4, 'Good bye.'),
+  ];
+  for (const r of records) w.write(r);
+  w.closeSync();
+  const back = await readAll(p);
+  assert.deepEqual(back, { list: records, problems: [], tornLastLine: false });
+});
+
+test('an invalid line in the middle is a problem with its line number; reading goes on; unknown types are skipped', async () => {
+  const p = freshPath();
+  const a = frameRec(1);
+  const b = frameRec(2);
+  const c = textRec(3, 'three');
+  fs.writeFileSync(p, [
+    JSON.stringify(a),
+    'this is not json',
+    JSON.stringify(b),
+    '',
+    '{"type":"annotation","conn":1,"ts":5,"note":"from a later version"}',
+    '[1,2,3]',
+    JSON.stringify(c),
+    '',
+  ].join('\n'));
+  const back = await readAll(p);
+  assert.deepEqual(back.list, [a, b, c]);
+  assert.equal(back.tornLastLine, false);
+  assert.deepEqual(back.problems.map((x) => x.line), [2, 6]);
+  for (const x of back.problems) assert.ok(x.error.length > 0);
+  assert.equal(back.problems[1]!.error, 'not a JSON object');
+});
+
+test('a torn last line (no trailing newline): tornLastLine, and the records before it are delivered', async () => {
+  const p = freshPath();
+  const a = frameRec(1);
+  const b = textRec(2, 'two');
+  const whole = JSON.stringify(textRec(3, 'three'));
+  fs.writeFileSync(p, `${JSON.stringify(a)}\n${JSON.stringify(b)}\n${whole.slice(0, whole.length - 7)}`);
+  const back = await readAll(p);
+  assert.deepEqual(back.list, [a, b]);
+  assert.equal(back.tornLastLine, true);
+  assert.equal(back.problems.length, 1);
+  assert.equal(back.problems[0]!.line, 3);
+});
+
+test('damage in the middle and a torn last line are told apart', async () => {
+  const p = freshPath();
+  const a = frameRec(1);
+  fs.writeFileSync(p, `${JSON.stringify(a)}\n{broken\n${JSON.stringify(a)}\n{"type":"frame","co`);
+  const back = await readAll(p);
+  assert.deepEqual(back.list, [a, a]);
+  assert.equal(back.tornLastLine, true);
+  assert.deepEqual(back.problems.map((x) => x.line), [2, 4], 'the torn line is the last problem');
+});
+
+test('a last line that is invalid but ends with a newline is a problem, not a torn line', async () => {
+  const p = freshPath();
+  const a = frameRec(1);
+  fs.writeFileSync(p, `${JSON.stringify(a)}\n{"type":"frame","conn":1}\n`);
+  const back = await readAll(p);
+  assert.deepEqual(back.list, [a]);
+  assert.equal(back.tornLastLine, false);
+  assert.equal(back.problems.length, 1);
+  assert.equal(back.problems[0]!.line, 2);
+  assert.match(back.problems[0]!.error, /ts/);
+});
+
+test('a complete file without a trailing newline is not torn; an empty file has nothing', async () => {
+  const p = freshPath();
+  const a = frameRec(1);
+  fs.writeFileSync(p, JSON.stringify(a));
+  assert.deepEqual(await readAll(p), { list: [a], problems: [], tornLastLine: false });
+  const empty = freshPath();
+  fs.writeFileSync(empty, '');
+  assert.deepEqual(await readAll(empty), { list: [], problems: [], tornLastLine: false });
+});
+
+test('a file that does not exist rejects', async () => {
+  await assert.rejects(readSessionLog(path.join(dir, 'missing.jsonl'), () => assert.fail('no record')), /ENOENT/);
+});
+
+/** Runs in a child process, in its own mount namespace, with `argv[2]` a 64 KiB tmpfs. */
+const FULL_DISK_CHILD = `
+import fs from 'node:fs';
+import { SessionLogWriter } from ${JSON.stringify(new URL('../proxy/session-log.js', import.meta.url).href)};
+const dir = process.argv[2];
+const pad = 'x'.repeat(1000);
+const out = {};
+
+// Asynchronous path: lines written over many event-loop turns, more than the disk holds.
+{
+  const errors = [];
+  const w = SessionLogWriter.create(dir + '/async.jsonl', (e) => errors.push(e.message));
+  for (let turn = 0; turn < 20; turn++) {
+    for (let i = 0; i < 10; i++) w.write({ type: 'frame', conn: 1, ts: turn * 10 + i, pad });
+    await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  out.asyncBeforeClose = errors.length;
+  w.write({ type: 'frame', conn: 1, ts: 1000, pad });
+  w.closeSync();
+  await new Promise((r) => setTimeout(r, 50));
+  out.async = errors;
+  fs.unlinkSync(dir + '/async.jsonl');
+}
+
+// Synchronous path: everything pending at closeSync, more than the disk holds.
+{
+  const errors = [];
+  const w = SessionLogWriter.create(dir + '/sync.jsonl', (e) => errors.push(e.message));
+  for (let i = 0; i < 100; i++) w.write({ type: 'frame', conn: 1, ts: i, pad });
+  w.closeSync();
+  await new Promise((r) => setTimeout(r, 50));
+  out.sync = errors;
+  out.syncSize = fs.statSync(dir + '/sync.jsonl').size;
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+test('a write failure after create (a full disk) calls onError once, saying capture goes on', (t) => {
+  if (process.platform !== 'linux') return t.skip('needs Linux (a private tmpfs mount via unshare)');
+  const script = path.join(dir, 'full-disk-child.mjs');
+  fs.writeFileSync(script, FULL_DISK_CHILD);
+  const mnt = fs.mkdtempSync(path.join(dir, 'mnt-'));
+  const unshareArgs = process.getuid?.() === 0 ? ['-m'] : ['-r', '-m'];
+  const r = spawnSync('unshare', [...unshareArgs, 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$1" || exit 77; echo MOUNTED >&2; exec "$2" "$3" "$1"', 'sh', mnt, process.execPath, script], { encoding: 'utf8', timeout: 8000 });
+  if (r.error || !r.stderr.includes('MOUNTED')) {
+    return t.skip(`cannot mount a small tmpfs in a private mount namespace (${r.error?.message ?? r.stderr.trim().split('\n').pop()}): no real full disk to write to`);
+  }
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { asyncBeforeClose: number; async: string[]; sync: string[]; syncSize: number };
+  for (const [which, errors, file] of [['async', out.async, 'async.jsonl'], ['sync', out.sync, 'sync.jsonl']] as const) {
+    assert.equal(errors.length, 1, `${which}: onError once: ${JSON.stringify(errors)}`);
+    assert.match(errors[0]!, /capture goes on/, which);
+    assert.match(errors[0]!, /ENOSPC/, which);
+    assert.ok(errors[0]!.includes(path.join(mnt, file)), `${which}: names the file: ${errors[0]}`);
+  }
+  assert.equal(out.asyncBeforeClose, 1, 'the asynchronous failure is reported when it happens, not at close');
+  assert.ok(out.syncSize <= 64 * 1024);
+});

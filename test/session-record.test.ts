@@ -1,0 +1,257 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectionDecoder } from '../core/connection-decoder.js';
+import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
+import {
+  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordPayload, violationRecord,
+  type LogRecord, type MessageRecord, type SessionRecord,
+} from '../core/session-record.js';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+/** The opening handshake of RFC 6455 §1.3. */
+const REQUEST =
+  'GET /chat HTTP/1.1\r\n' +
+  'Host: server.example.com\r\n' +
+  'Upgrade: websocket\r\n' +
+  'Connection: Upgrade\r\n' +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+  'Sec-WebSocket-Version: 13\r\n' +
+  '\r\n';
+const RESPONSE =
+  'HTTP/1.1 101 Switching Protocols\r\n' +
+  'Upgrade: websocket\r\n' +
+  'Connection: Upgrade\r\n' +
+  'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n' +
+  '\r\n';
+const WS_URL = 'ws://server.example.com/chat';
+
+/** One frame (payload < 126 bytes), masked with `mask` (8 hex digits) when given. */
+function frame(opcode: number, payload: Buffer | string, o: { fin?: boolean; mask?: string } = {}): Buffer {
+  const p = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  assert.ok(p.length < 126);
+  const head = Buffer.from([((o.fin ?? true) ? 0x80 : 0) | opcode, (o.mask ? 0x80 : 0) | p.length]);
+  if (!o.mask) return Buffer.concat([head, p]);
+  const key = hex(o.mask);
+  return Buffer.concat([head, key, Buffer.from(p.map((b, i) => b ^ key[i % 4]!))]);
+}
+
+/** A decoder past the handshake (request at ts 10, response at 11.2345678), collecting events. */
+function open(options: { startTs?: number; maxPayload?: number } = {}) {
+  const events: WsEvent[] = [];
+  const d = new ConnectionDecoder({ startTs: options.startTs ?? 5, maxPayload: options.maxPayload }, (e) => events.push(e));
+  d.receive('client', Buffer.from(REQUEST, 'latin1'), 10);
+  d.receive('server', Buffer.from(RESPONSE, 'latin1'), 11.2345678);
+  const send = (from: Side, bytes: Buffer, ts: number) => d.receive(from, bytes, ts);
+  const of = <T extends WsEvent['type']>(type: T) => events.filter((e): e is Extract<WsEvent, { type: T }> => e.type === type);
+  return { d, events, send, of };
+}
+
+/** Every event of one connection converted the way the proxy does. */
+function toRecords(conn: number, events: WsEvent[]): LogRecord[] {
+  return events.map((e) => {
+    switch (e.type) {
+      case 'handshake': return handshakeRecord(conn, e, WS_URL);
+      case 'frame': return frameRecord(conn, e);
+      case 'message': return messageRecord(conn, e);
+      case 'violation': return violationRecord(conn, e);
+      case 'end': return endRecord(conn, e);
+    }
+  });
+}
+
+test('handshake record: exactly the schema fields, ms rounded to µs', () => {
+  const t = open();
+  const h = t.of('handshake') as HandshakeEvent[];
+  assert.equal(h.length, 1);
+  const r = handshakeRecord(7, h[0]!, WS_URL);
+  assert.deepEqual(r, {
+    type: 'handshake', conn: 7, ts: 11.2345678, url: WS_URL,
+    request: {
+      method: 'GET', target: '/chat', version: 'HTTP/1.1',
+      headers: [
+        ['Host', 'server.example.com'], ['Upgrade', 'websocket'], ['Connection', 'Upgrade'],
+        ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['Sec-WebSocket-Version', '13'],
+      ],
+    },
+    response: {
+      version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols',
+      headers: [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=']],
+    },
+    ms: 1.235, accept: 'valid', protocol: null, extensions: [], upgraded: true,
+  });
+  assert.equal('requestTs' in r, false, 'event-only fields stay out of the record');
+});
+
+test('frame records: the header fields of the seed vectors, nothing else', () => {
+  const t = open();
+  t.send('server', hex('81 0c 48 65 6c 6c 6f 2c 20 77 6f 72 6c 64'), 20);
+  t.send('client', hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb'), 21);
+  const frames = (t.of('frame') as FrameEvent[]).map((e) => frameRecord(3, e));
+  assert.deepEqual(frames, [
+    { type: 'frame', conn: 3, ts: 20, from: 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: null, length: 12 },
+    { type: 'frame', conn: 3, ts: 21, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '9539ffdd', length: 9 },
+  ]);
+  for (const f of frames) assert.equal('headerLength' in f, false);
+});
+
+test('message records: text carries text, binary/ping/pong carry base64, close carries only close, rtt only on an answering pong', () => {
+  const t = open();
+  t.send('server', hex('81 0c 48 65 6c 6c 6f 2c 20 77 6f 72 6c 64'), 20);
+  t.send('client', hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb'), 21);
+  t.send('server', hex('82 03 00 ff 80'), 22);
+  t.send('server', frame(9, 'hb'), 30);
+  t.send('client', frame(10, 'hb', { mask: '01020304' }), 31.0006789);
+  t.send('client', frame(10, 'zz', { mask: '0a0b0c0d' }), 32);
+  t.send('client', frame(8, Buffer.concat([hex('03e8'), Buffer.from('bye')]), { mask: '11223344' }), 50);
+  t.send('server', frame(8, Buffer.concat([hex('03e8'), Buffer.from('bye')])), 51);
+  const m = (t.of('message') as MessageEvent[]).map((e) => messageRecord(3, e));
+  const base = { type: 'message', conn: 3, frames: 1, compressed: false, truncated: false } as const;
+  assert.deepEqual(m, [
+    { ...base, ts: 20, from: 'server', kind: 'text', length: 12, wireLength: 12, text: 'Hello, world' },
+    { ...base, ts: 21, from: 'client', kind: 'text', length: 9, wireLength: 9, text: 'Good bye.' },
+    { ...base, ts: 22, from: 'server', kind: 'binary', length: 3, wireLength: 3, base64: 'AP+A' },
+    { ...base, ts: 30, from: 'server', kind: 'ping', length: 2, wireLength: 2, base64: Buffer.from('hb').toString('base64') },
+    { ...base, ts: 31.0006789, from: 'client', kind: 'pong', length: 2, wireLength: 2, base64: Buffer.from('hb').toString('base64'), rtt: 1.001 },
+    { ...base, ts: 32, from: 'client', kind: 'pong', length: 2, wireLength: 2, base64: Buffer.from('zz').toString('base64') },
+    { ...base, ts: 50, from: 'client', kind: 'close', length: 5, wireLength: 5, close: { code: 1000, reason: 'bye' } },
+    { ...base, ts: 51, from: 'server', kind: 'close', length: 5, wireLength: 5, close: { code: 1000, reason: 'bye' } },
+  ]);
+  for (const r of m) assert.equal('incomplete' in r, false, `${r.kind}: incomplete only when set`);
+  assert.equal('text' in m[6]! || 'base64' in m[6]!, false, 'close carries neither text nor base64');
+});
+
+test('a text message that is not valid UTF-8 carries base64 (and the violation record has the schema fields)', () => {
+  const t = open();
+  t.send('server', hex('81 02 c3 28'), 40);
+  const m = messageRecord(2, (t.of('message') as MessageEvent[])[0]!);
+  assert.deepEqual(m, {
+    type: 'message', conn: 2, ts: 40, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1,
+    compressed: false, truncated: false, base64: 'wyg=',
+  });
+  const v = (t.of('violation') as ViolationEvent[]).map((e) => violationRecord(2, e));
+  assert.deepEqual(v, [
+    { type: 'violation', conn: 2, ts: 40, from: 'server', rule: 'invalid-utf8', rfc: '6455 8.1', detail: 'text message of 2 bytes is not valid UTF-8' },
+  ]);
+});
+
+test('a truncated text message cut inside a multi-byte character carries the decoded prefix as text', () => {
+  const t = open({ maxPayload: 4 });
+  t.send('server', frame(1, 'abcé'), 40); // 61 62 63 c3 a9: the cap cuts é
+  t.send('server', hex('82 06 01 02 03 04 05 06'), 41);
+  const [text, binary] = (t.of('message') as MessageEvent[]).map((e) => messageRecord(1, e));
+  assert.deepEqual(text, {
+    type: 'message', conn: 1, ts: 40, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1,
+    compressed: false, truncated: true, text: 'abc',
+  });
+  assert.deepEqual(binary, {
+    type: 'message', conn: 1, ts: 41, from: 'server', kind: 'binary', length: 6, wireLength: 6, frames: 1,
+    compressed: false, truncated: true, base64: 'AQIDBA==',
+  });
+  assert.deepEqual(t.of('violation'), [], 'the cut is not mistaken for invalid UTF-8');
+});
+
+test('an unfinished message has incomplete: true; an empty close has code null', () => {
+  const t = open();
+  t.send('server', hex('88 00'), 20);
+  t.send('client', frame(1, 'par', { fin: false, mask: 'a1b2c3d4' }), 21);
+  t.d.finish(60.0015556);
+  const [close, partial] = (t.of('message') as MessageEvent[]).map((e) => messageRecord(4, e));
+  assert.deepEqual(close, {
+    type: 'message', conn: 4, ts: 20, from: 'server', kind: 'close', length: 0, wireLength: 0, frames: 1,
+    compressed: false, truncated: false, close: { code: null, reason: '' },
+  });
+  assert.deepEqual(partial, {
+    type: 'message', conn: 4, ts: 60.0015556, from: 'client', kind: 'text', length: 3, wireLength: 3, frames: 1,
+    compressed: false, truncated: false, text: 'par', incomplete: true,
+  });
+});
+
+test('end record: the schema fields, durationMs rounded to µs', () => {
+  const t = open({ startTs: 5 });
+  t.send('client', frame(8, Buffer.concat([hex('03e8'), Buffer.from('bye')]), { mask: '11223344' }), 50);
+  t.send('server', frame(8, Buffer.concat([hex('03e8'), Buffer.from('bye')])), 51);
+  t.d.endOfStream('server', 52);
+  t.d.finish(60.0015556);
+  const ends = t.of('end') as EndEvent[];
+  assert.equal(ends.length, 1);
+  assert.deepEqual(endRecord(9, ends[0]!), {
+    type: 'end', conn: 9, ts: 60.0015556, by: 'client', code: 1000, clean: true,
+    bytes: { client: Buffer.byteLength(REQUEST) + 11, server: Buffer.byteLength(RESPONSE) + 7 },
+    frames: { client: 1, server: 1 }, durationMs: 55.002, reason: null,
+  });
+});
+
+test('recordPayload: the bytes a message record kept', () => {
+  const base = { type: 'message', conn: 1, ts: 1, from: 'client', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false } as const;
+  assert.deepEqual(recordPayload({ ...base, kind: 'text', text: 'héllo' }), Buffer.from('héllo', 'utf8'));
+  assert.deepEqual(recordPayload({ ...base, kind: 'binary', base64: 'AP+A' }), hex('00 ff 80'));
+  assert.deepEqual(recordPayload({ ...base, kind: 'close', close: { code: 1000, reason: 'bye' } }), hex('03 e8 62 79 65'));
+  assert.deepEqual(recordPayload({ ...base, kind: 'close', close: { code: null, reason: '' } }), Buffer.alloc(0));
+  assert.deepEqual(recordPayload({ ...base, kind: 'text', text: '' }), Buffer.alloc(0));
+});
+
+test('parseLogLine: blank, invalid, unknown, record', () => {
+  assert.deepEqual(parseLogLine(''), { kind: 'blank' });
+  assert.deepEqual(parseLogLine('   \t'), { kind: 'blank' });
+
+  const bad = parseLogLine('{"type":"frame",');
+  assert.equal(bad.kind, 'invalid');
+  assert.ok(bad.kind === 'invalid' && bad.error.length > 0);
+  for (const line of ['[1,2]', '42', 'null', '"frame"', 'true']) {
+    assert.deepEqual(parseLogLine(line), { kind: 'invalid', error: 'not a JSON object' }, line);
+  }
+
+  assert.deepEqual(parseLogLine('{"type":"future-thing","conn":1,"ts":1}'), { kind: 'unknown' });
+  assert.deepEqual(parseLogLine('{"conn":1,"ts":1}'), { kind: 'unknown' });
+  assert.deepEqual(parseLogLine('{"type":7,"conn":1,"ts":1}'), { kind: 'unknown' });
+
+  const noConn = parseLogLine('{"type":"frame","ts":1}');
+  assert.equal(noConn.kind, 'invalid');
+  assert.match((noConn as { error: string }).error, /conn/);
+  assert.equal(parseLogLine('{"type":"message","conn":"1","ts":1}').kind, 'invalid');
+  const noTs = parseLogLine('{"type":"end","conn":1}');
+  assert.equal(noTs.kind, 'invalid');
+  assert.match((noTs as { error: string }).error, /ts/);
+  assert.equal(parseLogLine('{"type":"session","version":1}').kind, 'invalid');
+
+  const session: SessionRecord = { type: 'session', version: 1, tool: 'wspeek', ts: 1795290133410.306, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' };
+  assert.deepEqual(parseLogLine(JSON.stringify(session)), { kind: 'record', record: session });
+  // Fields this version does not know are kept, not refused.
+  assert.deepEqual(parseLogLine('{"type":"frame","conn":2,"ts":3,"future":true}'), { kind: 'record', record: { type: 'frame', conn: 2, ts: 3, future: true } });
+});
+
+test('every record survives a JSON round trip and parses back as itself', () => {
+  const t = open();
+  t.send('client', hex('81 02 68 69'), 19); // unmasked: a violation record
+  t.send('server', hex('81 0c 48 65 6c 6c 6f 2c 20 77 6f 72 6c 64'), 20);
+  t.send('client', hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb'), 21);
+  t.send('server', hex('82 03 00 ff 80'), 22);
+  t.send('server', frame(9, 'hb'), 30);
+  t.send('client', frame(10, 'hb', { mask: '01020304' }), 31.0006789);
+  t.send('server', hex('81 02 c3 28'), 40);
+  t.send('client', frame(1, 'par', { fin: false, mask: 'a1b2c3d4' }), 41);
+  t.send('client', frame(8, Buffer.concat([hex('03e8'), Buffer.from('bye')]), { mask: '11223344' }), 50);
+  t.d.finish(60.0015556);
+  const records: LogRecord[] = [
+    { type: 'session', version: 1, tool: 'wspeek', ts: 1, mode: 'demo', listen: '127.0.0.1:1', target: null },
+    { type: 'connect', conn: 1, ts: 2, client: '127.0.0.1:5', server: null, tls: true },
+    { type: 'http', conn: 2, ts: 3, method: 'GET', url: 'http://x/', status: null, ms: 0.5, error: 'upstream unreachable' },
+    ...toRecords(1, t.events),
+  ];
+  const types = new Set(records.map((r) => r.type));
+  assert.deepEqual([...types].sort(), ['connect', 'end', 'frame', 'handshake', 'http', 'message', 'session', 'violation']);
+  assert.ok(records.some((r) => r.type === 'message' && r.rtt !== undefined && r.incomplete === undefined));
+  assert.ok(records.some((r) => r.type === 'message' && r.incomplete === true));
+  for (const r of records) {
+    const line = JSON.stringify(r);
+    assert.deepEqual(JSON.parse(line), r, line);
+    assert.deepEqual(parseLogLine(line), { kind: 'record', record: r });
+    assert.equal(line.includes('\n'), false);
+  }
+  const messages = records.filter((r): r is MessageRecord => r.type === 'message');
+  for (const m of messages) {
+    const carriers = ['text', 'base64', 'close'].filter((k) => k in m);
+    assert.equal(carriers.length, 1, `${m.kind} carries exactly one of text/base64/close: ${carriers}`);
+  }
+});
