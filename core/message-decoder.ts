@@ -101,9 +101,13 @@ export class MessageDecoder implements FrameParserHandler {
     this.header = h;
     this.frameTs = ts;
     this.keep = null;
+    const op = h.opcode;
+    // A new data message cuts off an unfinished one: that one goes out first, with what it had,
+    // so the violations that follow belong to the new message (RFC 6455 §5.4).
+    const cutOff = (op === 1 || op === 2) && this.message ? this.message.opcode : null;
+    if (cutOff !== null) this.finishMessage(ts, true);
     this.checkHeader(h);
 
-    const op = h.opcode;
     if (op >= 8) {
       if (!CONTROL_KINDS[op]) return this.skip('unknown-opcode', `reserved control opcode 0x${op.toString(16)}`);
       this.mode = Mode.Control;
@@ -111,10 +115,7 @@ export class MessageDecoder implements FrameParserHandler {
       return;
     }
     if (op === 1 || op === 2) {
-      if (this.message) {
-        this.violation('interleaved-data-frame', `a ${OPCODE_NAMES[op]} frame started a new message while a fragmented ${OPCODE_NAMES[this.message.opcode]} message was unfinished`);
-        this.finishMessage(ts, true);
-      }
+      if (cutOff !== null) this.violation('interleaved-data-frame', `a ${OPCODE_NAMES[op]} frame started a new message while a fragmented ${OPCODE_NAMES[cutOff]} message was unfinished`);
       this.message = {
         opcode: op, startTs: ts, compressed: h.rsv1 && this.inflater !== null,
         frames: 0, wireLength: 0, parts: [], keptLength: 0,

@@ -215,3 +215,23 @@ test('a real decoded connection: each finished message links exactly the frames 
   assert.equal((messages[2]!.record as MessageRecord).text, 'Hi!');
   assert.deepEqual(stored('end')[0]!.violations, []);
 });
+
+test('interleaved-data-frame and the new frame\'s violations link to the new message, not to the one it cut off', () => {
+  const { store, seen } = collect();
+  const events: WsEvent[] = [];
+  const d = new ConnectionDecoder({ startTs: 0, framesOnly: { extensions: [] } }, (e) => events.push(e));
+  // From the server: a text fragment (FIN=0), then a binary frame with RSV2 set that starts a new message.
+  d.receive('server', Buffer.from('01034865' + '6c' + 'a2026869', 'hex'), 1);
+  d.finish(2);
+  store.add(handshake(1, 'ws://h/x'));
+  for (const e of events) {
+    if (e.type === 'frame') store.add(frameRecord(1, e));
+    else if (e.type === 'message') store.add(messageRecord(1, e));
+    else if (e.type === 'violation') store.add(violationRecord(1, e));
+    else if (e.type === 'end') store.add(endRecord(1, e));
+  }
+  const messages = seen.filter((s) => s.record.type === 'message');
+  assert.deepEqual(messages.map((s) => [(s.record as MessageRecord).kind, (s.record as MessageRecord).incomplete ?? false]), [['text', true], ['binary', false]]);
+  assert.deepEqual(messages[0]!.violations.map((v) => v.rule), [], 'the cut-off text message caused nothing');
+  assert.deepEqual(messages[1]!.violations.map((v) => v.rule).sort(), ['interleaved-data-frame', 'rsv-bit-without-extension']);
+});
