@@ -148,12 +148,15 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
   compileFilter(args.filter); // a bad filter is a usage error before anything starts
   const store = new SessionStore();
   const writer = args.save ? createWriter(args.save) : null;
+  let ui = false;
   if (writer) {
     store.subscribe(({ record }) => writer.write(record));
     // Whatever goes wrong, every line already captured lands whole.
     process.once('uncaughtException', (err) => {
       writer.closeSync();
-      process.stderr.write(`\x1b[?1049l\x1b[?25hwspeek: ${err.stack ?? err.message}\n`);
+      // Leave the UI's alternate screen and show the cursor again, so the error can be read.
+      const restore = ui ? '\x1b[?1049l\x1b[?25h' : '';
+      process.stderr.write(`${restore}wspeek: ${err.stack ?? err.message}\n`);
       process.exit(1);
     });
   }
@@ -185,6 +188,7 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
   };
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const view = createView(args, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
+  ui = view.model !== null;
   store.subscribe(view.listener);
   store.add({ type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts: now(), mode, listen: proxy.address, target: mode === 'forward' ? null : target });
   for (const r of early!) store.add(r);

@@ -54,11 +54,22 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const sockets = new Set<net.Socket>();
   const taps = new Set<Tap>();
   let nextConn = 1;
+  /** Set by close(): why the connections still open are ended. */
+  let shutdownReason: string | null = null;
   let ca: CertificateAuthority | null = null;
   const loadCa = () => (ca ??= CertificateAuthority.loadOrCreate(options.caDir));
 
   const server = http.createServer({ maxHeaderSize: 64 * 1024 });
   const web = httpProxy.createProxyServer({ xfwd: false, ws: false, secure: !options.insecure, changeOrigin: options.target !== null });
+  // Connection and Keep-Alive are hop-by-hop (RFC 7230 §6.1): they describe the upstream hop, which
+  // http-proxy opens with `Connection: close`. Passed on, the upstream's `close` would close the
+  // client's keep-alive connection after one response, and its pipelined requests would go unanswered.
+  web.on('proxyRes', (proxyRes) => {
+    const h = proxyRes.headers;
+    for (const token of String(h.connection ?? '').split(',')) if (token.trim()) delete h[token.trim().toLowerCase()];
+    delete h.connection;
+    delete h['keep-alive'];
+  });
 
   server.on('connection', (socket: net.Socket) => {
     if (contexts.has(socket)) return; // a tunnel's inner socket, already counted
@@ -86,7 +97,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       emit({
         type: 'end', conn: ctx.conn, ts: now(), by: ctx.clientEndedFirst ? 'client' : 'proxy', code: null, clean: false,
         bytes: { client: socket.bytesRead, server: socket.bytesWritten }, frames: { client: 0, server: 0 },
-        durationMs: now() - ctx.startTs, reason: null,
+        durationMs: now() - ctx.startTs, reason: ctx.clientEndedFirst ? null : shutdownReason,
       });
     });
   });
@@ -238,10 +249,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     address: formatHostPort(bound.address, bound.port),
     port: bound.port,
     close(reason = 'wspeek shut down') {
+      shutdownReason = reason;
       for (const tap of taps) tap.abort(reason);
+      // A destroyed socket's 'close' (which writes its end record) comes a loop turn later than
+      // the server's: wait for them all, so every end record is out before the caller closes the log.
+      const closed = [...sockets].map((s) => new Promise<void>((r) => s.once('close', () => r())));
       for (const s of sockets) s.destroy();
       web.close();
-      return new Promise((r) => server.close(() => r()));
+      return Promise.all([...closed, new Promise<void>((r) => server.close(() => r()))]).then(() => {});
     },
   };
 }
