@@ -49,6 +49,8 @@ export class AppModel {
   detailTop = 0;
   /** Rows per pane at the last draw, for paging and clicks. */
   private heights: Record<Pane, number> = { connections: 5, messages: 20, detail: 20 };
+  /** Index (0 = all connections) of the first connections line at the last draw, for clicks. */
+  private connectionsTop = 0;
   private detailLength = 0;
 
   constructor(readonly info: SessionInfo, keep: number, filter = '') {
@@ -76,6 +78,8 @@ export class AppModel {
 
   /** Handles a key: `ch` is the character typed (if any), `name` blessed's full key name (`up`, `C-c`, `S-tab`). */
   key(ch: string | undefined, name: string): Action {
+    // blessed reports one press of Enter twice, as 'enter' and then 'return': act on 'enter' only.
+    if (name === 'return') return 'none';
     this.notice = null;
     if (this.showHelp) {
       this.showHelp = false;
@@ -94,7 +98,7 @@ export class AppModel {
       case 'pagedown': this.move(page); return 'none';
       case 'home': case 'g': this.moveTo('first'); return 'none';
       case 'end': case 'S-g': this.moveTo('last'); return 'none';
-      case 'enter': case 'return': this.enter(); return 'none';
+      case 'enter': this.enter(); return 'none';
       case 'escape':
         if (m.connection !== null) {
           m.setConnection(null);
@@ -123,7 +127,7 @@ export class AppModel {
     this.focus = pane;
     if (pane === 'messages') this.messages.select(this.messages.top + index);
     else if (pane === 'connections') {
-      this.connections.cursor = Math.min(index, this.connections.rows.length);
+      this.connections.cursor = Math.min(this.connectionsTop + index, this.connections.rows.length);
       this.messages.setConnection(this.connections.selectedConn());
     }
   }
@@ -159,6 +163,7 @@ export class AppModel {
     const cursor = this.connections.cursor;
     // Index 0 is "all connections"; rows follow. Keep the cursor in view.
     const first = Math.max(0, Math.min(cursor - Math.floor(height / 2), rows.length + 1 - height));
+    this.connectionsTop = first;
     const lines: Line[] = [];
     for (let i = first; i < Math.min(rows.length + 1, first + height); i++) {
       const line = i === 0 ? [seg(fit(`all connections (${count(this.connections.total)}, ${this.connections.openCount} open)`, width))] : connectionLine(rows[i - 1]!, width, now);
@@ -210,13 +215,13 @@ export class AppModel {
       const end = Math.min(at + e.length, text.length);
       return [
         seg(label, 'key'), seg(visible(text.slice(0, at))), seg(visible(text.slice(at, end)) || ' ', 'bad'), seg(visible(text.slice(end))), seg('█'),
-        seg(`  ✗ ${e.message} (at ${e.position + 1})`, 'bad'),
+        seg(`  ✗ ${visible(e.message)} (at ${e.position + 1})`, 'bad'),
       ];
     }
     const parts: Line = [seg('filter: ', 'key'), seg(m.filterSource ? visible(m.filterSource) : '(none, / to set)', m.filterSource ? 'plain' : 'dim')];
     if (m.connection !== null) parts.push(seg(`  conn #${m.connection} (Esc for all)`, 'warn'));
     if (m.searchSource) parts.push(seg('  find: ', 'key'), seg(visible(m.searchSource), 'match'));
-    if (this.notice) parts.push(seg(`  ${this.notice}`, 'warn'));
+    if (this.notice) parts.push(seg(`  ${visible(this.notice)}`, 'warn'));
     const used = lineText(parts).length;
     parts.push(seg(shown.padStart(Math.max(shown.length + 1, width - used))));
     return parts;
@@ -304,7 +309,7 @@ export class AppModel {
       this.inputError = null;
       return 'none';
     }
-    if (name === 'enter' || name === 'return') {
+    if (name === 'enter') {
       if (!this.inputError) this.input = null;
       return 'none';
     }

@@ -33,6 +33,8 @@ export class ConnectionView {
   readonly rows: ConnectionRow[] = [];
   private readonly byConn = new Map<number, ConnectionRow>();
   private readonly clients = new Map<number, { client: string; ts: number }>();
+  /** Open connections that were dropped from the list: still counted open until they end. */
+  private readonly droppedOpen = new Set<number>();
   /** 0 = all connections. */
   cursor = 0;
   /** Connections seen, and open now. */
@@ -71,7 +73,10 @@ export class ConnectionView {
       case 'end': {
         this.clients.delete(r.conn);
         const row = this.byConn.get(r.conn);
-        if (!row) break;
+        if (!row) {
+          if (this.droppedOpen.delete(r.conn)) this.openCount--;
+          break;
+        }
         row.violations.push(...stored.violations);
         if (row.open) this.openCount--;
         row.open = false;
@@ -106,6 +111,7 @@ export class ConnectionView {
     if (i < 0) i = 0;
     const [gone] = this.rows.splice(i, 1);
     this.byConn.delete(gone!.conn);
+    if (gone!.open) this.droppedOpen.add(gone!.conn);
     if (this.cursor > i) this.cursor--;
   }
 }

@@ -71,8 +71,9 @@ export class MessageView {
     const record = stored.record;
     if (record.type !== 'message') return;
     const seq = ++this.lastSeq;
-    this.ring[seq % this.ring.length] = { seq, record, frames: stored.frames, violations: stored.violations, stored };
+    // Drop first: when the ring is full, the new row's slot is the oldest row's, and dropping clears it.
     if (this.stored > this.keep) this.dropOldest();
+    this.ring[seq % this.ring.length] = { seq, record, frames: stored.frames, violations: stored.violations, stored };
     if (!this.paused) this.catchUp();
   }
 

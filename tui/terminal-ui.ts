@@ -174,7 +174,7 @@ function place(el: blessed.Widgets.BoxElement, top: number, left: number, width:
 }
 
 /** Lines to blessed content: each piece made visible, escaped, and wrapped in its style's tags. */
-function render(lines: Line[]): string {
+export function render(lines: Line[]): string {
   return lines.map((line) => line.map((s) => {
     const text = blessed.escape(visible(s.text));
     const tag = TAGS[s.style];

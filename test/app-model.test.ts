@@ -1,0 +1,679 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Side } from '../core/events.js';
+import {
+  parseLogLine, type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord,
+} from '../core/session-record.js';
+import { SessionStore } from '../core/session-store.js';
+import { AppModel, type Action } from '../tui/app-model.js';
+import { clockTime } from '../tui/format.js';
+import { lineText, type Line } from '../tui/styled-text.js';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: a small session built by hand and fed through the store, as the proxy would.
+
+const T0 = Date.UTC(2024, 0, 15, 9, 30, 0, 0);
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+function connect(conn: number, ts: number, client = `127.0.0.1:${50000 + conn}`): ConnectRecord {
+  return { type: 'connect', conn, ts, client, server: '127.0.0.1:3000', tls: false };
+}
+
+function handshake(conn: number, ts: number, path: string, extra: Partial<HandshakeRecord> = {}): HandshakeRecord {
+  return {
+    type: 'handshake', conn, ts, url: `ws://127.0.0.1:3000${path}`,
+    request: {
+      method: 'GET', target: path, version: 'HTTP/1.1',
+      headers: [['Host', '127.0.0.1:3000'], ['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['Sec-WebSocket-Version', '13']],
+    },
+    response: {
+      version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols',
+      headers: [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=']],
+    },
+    ms: 1.25, accept: 'valid', protocol: null, extensions: [], upgraded: true, ...extra,
+  };
+}
+
+function frame(conn: number, ts: number, from: Side, opcode: number, length: number): FrameRecord {
+  const masked = from === 'client';
+  return { type: 'frame', conn, ts, from, fin: true, rsv: [false, false, false], opcode, masked, mask: masked ? '11223344' : null, length };
+}
+
+const OPCODE = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+
+interface Msg {
+  conn: number;
+  from: Side;
+  kind?: MessageRecord['kind'];
+  text?: string;
+  bytes?: Buffer;
+  close?: { code: number | null; reason: string };
+  rtt?: number;
+}
+
+/** A frame record followed by its message record. */
+function message(m: Msg, ts: number): [FrameRecord, MessageRecord] {
+  const kind = m.kind ?? 'text';
+  const payload = m.close
+    ? Buffer.concat([m.close.code === null ? Buffer.alloc(0) : Buffer.of(m.close.code >> 8, m.close.code & 0xff), Buffer.from(m.close.reason)])
+    : m.bytes ?? Buffer.from(m.text ?? '');
+  const r: MessageRecord = {
+    type: 'message', conn: m.conn, ts, from: m.from, kind, length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false,
+  };
+  if (m.close) r.close = m.close;
+  else if (m.text !== undefined) r.text = m.text;
+  else r.base64 = payload.toString('base64');
+  if (m.rtt !== undefined) r.rtt = m.rtt;
+  return [frame(m.conn, ts, m.from, OPCODE[kind], payload.length), r];
+}
+
+function violation(conn: number, ts: number, from: Side, detail: string): ViolationRecord {
+  return { type: 'violation', conn, ts, from, rule: 'invalid-close-code', rfc: '6455 7.4', detail };
+}
+
+function end(conn: number, ts: number, code: number | null): EndRecord {
+  return { type: 'end', conn, ts, by: 'client', code, clean: code !== null, bytes: { client: 100, server: 200 }, frames: { client: 4, server: 4 }, durationMs: ts - T0, reason: null };
+}
+
+/** The messages of the standard session, in order (seq = index + 1). */
+const MESSAGES: Msg[] = [
+  { conn: 1, from: 'client', text: 'hello server' },
+  { conn: 1, from: 'server', text: '{"type":"tick","seq":1,"price":100.25}' },
+  { conn: 1, from: 'client', kind: 'binary', bytes: Buffer.from([0, 1, 2, 3, 0xfe, 0xff, 0x41, 0x42]) },
+  { conn: 1, from: 'server', text: 'a needle in the haystack' },
+  { conn: 1, from: 'client', kind: 'ping', bytes: Buffer.from('hb') },
+  { conn: 1, from: 'server', kind: 'pong', bytes: Buffer.from('hb'), rtt: 1.5 },
+  { conn: 1, from: 'client', kind: 'close', close: { code: 1000, reason: 'bye' } },
+  { conn: 1, from: 'server', kind: 'close', close: { code: 1000, reason: 'bye' } },
+  { conn: 2, from: 'server', text: 'feed needle 1' },
+  { conn: 2, from: 'client', text: 'x' },
+];
+
+interface Session {
+  model: AppModel;
+  store: SessionStore;
+  /** Every record added, in order. */
+  records: LogRecord[];
+  lastTs: number;
+}
+
+function session(keep = 1000, filter = ''): Session {
+  const model = new AppModel({ mode: 'reverse', listen: null, target: null, file: null }, keep, filter);
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  const records: LogRecord[] = [];
+  const add = (r: LogRecord) => {
+    records.push(r);
+    store.add(r);
+  };
+  add({ type: 'session', version: 1, tool: 'wspeek', ts: T0, mode: 'demo', listen: '127.0.0.1:9000', target: 'http://127.0.0.1:3000' });
+  add(connect(1, T0 + 1));
+  add(handshake(1, T0 + 2, '/chat', { protocol: 'chat' }));
+  add(connect(2, T0 + 3));
+  add(handshake(2, T0 + 4, '/feed'));
+  let ts = T0 + 10;
+  MESSAGES.forEach((m, i) => {
+    ts += 10;
+    if (i === 9) add(violation(2, ts - 1, 'client', 'close code 999'));
+    for (const r of message(m, ts)) add(r);
+    if (i === 7) add(end(1, ts + 1, 1000));
+  });
+  return { model, store, records, lastTs: ts };
+}
+
+/** Presses a key the way blessed reports it: `ch` and the full key name. Enter comes as 'enter' then 'return'. */
+function press(model: AppModel, key: string): Action {
+  switch (key) {
+    case 'enter': {
+      const a = model.key('\r', 'enter');
+      const b = model.key('\r', 'return');
+      return a !== 'none' ? a : b;
+    }
+    case 'escape': return model.key('\x1b', 'escape');
+    case 'tab': return model.key('\t', 'tab');
+    case 'S-tab': return model.key(undefined, 'S-tab');
+    case 'backspace': return model.key('\x7f', 'backspace');
+    case 'space': return model.key(' ', 'space');
+    case 'up': case 'down': case 'home': case 'end': case 'pageup': case 'pagedown': return model.key(undefined, key);
+    case 'C-c': return model.key('\x03', 'C-c');
+    case 'C-u': return model.key('\x15', 'C-u');
+  }
+  assert.equal([...key].length, 1, `one character: ${key}`);
+  const name = /[A-Z]/.test(key) ? `S-${key.toLowerCase()}` : key;
+  return model.key(key, name);
+}
+
+function type(model: AppModel, text: string): void {
+  for (const c of text) model.key(c, c === ' ' ? 'space' : /[A-Z]/.test(c) ? `S-${c.toLowerCase()}` : c);
+}
+
+const W = 140;
+
+/** The editor's text (a function, so TypeScript doesn't narrow model.input across key presses). */
+const inputText = (model: AppModel): string | undefined => model.input?.text;
+
+/** Draws every pane once (as the screen does before each key) and returns all the text. */
+function draw(model: AppModel, now: number): { connections: string[]; messages: string[]; detail: string[]; filter: string; status: string; all: Line[] } {
+  const c = model.connectionLines(6, W, now);
+  const m = model.messageLines(12, W);
+  const d = model.detailLines(30, 80);
+  const f = model.filterBar(W);
+  const s = model.statusBar(W, now);
+  return { connections: c.map(lineText), messages: m.map(lineText), detail: d.map(lineText), filter: lineText(f), status: lineText(s), all: [...c, ...m, ...d, f, s] };
+}
+
+/** Message rows (not the header) as drawn. */
+function rowTexts(model: AppModel): string[] {
+  return model.messageLines(40, W).slice(1).map(lineText);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('the session feeds the panes: connections, rows, status', () => {
+  const { model, lastTs } = session();
+  const d = draw(model, lastTs + 1);
+  assert.match(d.connections[0]!, /^all connections \(2, 1 open\)/);
+  assert.match(d.connections[1]!, /^#1 +ws:\/\/127\.0\.0\.1:3000\/chat +chat +closed 1000 +4→ 4← +27 B→ 69 B← +\S+ +127\.0\.0\.1:50001 *$/);
+  assert.match(d.connections[2]!, /^#2 +ws:\/\/127\.0\.0\.1:3000\/feed +open +1→ 1← +1 B→ 13 B← +\S+ +127\.0\.0\.1:50002 *$/);
+  assert.ok(d.connections.every((l) => l.length === W));
+  assert.match(d.messages[0]!, /^time +Δ +kind +length +payload/);
+  assert.equal(d.messages.length, 11, 'header and 10 rows');
+  assert.match(d.messages[1]!, new RegExp(`^${clockTime(T0 + 20).replace(/\./g, '\\.')} +→ text +12 +hello server`));
+  assert.match(d.messages[2]!, /\+10ms +← text +38 +\{"type":"tick"/);
+  assert.match(d.messages[3]!, /→ binary +8 +00 01 02 03 fe ff 41 42/);
+  assert.match(d.messages[7]!, /→ close 1000 +5 +Normal Closure "bye"/);
+  assert.match(d.messages[10]!, /→ text +1 +! +x *$/, 'the violation flag');
+  assert.match(d.filter, /^filter: \(none, \/ to set\) +10 of 10$/);
+  assert.equal(d.filter.length, W);
+  assert.match(d.status, /^ wspeek demo 127\.0\.0\.1:9000 → http:\/\/127\.0\.0\.1:3000 │ conns 1\/2 │ /);
+  assert.match(d.status, /FOLLOW {2}\? help $/);
+  assert.equal(d.status.length, W);
+});
+
+test('the status bar shows the rates of the last second and the session file', () => {
+  const { model, lastTs } = session();
+  model.info.file = 'capture.jsonl';
+  // Messages 1..10 arrive 10 ms apart, ending at lastTs: the last second holds all of them.
+  let s = lineText(model.statusBar(W, lastTs + 1));
+  assert.match(s, /→ 5 msg\/s 28 B\/s {2}← 5 msg\/s 82 B\/s/);
+  assert.match(s, / │ capture\.jsonl/);
+  s = lineText(model.statusBar(W, lastTs + 5000));
+  assert.match(s, /→ 0 msg\/s 0 B\/s {2}← 0 msg\/s 0 B\/s/, 'nothing in the last second');
+});
+
+test('Tab cycles the focus through connections, messages, detail; Shift-Tab goes back', () => {
+  const { model } = session();
+  assert.equal(model.focus, 'messages');
+  press(model, 'tab');
+  assert.equal(model.focus, 'detail');
+  press(model, 'tab');
+  assert.equal(model.focus, 'connections');
+  press(model, 'tab');
+  assert.equal(model.focus, 'messages');
+  press(model, 'S-tab');
+  assert.equal(model.focus, 'connections');
+  press(model, 'S-tab');
+  assert.equal(model.focus, 'detail');
+});
+
+test("'/' opens the filter editor; typing applies live; Enter closes it", () => {
+  const { model } = session();
+  press(model, '/');
+  assert.deepEqual(model.input, { kind: 'filter', text: '', before: '' });
+  assert.deepEqual(lineText(model.filterBar(W)), 'filter: █');
+  type(model, 'server');
+  assert.equal(model.messages.filterSource, 'server', 'applied while typing');
+  assert.equal(model.messages.length, 5);
+  assert.ok(rowTexts(model).every((r) => r.includes(' ← ')));
+  assert.equal(lineText(model.filterBar(W)), 'filter: server█');
+  press(model, 'backspace');
+  assert.equal(inputText(model), 'serve');
+  type(model, 'r and len>20');
+  assert.equal(model.messages.length, 2);
+  assert.deepEqual(rowTexts(model).map((r) => r.slice(51).trimEnd()), ['{"type":"tick","seq":1,"price":100.25}', 'a needle in the haystack']);
+  press(model, 'enter');
+  assert.equal(model.input, null);
+  assert.equal(model.messages.filterSource, 'server and len>20');
+  assert.match(lineText(model.filterBar(W)), /^filter: server and len>20 +2 of 10$/);
+  // Reopening starts from the filter in force; C-u empties the line.
+  press(model, '/');
+  assert.equal(inputText(model), 'server and len>20');
+  press(model, 'C-u');
+  assert.equal(inputText(model), '');
+  assert.equal(model.messages.length, 10);
+});
+
+test('Enter, which blessed reports as "enter" then "return", acts once', () => {
+  const { model } = session();
+  press(model, '/');
+  type(model, 'client');
+  press(model, 'enter');
+  assert.equal(model.input, null);
+  assert.equal(model.focus, 'messages', 'applying the filter does not also move the focus');
+  press(model, 'enter');
+  assert.equal(model.focus, 'detail', 'Enter on messages focuses the detail');
+  press(model, '?');
+  assert.equal(model.showHelp, true);
+  press(model, 'enter');
+  assert.equal(model.showHelp, false);
+  assert.equal(model.focus, 'detail', 'Enter closing the help does nothing else');
+});
+
+test('Esc restores the filter in force before editing', () => {
+  const { model } = session();
+  press(model, '/');
+  type(model, 'client');
+  press(model, 'enter');
+  assert.equal(model.messages.length, 5);
+  press(model, '/');
+  press(model, 'C-u');
+  type(model, 'server');
+  assert.equal(model.messages.filterSource, 'server');
+  press(model, 'escape');
+  assert.equal(model.input, null);
+  assert.equal(model.inputError, null);
+  assert.equal(model.messages.filterSource, 'client');
+  assert.equal(model.messages.length, 5);
+  assert.ok(rowTexts(model).every((r) => r.includes(' → ')));
+});
+
+test('an error in the filter is marked in place, keeps the last good filter, and Enter keeps the editor open', () => {
+  const { model } = session();
+  const backspace = (n: number) => {
+    for (let i = 0; i < n; i++) press(model, 'backspace');
+  };
+  press(model, '/');
+  type(model, 'needle');
+  assert.equal(model.messages.length, 2);
+  type(model, ' and kind:');
+  assert.ok(model.inputError);
+  type(model, '(');
+  assert.deepEqual(model.inputError, { message: "expected a value after 'kind:'", position: 16, length: 1 });
+  // Typing applies every good prefix: 'needle and kin' was the last one ('kind' alone needs a value).
+  assert.equal(model.messages.filterSource, 'needle and kin', 'the last good filter stays in force');
+  assert.equal(model.messages.length, 0);
+  const bar = model.filterBar(W);
+  assert.equal(lineText(bar), "filter: needle and kind:(█  ✗ expected a value after 'kind:' (at 17)");
+  const marked = bar.filter((s) => s.style === 'bad');
+  assert.deepEqual(marked.map((s) => s.text), ['(', "  ✗ expected a value after 'kind:' (at 17)"]);
+  press(model, 'enter');
+  assert.ok(model.input, 'Enter with an error keeps the editor open');
+  assert.equal(inputText(model), 'needle and kind:(');
+  backspace(1);
+  assert.ok(model.inputError, "'needle and kind:' is still wrong");
+  backspace(1);
+  assert.equal(lineText(model.filterBar(W)), "filter: needle and kind█  ✗ 'kind' needs a value, e.g. kind:text (quote it to search for the word) (at 12)");
+  assert.deepEqual(model.filterBar(W).filter((s) => s.style === 'bad')[0]!.text, 'kind', 'the whole word is marked');
+  backspace(4);
+  assert.equal(inputText(model), 'needle and ');
+  assert.equal(model.messages.filterSource, 'needle and k');
+  assert.equal(lineText(model.filterBar(W)), "filter: needle and  █  ✗ expected an expression after 'and' (at 12)", 'an error at the end marks a blank');
+  backspace(4);
+  assert.equal(inputText(model), 'needle ');
+  assert.equal(model.inputError, null);
+  assert.equal(model.messages.length, 2);
+  press(model, 'enter');
+  assert.equal(model.input, null);
+  assert.equal(model.messages.filterSource, 'needle');
+});
+
+test('control keys do not type into the editor; C-c still quits', () => {
+  const { model } = session();
+  press(model, '/');
+  type(model, 'ab');
+  press(model, 'tab');
+  press(model, 'up');
+  model.key('\x7f', 'delete');
+  model.key('\x1b[A', 'up');
+  assert.equal(inputText(model), 'ab');
+  assert.equal(press(model, 'C-c'), 'quit');
+});
+
+test("'F' finds without hiding rows; 'n' / 'N' move between matches, with a notice at the ends", () => {
+  const { model } = session();
+  assert.equal(press(model, 'n'), 'none');
+  assert.equal(model.notice, 'nothing to find: press F first');
+  assert.match(lineText(model.filterBar(W)), /nothing to find: press F first +10 of 10$/);
+  press(model, 'F');
+  assert.deepEqual(model.input, { kind: 'find', text: '', before: '' });
+  type(model, 'needle');
+  assert.equal(lineText(model.filterBar(W)), 'find: needle█');
+  press(model, 'enter');
+  assert.equal(model.input, null);
+  assert.equal(model.messages.length, 10, 'find hides nothing');
+  assert.match(lineText(model.filterBar(W)), /^filter: \(none, \/ to set\) {2}find: needle +10 of 10$/);
+  // Matches are highlighted.
+  const lines = model.messageLines(20, W).slice(1);
+  const highlighted = lines.map((l, i) => (l.some((s) => s.style === 'match') ? i : -1)).filter((i) => i >= 0);
+  assert.deepEqual(highlighted, [3, 8]);
+
+  press(model, 'g');
+  assert.equal(model.messages.cursor, 0);
+  press(model, 'n');
+  assert.equal(model.messages.cursor, 3);
+  assert.equal(model.messages.selected()!.record.text, 'a needle in the haystack');
+  press(model, 'n');
+  assert.equal(model.messages.cursor, 8);
+  press(model, 'n');
+  assert.equal(model.messages.cursor, 8);
+  assert.equal(model.notice, 'no more matches for needle');
+  press(model, 'N');
+  assert.equal(model.messages.cursor, 3);
+  assert.equal(model.notice, null, 'the next key clears the notice');
+  press(model, 'N');
+  assert.equal(model.messages.cursor, 3);
+  assert.equal(model.notice, 'no more matches for needle');
+  // Esc in the find editor restores the search in force.
+  press(model, 'F');
+  press(model, 'C-u');
+  type(model, 'hello');
+  press(model, 'escape');
+  assert.equal(model.messages.searchSource, 'needle');
+});
+
+test("'f' toggles follow, 'space' pauses, 't' switches the time, 'c' clears", () => {
+  const { model, store, lastTs } = session();
+  assert.equal(model.messages.follow, true);
+  press(model, 'f');
+  assert.equal(model.messages.follow, false);
+  assert.doesNotMatch(lineText(model.statusBar(W, lastTs)), /FOLLOW/);
+  press(model, 'f');
+  assert.equal(model.messages.follow, true);
+
+  press(model, 'space');
+  assert.equal(model.messages.paused, true);
+  assert.match(lineText(model.statusBar(W, lastTs)), /PAUSED FOLLOW {2}\? help $/);
+  for (const r of message({ conn: 2, from: 'server', text: 'while paused' }, lastTs + 10)) store.add(r);
+  assert.equal(model.messages.length, 10);
+  assert.match(lineText(model.filterBar(W)), /10 of 11$/);
+  press(model, 'space');
+  assert.equal(model.messages.paused, false);
+  assert.equal(model.messages.length, 11);
+  assert.match(rowTexts(model).at(-1)!.trimEnd(), /← text +12 +while paused$/);
+
+  assert.equal(model.timeMode, 'absolute');
+  press(model, 't');
+  assert.equal(model.timeMode, 'relative');
+  const relative = model.messageLines(20, W);
+  assert.match(lineText(relative[0]!), /^since open/);
+  // Connection 1 started at its connect record (T0 + 1); its first message came at T0 + 20.
+  assert.match(lineText(relative[1]!), /^\+19ms +→ text/);
+  press(model, 't');
+  assert.equal(model.timeMode, 'absolute');
+
+  press(model, 'c');
+  assert.equal(model.messages.length, 0);
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), ['waiting for WebSocket messages…']);
+  assert.match(lineText(model.filterBar(W)), /0 of 0$/);
+  for (const r of message({ conn: 2, from: 'server', text: 'after clear' }, lastTs + 20)) store.add(r);
+  assert.equal(model.messages.length, 1);
+  press(model, '/');
+  type(model, 'client');
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), ['no message matches the view (/ to change the filter, Esc for all connections)']);
+});
+
+test("'?' shows the help; any key closes it and does nothing else", () => {
+  const { model } = session();
+  assert.equal(press(model, '?'), 'none');
+  assert.equal(model.showHelp, true);
+  const help = model.helpLines().map(lineText);
+  assert.equal(help[0], 'Keys');
+  assert.ok(help.includes('Filter and find expressions'));
+  assert.ok(help.some((l) => /^q {2}Ctrl-C +quit/.test(l)));
+  assert.equal(press(model, 'q'), 'none', 'q closes the help instead of quitting');
+  assert.equal(model.showHelp, false);
+  press(model, '?');
+  press(model, 'c');
+  assert.equal(model.showHelp, false);
+  assert.equal(model.messages.length, 10, "the key that closed the help didn't clear");
+});
+
+test("'q' and C-c quit; 's' saves, with a notice when the view is empty", () => {
+  const { model } = session();
+  assert.equal(press(model, 'q'), 'quit');
+  assert.equal(press(model, 'C-c'), 'quit');
+  assert.equal(press(model, 's'), 'save');
+  assert.equal(model.notice, null);
+  press(model, '/');
+  type(model, 'nothing like this');
+  press(model, 'enter');
+  assert.equal(model.messages.length, 0);
+  assert.equal(press(model, 's'), 'none');
+  assert.equal(model.notice, 'nothing to save: the view is empty');
+  assert.match(lineText(model.filterBar(W)), /nothing to save: the view is empty +0 of 10$/);
+});
+
+test('Enter on a connection shows only its messages; Esc shows all again', () => {
+  const { model, lastTs } = session();
+  press(model, 'S-tab');
+  assert.equal(model.focus, 'connections');
+  assert.match(lineText(model.detailLines(5, 100)[0]!), /^All connections/);
+  press(model, 'down');
+  press(model, 'down');
+  assert.equal(model.connections.selectedConn(), 2);
+  // The detail pane shows the selected connection's handshake.
+  const detail = model.detailLines(40, 100).map(lineText);
+  assert.equal(detail[0], '#2 ws://127.0.0.1:3000/feed  from 127.0.0.1:50002');
+  assert.ok(detail.includes('GET /feed HTTP/1.1'));
+  assert.ok(detail.includes('Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='));
+  assert.ok(detail.includes('HTTP/1.1 101 Switching Protocols'));
+  assert.ok(detail.includes('Sec-WebSocket-Accept: valid'));
+  press(model, 'enter');
+  assert.equal(model.messages.connection, 2);
+  assert.equal(model.focus, 'messages', 'Enter on a connection focuses its messages');
+  assert.equal(model.messages.length, 2);
+  assert.match(lineText(model.filterBar(W)), /conn #2 \(Esc for all\) +2 of 10$/);
+  assert.match(draw(model, lastTs).connections[2]!, /^#2 /);
+  press(model, 'escape');
+  assert.equal(model.messages.connection, null);
+  assert.equal(model.connections.cursor, 0);
+  assert.equal(model.messages.length, 10);
+});
+
+test('moving in each pane: messages, connections, detail', () => {
+  const { model } = session();
+  model.messageLines(5, W); // 4 rows: following, the cursor is on the last row
+  assert.equal(model.messages.cursor, 9);
+  press(model, 'up');
+  assert.equal(model.messages.cursor, 8);
+  assert.equal(model.messages.follow, false);
+  press(model, 'pageup');
+  assert.equal(model.messages.cursor, 5, 'a page is the rows drawn less one');
+  press(model, 'k');
+  press(model, 'j');
+  press(model, 'j');
+  assert.equal(model.messages.cursor, 6);
+  press(model, 'home');
+  assert.equal(model.messages.cursor, 0);
+  press(model, 'G');
+  assert.equal(model.messages.cursor, 9);
+  assert.equal(model.messages.follow, true, 'G turns follow on');
+  press(model, 'g');
+  press(model, 'end');
+  assert.equal(model.messages.follow, true, 'so does End');
+
+  // The detail pane scrolls.
+  press(model, 'g');
+  press(model, 'down'); // row 2: pretty JSON, a long detail
+  press(model, 'tab');
+  assert.equal(model.focus, 'detail');
+  const before = model.detailLines(3, 100).map(lineText);
+  press(model, 'down');
+  const after = model.detailLines(3, 100).map(lineText);
+  assert.deepEqual(after.slice(0, 2), before.slice(1));
+  assert.equal(model.detailTop, 1);
+
+  press(model, 'tab');
+  press(model, 'end');
+  assert.equal(model.connections.cursor, 2);
+  press(model, 'down');
+  assert.equal(model.connections.cursor, 2);
+  press(model, 'g');
+  assert.equal(model.connections.cursor, 0);
+});
+
+test('the detail pane shows the selected message', () => {
+  const { model } = session();
+  press(model, 'g');
+  press(model, 'down');
+  let d = model.detailLines(40, 100).map(lineText);
+  assert.match(d[0]!, /^#1 server → client {2}text {2}\d\d:\d\d:\d\d\.030 {2}\(\+29ms since open\)$/);
+  assert.equal(d[1], '38 B · 1 frame');
+  assert.deepEqual(d.slice(3, 11), ['Payload', 'JSON', '{', '  "type": "tick",', '  "seq": 1,', '  "price": 100.25', '}', '']);
+  assert.equal(d[11], 'Frames');
+  assert.equal(d[12], '1. FIN=1 RSV=000 opcode=1 (text) MASK=0 length=38');
+  press(model, 'j');
+  d = model.detailLines(40, 100).map(lineText);
+  assert.ok(d.includes('00000000  00 01 02 03 fe ff 41 42                           |......AB|'));
+  assert.ok(d.includes('1. FIN=1 RSV=000 opcode=2 (binary) MASK=1 key=11 22 33 44 length=8'));
+  assert.ok(d.includes('   masked:   11 23 31 47 ef dd 72 06'));
+  assert.ok(d.includes('   payload:  00 01 02 03 fe ff 41 42'));
+  press(model, 'G');
+  model.messageLines(20, W);
+  d = model.detailLines(40, 100).map(lineText);
+  assert.ok(d.includes('Violations'));
+  assert.ok(d.includes('! invalid-close-code (RFC 6455 7.4, client): close code 999'));
+  // Narrow panes wrap the lines.
+  const narrow = model.detailLines(40, 10).map(lineText);
+  assert.ok(narrow.every((l) => l.length <= 10));
+  assert.equal(narrow.join('').replace(/\s/g, ''), model.detailLines(80, 1000).map(lineText).join('').replace(/\s/g, ''));
+});
+
+test('viewRecords: each connection\'s handshake, then frames, violations and messages; they parse back', () => {
+  const { model, records } = session();
+  const out = model.viewRecords();
+  assert.deepEqual(out.map((r) => r.type), [
+    'handshake', ...Array.from({ length: 8 }, () => ['frame', 'message']).flat(),
+    'handshake', 'frame', 'message', 'frame', 'violation', 'message',
+  ]);
+  // The session's own records, each connection's in the order the session had them (a message's violation goes after its frames).
+  assert.ok(out.every((r) => records.includes(r)));
+  const ofConn = (conn: number) => records.filter((r) => r.type !== 'session' && r.conn === conn && ['handshake', 'frame', 'message', 'violation'].includes(r.type));
+  const [v10, f10, m10] = ofConn(2).slice(-3); // the violation came before the frame it was about
+  assert.deepEqual(out, [...ofConn(1), ...ofConn(2).slice(0, -3), f10, v10, m10]);
+  assert.equal(v10!.type, 'violation');
+  for (const r of out) {
+    const parsed = parseLogLine(JSON.stringify(r));
+    assert.equal(parsed.kind, 'record');
+    if (parsed.kind === 'record') assert.deepEqual(parsed.record, r);
+  }
+
+  // The filtered view saves only what it shows.
+  press(model, '/');
+  type(model, 'needle');
+  press(model, 'enter');
+  const filtered = model.viewRecords();
+  assert.deepEqual(filtered.map((r) => `${r.type}#${r.conn}`), ['handshake#1', 'frame#1', 'message#1', 'handshake#2', 'frame#2', 'message#2']);
+  assert.deepEqual(filtered.filter((r): r is MessageRecord => r.type === 'message').map((r) => r.text), ['a needle in the haystack', 'feed needle 1']);
+});
+
+test('a click selects the clicked message row', () => {
+  const { model } = session();
+  const lines = model.messageLines(6, W); // header + 5 rows: rows 5..9 (following)
+  assert.equal(model.messages.top, 5);
+  model.click('messages', 2);
+  assert.equal(model.focus, 'messages');
+  assert.equal(model.messages.cursor, 7);
+  assert.equal(model.messages.follow, false);
+  const clicked = lineText(lines[3]!);
+  assert.equal(model.messages.selected()!.seq, 8);
+  assert.match(clicked, /← close 1000 +5 +Normal Closure "bye" *$/);
+  model.click('messages', 99); // below the last row: nothing
+  assert.equal(model.messages.cursor, 7);
+  model.click('detail', 0);
+  assert.equal(model.focus, 'detail');
+});
+
+test('a click on a connection selects the connection drawn there, also when the list is scrolled', () => {
+  const model = new AppModel({ mode: 'reverse', listen: '127.0.0.1:9000', target: 'ws://x', file: null }, 100);
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  for (let c = 1; c <= 12; c++) {
+    store.add(connect(c, T0 + c));
+    store.add(handshake(c, T0 + c, `/c${c}`));
+    for (const r of message({ conn: c, from: 'server', text: `on ${c}` }, T0 + 100 + c)) store.add(r);
+  }
+  model.click('connections', 3);
+  assert.equal(model.connections.selectedConn(), 3, 'unscrolled: row 3 is connection #3');
+  assert.equal(model.messages.connection, 3);
+  for (let i = 0; i < 7; i++) model.key(undefined, 'down');
+  const drawn = model.connectionLines(4, W, T0 + 1000).map(lineText);
+  assert.ok(!drawn[0]!.startsWith('all connections'), `the list is scrolled: ${drawn[0]}`);
+  for (const index of [0, 1, 3]) {
+    const lines = model.connectionLines(4, W, T0 + 1000).map(lineText); // the screen draws before each click
+    const conn = Number(/^#(\d+)/.exec(lines[index]!)![1]);
+    model.click('connections', index);
+    assert.equal(model.connections.selectedConn(), conn, `clicked line ${index}: ${lines[index]}`);
+    assert.equal(model.messages.connection, conn);
+    assert.deepEqual([...model.messages.rows()].map((r) => r.record.text), [`on ${conn}`]);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Terminal safety
+
+const EVIL = 'A\x1b[2J\x1b]0;title\x07B\x07\x9b31m\x7f\u202eevil\u200b\u200d\u2066x\u2069\ufeff{red-fg}x{/red-fg}\r\n\tZ\u2028';
+
+function assertSafe(lines: Line[], where: string): void {
+  for (const line of lines) {
+    for (const s of line) assert.doesNotMatch(s.text, UNSAFE, `${where}: ${JSON.stringify(s.text)}`);
+  }
+}
+
+test('terminal safety: hostile payloads, headers, URLs, reasons and typed text come out inert in every pane', () => {
+  const model = new AppModel({ mode: 'reverse', listen: '127.0.0.1:9000', target: `ws://evil${EVIL}`, file: `log${EVIL}.jsonl` }, 100);
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  store.add(connect(1, T0));
+  store.add(violation(1, T0 + 1, 'server', `bad header ${EVIL}`));
+  store.add({
+    ...handshake(1, T0 + 1, `/chat${EVIL}`, { protocol: `proto${EVIL}`, extensions: [{ name: `ext${EVIL}`, params: { [`k${EVIL}`]: `v${EVIL}`, flag: true } }] }),
+    request: { method: `GET${EVIL}`, target: `/chat${EVIL}`, version: 'HTTP/1.1', headers: [[`X-Evil${EVIL}`, `value${EVIL}`], ['Cookie', EVIL]] },
+    response: { version: 'HTTP/1.1', status: 101, reason: `Switching${EVIL}`, headers: [['Server', EVIL]] },
+  });
+  const messages: Msg[] = [
+    { conn: 1, from: 'server', text: `{red-fg}x{/red-fg}${EVIL}` },
+    { conn: 1, from: 'server', text: JSON.stringify({ [EVIL]: EVIL, list: [EVIL] }) },
+    { conn: 1, from: 'client', kind: 'binary', bytes: Buffer.from(EVIL) },
+    { conn: 1, from: 'client', kind: 'close', close: { code: 4000, reason: EVIL } },
+  ];
+  let ts = T0 + 10;
+  for (const m of messages) {
+    store.add(violation(1, ts, m.from, `detail ${EVIL}`));
+    for (const r of message(m, ts)) store.add(r);
+    ts += 10;
+  }
+  // A filter typed with hostile characters, with an error that quotes them.
+  press(model, '/');
+  type(model, 'kind:\u202e\x9b');
+  assert.ok(model.inputError, 'the typed filter is invalid');
+  assertSafe([model.filterBar(W)], 'filter editor');
+  press(model, 'escape');
+  press(model, 'F');
+  type(model, '\u202e\x9b');
+  press(model, 'enter');
+  press(model, 'g');
+  press(model, 'n');
+  assert.ok(model.notice, 'a notice that quotes the search');
+  assertSafe([model.filterBar(W)], 'find notice');
+  model.notice = `cannot read${EVIL}`; // e.g. a damaged line of a log file, quoted in the error
+  assertSafe([model.filterBar(W)], 'notice');
+
+  for (let i = 0; i < messages.length; i++) {
+    model.messages.select(i);
+    const d = draw(model, ts);
+    assertSafe(d.all, `message ${i}`);
+    // The markup the peer sent shows literally (the screen escapes it).
+    if (i === 0) {
+      assert.ok(d.messages.some((l) => l.includes('{red-fg}x{/red-fg}')));
+      assert.ok(d.detail.some((l) => l.includes('{red-fg}x{/red-fg}')));
+      assert.ok(d.detail.some((l) => l.includes('A\\x1b[2J\\x1b]0;title\\x07B\\x07\\x9b31m\\x7f\\u{202e}evil')));
+    }
+  }
+  press(model, 'S-tab');
+  press(model, 'down');
+  const d = draw(model, ts);
+  assert.ok(d.detail.some((l) => l.includes('X-Evil')), 'the handshake is shown');
+  assertSafe(d.all, 'handshake');
+  assertSafe(model.helpLines(), 'help');
+});

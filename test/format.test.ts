@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clockTime, count, duration, fit, size } from '../tui/format.js';
+
+test('clockTime: local time of day with milliseconds', () => {
+  assert.equal(clockTime(new Date(2024, 0, 15, 14, 2, 3, 123).getTime()), '14:02:03.123');
+  assert.equal(clockTime(new Date(2024, 0, 15, 0, 0, 0, 0).getTime()), '00:00:00.000');
+  assert.equal(clockTime(new Date(2024, 0, 15, 9, 5, 7, 9).getTime()), '09:05:07.009');
+  assert.equal(clockTime(new Date(2024, 0, 15, 23, 59, 59, 999).getTime() + 0.7), '23:59:59.999', 'sub-ms timestamps are cut, not rounded into the next second');
+});
+
+test('duration: ms with two decimals below 10, whole ms, seconds, minutes, hours', () => {
+  assert.equal(duration(0), '0.00ms');
+  assert.equal(duration(0.42), '0.42ms');
+  assert.equal(duration(9.5), '9.50ms');
+  assert.equal(duration(12), '12ms');
+  assert.equal(duration(12.6), '13ms');
+  assert.equal(duration(999), '999ms');
+  assert.equal(duration(1000), '1.00s');
+  assert.equal(duration(1250), '1.25s');
+  assert.equal(duration(59_000), '59.00s');
+  assert.equal(duration(60_000), '1m00s');
+  assert.equal(duration(185_000), '3m05s');
+  assert.equal(duration(3_600_000), '1h00m');
+  assert.equal(duration(3 * 3_600_000 + 5 * 60_000 + 30_000), '3h05m');
+  assert.equal(duration(-5), '-5.00ms');
+  assert.equal(duration(-1500), '-1.50s');
+});
+
+test('size: bytes, then 1024-based KB, MB, GB', () => {
+  assert.equal(size(0), '0 B');
+  assert.equal(size(512), '512 B');
+  assert.equal(size(1023), '1023 B');
+  assert.equal(size(1024), '1.0 KB');
+  assert.equal(size(4198), '4.1 KB');
+  assert.equal(size(1024 * 1024), '1.0 MB');
+  assert.equal(size(5.5 * 1024 * 1024), '5.5 MB');
+  assert.equal(size(1.5 * 1024 * 1024 * 1024), '1.50 GB');
+});
+
+test('count: thousands separators', () => {
+  assert.equal(count(0), '0');
+  assert.equal(count(999), '999');
+  assert.equal(count(58_331), '58,331');
+  assert.equal(count(1_000_000), '1,000,000');
+});
+
+test('fit: pads or cuts to exactly the width, with an ellipsis', () => {
+  assert.equal(fit('abc', 5), 'abc  ');
+  assert.equal(fit('abcde', 5), 'abcde');
+  assert.equal(fit('abcdef', 5), 'abcd…');
+  assert.equal(fit('abcdef', 1), '…');
+  assert.equal(fit('a', 1), 'a');
+  assert.equal(fit('abc', 0), '');
+  assert.equal(fit('abc', -3), '');
+  for (const w of [1, 2, 5, 10]) for (const s of ['', 'x', 'hello world']) assert.equal(fit(s, w).length, w);
+});
