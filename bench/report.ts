@@ -1,0 +1,384 @@
+/**
+ * Summaries, targets, and output of a bench run: the plain table for the terminal, a Markdown
+ * table for the README, and the JSON results file. No measuring happens here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CoreScenarioResult } from './core-decode.js';
+import { median } from './core-decode.js';
+import type { WorkloadResult } from './load.js';
+
+export type PathName = 'direct' | 'relay' | 'save' | 'ui';
+export type WorkloadName = 'msg64' | 'bin1m' | 'rtt' | 'conn200' | 'deflate64';
+
+export const PATH_LABELS: Record<PathName, string> = {
+  direct: 'direct',
+  relay: 'relay',
+  save: 'wspeek --save',
+  ui: 'wspeek UI',
+};
+
+/** One workload on one path in one round. */
+export interface Sample {
+  round: number;
+  workload: WorkloadName;
+  path: PathName;
+  /** Position of this path in the round's rotating order for this workload. */
+  order: number;
+  /** Runs it took (a run disturbed by other processes is taken again). */
+  attempts: number;
+  result: WorkloadResult | null;
+  error: string | null;
+  /** CPU use during measurement, in cores (1 = one core busy): the proxy, tmux's server (UI path), the echo server, the load generator; every other process on the machine; steal time (hypervisor). */
+  cpu: { proxy: number | null; terminal: number | null; echo: number | null; load: number | null; others: number | null; steal: number | null };
+  /** The proxy's peak RSS (VmHWM) in bytes, read just before it was stopped. */
+  peakRssBytes: number | null;
+}
+
+export interface Machine {
+  cpu: string;
+  /** The code measured: commit, and whether files outside bench/ had uncommitted changes. */
+  code: string;
+  cores: number;
+  node: string;
+  date: string;
+  loadAvgStart: number[];
+  loadAvgEnd: number[];
+}
+
+export interface RunConfig {
+  quick: boolean;
+  rounds: number;
+  warmupMs: number;
+  measureMs: number;
+  paths: PathName[];
+  skipped: string[];
+  notes: string[];
+  runtimeSec: number;
+  /** Measurements taken again because other processes were busy meanwhile. */
+  retries?: number;
+}
+
+export interface PathSummary {
+  path: PathName;
+  rounds: number;
+  errors: string[];
+  /** Throughput workloads: median messages/s, bytes/s; their paired ratio to direct (median of per-round ratios). */
+  messagesPerSec: number | null;
+  bytesPerSec: number | null;
+  ratio: number | null;
+  /** rtt: median p50/p99 and the median per-round difference to direct. */
+  p50Us: number | null;
+  p99Us: number | null;
+  addedP50Us: number | null;
+  addedP99Us: number | null;
+  /** UI path: what the UI costs over headless, paired per round: throughput (save/ui − 1) or added latency (µs). */
+  uiExtra: number | null;
+  uiExtraP50Us: number | null;
+  /** UI path: its CPU per message (wspeek + tmux) over headless wspeek's, paired per round, minus 1. */
+  uiCpuExtra: number | null;
+  /** (max − min) / median of the workload's main figure over rounds: how noisy the rounds were. */
+  spread: number | null;
+  peakRssBytes: number | null;
+  cpu: { proxy: number | null; terminal: number | null; echo: number | null; load: number | null; others: number | null; steal: number | null };
+  /** Proxy CPU per echoed message (µs), counting both directions of the message. */
+  proxyCpuUsPerMessage: number | null;
+}
+
+export interface WorkloadSummary {
+  workload: WorkloadName;
+  paths: Partial<Record<PathName, PathSummary>>;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: string;
+  pass: boolean | null;
+}
+
+export interface Summary {
+  workloads: WorkloadSummary[];
+  /** Max peak RSS over every workload, per path, and which workload reached it. */
+  peakRss: Partial<Record<PathName, { bytes: number; workload: WorkloadName } | null>>;
+  core: CoreScenarioResult[];
+  targets: TargetCheck[];
+}
+
+export const RATIO_TARGETS: Partial<Record<WorkloadName, number>> = { msg64: 0.8, bin1m: 0.85, conn200: 0.7, deflate64: 0.85 };
+export const TARGETS = {
+  addedP50Us: 60,
+  addedP99Us: 1000,
+  uiExtra: 0.1,
+  peakRssBytes: 150e6,
+  coreSmallFramesPerSec: 2e6,
+  coreLargeBytesPerSec: 1e9,
+};
+
+const WSPEEK: PathName[] = ['save', 'ui'];
+
+const orNull = (xs: number[]) => (xs.length ? median(xs) : null);
+
+export function summarize(samples: Sample[], workloads: WorkloadName[], paths: PathName[], core: CoreScenarioResult[]): Summary {
+  const get = (w: WorkloadName, p: PathName, round: number) => samples.find((s) => s.workload === w && s.path === p && s.round === round && s.result);
+  const rounds = [...new Set(samples.map((s) => s.round))];
+  const out: WorkloadSummary[] = [];
+  for (const w of workloads) {
+    const ws: WorkloadSummary = { workload: w, paths: {} };
+    for (const p of paths) {
+      const mine = samples.filter((s) => s.workload === w && s.path === p);
+      const ok = mine.filter((s) => s.result);
+      const tput = ok.map((s) => s.result).filter((r) => r?.kind === 'throughput');
+      const lat = ok.map((s) => s.result).filter((r) => r?.kind === 'latency');
+      const paired = (f: (mine: WorkloadResult, other: WorkloadResult) => number, other: PathName) => orNull(rounds.flatMap((r) => {
+        const a = get(w, p, r);
+        const b = get(w, other, r);
+        return a && b ? [f(a.result!, b.result!)] : [];
+      }));
+      const primary = (r: WorkloadResult) => (r.kind === 'throughput' ? (w === 'bin1m' ? r.bytesPerSec : r.messagesPerSec) : NaN);
+      const s: PathSummary = {
+        path: p,
+        rounds: ok.length,
+        errors: mine.filter((x) => x.error).map((x) => `round ${x.round + 1}: ${x.error}`),
+        messagesPerSec: orNull(tput.map((r) => (r.kind === 'throughput' ? r.messagesPerSec : NaN))),
+        bytesPerSec: orNull(tput.map((r) => (r.kind === 'throughput' ? r.bytesPerSec : NaN))),
+        ratio: tput.length ? paired((a, b) => primary(a) / primary(b), 'direct') : null,
+        p50Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p50Us : NaN))),
+        p99Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p99Us : NaN))),
+        addedP50Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'direct') : null,
+        addedP99Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN), 'direct') : null,
+        uiExtra: p === 'ui' && tput.length ? paired((a, b) => primary(b) / primary(a) - 1, 'save') : null,
+        uiExtraP50Us: p === 'ui' && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
+        uiCpuExtra: p === 'ui' ? orNull(rounds.flatMap((r) => {
+          const ui = samples.find((x) => x.workload === w && x.path === 'ui' && x.round === r && x.result);
+          const save = samples.find((x) => x.workload === w && x.path === 'save' && x.round === r && x.result);
+          const a = ui && cpuPerMessage(ui, true);
+          const b = save && cpuPerMessage(save, false);
+          return a && b ? [a / b - 1] : [];
+        })) : null,
+        spread: spreadOf(ok.map((x) => (x.result!.kind === 'latency' ? x.result!.p50Us : primary(x.result!)))),
+        peakRssBytes: mine.some((x) => x.peakRssBytes !== null) ? Math.max(...mine.map((x) => x.peakRssBytes ?? 0)) : null,
+        cpu: {
+          proxy: orNull(ok.flatMap((x) => (x.cpu.proxy === null ? [] : [x.cpu.proxy]))),
+          terminal: orNull(ok.flatMap((x) => (x.cpu.terminal === null ? [] : [x.cpu.terminal]))),
+          echo: orNull(ok.flatMap((x) => (x.cpu.echo === null ? [] : [x.cpu.echo]))),
+          load: orNull(ok.flatMap((x) => (x.cpu.load === null ? [] : [x.cpu.load]))),
+          others: orNull(ok.flatMap((x) => (x.cpu.others === null ? [] : [x.cpu.others]))),
+          steal: orNull(ok.flatMap((x) => (x.cpu.steal === null ? [] : [x.cpu.steal]))),
+        },
+        proxyCpuUsPerMessage: orNull(ok.flatMap((x) => {
+          const c = cpuPerMessage(x, false);
+          return c === null ? [] : [c];
+        })),
+      };
+      ws.paths[p] = s;
+    }
+    out.push(ws);
+  }
+  const peakRss: Summary['peakRss'] = {};
+  for (const p of paths) {
+    if (p === 'direct') continue;
+    let best: { bytes: number; workload: WorkloadName } | null = null;
+    for (const ws of out) {
+      const b = ws.paths[p]?.peakRssBytes ?? null;
+      if (b !== null && (!best || b > best.bytes)) best = { bytes: b, workload: ws.workload };
+    }
+    peakRss[p] = best;
+  }
+  return { workloads: out, peakRss, core, targets: checkTargets(out, peakRss, core, paths) };
+}
+
+/** The proxy's CPU µs per echoed message (per round trip for rtt); with `terminal`, tmux's CPU counts too. */
+function cpuPerMessage(x: Sample, terminal: boolean): number | null {
+  if (x.cpu.proxy === null || !x.result) return null;
+  const r = x.result;
+  const perSec = r.kind === 'throughput' ? r.messagesPerSec : 1e6 / r.meanUs;
+  const cpu = x.cpu.proxy + (terminal ? x.cpu.terminal ?? 0 : 0);
+  return perSec > 0 ? (cpu / perSec) * 1e6 : null;
+}
+
+function spreadOf(values: number[]): number | null {
+  if (values.length < 2) return null;
+  const m = median(values);
+  return m > 0 ? (Math.max(...values) - Math.min(...values)) / m : null;
+}
+
+function checkTargets(ws: WorkloadSummary[], peakRss: Summary['peakRss'], core: CoreScenarioResult[], paths: PathName[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const pass = (v: number | null, ok: (v: number) => boolean) => (v === null || Number.isNaN(v) ? null : ok(v));
+  for (const w of ws) {
+    const min = RATIO_TARGETS[w.workload];
+    for (const p of WSPEEK.filter((x) => paths.includes(x))) {
+      const s = w.paths[p];
+      if (!s) continue;
+      if (min !== undefined) checks.push({ name: `${w.workload} ${PATH_LABELS[p]} vs direct`, target: `≥ ${min.toFixed(2)}×`, value: fmtRatio(s.ratio), pass: pass(s.ratio, (v) => v >= min) });
+      if (w.workload === 'rtt') {
+        checks.push({ name: `rtt ${PATH_LABELS[p]} added p50`, target: `≤ ${TARGETS.addedP50Us} µs`, value: fmtUs(s.addedP50Us, true), pass: pass(s.addedP50Us, (v) => Math.round(v) <= TARGETS.addedP50Us) });
+        checks.push({ name: `rtt ${PATH_LABELS[p]} added p99`, target: `≤ ${TARGETS.addedP99Us} µs`, value: fmtUs(s.addedP99Us, true), pass: pass(s.addedP99Us, (v) => Math.round(v) <= TARGETS.addedP99Us) });
+      }
+      if (p === 'ui' && min !== undefined) {
+        checks.push({ name: `${w.workload} UI throughput cost over headless`, target: `≤ ${TARGETS.uiExtra * 100}%`, value: fmtPct(s.uiExtra), pass: pass(s.uiExtra, (v) => v <= TARGETS.uiExtra) });
+        checks.push({ name: `${w.workload} UI CPU per message over headless (wspeek + tmux)`, target: `≤ ${TARGETS.uiExtra * 100}%`, value: fmtPct(s.uiCpuExtra), pass: pass(s.uiCpuExtra, (v) => v <= TARGETS.uiExtra) });
+      }
+    }
+  }
+  for (const p of WSPEEK.filter((x) => paths.includes(x))) {
+    const r = peakRss[p];
+    checks.push({ name: `peak RSS ${PATH_LABELS[p]}`, target: `≤ ${TARGETS.peakRssBytes / 1e6} MB`, value: r ? `${fmtMB(r.bytes)} (${r.workload})` : '-', pass: r ? r.bytes <= TARGETS.peakRssBytes : null });
+  }
+  const small = core.find((c) => c.name === 'small');
+  const large = core.find((c) => c.name === 'large');
+  if (small) checks.push({ name: 'core small frames', target: '≥ 2M frames/s', value: fmtCount(small.medianFramesPerSec, '/s'), pass: small.medianFramesPerSec >= TARGETS.coreSmallFramesPerSec });
+  if (large) checks.push({ name: 'core large frames', target: '≥ 1 GB/s', value: fmtGBs(large.medianBytesPerSec), pass: large.medianBytesPerSec >= TARGETS.coreLargeBytesPerSec });
+  return checks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting.
+
+const mark = (pass: boolean | null | undefined) => (pass === true ? ' ✓' : pass === false ? ' ✗' : '');
+const fmtRatio = (r: number | null) => (r === null ? '-' : `${r.toFixed(2)}×`);
+const fmtPct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`);
+const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const fmtGBs = (bytesPerSec: number) => `${(bytesPerSec / 1e9).toFixed(2)} GB/s`;
+const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+function fmtUs(x: number | null, signed = false): string {
+  if (x === null) return '-';
+  const v = Math.round(x);
+  return `${signed && v >= 0 ? '+' : ''}${v.toLocaleString('en-US')} µs`;
+}
+
+function fmtCount(x: number, unit: string): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M${unit}`;
+  return `${fmtInt(x)}${unit}`;
+}
+
+function throughputCell(w: WorkloadName, s: PathSummary | undefined, withRatio: boolean): string {
+  if (!s || s.rounds === 0) return s?.errors.length ? 'failed' : '-';
+  const value = w === 'bin1m' ? `${fmtInt((s.bytesPerSec ?? 0) / 1e6)} MB/s` : `${fmtInt(s.messagesPerSec ?? 0)}/s`;
+  return withRatio ? `${value} (${fmtRatio(s.ratio)})` : value;
+}
+
+function signedUs(x: number | null): string {
+  return x === null ? '-' : `${x >= 0 ? '+' : ''}${fmtInt(x)}`;
+}
+
+/** The main table's rows: header first. */
+export function tableRows(summary: Summary, paths: PathName[]): string[][] {
+  const cols = paths;
+  const header = ['workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : [])];
+  const rows: string[][] = [header];
+  for (const ws of summary.workloads) {
+    const w = ws.workload;
+    const row: string[] = [w === 'rtt' ? 'rtt p50/p99' : w];
+    const min = RATIO_TARGETS[w];
+    for (const p of cols) {
+      const s = ws.paths[p];
+      if (w === 'rtt') {
+        if (!s || s.rounds === 0) row.push(s?.errors.length ? 'failed' : '-');
+        else if (p === 'direct') row.push(`${fmtInt(s.p50Us!)}/${fmtInt(s.p99Us!)} µs`);
+        else {
+          const ok = WSPEEK.includes(p) && s.addedP50Us !== null && s.addedP99Us !== null
+            ? Math.round(s.addedP50Us) <= TARGETS.addedP50Us && Math.round(s.addedP99Us) <= TARGETS.addedP99Us : null;
+          row.push(`${signedUs(s.addedP50Us)}/${signedUs(s.addedP99Us)} µs${mark(ok)}`);
+        }
+      } else {
+        const cell = throughputCell(w, s, p !== 'direct');
+        const ok = WSPEEK.includes(p) && min !== undefined && s?.ratio != null ? s.ratio >= min : null;
+        row.push(cell + mark(ok));
+      }
+    }
+    row.push(w === 'rtt' ? `+≤${TARGETS.addedP50Us}/+≤${TARGETS.addedP99Us} µs` : `≥ ${min?.toFixed(2)}×`);
+    if (cols.includes('ui')) {
+      const s = ws.paths.ui;
+      if (w === 'rtt') row.push(s?.uiExtraP50Us != null ? `p50 ${signedUs(s.uiExtraP50Us)} µs` : '-');
+      else {
+        const tput = s?.uiExtra != null ? `${fmtPct(s.uiExtra)}${mark(s.uiExtra <= TARGETS.uiExtra)}` : '-';
+        const cpu = s?.uiCpuExtra != null ? `CPU/msg ${fmtPct(s.uiCpuExtra)}${mark(s.uiCpuExtra <= TARGETS.uiExtra)}` : '';
+        row.push(cpu ? `${tput} · ${cpu}` : tput);
+      }
+    }
+    rows.push(row);
+  }
+  const rss: string[] = ['peak RSS'];
+  for (const p of cols) {
+    const r = summary.peakRss[p];
+    if (p === 'direct' || !r) rss.push('-');
+    else rss.push(`${fmtMB(r.bytes)}${WSPEEK.includes(p) ? mark(r.bytes <= TARGETS.peakRssBytes) : ''}`);
+  }
+  rss.push(`≤ ${TARGETS.peakRssBytes / 1e6} MB`);
+  if (cols.includes('ui')) {
+    const a = summary.peakRss.save;
+    const b = summary.peakRss.ui;
+    rss.push(a && b ? `${b.bytes >= a.bytes ? '+' : ''}${fmtMB(b.bytes - a.bytes)}` : '-');
+  }
+  rows.push(rss);
+  return rows;
+}
+
+export function coreLine(core: CoreScenarioResult[]): string {
+  const by = (n: string) => core.find((c) => c.name === n);
+  const parts: string[] = [];
+  const small = by('small');
+  const large = by('large');
+  const over = by('overCap');
+  const inflate = by('inflate');
+  if (small) parts.push(`small ${fmtCount(small.medianFramesPerSec, ' frames/s')}${mark(small.medianFramesPerSec >= TARGETS.coreSmallFramesPerSec)} (≥ 2M)`);
+  if (large) parts.push(`large ${fmtGBs(large.medianBytesPerSec)}${mark(large.medianBytesPerSec >= TARGETS.coreLargeBytesPerSec)} (≥ 1 GB/s)`);
+  if (over) parts.push(`over-cap ${fmtGBs(over.medianBytesPerSec)}`);
+  if (inflate) parts.push(`inflate ${fmtInt(inflate.medianFramesPerSec)} msgs/s`);
+  return `core (in-process ConnectionDecoder): ${parts.join(' · ')}`;
+}
+
+export function machineLine(m: Machine): string {
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  return `machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date}; load average ${load(m.loadAvgStart)} at start, ${load(m.loadAvgEnd)} at end; code ${m.code}`;
+}
+
+function widthOf(s: string): number {
+  return [...s].length;
+}
+
+export function formatPlain(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => widthOf(r[i] ?? ''))));
+  return rows.map((r) => r.map((c, i) => c + ' '.repeat(widths[i]! - widthOf(c))).join('  ').trimEnd()).join('\n');
+}
+
+export function formatMarkdown(rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  const [header, ...body] = rows;
+  return [
+    `| ${header!.map(esc).join(' | ')} |`,
+    `|${header!.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Per workload and path: CPU during measurement, proxy CPU per message (per round trip for rtt), peak RSS, spread of the rounds. */
+export function detailRows(summary: Summary, paths: PathName[]): string[][] {
+  const rows: string[][] = [['workload', 'path', 'proxy CPU', 'µs/msg', 'tmux CPU', 'echo CPU', 'load CPU', 'others CPU', 'peak RSS', 'spread', 'rounds ok']];
+  const cores = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(0)}%`);
+  for (const ws of summary.workloads) {
+    for (const p of paths) {
+      const s = ws.paths[p];
+      if (!s) continue;
+      rows.push([
+        ws.workload, PATH_LABELS[p], cores(s.cpu.proxy),
+        s.proxyCpuUsPerMessage === null ? '-' : s.proxyCpuUsPerMessage.toFixed(ws.workload === 'bin1m' ? 0 : 1),
+        cores(s.cpu.terminal), cores(s.cpu.echo), cores(s.cpu.load), cores(s.cpu.others),
+        s.peakRssBytes === null ? '-' : fmtMB(s.peakRssBytes), s.spread === null ? '-' : `${(s.spread * 100).toFixed(0)}%`, `${s.rounds}`,
+      ]);
+    }
+  }
+  return rows;
+}
+
+export function targetLines(summary: Summary): string[] {
+  return summary.targets.map((t) => `${t.pass === true ? '✓' : t.pass === false ? '✗' : '?'} ${t.name}: ${t.value} (target ${t.target})`);
+}
+
+export function writeJson(file: string, data: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+}
