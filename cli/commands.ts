@@ -8,6 +8,7 @@ import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-al
 import { lanAddresses, startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 import { AppModel, type SessionInfo } from '../tui/app-model.js';
+import { batchedOutput } from '../tui/batched-output.js';
 import { headlessOutput } from '../tui/headless-output.js';
 import { startTerminalUi } from '../tui/terminal-ui.js';
 import { isLoopback } from './arguments.js';
@@ -35,6 +36,7 @@ export interface CaptureArgs extends ViewArgs {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
+const stdout = batchedOutput(process.stdout);
 
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM. */
 export async function runProxy(args: CaptureArgs): Promise<void> {
@@ -95,6 +97,7 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
     if (view.model) view.model.notice = message;
     else say(message);
   }
+  stdout.flush();
   await view.quit;
 }
 
@@ -185,6 +188,7 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
     stopped = true;
     await proxy.close(reason);
     writer?.closeSync();
+    stdout.flush();
   };
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const view = createView(args, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
@@ -236,7 +240,7 @@ function untilSignal(capture: Capture): Promise<void> {
 }
 
 function writeStdout(text: string): void {
-  process.stdout.write(text);
+  stdout.write(text);
 }
 
 function delay(ms: number): Promise<void> {

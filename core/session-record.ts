@@ -135,6 +135,51 @@ export function endRecord(conn: number, e: EndEvent): EndRecord {
   };
 }
 
+/**
+ * JSON.stringify escapes C0 controls but leaves these raw, and a terminal may act on them when
+ * someone `cat`s a log: DEL, C1 controls, format characters (bidi, zero-width), line separators.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]|\p{Cf}/gu;
+
+/**
+ * A record as one line of the session log (no newline): JSON with nothing a terminal acts on,
+ * which parses back to the same record. `--save` files and `--json` stdout use this, so they match.
+ * Frames and messages, most of a log, are built directly: their fields are numbers, booleans and
+ * known tokens (checked by `parseLogLine` for records read from a file), and only text is escaped.
+ */
+export function recordLine(r: LogRecord): string {
+  if (r.type === 'frame') return frameLine(r);
+  if (r.type === 'message') return messageLine(r);
+  return escapeUnsafe(JSON.stringify(r));
+}
+
+function frameLine(f: FrameRecord): string {
+  return `{"type":"frame","conn":${f.conn},"ts":${f.ts},"from":"${f.from}","fin":${f.fin},"rsv":[${f.rsv[0]},${f.rsv[1]},${f.rsv[2]}],"opcode":${f.opcode},"masked":${f.masked},"mask":${f.mask === null ? 'null' : `"${f.mask}"`},"length":${f.length}}`;
+}
+
+function messageLine(m: MessageRecord): string {
+  let line = `{"type":"message","conn":${m.conn},"ts":${m.ts},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
+  if (m.close !== undefined) line += `,"close":${escapeUnsafe(JSON.stringify(m.close))}`;
+  if (m.text !== undefined) line += `,"text":${escapeUnsafe(JSON.stringify(m.text))}`;
+  // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping.
+  if (m.base64 !== undefined) line += `,"base64":"${m.base64}"`;
+  if (m.incomplete) line += ',"incomplete":true';
+  if (m.rtt !== undefined) line += `,"rtt":${m.rtt}`;
+  return `${line}}`;
+}
+
+/** Characters that may need escaping: a cheap test that lets most lines skip the Unicode-aware one. */
+const MAYBE_UNSAFE = /[\u007f-\u009f\u00ad\u0600-\uffff]/;
+
+function escapeUnsafe(json: string): string {
+  if (!MAYBE_UNSAFE.test(json)) return json;
+  return json.replace(JSON_UNSAFE, (c) => {
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
+}
+
 /** The payload bytes a message record kept (text or base64), for hex views and filters. */
 export function recordPayload(r: MessageRecord): Buffer {
   if (r.text !== undefined) return Buffer.from(r.text, 'utf8');
@@ -170,7 +215,40 @@ export function parseLogLine(line: string): ParsedLine {
   if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) return { kind: 'unknown' };
   if (type !== 'session' && typeof (value as { conn?: unknown }).conn !== 'number') return { kind: 'invalid', error: `${type} record without a conn number` };
   if (typeof (value as { ts?: unknown }).ts !== 'number') return { kind: 'invalid', error: `${type} record without a ts number` };
+  const problem = type === 'frame' ? frameProblem(value as FrameRecord) : type === 'message' ? messageProblem(value as MessageRecord) : null;
+  if (problem) return { kind: 'invalid', error: `${type} record: ${problem}` };
   return { kind: 'record', record: value as LogRecord };
+}
+
+const SIDES = new Set(['client', 'server']);
+const KINDS = new Set(['text', 'binary', 'ping', 'pong', 'close']);
+const MASK = /^[0-9a-f]{8}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** What makes a frame record from a file unfit to show or write again, or null. */
+function frameProblem(f: FrameRecord): string | null {
+  if (!SIDES.has(f.from)) return 'from is not client or server';
+  if (typeof f.fin !== 'boolean' || typeof f.masked !== 'boolean') return 'fin and masked must be booleans';
+  if (!Array.isArray(f.rsv) || f.rsv.length !== 3 || f.rsv.some((b) => typeof b !== 'boolean')) return 'rsv must be three booleans';
+  if (!Number.isInteger(f.opcode) || f.opcode < 0 || f.opcode > 15) return 'opcode must be 0 to 15';
+  if (f.mask !== null && (typeof f.mask !== 'string' || !MASK.test(f.mask))) return 'mask must be null or 8 hex digits';
+  if (!isCount(f.length) || !isCount(f.conn)) return 'length and conn must be numbers';
+  return null;
+}
+
+/** What makes a message record from a file unfit to show or write again, or null. */
+function messageProblem(m: MessageRecord): string | null {
+  if (!SIDES.has(m.from)) return 'from is not client or server';
+  if (!KINDS.has(m.kind)) return 'kind is not text, binary, ping, pong or close';
+  if (![m.length, m.wireLength, m.frames, m.conn].every(isCount)) return 'length, wireLength, frames and conn must be numbers';
+  if (typeof m.compressed !== 'boolean' || typeof m.truncated !== 'boolean') return 'compressed and truncated must be booleans';
+  if (m.text !== undefined && typeof m.text !== 'string') return 'text must be a string';
+  if (m.base64 !== undefined && (typeof m.base64 !== 'string' || !BASE64.test(m.base64))) return 'base64 must be base64';
+  if (m.close !== undefined && (typeof m.close !== 'object' || m.close === null || (m.close.code !== null && !isCount(m.close.code)) || typeof m.close.reason !== 'string')) return 'close must be {code, reason}';
+  if (m.incomplete !== undefined && m.incomplete !== true) return 'incomplete must be true when present';
+  if (m.rtt !== undefined && !isCount(m.rtt)) return 'rtt must be a number';
+  return null;
 }
 
 /** Milliseconds with µs precision: enough for timings, and short lines. */

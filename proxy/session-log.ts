@@ -1,24 +1,34 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { parseLogLine, type LogRecord } from '../core/session-record.js';
+import { parseLogLine, recordLine, type LogRecord } from '../core/session-record.js';
 
-/** Flush at least this often in bytes; otherwise at the end of each event-loop turn. */
+/** Pending lines are written once they reach this many bytes or lines, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
+const FLUSH_LINES = 512;
+/** How long a record may wait to be written: the log trails the capture by at most this. */
+const FLUSH_MS = 10;
+
+/** Bytes written to the file in one call: its lines, at a fixed offset. */
+interface Chunk {
+  parts: Buffer[];
+  length: number;
+  at: number;
+}
 
 /**
- * Appends records to a JSONL session log. Lines are batched per event-loop turn and
- * written at explicit file positions, so a synchronous flush at exit (SIGINT, SIGTERM,
+ * Appends records to a JSONL session log. Lines are batched (every FLUSH_MS at most) and written
+ * with one `writev` at explicit file offsets, so a synchronous flush at exit (SIGINT, SIGTERM,
  * uncaught error) can't interleave with a write in flight: every line lands whole.
  */
 export class SessionLogWriter {
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   private position = 0;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
   private failed: Error | null = null;
   private closed = false;
   /** Asynchronous writes not yet completed: `closeSync` writes them again, and the fd stays open until they finish. */
-  private readonly inFlight = new Set<{ data: Buffer; at: number }>();
+  private readonly inFlight = new Set<Chunk>();
   private fdClosed = false;
 
   private constructor(readonly path: string, private readonly fd: number, private readonly onError: (err: Error) => void) {}
@@ -38,49 +48,53 @@ export class SessionLogWriter {
 
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
-    const line = `${JSON.stringify(record)}\n`;
+    const line = Buffer.from(`${recordLine(record)}\n`, 'utf8');
     this.pending.push(line);
     this.pendingBytes += line.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.pendingBytes >= FLUSH_BYTES || this.pending.length >= FLUSH_LINES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   /** Writes what is pending, asynchronously. */
   private flush(): void {
-    this.scheduled = false;
-    const data = this.take();
-    if (!data) return;
-    const chunk = { data, at: this.position };
-    this.position += data.length;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const chunk = this.take();
+    if (!chunk) return;
     this.inFlight.add(chunk);
-    this.writeChunk(chunk, 0);
+    fs.writev(this.fd, chunk.parts, chunk.at, (err, written) => {
+      // A short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap.
+      if (!err && !this.closed && written > 0 && written < chunk.length) return this.writeRest(chunk, Buffer.concat(chunk.parts, chunk.length), written);
+      this.settle(chunk, err, written);
+    });
   }
 
-  /** Writes `chunk` from `done` on; a short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap. */
-  private writeChunk(chunk: { data: Buffer; at: number }, done: number): void {
-    fs.write(this.fd, chunk.data, done, chunk.data.length - done, chunk.at + done, (err, written) => {
-      if (!err && !this.closed && written > 0 && done + written < chunk.data.length) return this.writeChunk(chunk, done + written);
-      this.inFlight.delete(chunk);
-      // Once closed, closeSync has written this chunk again synchronously: this write's outcome no longer matters.
-      if (this.closed) return this.closeWhenIdle();
-      if (err) this.fail(err);
-      else if (written === 0) this.fail(new Error('no bytes written'));
+  private writeRest(chunk: Chunk, data: Buffer, done: number): void {
+    fs.write(this.fd, data, done, data.length - done, chunk.at + done, (err, written) => {
+      if (!err && !this.closed && written > 0 && done + written < data.length) return this.writeRest(chunk, data, done + written);
+      this.settle(chunk, err, written);
     });
+  }
+
+  private settle(chunk: Chunk, err: Error | null, written: number): void {
+    this.inFlight.delete(chunk);
+    // Once closed, closeSync has written this chunk again synchronously: this write's outcome no longer matters.
+    if (this.closed) return this.closeWhenIdle();
+    if (err) this.fail(err);
+    else if (written === 0) this.fail(new Error('no bytes written'));
   }
 
   /** Writes what is pending now and closes the file: for exit paths. */
   closeSync(): void {
     if (this.closed) return;
     this.closed = true;
-    const data = this.take();
+    if (this.timer) clearTimeout(this.timer);
+    const chunk = this.take();
     try {
       if (!this.failed) {
         // Writes in flight may not have landed yet (or may never, at exit): the same bytes again at the same offsets.
-        for (const c of this.inFlight) writeAllSync(this.fd, c.data, c.at);
-        if (data) writeAllSync(this.fd, data, this.position);
+        for (const c of this.inFlight) writeAllSync(this.fd, Buffer.concat(c.parts, c.length), c.at);
+        if (chunk) writeAllSync(this.fd, Buffer.concat(chunk.parts, chunk.length), chunk.at);
       }
     } catch (err) {
       this.fail(err as Error);
@@ -99,12 +113,14 @@ export class SessionLogWriter {
     }
   }
 
-  private take(): Buffer | null {
+  /** The pending lines as the next chunk, placed at the end of the file. */
+  private take(): Chunk | null {
     if (this.pending.length === 0) return null;
-    const data = Buffer.from(this.pending.join(''), 'utf8');
+    const chunk: Chunk = { parts: this.pending, length: this.pendingBytes, at: this.position };
+    this.position += this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    return data;
+    return chunk;
   }
 
   private fail(err: Error): void {

@@ -55,3 +55,15 @@ test('fit: pads or cuts to exactly the width, with an ellipsis', () => {
   assert.equal(fit('abc', -3), '');
   for (const w of [1, 2, 5, 10]) for (const s of ['', 'x', 'hello world']) assert.equal(fit(s, w).length, w);
 });
+
+test('clockTime gives the local time of day for any sequence of timestamps, across seconds and backwards', () => {
+  const naive = (ts: number) => {
+    const d = new Date(ts);
+    const p = (n: number, w = 2) => String(n).padStart(w, '0');
+    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  };
+  const base = 1795290133410.3066;
+  for (const ts of [base, base + 0.5, base + 589.9, base + 590, base + 3600_000, base - 1, base, base + 999.999, 0, 86_399_999.5]) {
+    assert.equal(clockTime(ts), naive(ts), `ts ${ts}`);
+  }
+});

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FrameRecord, LogRecord, MessageRecord } from '../core/session-record.js';
+import { recordLine, type FrameRecord, type LogRecord, type MessageRecord } from '../core/session-record.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-session-log-'));
@@ -18,7 +18,7 @@ function frameRec(i: number): FrameRecord {
 function textRec(i: number, text: string): MessageRecord {
   return { type: 'message', conn: 1, ts: i, from: 'client', kind: 'text', length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, text, truncated: false };
 }
-const linesOf = (records: LogRecord[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
+const linesOf = (records: LogRecord[]) => records.map((r) => `${recordLine(r)}\n`).join('');
 const openFds = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : null);
 
 async function readAll(p: string) {
@@ -96,7 +96,7 @@ test('10,000 records then closeSync: exactly 10,000 whole lines, in order, even 
   const lines = text.split('\n');
   assert.equal(lines.pop(), '', 'ends with a newline');
   assert.equal(lines.length, 10_000);
-  lines.forEach((line, i) => { if (line !== JSON.stringify(records[i])) assert.fail(`line ${i + 1}: ${line}`); });
+  lines.forEach((line, i) => { if (line !== recordLine(records[i]!)) assert.fail(`line ${i + 1}: ${line}`); });
 
   // The queued writes complete (same bytes, same offsets), then the file is closed.
   for (let i = 0; i < 200 && openFds() !== fdsBefore; i++) await new Promise((r) => setTimeout(r, 10));
@@ -260,12 +260,12 @@ const out = {};
   const errors = [];
   const w = SessionLogWriter.create(dir + '/async.jsonl', (e) => errors.push(e.message));
   for (let turn = 0; turn < 20; turn++) {
-    for (let i = 0; i < 10; i++) w.write({ type: 'frame', conn: 1, ts: turn * 10 + i, pad });
+    for (let i = 0; i < 10; i++) w.write({ type: 'http', conn: 1, ts: turn * 10 + i, method: 'GET', url: pad, status: 200, ms: 0 });
     await new Promise((r) => setImmediate(r));
   }
   await new Promise((r) => setTimeout(r, 100));
   out.asyncBeforeClose = errors.length;
-  w.write({ type: 'frame', conn: 1, ts: 1000, pad });
+  w.write({ type: 'http', conn: 1, ts: 1000, method: 'GET', url: pad, status: 200, ms: 0 });
   w.closeSync();
   await new Promise((r) => setTimeout(r, 50));
   out.async = errors;
@@ -276,7 +276,7 @@ const out = {};
 {
   const errors = [];
   const w = SessionLogWriter.create(dir + '/sync.jsonl', (e) => errors.push(e.message));
-  for (let i = 0; i < 100; i++) w.write({ type: 'frame', conn: 1, ts: i, pad });
+  for (let i = 0; i < 100; i++) w.write({ type: 'http', conn: 1, ts: i, method: 'GET', url: pad, status: 200, ms: 0 });
   w.closeSync();
   await new Promise((r) => setTimeout(r, 50));
   out.sync = errors;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import {
-  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordPayload, violationRecord,
+  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordLine, recordPayload, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
 } from '../core/session-record.js';
 
@@ -218,7 +218,10 @@ test('parseLogLine: blank, invalid, unknown, record', () => {
   const session: SessionRecord = { type: 'session', version: 1, tool: 'wspeek', ts: 1795290133410.306, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' };
   assert.deepEqual(parseLogLine(JSON.stringify(session)), { kind: 'record', record: session });
   // Fields this version does not know are kept, not refused.
-  assert.deepEqual(parseLogLine('{"type":"frame","conn":2,"ts":3,"future":true}'), { kind: 'record', record: { type: 'frame', conn: 2, ts: 3, future: true } });
+  // Fields a later version adds are kept; a record missing the fields this version needs is not a record.
+  const future = { type: 'frame', conn: 2, ts: 3, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '01020304', length: 5, future: true };
+  assert.deepEqual(parseLogLine(JSON.stringify(future)), { kind: 'record', record: future });
+  assert.deepEqual(parseLogLine('{"type":"frame","conn":2,"ts":3,"future":true}'), { kind: 'invalid', error: 'frame record: from is not client or server' });
 });
 
 test('every record survives a JSON round trip and parses back as itself', () => {
@@ -253,5 +256,44 @@ test('every record survives a JSON round trip and parses back as itself', () => 
   for (const m of messages) {
     const carriers = ['text', 'base64', 'close'].filter((k) => k in m);
     assert.equal(carriers.length, 1, `${m.kind} carries exactly one of text/base64/close: ${carriers}`);
+  }
+});
+
+test('recordLine builds frame and message lines that parse back to exactly the record, with terminal-unsafe text escaped', () => {
+  const records: LogRecord[] = [
+    { type: 'frame', conn: 7, ts: 1795290133410.3066, from: 'client', fin: false, rsv: [true, false, true], opcode: 2, masked: true, mask: '9539ffdd', length: 70000 },
+    { type: 'frame', conn: 7, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 8, masked: false, mask: null, length: 0 },
+    { type: 'message', conn: 7, ts: 2.5, from: 'server', kind: 'text', length: 12, wireLength: 14, frames: 1, compressed: true, truncated: false, text: 'esc \x1b[2J bel \x07 c1 \x9b bidi \u202e "quote" \\ \u2028' },
+    { type: 'message', conn: 7, ts: 3, from: 'client', kind: 'binary', length: 3, wireLength: 3, frames: 2, compressed: false, truncated: true, base64: 'AAEC', incomplete: true },
+    { type: 'message', conn: 7, ts: 4, from: 'client', kind: 'close', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: 'bye\u202e' } },
+    { type: 'message', conn: 7, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
+  ];
+  for (const r of records) {
+    const line = recordLine(r);
+    assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/, 'nothing a terminal acts on');
+    assert.deepEqual(JSON.parse(line), r);
+    const parsed = parseLogLine(line);
+    assert.deepEqual(parsed, { kind: 'record', record: r });
+  }
+});
+
+test('parseLogLine refuses frame and message records whose fields could not be written safely again', () => {
+  const ok = { type: 'message', conn: 1, ts: 1, from: 'client', kind: 'binary', length: 1, wireLength: 1, frames: 1, compressed: false, truncated: false, base64: 'AA==' };
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ ...ok, from: 'client\x1b[2J' }, /from/],
+    [{ ...ok, kind: 'text","evil":"1' }, /kind/],
+    [{ ...ok, base64: 'AA"}\n{"type":"session' }, /base64/],
+    [{ ...ok, length: 'NaN' }, /numbers/],
+    [{ ...ok, compressed: 'yes' }, /booleans/],
+    [{ ...ok, close: { code: 'x', reason: 'r' } }, /close/],
+    [{ type: 'frame', conn: 1, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: '"><', length: 1 }, /mask/],
+    [{ type: 'frame', conn: 1, ts: 1, from: 'server', fin: true, rsv: [false, false], opcode: 1, masked: false, mask: null, length: 1 }, /rsv/],
+    [{ type: 'frame', conn: 1, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 99, masked: false, mask: null, length: 1 }, /opcode/],
+  ];
+  assert.equal(parseLogLine(JSON.stringify(ok)).kind, 'record');
+  for (const [record, why] of bad) {
+    const parsed = parseLogLine(JSON.stringify(record));
+    assert.equal(parsed.kind, 'invalid', JSON.stringify(record));
+    assert.match((parsed as { error: string }).error, why);
   }
 });

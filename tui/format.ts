@@ -1,8 +1,19 @@
-/** Wall-clock time of day with milliseconds: `14:02:03.123`. */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** Wall-clock time of day with milliseconds: `14:02:03.123`. The `HH:MM:SS` part is reused within a second. */
 export function clockTime(ts: number): string {
-  const d = new Date(ts);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  const second = Math.floor(ts / 1000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    cachedSecond = second;
+    cachedPrefix = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  }
+  return `${cachedPrefix}.${String(Math.floor(ts) - second * 1000).padStart(3, '0')}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** A duration in ms, short: `0.42ms`, `12ms`, `1.25s`, `3m05s`. */

@@ -1,5 +1,6 @@
 import type { FilterPredicate } from '../core/filter.js';
 import { messageSubject } from '../core/message-subject.js';
+import { recordLine } from '../core/session-record.js';
 import type { RecordListener } from '../core/session-store.js';
 import { formatRecordLine } from './line-printer.js';
 import { visible } from './sanitize.js';
@@ -27,21 +28,9 @@ export function headlessOutput(options: HeadlessOptions): RecordListener {
         if (!filter(messageSubject(stored, r))) return;
       } else if (!json || r.type === 'frame' || r.type === 'violation' || r.type === 'http') return;
     }
-    if (json) return write(`${jsonLine(r)}\n`);
+    if (json) return write(`${recordLine(r)}\n`);
     const line = formatRecordLine(r);
     // Every field made visible, also those a live capture never fills with control characters (a log file may).
     if (line !== null) write(`${visible(line)}\n`);
   };
-}
-
-/** JSON.stringify escapes C0 controls but leaves these raw, and a terminal may act on them: DEL, C1, format (bidi, zero-width) characters, line separators. */
-const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]|\p{Cf}/gu;
-
-/** A record as one line of JSON with nothing a terminal acts on; it parses back to the same record. */
-function jsonLine(r: object): string {
-  return JSON.stringify(r).replace(JSON_UNSAFE, (c) => {
-    let out = '';
-    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
-    return out;
-  });
 }

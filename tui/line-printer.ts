@@ -1,5 +1,6 @@
 import { closeCodeName } from '../core/close-codes.js';
 import type { LogRecord, MessageRecord } from '../core/session-record.js';
+import { clockTime, duration } from './format.js';
 import { preview, visible } from './sanitize.js';
 
 /** How much of a payload a headless line shows. */
@@ -7,14 +8,14 @@ const PREVIEW_CHARS = 120;
 
 /** One human-readable line for a record, or null for records that get no line of their own (frames). */
 export function formatRecordLine(record: LogRecord): string | null {
-  const time = clock(record.ts);
+  const time = clockTime(record.ts);
   switch (record.type) {
     case 'session':
       return `${time}  wspeek ${record.mode} mode on ${record.listen}${record.target ? ` → ${visible(record.target)}` : ''}`;
     case 'connect':
       return `${time}  #${record.conn} connect from ${record.client}${record.tls ? ' (tls)' : ''}`;
     case 'http':
-      return `${time}  #${record.conn} ${visible(record.method)} ${visible(record.url)} → ${record.status ?? '—'} ${ms(record.ms)}${record.error ? `  (${visible(record.error)})` : ''}`;
+      return `${time}  #${record.conn} ${visible(record.method)} ${visible(record.url)} → ${record.status ?? '—'} ${duration(record.ms)}${record.error ? `  (${visible(record.error)})` : ''}`;
     case 'handshake': {
       const ext = record.extensions.map((e) => e.name === 'permessage-deflate' ? 'deflate' : visible(e.name));
       const extras = [
@@ -22,7 +23,7 @@ export function formatRecordLine(record: LogRecord): string | null {
         ext.length ? ext.join(', ') : null,
         record.response.status === 101 ? `accept ${record.accept}` : null,
       ].filter(Boolean).join(', ');
-      return `${time}  #${record.conn} handshake ${visible(record.url)} → ${record.response.status} ${visible(record.response.reason)} ${ms(record.ms)}${extras ? `  (${extras})` : ''}`;
+      return `${time}  #${record.conn} handshake ${visible(record.url)} → ${record.response.status} ${visible(record.response.reason)} ${duration(record.ms)}${extras ? `  (${extras})` : ''}`;
     }
     case 'frame':
       return null;
@@ -32,7 +33,7 @@ export function formatRecordLine(record: LogRecord): string | null {
       return `${time}  #${record.conn} ! ${record.from} violated ${record.rule} (RFC ${record.rfc}): ${visible(record.detail)}`;
     case 'end': {
       const code = record.code !== null ? ` code ${record.code}` : '';
-      return `${time}  #${record.conn} end by ${record.by}${code}${record.clean ? ' clean' : ''} after ${ms(record.durationMs)}, ${record.bytes.client}/${record.bytes.server} bytes c/s${record.reason ? `  (${visible(record.reason)})` : ''}`;
+      return `${time}  #${record.conn} end by ${record.by}${code}${record.clean ? ' clean' : ''} after ${duration(record.durationMs)}, ${record.bytes.client}/${record.bytes.server} bytes c/s${record.reason ? `  (${visible(record.reason)})` : ''}`;
     }
   }
 }
@@ -40,7 +41,7 @@ export function formatRecordLine(record: LogRecord): string | null {
 /** Kind, size, flags and a one-line payload preview. */
 export function messageSummary(m: MessageRecord): string {
   const size = m.compressed ? `${m.length} B (${m.wireLength} on wire)` : `${m.length} B`;
-  const flags = [m.compressed ? 'deflate' : '', m.truncated ? 'truncated' : '', m.incomplete ? 'incomplete' : '', m.frames > 1 ? `${m.frames} frames` : '', m.rtt !== undefined ? `rtt ${ms(m.rtt)}` : '']
+  const flags = [m.compressed ? 'deflate' : '', m.truncated ? 'truncated' : '', m.incomplete ? 'incomplete' : '', m.frames > 1 ? `${m.frames} frames` : '', m.rtt !== undefined ? `rtt ${duration(m.rtt)}` : '']
     .filter(Boolean).join(' ');
   return `${m.kind.padEnd(6)} ${size}${flags ? ` [${flags}]` : ''}  ${payloadPreview(m)}`;
 }
@@ -53,11 +54,4 @@ function payloadPreview(m: MessageRecord): string {
   return bytes.length > 32 ? `${hex} …` : hex;
 }
 
-function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-}
 
-function ms(v: number): string {
-  return v < 10 ? `${v.toFixed(2)} ms` : `${Math.round(v)} ms`;
-}

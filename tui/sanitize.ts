@@ -5,8 +5,11 @@
  * text (bidi overrides and isolates, zero-width joiners, BOM) become `\u{…}`.
  */
 export function visible(text: string): string {
-  return text.replace(UNSAFE, escapeChar);
+  return MAYBE_UNSAFE.test(text) ? text.replace(UNSAFE, escapeChar) : text;
 }
+
+/** Every character UNSAFE can match lies in these ranges (Cf above U+00AD starts at U+0600): a cheap test first. */
+const MAYBE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u0600-\uffff]/;
 
 // C0 controls, DEL, C1 controls, and Unicode format characters (Cf: bidi controls, ZW*, BOM, …),
 // plus line/paragraph separators, which some terminals treat as line breaks.
