@@ -156,7 +156,7 @@ export class MessageDecoder implements FrameParserHandler {
   onFrameEnd(ts: number): void {
     const h = this.header;
     this.emit({
-      type: 'frame', ts: this.frameTs, from: this.side, fin: h.fin, rsv: [h.rsv1, h.rsv2, h.rsv3],
+      type: 'frame', ts: this.frameTs, from: this.side, fin: h.fin, rsv: RSV[(h.rsv1 ? 4 : 0) | (h.rsv2 ? 2 : 0) | (h.rsv3 ? 1 : 0)]!,
       opcode: h.opcode, masked: h.masked, mask: h.masked ? maskHex(h.maskKey) : null,
       length: h.length, headerLength: h.headerLength,
     });
@@ -284,6 +284,9 @@ export class MessageDecoder implements FrameParserHandler {
     this.emit({ type: 'violation', ts: this.frameTs, from: this.side, rule, rfc: VIOLATION_RULES[rule].rfc, detail });
   }
 }
+
+/** The eight RSV bit patterns, shared (and frozen) rather than an array per frame. */
+const RSV = Array.from({ length: 8 }, (_, b) => Object.freeze([(b & 4) !== 0, (b & 2) !== 0, (b & 1) !== 0]) as [boolean, boolean, boolean]);
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 

@@ -1,3 +1,4 @@
+import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 import type {
   EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent,
 } from './events.js';
@@ -135,11 +136,6 @@ export function endRecord(conn: number, e: EndEvent): EndRecord {
   };
 }
 
-/**
- * JSON.stringify escapes C0 controls but leaves these raw, and a terminal may act on them when
- * someone `cat`s a log: DEL, C1 controls, format characters (bidi, zero-width), line separators.
- */
-const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]|\p{Cf}/gu;
 
 /**
  * A record as one line of the session log (no newline): JSON with nothing a terminal acts on,
@@ -168,12 +164,13 @@ function messageLine(m: MessageRecord): string {
   return `${line}}`;
 }
 
-/** Characters that may need escaping: a cheap test that lets most lines skip the Unicode-aware one. */
-const MAYBE_UNSAFE = /[\u007f-\u009f\u00ad\u0600-\uffff]/;
-
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, C1, format characters and line separators
+ * raw, and a terminal may act on them when someone `cat`s a log: those become \\uXXXX.
+ */
 function escapeUnsafe(json: string): string {
-  if (!MAYBE_UNSAFE.test(json)) return json;
-  return json.replace(JSON_UNSAFE, (c) => {
+  if (!MAYBE_UNSAFE_CHARS.test(json)) return json;
+  return json.replace(UNSAFE_CHARS, (c) => {
     let out = '';
     for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
     return out;

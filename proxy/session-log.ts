@@ -5,6 +5,8 @@ import { parseLogLine, recordLine, type LogRecord } from '../core/session-record
 /** Pending lines are written once they reach this many bytes or lines, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
 const FLUSH_LINES = 512;
+/** Lines shorter than this are joined and encoded once per batch; longer ones become a buffer each (no join copy). */
+const SMALL_LINE = 4096;
 /** How long a record may wait to be written: the log trails the capture by at most this. */
 const FLUSH_MS = 10;
 
@@ -23,6 +25,9 @@ interface Chunk {
 export class SessionLogWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Short lines not yet encoded, and their count of characters. */
+  private small: string[] = [];
+  private smallChars = 0;
   private position = 0;
   private timer: NodeJS.Timeout | null = null;
   private failed: Error | null = null;
@@ -48,10 +53,15 @@ export class SessionLogWriter {
 
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
-    const line = Buffer.from(`${recordLine(record)}\n`, 'utf8');
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= FLUSH_BYTES || this.pending.length >= FLUSH_LINES) this.flush();
+    const line = `${recordLine(record)}\n`;
+    if (line.length < SMALL_LINE) {
+      this.small.push(line);
+      this.smallChars += line.length;
+    } else {
+      this.encodeSmall();
+      this.push(Buffer.from(line, 'utf8'));
+    }
+    if (this.pendingBytes + this.smallChars >= FLUSH_BYTES || this.small.length + this.pending.length >= FLUSH_LINES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
@@ -113,8 +123,22 @@ export class SessionLogWriter {
     }
   }
 
+  private push(data: Buffer): void {
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+  }
+
+  /** The short lines so far as one buffer, in their place among the pending ones. */
+  private encodeSmall(): void {
+    if (this.small.length === 0) return;
+    this.push(Buffer.from(this.small.join(''), 'utf8'));
+    this.small = [];
+    this.smallChars = 0;
+  }
+
   /** The pending lines as the next chunk, placed at the end of the file. */
   private take(): Chunk | null {
+    this.encodeSmall();
     if (this.pending.length === 0) return null;
     const chunk: Chunk = { parts: this.pending, length: this.pendingBytes, at: this.position };
     this.position += this.pendingBytes;
@@ -127,6 +151,7 @@ export class SessionLogWriter {
     if (this.failed) return;
     this.failed = err;
     this.pending = [];
+    this.small = [];
     this.onError(new Error(`writing session log ${this.path} failed: ${err.message}; capture goes on in memory`));
   }
 }

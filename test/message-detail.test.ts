@@ -44,7 +44,7 @@ function clientFrame(first: number, payload: Buffer, key: Buffer): Buffer {
 
 function hand(record: MessageRecord, frames: FrameRecord[] = [], violations: ViolationRecord[] = []): MessageRow {
   const stored: StoredRecord = { record, connection: { conn: record.conn, url: 'ws://h/', upgraded: true }, frames, violations };
-  return { seq: 1, record, frames, violations, stored };
+  return { seq: 1, record, frames, violations, stored, payloadDropped: false };
 }
 
 function message(over: Partial<MessageRecord>): MessageRecord {

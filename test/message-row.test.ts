@@ -25,7 +25,7 @@ function record(over: Partial<MessageRecord> = {}): MessageRecord {
 
 function row(r: MessageRecord, violations: ViolationRecord[] = [], seq = 1): MessageRow {
   const stored: StoredRecord = { record: r, connection: { conn: r.conn, url: 'ws://h/', upgraded: true }, frames: [], violations };
-  return { seq, record: r, frames: [], violations, stored };
+  return { seq, record: r, frames: [], violations, stored, payloadDropped: false };
 }
 
 const VIOLATION: ViolationRecord = { type: 'violation', conn: 1, ts: T0, from: 'client', rule: 'rsv-bit-without-extension', rfc: '6455 5.2', detail: 'RSV2 set' };

@@ -411,3 +411,33 @@ test('performance sanity: a million rows, then a payload filter', (t) => {
   for (let i = 0; i < N; i++) if (i % 5 !== 0 && i % 4 === 1) withLonger++;
   assert.equal(v.length, withLonger);
 });
+
+test('past the payload budget the oldest rows lose their payload, not their place in the list', () => {
+  const v = new MessageView(1000, 100); // 100 characters of payload in memory
+  addRows(v, 10, (i) => ({ text: `${String(i).padStart(2, '0')}${'x'.repeat(28)}` })); // 30 characters each
+  const rows = [...v.rows()];
+  assert.equal(rows.length, 10, 'every row is still listed');
+  const kept = rows.filter((r) => !r.payloadDropped);
+  assert.deepEqual(kept.map((r) => r.seq), [8, 9, 10], 'the newest payloads that fit (3 × 30 ≤ 100) are kept');
+  for (const r of rows.filter((x) => x.payloadDropped)) {
+    assert.equal(r.record.text, undefined);
+    assert.equal((r.stored.record as MessageRecord).text, undefined, 'the store\'s copy is let go too');
+    assert.equal(r.record.length, 30, 'lengths and other fields stay');
+  }
+  assert.equal(v.setFilter('"08x"').ok, true);
+  assert.deepEqual(seqs(v), [8], 'filters see the payloads still kept');
+});
+
+test('a row larger than the whole budget keeps its payload until a newer row arrives', () => {
+  const v = new MessageView(1000, 10);
+  addRows(v, 1, () => ({ text: 'y'.repeat(50) }));
+  assert.equal([...v.rows()][0]!.payloadDropped, false, 'the newest row is always shown whole');
+  addRows(v, 1, () => ({ text: 'z' }));
+  assert.deepEqual([...v.rows()].map((r) => r.payloadDropped), [true, false]);
+});
+
+test('rows that leave the ring give their payload bytes back to the budget', () => {
+  const v = new MessageView(2, 100);
+  addRows(v, 5, () => ({ text: 'a'.repeat(40) })); // only 2 rows kept, 80 characters: all fit
+  assert.deepEqual([...v.rows()].map((r) => r.payloadDropped), [false, false]);
+});

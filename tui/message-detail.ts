@@ -54,6 +54,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
 
 function payloadLines(row: MessageRow, perLine: 8 | 16): Line[] {
   const m = row.record;
+  if (row.payloadDropped) return [[seg('dropped from memory to keep the UI within its payload budget; the session log (--save) has it', 'dim')]];
   if (m.text !== undefined) {
     const pretty = prettyJson(m.text);
     const text = pretty ?? m.text;

@@ -11,7 +11,12 @@ export interface MessageRow {
   frames: FrameRecord[];
   violations: ViolationRecord[];
   stored: StoredRecord;
+  /** The payload (text/base64) was dropped from memory to stay within the payload budget. */
+  payloadDropped: boolean;
 }
+
+/** Payload bytes (text and base64) the list keeps in memory; past it, the oldest rows' payloads go. */
+export const PAYLOAD_BUDGET = 32 * 1024 * 1024;
 
 export type FilterResult = { ok: true } | { ok: false; error: string; position: number; length: number };
 
@@ -48,7 +53,11 @@ export class MessageView {
   /** The view is frozen; capture goes on and catches up on resume. */
   paused = false;
 
-  constructor(private readonly keep: number) {
+  /** Payload characters held by kept rows, and the oldest row that may still hold its payload. */
+  private payloadBytes = 0;
+  private payloadFromSeq = 1;
+
+  constructor(private readonly keep: number, private readonly payloadBudget = PAYLOAD_BUDGET) {
     this.ring = new Array<MessageRow | undefined>(Math.max(1, keep));
   }
 
@@ -73,8 +82,24 @@ export class MessageView {
     const seq = ++this.lastSeq;
     // Drop first: when the ring is full, the new row's slot is the oldest row's, and dropping clears it.
     if (this.stored > this.keep) this.dropOldest();
-    this.ring[seq % this.ring.length] = { seq, record, frames: stored.frames, violations: stored.violations, stored };
+    this.ring[seq % this.ring.length] = { seq, record, frames: stored.frames, violations: stored.violations, stored, payloadDropped: false };
+    this.payloadBytes += payloadSize(record);
+    this.keepWithinBudget();
     if (!this.paused) this.catchUp();
+  }
+
+  /** Drops the oldest rows' payloads until the kept ones fit the budget; the newest row always keeps its own. */
+  private keepWithinBudget(): void {
+    while (this.payloadBytes > this.payloadBudget && this.payloadFromSeq < this.lastSeq) {
+      const row = this.ring[this.payloadFromSeq % this.ring.length];
+      this.payloadFromSeq++;
+      if (!row || row.payloadDropped) continue;
+      const { text: _text, base64: _base64, ...rest } = row.record;
+      this.payloadBytes -= payloadSize(row.record);
+      row.record = rest;
+      row.stored = { ...row.stored, record: rest };
+      row.payloadDropped = true;
+    }
   }
 
   /** The row at a visible index. */
@@ -224,6 +249,9 @@ export class MessageView {
 
   private dropOldest(): void {
     const seq = this.firstSeq++;
+    const row = this.ring[seq % this.ring.length];
+    if (row && !row.payloadDropped) this.payloadBytes -= payloadSize(row.record);
+    this.payloadFromSeq = Math.max(this.payloadFromSeq, this.firstSeq);
     this.ring[seq % this.ring.length] = undefined;
     if (this.visible[this.visibleFrom] === seq) {
       this.visibleFrom++;
@@ -236,6 +264,11 @@ export class MessageView {
       }
     }
   }
+}
+
+/** Characters of payload a record holds in memory. */
+function payloadSize(r: MessageRecord): number {
+  return (r.text?.length ?? 0) + (r.base64?.length ?? 0);
 }
 
 function compile(source: string): { ok: true; predicate: FilterPredicate | null } | { ok: false; error: string; position: number; length: number } {

@@ -1,3 +1,5 @@
+import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from '../core/unsafe-chars.js';
+
 /**
  * Makes text from the wire safe to show in a terminal: nothing a peer sends may move the
  * cursor, recolour, retitle or reorder the user's screen. C0 and C1 controls and DEL become
@@ -5,15 +7,9 @@
  * text (bidi overrides and isolates, zero-width joiners, BOM) become `\u{…}`.
  */
 export function visible(text: string): string {
-  return MAYBE_UNSAFE.test(text) ? text.replace(UNSAFE, escapeChar) : text;
+  return MAYBE_UNSAFE_CHARS.test(text) ? text.replace(UNSAFE_CHARS, escapeChar) : text;
 }
 
-/** Every character UNSAFE can match lies in these ranges (Cf above U+00AD starts at U+0600): a cheap test first. */
-const MAYBE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u0600-\uffff]/;
-
-// C0 controls, DEL, C1 controls, and Unicode format characters (Cf: bidi controls, ZW*, BOM, …),
-// plus line/paragraph separators, which some terminals treat as line breaks.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/gu;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
