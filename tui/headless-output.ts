@@ -30,7 +30,9 @@ export function headlessOutput(options: HeadlessOptions): RecordListener {
     }
     if (json) return write(`${recordLine(r)}\n`);
     const line = formatRecordLine(r);
-    // Every field made visible, also those a live capture never fills with control characters (a log file may).
-    if (line !== null) write(`${visible(line)}\n`);
+    if (line === null) return;
+    // A message line holds validated fields and an escaped preview; the other records' strings
+    // (from a log file, say) are made visible here as a whole.
+    write(`${r.type === 'message' ? line : visible(line)}\n`);
   };
 }
