@@ -172,3 +172,33 @@ test('past 5000 open connections the oldest goes; the open count stays right whe
   v.add(end(1, { code: 1000 })); // a repeated end changes nothing
   assert.equal(v.openCount, 4999);
 });
+
+test('an attempt that failed before a handshake is listed with its status and error; idle connections ended at shutdown are not', async () => {
+  const { handshakeDetail } = await import('../tui/message-detail.js');
+  const { lineText } = await import('../tui/styled-text.js');
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(stored({ type: 'http', conn: 1, ts: T0 + 2, method: 'GET', url: 'ws://127.0.0.1:9/chat', status: 502, ms: 1, error: 'upstream 127.0.0.1:9 refused the connection' }));
+  v.add(end(1, { by: 'proxy' }));
+  v.add(connect(2));
+  v.add(stored({ type: 'http', conn: 2, ts: T0 + 2, method: 'CONNECT', url: 'example.test:443', status: null, ms: 0, error: "TLS with the client failed (does it trust wspeek's CA?)" }));
+  v.add(end(2));
+  v.add(connect(3));
+  v.add(stored({ type: 'http', conn: 3, ts: T0 + 2, method: 'GET', url: 'http://h/', status: 200, ms: 1 }));
+  v.add(end(3, { by: 'proxy', reason: 'wspeek shut down' }));
+  assert.deepEqual(v.rows.map((r) => [r.conn, r.state, r.open]), [[1, 'HTTP 502', false], [2, 'failed', false]]);
+  assert.equal(v.openCount, 0);
+  const text = handshakeDetail(v.rows[0]!).map(lineText).join('\n');
+  assert.match(text, /No WebSocket handshake/);
+  assert.match(text, /refused the connection/);
+});
+
+test('a keep-alive connection that failed a request and then upgraded is listed once, with its handshake', () => {
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(stored({ type: 'http', conn: 1, ts: T0 + 1, method: 'GET', url: 'http://h/x', status: 502, ms: 1, error: 'upstream h:80 refused the connection' }));
+  v.add(handshake(1));
+  assert.deepEqual(v.rows.map((r) => [r.conn, r.state, r.handshake !== null]), [[1, 'open', true]]);
+  assert.equal(v.total, 1);
+  assert.equal(v.openCount, 1);
+});

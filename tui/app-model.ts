@@ -148,7 +148,7 @@ export class AppModel {
       if (!seen.has(conn)) {
         seen.add(conn);
         const c = this.connections.get(conn);
-        if (c) out.push(c.handshake);
+        if (c?.handshake) out.push(c.handshake);
       }
       out.push(...row.frames, ...row.violations, row.record);
     }

@@ -10,7 +10,10 @@ export interface ConnectionRow {
   protocol: string | null;
   /** Short extension names: `deflate` for permessage-deflate. */
   extensions: string[];
-  handshake: HandshakeRecord;
+  /** The opening handshake; null for an attempt that failed before one (upstream refused, TLS rejected, …). */
+  handshake: HandshakeRecord | null;
+  /** Why the attempt failed, as wspeek recorded it; null when it didn't. */
+  error: string | null;
   /** Violations of the handshake, and at the end those no message claimed. */
   violations: ViolationRecord[];
   /** `open`, `closed 1000`, `HTTP 401`, `reset`… */
@@ -27,7 +30,8 @@ const MAX_CONNECTIONS = 5000;
 
 /**
  * The connections pane: WebSocket connections (those with a handshake) with their state and
- * traffic. Index 0 is "all connections"; index i ≥ 1 is `rows[i - 1]`.
+ * traffic, and the attempts that failed before one (so a refused upstream or a client that
+ * distrusts the CA shows up, with why). Index 0 is "all connections"; index i ≥ 1 is `rows[i - 1]`.
  */
 export class ConnectionView {
   readonly rows: ConnectionRow[] = [];
@@ -49,18 +53,23 @@ export class ConnectionView {
         break;
       case 'handshake': {
         const origin = this.clients.get(r.conn);
-        const row: ConnectionRow = {
+        this.list({
           conn: r.conn, client: origin?.client ?? '?', url: r.url, protocol: r.protocol,
           extensions: r.extensions.map((e) => (e.name === 'permessage-deflate' ? 'deflate' : e.name)),
-          handshake: r, violations: [...stored.violations], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
+          handshake: r, error: null, violations: [...stored.violations], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
           messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 },
           startTs: origin?.ts ?? r.ts, endTs: null,
-        };
-        this.total++;
-        if (row.open) this.openCount++;
-        this.rows.push(row);
-        this.byConn.set(r.conn, row);
-        if (this.rows.length > MAX_CONNECTIONS) this.dropOne();
+        });
+        break;
+      }
+      case 'http': {
+        if (!r.error || this.byConn.has(r.conn)) break;
+        const origin = this.clients.get(r.conn);
+        this.list({
+          conn: r.conn, client: origin?.client ?? '?', url: r.url, protocol: null, extensions: [], handshake: null, error: r.error,
+          violations: [], state: r.status !== null ? `HTTP ${r.status}` : 'failed', open: false,
+          messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 }, startTs: origin?.ts ?? r.ts, endTs: r.ts,
+        });
         break;
       }
       case 'message': {
@@ -85,6 +94,20 @@ export class ConnectionView {
         break;
       }
     }
+  }
+
+  private list(row: ConnectionRow): void {
+    // A keep-alive connection may fail a request, then upgrade: the handshake's row replaces the failure's.
+    const earlier = this.byConn.get(row.conn);
+    if (earlier) {
+      this.rows.splice(this.rows.indexOf(earlier), 1);
+      this.total--;
+    }
+    this.total++;
+    if (row.open) this.openCount++;
+    this.rows.push(row);
+    this.byConn.set(row.conn, row);
+    if (this.rows.length > MAX_CONNECTIONS) this.dropOne();
   }
 
   /** A listed connection by id. */

@@ -110,11 +110,17 @@ export function violationLines(violations: ViolationRecord[]): Line[] {
   return violations.map((v) => [seg(`! ${v.rule}`, 'bad'), seg(` (RFC ${v.rfc}, ${v.from}): ${visible(v.detail)}`)]);
 }
 
-/** The connection's handshake as sent, with the Accept check's result. */
+/** The connection's handshake as sent, with the Accept check's result; or why the attempt failed. */
 export function handshakeDetail(c: ConnectionRow): Line[] {
   const h = c.handshake;
+  const title: Line = [seg(`#${c.conn} `, 'dim'), seg(visible(c.url)), seg(`  from ${visible(c.client)}`, 'dim')];
+  if (!h) {
+    const lines: Line[] = [title, [seg(c.state, 'bad')], [], [seg('No WebSocket handshake', 'heading')], [seg(visible(c.error ?? 'the connection ended before one'))]];
+    if (c.violations.length) lines.push([], [seg('Violations', 'heading')], ...violationLines(c.violations));
+    return lines;
+  }
   const lines: Line[] = [
-    [seg(`#${c.conn} `, 'dim'), seg(visible(c.url)), seg(`  from ${c.client}`, 'dim')],
+    title,
     [seg(`${c.state} · handshake ${duration(h.ms)} · ${c.messages.client}↑ ${c.messages.server}↓ messages · ${size(c.bytes.client)}↑ ${size(c.bytes.server)}↓`, 'dim')],
     [],
     [seg('Request', 'heading')],
