@@ -1,90 +1,22 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { finished, listeningPort, ROOT, RUN_MS, startCli, useCliSandbox, type CliProcess, type CliRun as Run } from './support/cli-process.js';
+import { waitUntil } from './support/wait.js';
 
-/** The project root: this file runs as dist/test/cli.test.js. */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
-const RUN_MS = 15_000;
+const sandbox = useCliSandbox('cli');
 
-let home: string;
-let work: string;
-
-before(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-cli-home-'));
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-cli-work-'));
-});
-
-after(() => {
-  // No command run here may touch the default CA directory.
-  const touched = fs.existsSync(path.join(home, '.wspeek'));
-  fs.rmSync(home, { recursive: true, force: true });
-  fs.rmSync(work, { recursive: true, force: true });
-  assert.equal(touched, false, '~/.wspeek was created');
-});
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
-function start(args: string[]): { child: ChildProcess; output: { stdout: string; stderr: string }; done: Promise<Run> } {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HOME: home, USERPROFILE: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output.stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (output.stderr += d));
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, ...output });
-    });
-  });
-  return { child, output, done };
+function start(args: string[]): CliProcess {
+  return startCli(sandbox.home, args);
 }
 
 /** Runs the CLI to completion; kills it and fails if it takes longer than `ms`. */
-async function run(args: string[], ms = RUN_MS): Promise<Run> {
-  const { child, done } = start(args);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wspeek ${args.join(' ')} did not exit within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([done, timeout]);
-  } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-
-async function waitUntil(what: string, cond: () => boolean, ms = RUN_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function run(args: string[], ms = RUN_MS): Promise<Run> {
+  return finished(start(args), ms, `wspeek ${args.join(' ')} exits`);
 }
 
 /** Asserts a usage error: exit code 2 and exactly one line on stderr, matching `pattern`. */
@@ -109,7 +41,7 @@ let demoRun: Run | undefined;
 
 async function demoSession(): Promise<{ file: string; run: Run }> {
   if (!demoFile) {
-    demoFile = path.join(work, 'demo.jsonl');
+    demoFile = path.join(sandbox.work, 'demo.jsonl');
     demoRun = await run(['demo', '--json', '--save', demoFile]);
   }
   return { file: demoFile, run: demoRun! };
@@ -133,7 +65,7 @@ test('usage errors: unknown flag, bad --target, bad --listen, bad --max-payload 
   assertUsageError(await run(['--listen', 'nowhere:99999']), /--listen/);
   assertUsageError(await run(['--listen', '127.0.0.1:0', '--max-payload', '-5', '--target', 'ws://127.0.0.1:1']), /--max-payload/);
   assertUsageError(await run(['open']), /file|argument/i);
-  assertUsageError(await run(['open', path.join(work, 'no-such-file.jsonl')]), /cannot read/);
+  assertUsageError(await run(['open', path.join(sandbox.work, 'no-such-file.jsonl')]), /cannot read/);
 });
 
 test('--listen on a port in use exits 2 with "already in use"', async () => {
@@ -153,7 +85,7 @@ test('--listen on a port in use exits 2 with "already in use"', async () => {
 });
 
 test('--save to an existing file exits 2 and leaves the file alone', async () => {
-  const file = path.join(work, 'existing.jsonl');
+  const file = path.join(sandbox.work, 'existing.jsonl');
   const content = '{"type":"session","note":"precious"}\n';
   fs.writeFileSync(file, content);
   const before = fs.statSync(file);
@@ -217,7 +149,7 @@ test('open FILE --json reproduces the saved records exactly; --no-tui prints lin
 test('open on a log whose last line is torn: the earlier records, and the torn line reported on stderr', async () => {
   const { file } = await demoSession();
   const saved = fs.readFileSync(file, 'utf8');
-  const torn = path.join(work, 'torn.jsonl');
+  const torn = path.join(sandbox.work, 'torn.jsonl');
   const half = '{"type":"message","conn":2,"ts":1700000000000.5,"from":"client","kind":"te';
   fs.writeFileSync(torn, saved + half);
   const n = lines(saved).length;
@@ -242,11 +174,10 @@ test('SIGINT: the live proxy ends its connections, writes their end records, clo
       ws.on('message', (d: RawData, isBinary: boolean) => ws.send(d, { binary: isBinary }));
     });
     const upstreamPort = (wss.address() as net.AddressInfo).port;
-    const file = path.join(work, 'sigint.jsonl');
+    const file = path.join(sandbox.work, 'sigint.jsonl');
     proc = start(['--target', `ws://127.0.0.1:${upstreamPort}`, '--listen', '127.0.0.1:0', '--save', file, '--no-tui']);
     const output = proc.output;
-    await waitUntil('"listening on" on stderr', () => /listening on 127\.0\.0\.1:\d+/.test(output.stderr) || proc!.child.exitCode !== null);
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(output.stderr)?.[1]);
+    const port = await listeningPort(proc);
     assert.ok(port > 0, `port from stderr: ${output.stderr}`);
 
     client = new WebSocket(`ws://127.0.0.1:${port}/live`, { perMessageDeflate: false });
@@ -254,10 +185,10 @@ test('SIGINT: the live proxy ends its connections, writes their end records, clo
     c.on('error', () => {});
     const received: string[] = [];
     c.on('message', (d: RawData) => received.push(d.toString()));
-    await waitUntil('client open', () => c.readyState === WebSocket.OPEN || c.readyState === WebSocket.CLOSED);
+    await waitUntil('client open', () => c.readyState === WebSocket.OPEN || c.readyState === WebSocket.CLOSED, RUN_MS);
     assert.equal(c.readyState, WebSocket.OPEN);
     for (const m of ['one', 'two', 'three']) c.send(m);
-    await waitUntil('echoes', () => received.length === 3);
+    await waitUntil('echoes', () => received.length === 3, RUN_MS);
     await waitUntil('the echoes printed', () => (output.stdout.match(/"three"/g) ?? []).length === 2, 5000);
     const clientClosed = new Promise<number>((r) => c.once('close', (code) => r(code)));
 
@@ -302,7 +233,7 @@ test('SIGINT: the live proxy ends its connections, writes their end records, clo
 });
 
 test('ca --ca-dir DIR prints the CA certificate and creates DIR 0700 with a 0600 key', async () => {
-  const dir = path.join(work, 'ca', 'nested');
+  const dir = path.join(sandbox.work, 'ca', 'nested');
   const r = await run(['ca', '--ca-dir', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);

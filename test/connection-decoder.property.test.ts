@@ -21,6 +21,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { ConnectionDecoder, DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
 import type { EndEvent, Extension, FrameEvent, HandshakeEvent, MessageEvent, MessageKind, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import { VIOLATION_RULES } from '../core/violation-rules.js';
+import { prng } from './support/prng.js';
 
 /** Every wait on the network is bounded: a bug fails the test instead of hanging it. */
 const WAIT_MS = 10_000;
@@ -30,18 +31,6 @@ const SIDES: Side[] = ['client', 'server'];
 
 function other(side: Side): Side {
   return side === 'client' ? 'server' : 'client';
-}
-
-/** mulberry32: a seeded PRNG, so large payloads are reproducible from a fast-check integer. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type ByteStyle = 'random' | 'runs' | 'zeros';

@@ -2,32 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionDecoder, DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
+import { CLIENT_HELLO_HEX, hex, RFC_REQUEST as REQUEST, RFC_RESPONSE as RESPONSE, SERVER_HELLO_HEX } from './support/rfc6455-fixtures.js';
 
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-/** The opening handshake of RFC 6455 §1.3. */
-const REQUEST =
-  'GET /chat HTTP/1.1\r\n' +
-  'Host: server.example.com\r\n' +
-  'Upgrade: websocket\r\n' +
-  'Connection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
-  'Origin: http://example.com\r\n' +
-  'Sec-WebSocket-Protocol: chat, superchat\r\n' +
-  'Sec-WebSocket-Version: 13\r\n' +
-  '\r\n';
-const RESPONSE =
-  'HTTP/1.1 101 Switching Protocols\r\n' +
-  'Upgrade: websocket\r\n' +
-  'Connection: Upgrade\r\n' +
-  'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n' +
-  'Sec-WebSocket-Protocol: chat\r\n' +
-  '\r\n';
 const REFUSED = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="chat"\r\nContent-Length: 0\r\n\r\n';
 
 /** RFC 6455 §5.7 "Hello": masked from the client, unmasked from the server. */
-const CLIENT_HELLO = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
-const SERVER_HELLO = hex('81 05 48 65 6c 6c 6f');
+const CLIENT_HELLO = hex(CLIENT_HELLO_HEX);
+const SERVER_HELLO = hex(SERVER_HELLO_HEX);
 
 function decoder(startTs = 0, maxPayload?: number) {
   const events: WsEvent[] = [];

@@ -1,153 +1,26 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { computeAccept } from '../core/handshake.js';
 import type { EndRecord, HttpRecord, LogRecord, MessageRecord } from '../core/session-record.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
+import { finished, listeningPort, startCli, useCliSandbox, type CliProcess } from './support/cli-process.js';
+import { isType, Records, reverseProxy } from './support/proxy-records.js';
+import { closedPort, closeServer, HOST, listen, rawConnect, sha256, switchingProtocols, upgradeHead } from './support/raw-peers.js';
+import { sleep, waitUntil, within } from './support/wait.js';
+import { frame } from './support/ws-frames.js';
 
 // Faults: peers that die or reset mid-frame, unreachable upstreams next to healthy connections,
 // and the CLI's exits (SIGTERM, an uncaught error, an unwritable --save).
 
-const HOST = '127.0.0.1';
-const STEP_MS = 5000;
-/** The project root: this file runs as dist/test/faults.test.js. */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function within<T>(p: Promise<T>, what: string, ms = STEP_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function waitUntil(what: string, cond: () => boolean, ms = STEP_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-function sha256(b: Buffer): string {
-  return crypto.createHash('sha256').update(b).digest('hex');
-}
-
-class Records {
-  readonly all: LogRecord[] = [];
-  readonly emit = (r: LogRecord): void => {
-    this.all.push(JSON.parse(JSON.stringify(r)) as LogRecord);
-  };
-
-  of(conn: number): LogRecord[] {
-    return this.all.filter((r) => r.type !== 'session' && r.conn === conn);
-  }
-
-  async connOf(client: string): Promise<number> {
-    const r = await this.waitFor(`connect record for ${client}`, (x): x is LogRecord & { type: 'connect' } => x.type === 'connect' && x.client === client);
-    return r.conn;
-  }
-
-  async waitFor<T extends LogRecord>(what: string, pred: (r: LogRecord) => r is T, ms = STEP_MS): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.all.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; records: ${this.all.map((r) => `${r.type}${'conn' in r ? `#${r.conn}` : ''}`).join(' ')}`);
-      await sleep(5);
-    }
-  }
-}
-
-const isType = <K extends LogRecord['type']>(type: K, conn?: number) =>
-  (r: LogRecord): r is Extract<LogRecord, { type: K }> => r.type === type && (conn === undefined || (r as { conn: number }).conn === conn);
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function closeServer(server: net.Server | undefined): Promise<void> {
-  if (!server || !server.listening) return;
-  (server as http.Server).closeAllConnections?.();
-  await within(new Promise<void>((r) => server.close(() => r())), 'server close', 3000).catch(() => {});
-}
-
-/** A port that nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  const port = await listen(s);
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function frame(opcode: number, payload: Buffer | string, mask: boolean, declared?: number): Buffer {
-  const p = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const n = declared ?? p.length;
-  let header: Buffer;
-  if (n < 126) header = Buffer.from([0x80 | opcode, n]);
-  else if (n < 65536) {
-    header = Buffer.from([0x80 | opcode, 126, 0, 0]);
-    header.writeUInt16BE(n, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = 0x80 | opcode;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(n), 2);
-  }
-  if (!mask) return Buffer.concat([header, p]);
-  header[1]! |= 0x80;
-  const key = crypto.randomBytes(4);
-  const masked = Buffer.from(p);
-  for (let i = 0; i < masked.length; i++) masked[i]! ^= key[i % 4]!;
-  return Buffer.concat([header, key, masked]);
-}
-
-function upgradeHead(pathname: string, key: string, host: string): Buffer {
-  return Buffer.from(`GET ${pathname} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`, 'latin1');
-}
-
-function switching(key: string): Buffer {
-  return Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`, 'latin1');
-}
-
-/** A raw client socket that records what it receives and what happens to it. */
-async function rawConnect(port: number): Promise<{ socket: net.Socket; local: string; received: Buffer[]; events: string[]; closed: Promise<void> }> {
-  const socket = net.connect({ host: HOST, port });
-  socket.setNoDelay(true);
-  const received: Buffer[] = [];
-  const events: string[] = [];
-  socket.on('data', (c: Buffer) => received.push(c));
-  socket.on('end', () => events.push('end'));
-  socket.on('error', (err: NodeJS.ErrnoException) => events.push(`error:${err.code ?? err.message}`));
-  const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  await within(once(socket, 'connect'), 'raw connect');
-  return { socket, local: `${socket.localAddress}:${socket.localPort}`, received, events, closed };
-}
 
 interface Upstream {
   server: http.Server;
@@ -228,10 +101,6 @@ async function closeWs(ws: WebSocket | undefined): Promise<void> {
   await within(closed, 'ws close', 3000).catch(() => ws.terminate());
 }
 
-function reverseProxy(records: Records, port: number): Promise<RunningProxy> {
-  return startProxy({ host: HOST, port: 0, target: new URL(`ws://${HOST}:${port}`), maxPayload: 1024 * 1024, caDir: '/nonexistent/wspeek-ca-unused', insecure: false, emit: records.emit });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Peers failing mid-frame
 // ---------------------------------------------------------------------------------------------
@@ -249,7 +118,7 @@ test('upstream dies mid-message: the client\'s stream is ended, the end record s
         return;
       }
       // Half a frame: the header declares 1000 payload bytes, 500 follow, then the upstream is gone.
-      const bytes = Buffer.concat([switching(key), frame(2, crypto.randomBytes(500), false, 1000)]);
+      const bytes = Buffer.concat([switchingProtocols(key), frame({ opcode: 2, payload: crypto.randomBytes(500), declaredLength: 1000 })]);
       sent.push(bytes);
       socket.write(bytes, () => socket.destroy());
     });
@@ -304,7 +173,7 @@ test('client resets mid-frame: the reset is passed on to the upstream, the end r
   let healthy: { ws: WebSocket; messages: string[] } | undefined;
   try {
     upstream = await startUpstream((_p, socket, key, sent) => {
-      const bytes = switching(key);
+      const bytes = switchingProtocols(key);
       sent.push(bytes);
       socket.write(bytes);
     });
@@ -314,7 +183,7 @@ test('client resets mid-frame: the reset is passed on to the upstream, the end r
     raw.socket.write(upgradeHead('/hold', key, `${HOST}:${proxy.port}`));
     await waitUntil('the 101', () => Buffer.concat(raw!.received).includes('\r\n\r\n'));
     // Half a masked frame: the header declares 1000 bytes, 300 are sent.
-    const half = frame(1, Buffer.alloc(1000, 0x61), true).subarray(0, 2 + 2 + 4 + 300);
+    const half = frame({ opcode: 1, payload: Buffer.alloc(1000, 0x61), mask: true }).subarray(0, 2 + 2 + 4 + 300);
     raw.socket.write(half);
     const up = upstream.raw.get('/hold')!;
     await waitUntil('the half frame upstream', () => Buffer.concat(up.received).length >= half.length);
@@ -493,55 +362,10 @@ async function exchangeOn(socket: net.Socket, bytes: Buffer): Promise<{ text: st
 // The CLI's exits
 // ---------------------------------------------------------------------------------------------
 
-let home: string;
-let work: string;
-const children = new Set<ChildProcess>();
+const sandbox = useCliSandbox('faults');
 
-before(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-faults-home-'));
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-faults-work-'));
-});
-
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  const touched = fs.existsSync(path.join(home, '.wspeek'));
-  fs.rmSync(home, { recursive: true, force: true });
-  fs.rmSync(work, { recursive: true, force: true });
-  assert.equal(touched, false, '~/.wspeek was created');
-});
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], nodeArgs: string[] = []): { child: ChildProcess; output: { stdout: string; stderr: string }; done: Promise<Run> } {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HOME: home, USERPROFILE: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output.stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (output.stderr += d));
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, ...output });
-    });
-  });
-  return { child, output, done };
-}
-
-async function finished(proc: ReturnType<typeof start>, ms = 15_000): Promise<Run> {
-  try {
-    return await within(proc.done, 'wspeek exits', ms);
-  } finally {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-  }
+function start(args: string[], nodeArgs: string[] = []): CliProcess {
+  return startCli(sandbox.home, args, nodeArgs);
 }
 
 type Rec = { type: string; conn?: number; [k: string]: unknown };
@@ -586,8 +410,7 @@ async function wsEcho(): Promise<{ wss: WebSocketServer; port: number; close(): 
 async function liveCapture(file: string, nodeArgs: string[] = []) {
   const upstream = await wsEcho();
   const proc = start(['--target', `ws://${HOST}:${upstream.port}`, '--listen', `${HOST}:0`, '--save', file, '--no-tui'], nodeArgs);
-  await waitUntil('"listening on" on stderr', () => /listening on 127\.0\.0\.1:\d+/.test(proc.output.stderr) || proc.child.exitCode !== null, 15_000);
-  const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(proc.output.stderr)?.[1]);
+  const port = await listeningPort(proc);
   assert.ok(port > 0, `port from stderr: ${proc.output.stderr}`);
   const client = await openWs(`ws://${HOST}:${port}/live`);
   for (const m of ['one', 'two', 'three']) await echo(client, m);
@@ -595,7 +418,7 @@ async function liveCapture(file: string, nodeArgs: string[] = []) {
   const raw = await rawConnect(port);
   raw.socket.write(upgradeHead('/stuck', crypto.randomBytes(16).toString('base64'), `${HOST}:${port}`));
   await waitUntil('the stuck connection\'s 101', () => Buffer.concat(raw.received).includes('\r\n\r\n'));
-  raw.socket.write(frame(2, Buffer.alloc(400, 1), true).subarray(0, 100));
+  raw.socket.write(frame({ opcode: 2, payload: Buffer.alloc(400, 1), mask: true }).subarray(0, 100));
   await waitUntil('the echoes in the log', () => {
     try {
       return (fs.readFileSync(file, 'utf8').match(/"text":"three"/g) ?? []).length === 2;
@@ -607,7 +430,7 @@ async function liveCapture(file: string, nodeArgs: string[] = []) {
 }
 
 test('SIGTERM: the CLI ends every connection (end records by proxy, reason SIGTERM), the log is whole JSON, exit 0', async () => {
-  const file = path.join(work, 'sigterm.jsonl');
+  const file = path.join(sandbox.work, 'sigterm.jsonl');
   let live: Awaited<ReturnType<typeof liveCapture>> | undefined;
   try {
     live = await liveCapture(file);
@@ -643,7 +466,7 @@ test('SIGTERM: the CLI ends every connection (end records by proxy, reason SIGTE
 });
 
 test('an uncaught error in the running CLI (thrown from a preloaded --import module, no product hook): exit 1, the stack on stderr, every logged line whole', async () => {
-  const file = path.join(work, 'crash.jsonl');
+  const file = path.join(sandbox.work, 'crash.jsonl');
   // The fault is injected from outside the product: a module Node preloads throws, asynchronously, on SIGUSR2.
   const inject = 'data:text/javascript,process.on("SIGUSR2",()=>setImmediate(()=>{throw new Error("injected fault for wspeek faults test")}))';
   let live: Awaited<ReturnType<typeof liveCapture>> | undefined;
@@ -676,7 +499,7 @@ test('an uncaught error in the running CLI (thrown from a preloaded --import mod
 });
 
 test('--save into a directory that does not exist: exit 2 with one clear line', async () => {
-  const file = path.join(work, 'no-such-dir', 'session.jsonl');
+  const file = path.join(sandbox.work, 'no-such-dir', 'session.jsonl');
   const r = await finished(start(['--listen', `${HOST}:0`, '--target', `ws://${HOST}:1`, '--save', file, '--no-tui']));
   assert.equal(r.code, 2, r.stderr);
   const lines = r.stderr.trimEnd().split('\n');
@@ -691,7 +514,7 @@ test('--save into a read-only directory: exit 2 with one clear line', async (t) 
     t.skip('running as root: a read-only directory does not stop root from creating files');
     return;
   }
-  const dir = path.join(work, 'read-only');
+  const dir = path.join(sandbox.work, 'read-only');
   fs.mkdirSync(dir, { mode: 0o555 });
   try {
     const file = path.join(dir, 'session.jsonl');

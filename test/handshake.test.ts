@@ -2,33 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeHandshake, computeAccept, WEBSOCKET_GUID } from '../core/handshake.js';
 import type { HttpRequestHead, HttpResponseHead } from '../core/events.js';
+import { RFC_REQUEST_HEADERS, RFC_RESPONSE_HEADERS } from './support/rfc6455-fixtures.js';
 
 /** The opening handshake of RFC 6455 §1.3. */
 function rfcRequest(extra: Array<[string, string]> = []): HttpRequestHead {
   return {
     method: 'GET', target: '/chat', version: 'HTTP/1.1',
-    headers: [
-      ['Host', 'server.example.com'],
-      ['Upgrade', 'websocket'],
-      ['Connection', 'Upgrade'],
-      ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='],
-      ['Origin', 'http://example.com'],
-      ['Sec-WebSocket-Protocol', 'chat, superchat'],
-      ['Sec-WebSocket-Version', '13'],
-      ...extra,
-    ],
+    headers: [...RFC_REQUEST_HEADERS, ...extra],
   };
 }
 
 function rfcResponse(headers?: Array<[string, string]>, status = 101): HttpResponseHead {
   return {
     version: 'HTTP/1.1', status, reason: status === 101 ? 'Switching Protocols' : 'Unauthorized',
-    headers: headers ?? [
-      ['Upgrade', 'websocket'],
-      ['Connection', 'Upgrade'],
-      ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='],
-      ['Sec-WebSocket-Protocol', 'chat'],
-    ],
+    headers: headers ?? [...RFC_RESPONSE_HEADERS],
   };
 }
 

@@ -6,112 +6,23 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import type { Side } from '../core/events.js';
-import { computeAccept } from '../core/handshake.js';
-import type { EndRecord, HandshakeRecord, HttpRecord, LogRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
+import type { EndRecord, HandshakeRecord, HttpRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
 import { VIOLATION_RULES, type ViolationRule } from '../core/violation-rules.js';
-import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
+import type { RunningProxy } from '../proxy/proxy-server.js';
+import { isType, Records, reverseProxy } from './support/proxy-records.js';
+import { RULE_RFC_SECTIONS as README_RFC } from './support/rfc6455-fixtures.js';
+import { closeServer, HOST, listen, switchingProtocols, Tally, upgradeHead } from './support/raw-peers.js';
+import { STEP_MS, waitUntil, within } from './support/wait.js';
+import { closePayload, frame } from './support/ws-frames.js';
 
 // Hostile traffic through the live proxy (reverse mode), raw TCP peers on both ends: every byte
 // each side sends is compared (SHA-256) with what the other side receives.
 
-const HOST = '127.0.0.1';
-const STEP_MS = 5000;
 const MiB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Rejects when `p` takes longer than `ms`. */
-function within<T>(p: Promise<T>, what: string, ms = STEP_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function waitUntil(what: string, cond: () => boolean, ms = STEP_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** A running SHA-256 and byte count of a stream, so big transfers are compared without being kept. */
-class Tally {
-  private readonly hash = crypto.createHash('sha256');
-  private result: string | null = null;
-  bytes = 0;
-  /** The first bytes, for reading heads and small bodies. */
-  prefix = Buffer.alloc(0);
-
-  add(b: Buffer): void {
-    if (this.result !== null) throw new Error('tally already digested');
-    this.hash.update(b);
-    this.bytes += b.length;
-    if (this.prefix.length < 256 * 1024) this.prefix = Buffer.concat([this.prefix, b.subarray(0, 256 * 1024 - this.prefix.length)]);
-  }
-
-  digest(): string {
-    this.result ??= this.hash.digest('hex');
-    return this.result;
-  }
-}
-
-/** Collects the proxy's records and waits (bounded) for ones matching a predicate. */
-class Records {
-  readonly all: LogRecord[] = [];
-  readonly emit = (r: LogRecord): void => {
-    // Through JSON, as the session log does: records must be plain data.
-    this.all.push(JSON.parse(JSON.stringify(r)) as LogRecord);
-  };
-
-  of(conn: number): LogRecord[] {
-    return this.all.filter((r) => r.type !== 'session' && r.conn === conn);
-  }
-
-  /** The connection number the proxy gave the TCP connection from `client` (host:port). */
-  async connOf(client: string): Promise<number> {
-    const r = await this.waitFor(`connect record for ${client}`, (x): x is LogRecord & { type: 'connect' } => x.type === 'connect' && x.client === client);
-    return r.conn;
-  }
-
-  async waitFor<T extends LogRecord>(what: string, pred: (r: LogRecord) => r is T, ms = STEP_MS): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.all.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; records: ${this.all.map((r) => `${r.type}${'conn' in r ? `#${r.conn}` : ''}`).join(' ')}`);
-      await sleep(5);
-    }
-  }
-}
-
-const isType = <K extends LogRecord['type']>(type: K, conn?: number) =>
-  (r: LogRecord): r is Extract<LogRecord, { type: K }> => r.type === type && (conn === undefined || (r as { conn: number }).conn === conn);
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function closeServer(server: net.Server | undefined): Promise<void> {
-  if (!server || !server.listening) return;
-  (server as http.Server).closeAllConnections?.();
-  await within(new Promise<void>((r) => server.close(() => r())), 'server close', 3000).catch(() => {});
-}
 
 /** Waits, bounded, until `socket` can take more or is gone; never rejects. */
 function roomOrEnd(socket: net.Socket, ms: number): Promise<void> {
@@ -148,84 +59,12 @@ function rssSampler(): { stop(): number } {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Frames
-// ---------------------------------------------------------------------------------------------
-
-interface FrameSpec {
-  fin?: boolean;
-  /** RSV bits as in the first byte: 0x40 RSV1, 0x20 RSV2, 0x10 RSV3. */
-  rsv?: number;
-  opcode: number;
-  payload: Buffer | string;
-  mask?: boolean;
-  /** Force a length form (7-bit, 16-bit, 64-bit); default the minimal one. */
-  lengthForm?: 7 | 16 | 64;
-  maskKey?: Buffer;
-}
-
-function frame(spec: FrameSpec): Buffer {
-  const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : spec.payload;
-  const n = payload.length;
-  const form = spec.lengthForm ?? (n < 126 ? 7 : n < 65536 ? 16 : 64);
-  const b0 = ((spec.fin ?? true) ? 0x80 : 0) | (spec.rsv ?? 0) | spec.opcode;
-  let header: Buffer;
-  if (form === 7) header = Buffer.from([b0, n]);
-  else if (form === 16) {
-    header = Buffer.alloc(4);
-    header[0] = b0;
-    header[1] = 126;
-    header.writeUInt16BE(n, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = b0;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(n), 2);
-  }
-  if (!spec.mask) return Buffer.concat([header, payload]);
-  header[1]! |= 0x80;
-  const key = spec.maskKey ?? crypto.randomBytes(4);
-  const masked = Buffer.from(payload);
-  for (let i = 0; i < masked.length; i++) masked[i]! ^= key[i % 4]!;
-  return Buffer.concat([header, key, masked]);
-}
-
-function closePayload(code: number, reason = ''): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(code);
-  return Buffer.concat([b, Buffer.from(reason, 'utf8')]);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Raw peers
 // ---------------------------------------------------------------------------------------------
 
-function requestHead(lines: string[]): Buffer {
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
-}
-
+/** The upgrade request the hostile clients send: Host names the proxy, and a User-Agent follows. */
 function upgradeRequest(path: string, key: string, proxyPort: number, options: { deflate?: boolean; omit?: string[] } = {}): Buffer {
-  const lines = [
-    `GET ${path} HTTP/1.1`,
-    `Host: ${HOST}:${proxyPort}`,
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Key: ${key}`,
-    'Sec-WebSocket-Version: 13',
-    ...(options.deflate ? ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits'] : []),
-    'User-Agent: wspeek-hostile-test/1',
-  ].filter((l) => !(options.omit ?? []).some((name) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)));
-  return requestHead(lines);
-}
-
-function switchingProtocols(key: string, options: { deflate?: boolean; accept?: string; omit?: string[] } = {}): Buffer {
-  const lines = [
-    'HTTP/1.1 101 Switching Protocols',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Accept: ${options.accept ?? computeAccept(key)}`,
-    ...(options.deflate ? ['Sec-WebSocket-Extensions: permessage-deflate'] : []),
-  ].filter((l) => !(options.omit ?? []).some((name) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)));
-  return requestHead(lines);
+  return upgradeHead(path, key, `${HOST}:${proxyPort}`, { ...options, userAgent: 'wspeek-hostile-test/1' });
 }
 
 /** One connection as the raw upstream saw it. */
@@ -403,38 +242,9 @@ function assertForwarded(client: ClientRun, up: UpstreamConn, upstreamPort: numb
   assert.equal(client.received.digest(), up.sent.digest(), 'upstream → client: SHA-256');
 }
 
-async function reverseProxy(records: Records, upstreamPort: number, maxPayload = MiB): Promise<RunningProxy> {
-  return startProxy({
-    host: HOST, port: 0, target: new URL(`ws://${HOST}:${upstreamPort}`), maxPayload,
-    caDir: '/nonexistent/wspeek-ca-unused', insecure: false, emit: records.emit,
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Every violation rule, through the proxy
 // ---------------------------------------------------------------------------------------------
-
-/** The RFC sections as README's table states them: the code must agree with its documentation. */
-const README_RFC: Record<ViolationRule, string> = {
-  'malformed-handshake': '6455 4.1',
-  'bad-accept': '6455 4.1',
-  'client-frame-unmasked': '6455 5.1',
-  'server-frame-masked': '6455 5.1',
-  'rsv-bit-without-extension': '6455 5.2',
-  'unknown-opcode': '6455 5.2',
-  'non-minimal-length': '6455 5.2',
-  'invalid-length': '6455 5.2',
-  'unexpected-continuation': '6455 5.4',
-  'interleaved-data-frame': '6455 5.4',
-  'control-frame-too-long': '6455 5.5',
-  'control-frame-fragmented': '6455 5.5',
-  'close-payload-too-short': '6455 5.5.1',
-  'data-after-close': '6455 5.5.1',
-  'invalid-close-code': '6455 7.4',
-  'invalid-utf8': '6455 8.1',
-  'compressed-control-frame': '7692 6.1',
-  'inflate-failed': '7692 7.2.2',
-};
 
 interface RuleCase {
   rule: ViolationRule;

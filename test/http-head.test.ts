@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import {
   HeadReader, MAX_HEAD_BYTES, headerHasToken, headerValues, parseRequestHead, parseResponseHead, type HeadReadResult,
 } from '../core/http-head.js';
-
-const REQUEST =
-  'GET /chat HTTP/1.1\r\n' +
-  'Host: server.example.com\r\n' +
-  'Upgrade: websocket\r\n' +
-  'Connection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
-  'Origin: http://example.com\r\n' +
-  'Sec-WebSocket-Protocol: chat, superchat\r\n' +
-  'Sec-WebSocket-Version: 13\r\n' +
-  '\r\n';
+import { RFC_REQUEST as REQUEST, RFC_REQUEST_HEADERS } from './support/rfc6455-fixtures.js';
 
 function headOf(r: HeadReadResult): { head: Buffer; rest: Buffer } {
   assert.equal(r.kind, 'head');
@@ -123,15 +113,7 @@ test('parseRequestHead reads the request line and keeps header order and origina
   assert.equal(parsed.head.method, 'GET');
   assert.equal(parsed.head.target, '/chat');
   assert.equal(parsed.head.version, 'HTTP/1.1');
-  assert.deepEqual(parsed.head.headers, [
-    ['Host', 'server.example.com'],
-    ['Upgrade', 'websocket'],
-    ['Connection', 'Upgrade'],
-    ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='],
-    ['Origin', 'http://example.com'],
-    ['Sec-WebSocket-Protocol', 'chat, superchat'],
-    ['Sec-WebSocket-Version', '13'],
-  ]);
+  assert.deepEqual(parsed.head.headers, RFC_REQUEST_HEADERS);
   assert.deepEqual(parsed.problems, []);
 });
 

@@ -4,11 +4,12 @@ import zlib from 'node:zlib';
 import { ConnectionDecoder } from '../core/connection-decoder.js';
 import type { EndEvent, Extension, FrameEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import { VIOLATION_RULES, type ViolationRule } from '../core/violation-rules.js';
+import {
+  CLIENT_HELLO_HEX as CLIENT_HELLO, hex, RULE_RFC_SECTIONS as RFC, SERVER_HELLO_HEX as SERVER_HELLO,
+} from './support/rfc6455-fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 const DEFLATE: Extension[] = [{ name: 'permessage-deflate', params: {} }];
 const DEFLATE_SERVER_NCT: Extension[] = [{ name: 'permessage-deflate', params: { server_no_context_takeover: true } }];
@@ -16,9 +17,6 @@ const DEFLATE_BOTH_NCT: Extension[] = [
   { name: 'permessage-deflate', params: { server_no_context_takeover: true, client_no_context_takeover: true } },
 ];
 
-/** RFC 6455 §5.7: "Hello" unmasked (as a server sends it) and masked with key 37fa213d (as a client does). */
-const SERVER_HELLO = '81 05 48 65 6c 6c 6f';
-const CLIENT_HELLO = '81 85 37 fa 21 3d 7f 9f 4d 51 58';
 /** RFC 7692 §7.2.3.1: "Hello" compressed, from the server. */
 const SERVER_HELLO_DEFLATED = 'c1 07 f2 48 cd c9 c9 07 00';
 
@@ -76,28 +74,6 @@ function framesOnly(extensions: Extension[] = [], options: { maxPayload?: number
   const d = new ConnectionDecoder({ startTs: options.startTs ?? 0, maxPayload: options.maxPayload, framesOnly: { extensions } }, (e) => events.push(e));
   return harness(d, events);
 }
-
-/** The RFC number and section each rule cites, written out here so a changed table fails the tests. */
-const RFC: Record<ViolationRule, string> = {
-  'malformed-handshake': '6455 4.1',
-  'bad-accept': '6455 4.1',
-  'client-frame-unmasked': '6455 5.1',
-  'server-frame-masked': '6455 5.1',
-  'rsv-bit-without-extension': '6455 5.2',
-  'unknown-opcode': '6455 5.2',
-  'non-minimal-length': '6455 5.2',
-  'invalid-length': '6455 5.2',
-  'unexpected-continuation': '6455 5.4',
-  'interleaved-data-frame': '6455 5.4',
-  'control-frame-too-long': '6455 5.5',
-  'control-frame-fragmented': '6455 5.5',
-  'close-payload-too-short': '6455 5.5.1',
-  'data-after-close': '6455 5.5.1',
-  'invalid-close-code': '6455 7.4',
-  'invalid-utf8': '6455 8.1',
-  'compressed-control-frame': '7692 6.1',
-  'inflate-failed': '7692 7.2.2',
-};
 
 /** Exactly these violations (rule and side), in order, each citing its RFC section. */
 function assertViolations(h: Harness, expected: Array<[ViolationRule, Side]>): ViolationEvent[] {

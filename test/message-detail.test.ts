@@ -11,10 +11,10 @@ import { clockTime } from '../tui/format.js';
 import { handshakeDetail, messageDetail, violationLines } from '../tui/message-detail.js';
 import { MessageView, type MessageRow } from '../tui/message-view.js';
 import { lineText, type Line } from '../tui/styled-text.js';
+import { hex } from './support/rfc6455-fixtures.js';
 
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const T0 = new Date(2024, 0, 15, 14, 2, 3, 123).getTime();
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const texts = (lines: Line[]) => lines.map(lineText);
 
 /** Feeds wire bytes through the real decoder and the store; returns the message rows as the UI gets them. */

@@ -13,83 +13,22 @@ import tls from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { computeAccept } from '../core/handshake.js';
 import type {
-  EndRecord, HandshakeRecord, HttpRecord, LogRecord, MessageRecord, ViolationRecord,
+  EndRecord, HandshakeRecord, HttpRecord, MessageRecord, ViolationRecord,
 } from '../core/session-record.js';
 import { CertificateAuthority } from '../proxy/certificate-authority.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
+import { prng } from './support/prng.js';
+import { isType, Records } from './support/proxy-records.js';
+import { closedPort, closeServer, HOST, listen, sha256, switchingProtocols } from './support/raw-peers.js';
+import { sleep, STEP_MS, within } from './support/wait.js';
+import { closePayload, frame } from './support/ws-frames.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-const HOST = '127.0.0.1';
-const STEP_MS = 5000;
-
-/** Collects emitted records and waits (bounded) for ones matching a predicate. */
-class Records {
-  readonly all: LogRecord[] = [];
-  readonly emit = (r: LogRecord): void => {
-    // Round-trip through JSON, as the session log does: records must be plain data.
-    this.all.push(JSON.parse(JSON.stringify(r)) as LogRecord);
-  };
-
-  of(conn: number): LogRecord[] {
-    return this.all.filter((r) => r.type !== 'session' && r.conn === conn);
-  }
-
-  async waitFor<T extends LogRecord>(what: string, pred: (r: LogRecord) => r is T, ms = STEP_MS): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.all.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out after ${ms} ms waiting for ${what}; records: ${this.all.map((r) => `${r.type}${'conn' in r ? `#${r.conn}` : ''}`).join(' ')}`);
-      }
-      await sleep(10);
-    }
-  }
-}
-
-const isType = <K extends LogRecord['type']>(type: K, conn?: number) =>
-  (r: LogRecord): r is Extract<LogRecord, { type: K }> => r.type === type && (conn === undefined || (r as { conn: number }).conn === conn);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Rejects when `p` takes longer than `ms`. */
-function within<T>(p: Promise<T>, what: string, ms = STEP_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sha256(b: Buffer): string {
-  return crypto.createHash('sha256').update(b).digest('hex');
-}
-
 function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `wspeek-${prefix}-`));
-}
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** Closes a server, destroying its remaining connections; bounded. */
-async function closeServer(server: net.Server | undefined): Promise<void> {
-  if (!server || !server.listening) return;
-  (server as http.Server).closeAllConnections?.();
-  await within(new Promise<void>((r) => server.close(() => r())), 'server close', 3000).catch(() => {});
 }
 
 async function proxyWith(records: Records, options: Partial<Parameters<typeof startProxy>[0]>): Promise<RunningProxy> {
@@ -205,14 +144,6 @@ function request(options: http.RequestOptions): Promise<{ status: number; body: 
   }), `HTTP ${options.method ?? 'GET'} ${options.path}`);
 }
 
-/** A port that nothing listens on (bound then released). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  const port = await listen(s);
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Opens a CONNECT tunnel through the forward proxy; resolves with the raw socket. */
 function connectTunnel(proxyPort: number, authority: string): Promise<net.Socket> {
   return within(new Promise((resolve, reject) => {
@@ -233,57 +164,6 @@ function connectTunnel(proxyPort: number, authority: string): Promise<net.Socket
 // ---------------------------------------------------------------------------------------------
 // Raw frames
 // ---------------------------------------------------------------------------------------------
-
-interface FrameSpec {
-  fin?: boolean;
-  /** RSV bits as in the first byte: 0x40 RSV1, 0x20 RSV2, 0x10 RSV3. */
-  rsv?: number;
-  opcode: number;
-  payload: Buffer;
-  mask?: boolean;
-}
-
-function frame(spec: FrameSpec): Buffer {
-  const { payload } = spec;
-  const b0 = ((spec.fin ?? true) ? 0x80 : 0) | (spec.rsv ?? 0) | spec.opcode;
-  let header: Buffer;
-  if (payload.length < 126) header = Buffer.from([b0, payload.length]);
-  else if (payload.length < 65536) {
-    header = Buffer.alloc(4);
-    header[0] = b0;
-    header[1] = 126;
-    header.writeUInt16BE(payload.length, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = b0;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(payload.length), 2);
-  }
-  if (!spec.mask) return Buffer.concat([header, payload]);
-  header[1]! |= 0x80;
-  const key = crypto.randomBytes(4);
-  const masked = Buffer.from(payload);
-  for (let i = 0; i < masked.length; i++) masked[i]! ^= key[i % 4]!;
-  return Buffer.concat([header, key, masked]);
-}
-
-function closePayload(code: number, reason = ''): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(code);
-  return Buffer.concat([b, Buffer.from(reason, 'utf8')]);
-}
-
-/** A small deterministic PRNG (mulberry32) so a failing chunking can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes `data` in random chunks of 1..maxChunk bytes, yielding to the event loop between some of them. */
 async function writeChunked(socket: net.Socket, data: Buffer, rand: () => number, maxChunk = 9): Promise<void> {
@@ -358,7 +238,7 @@ async function startRawUpstream(seed: number): Promise<RawUpstream> {
         if (end < 0) return;
         responded = true;
         const key = /^Sec-WebSocket-Key: (.*)$/im.exec(all.subarray(0, end).toString('latin1'))?.[1]?.trim() ?? '';
-        const head = Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`, 'latin1');
+        const head = switchingProtocols(key);
         sent = Buffer.concat([head, ...SERVER_FRAMES()]);
         writing = writeChunked(socket, sent, rand);
       });

@@ -6,24 +6,8 @@ import {
   endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordLine, recordPayload, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
 } from '../core/session-record.js';
+import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
 
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-/** The opening handshake of RFC 6455 §1.3. */
-const REQUEST =
-  'GET /chat HTTP/1.1\r\n' +
-  'Host: server.example.com\r\n' +
-  'Upgrade: websocket\r\n' +
-  'Connection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
-  'Sec-WebSocket-Version: 13\r\n' +
-  '\r\n';
-const RESPONSE =
-  'HTTP/1.1 101 Switching Protocols\r\n' +
-  'Upgrade: websocket\r\n' +
-  'Connection: Upgrade\r\n' +
-  'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n' +
-  '\r\n';
 const WS_URL = 'ws://server.example.com/chat';
 
 /** One frame (payload < 126 bytes), masked with `mask` (8 hex digits) when given. */
