@@ -154,14 +154,28 @@ function frameLine(f: FrameRecord): string {
 }
 
 function messageLine(m: MessageRecord): string {
-  let line = `{"type":"message","conn":${m.conn},"ts":${m.ts},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
-  if (m.close !== undefined) line += `,"close":${escapeUnsafe(JSON.stringify(m.close))}`;
-  if (m.text !== undefined) line += `,"text":${escapeUnsafe(JSON.stringify(m.text))}`;
+  const [head, base64, tail] = messageLineParts(m);
+  return head + base64 + tail;
+}
+
+/**
+ * A message line in three parts: everything before the base64 payload, the payload, everything
+ * after it (base64 and tail empty/closing when there is none). A writer can send a large payload
+ * on its own (as latin1) instead of copying it into one line string first.
+ */
+export function messageLineParts(m: MessageRecord): [head: string, base64: string, tail: string] {
+  let head = `{"type":"message","conn":${m.conn},"ts":${m.ts},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
+  if (m.close !== undefined) head += `,"close":${escapeUnsafe(JSON.stringify(m.close))}`;
+  if (m.text !== undefined) head += `,"text":${escapeUnsafe(JSON.stringify(m.text))}`;
+  let tail = '';
   // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping.
-  if (m.base64 !== undefined) line += `,"base64":"${m.base64}"`;
-  if (m.incomplete) line += ',"incomplete":true';
-  if (m.rtt !== undefined) line += `,"rtt":${m.rtt}`;
-  return `${line}}`;
+  if (m.base64 !== undefined) {
+    head += ',"base64":"';
+    tail = '"';
+  }
+  if (m.incomplete) tail += ',"incomplete":true';
+  if (m.rtt !== undefined) tail += `,"rtt":${m.rtt}`;
+  return [head, m.base64 ?? '', `${tail}}`];
 }
 
 /**

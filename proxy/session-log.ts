@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { parseLogLine, recordLine, type LogRecord } from '../core/session-record.js';
+import { messageLineParts, parseLogLine, recordLine, type LogRecord } from '../core/session-record.js';
 
 /** Pending lines are written once they reach this many bytes or lines, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
@@ -53,13 +53,22 @@ export class SessionLogWriter {
 
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
-    const line = `${recordLine(record)}\n`;
-    if (line.length < SMALL_LINE) {
-      this.small.push(line);
-      this.smallChars += line.length;
-    } else {
+    if (record.type === 'message' && record.base64 !== undefined && record.base64.length >= SMALL_LINE) {
+      // A large binary payload goes out as its own buffer: base64 is ASCII, so latin1 encodes it as a plain copy.
+      const [head, base64, tail] = messageLineParts(record);
       this.encodeSmall();
-      this.push(Buffer.from(line, 'utf8'));
+      this.push(Buffer.from(head, 'utf8'));
+      this.push(Buffer.from(base64, 'latin1'));
+      this.push(Buffer.from(`${tail}\n`, 'utf8'));
+    } else {
+      const line = `${recordLine(record)}\n`;
+      if (line.length < SMALL_LINE) {
+        this.small.push(line);
+        this.smallChars += line.length;
+      } else {
+        this.encodeSmall();
+        this.push(Buffer.from(line, 'utf8'));
+      }
     }
     if (this.pendingBytes + this.smallChars >= FLUSH_BYTES || this.small.length + this.pending.length >= FLUSH_LINES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);

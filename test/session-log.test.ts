@@ -306,3 +306,17 @@ test('a write failure after create (a full disk) calls onError once, saying capt
   assert.equal(out.asyncBeforeClose, 1, 'the asynchronous failure is reported when it happens, not at close');
   assert.ok(out.syncSize <= 64 * 1024);
 });
+
+test('a large binary payload is written as its own part yet lands as one line equal to recordLine', () => {
+  const p = freshPath();
+  const errors: Error[] = [];
+  const w = SessionLogWriter.create(p, (e) => errors.push(e));
+  const payload = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff));
+  const big: MessageRecord = { type: 'message', conn: 2, ts: 5, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64'), rtt: 1.5 };
+  const records: LogRecord[] = [frameRec(1), big, textRec(6, 'after')];
+  for (const r of records) w.write(r);
+  w.closeSync();
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+  assert.deepEqual(JSON.parse(fs.readFileSync(p, 'utf8').split('\n')[1]!), big);
+  assert.deepEqual(errors, []);
+});
