@@ -191,6 +191,12 @@ function escapeUnsafe(json: string): string {
   });
 }
 
+/** The first `n` payload bytes a message record kept, decoding no more base64 than that needs. */
+export function recordPayloadPrefix(r: MessageRecord, n: number): Buffer {
+  if (r.base64 !== undefined) return Buffer.from(r.base64.slice(0, Math.ceil(n / 3) * 4), 'base64').subarray(0, n);
+  return recordPayload(r).subarray(0, n);
+}
+
 /** The payload bytes a message record kept (text or base64), for hex views and filters. */
 export function recordPayload(r: MessageRecord): Buffer {
   if (r.text !== undefined) return Buffer.from(r.text, 'utf8');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import {
-  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordLine, recordPayload, violationRecord,
+  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordLine, recordPayload, recordPayloadPrefix, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
 } from '../core/session-record.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
@@ -280,4 +280,14 @@ test('parseLogLine refuses frame and message records whose fields could not be w
     assert.equal(parsed.kind, 'invalid', JSON.stringify(record));
     assert.match((parsed as { error: string }).error, why);
   }
+});
+
+test('recordPayloadPrefix gives the same bytes as the whole payload cut to n, for every n', () => {
+  for (const size of [0, 1, 2, 3, 4, 47, 48, 49, 100]) {
+    const payload = Buffer.from(Array.from({ length: size }, (_, i) => (i * 91 + 7) & 0xff));
+    const m: MessageRecord = { type: 'message', conn: 1, ts: 1, from: 'server', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64') };
+    for (let n = 0; n <= size + 5; n++) assert.deepEqual(recordPayloadPrefix(m, n), recordPayload(m).subarray(0, n), `size ${size} n ${n}`);
+  }
+  const text: MessageRecord = { type: 'message', conn: 1, ts: 1, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, text: 'héllo' };
+  assert.deepEqual(recordPayloadPrefix(text, 3), Buffer.from('héllo').subarray(0, 3));
 });

@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/close-codes.js';
-import type { LogRecord, MessageRecord } from '../core/session-record.js';
+import { recordPayloadPrefix, type LogRecord, type MessageRecord } from '../core/session-record.js';
 import { clockTime, duration } from './format.js';
 import { preview, visible } from './sanitize.js';
 
@@ -49,9 +49,8 @@ export function messageSummary(m: MessageRecord): string {
 function payloadPreview(m: MessageRecord): string {
   if (m.close) return m.close.code === null ? '(no status code)' : `${m.close.code} ${closeCodeName(m.close.code)}${m.close.reason ? ` "${preview(m.close.reason, PREVIEW_CHARS)}"` : ''}`;
   if (m.text !== undefined) return `"${preview(m.text, PREVIEW_CHARS)}"`;
-  const bytes = Buffer.from(m.base64 ?? '', 'base64');
-  const hex = bytes.subarray(0, 32).toString('hex').replace(/(..)/g, '$1 ').trim();
-  return bytes.length > 32 ? `${hex} …` : hex;
+  const hex = recordPayloadPrefix(m, 32).toString('hex').replace(/(..)/g, '$1 ').trim();
+  return m.length > 32 ? `${hex} …` : hex;
 }
 
 

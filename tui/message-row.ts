@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/close-codes.js';
-import { recordPayload, type MessageRecord } from '../core/session-record.js';
+import { recordPayloadPrefix, type MessageRecord } from '../core/session-record.js';
 import { clockTime, duration, fit } from './format.js';
 import type { MessageRow } from './message-view.js';
 import { visible } from './sanitize.js';
@@ -48,6 +48,6 @@ export function payloadPreview(m: MessageRecord): string {
     return `${closeCodeName(m.close.code)}${m.close.reason ? ` "${visible(m.close.reason)}"` : ''}`;
   }
   if (m.text !== undefined) return visible(m.text.length > 400 ? m.text.slice(0, 400) : m.text);
-  const bytes = recordPayload(m).subarray(0, 48);
+  const bytes = recordPayloadPrefix(m, 48);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
