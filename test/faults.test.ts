@@ -11,7 +11,7 @@ import type { EndRecord, HttpRecord, LogRecord, MessageRecord } from '../core/se
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { finished, listeningPort, startCli, useCliSandbox, type CliProcess } from './support/cli-process.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
-import { closedPort, closeServer, HOST, listen, rawConnect, sha256, switchingProtocols, upgradeHead } from './support/raw-peers.js';
+import { closedPort, closeServer, connectTunnel, HOST, listen, rawConnect, sha256, switchingProtocols, upgradeHead } from './support/raw-peers.js';
 import { sleep, waitUntil, within } from './support/wait.js';
 import { frame } from './support/ws-frames.js';
 
@@ -320,22 +320,6 @@ test('close() with an idle keep-alive HTTP connection and a live WebSocket: ever
   }
 });
 
-/** Opens a CONNECT tunnel through the forward proxy; resolves with the raw socket. */
-function connectTunnel(proxyPort: number, authority: string): Promise<net.Socket> {
-  return within(new Promise((resolve, reject) => {
-    const req = http.request({ host: HOST, port: proxyPort, method: 'CONNECT', path: authority, agent: false });
-    req.once('connect', (res, socket, head) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        return reject(new Error(`CONNECT answered ${res.statusCode}`));
-      }
-      if (head.length > 0) socket.unshift(head);
-      resolve(socket);
-    });
-    req.once('error', reject);
-    req.end();
-  }), `CONNECT ${authority}`);
-}
 
 /** Writes `bytes` on a new connection and reads until the proxy ends it. */
 async function rawExchange(port: number, bytes: Buffer, sockets: net.Socket[]): Promise<{ text: string; local: string }> {

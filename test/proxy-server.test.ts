@@ -19,7 +19,7 @@ import { CertificateAuthority } from '../proxy/certificate-authority.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { prng } from './support/prng.js';
 import { isType, Records } from './support/proxy-records.js';
-import { closedPort, closeServer, HOST, listen, sha256, switchingProtocols } from './support/raw-peers.js';
+import { closedPort, closeServer, connectTunnel, HOST, listen, sha256, switchingProtocols, withoutHost } from './support/raw-peers.js';
 import { sleep, STEP_MS, within } from './support/wait.js';
 import { closePayload, frame } from './support/ws-frames.js';
 
@@ -144,22 +144,6 @@ function request(options: http.RequestOptions): Promise<{ status: number; body: 
   }), `HTTP ${options.method ?? 'GET'} ${options.path}`);
 }
 
-/** Opens a CONNECT tunnel through the forward proxy; resolves with the raw socket. */
-function connectTunnel(proxyPort: number, authority: string): Promise<net.Socket> {
-  return within(new Promise((resolve, reject) => {
-    const req = http.request({ host: HOST, port: proxyPort, method: 'CONNECT', path: authority, agent: false });
-    req.once('connect', (res, socket, head) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        return reject(new Error(`CONNECT answered ${res.statusCode}`));
-      }
-      if (head.length > 0) socket.unshift(head);
-      resolve(socket);
-    });
-    req.once('error', reject);
-    req.end();
-  }), `CONNECT ${authority}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Raw frames
@@ -296,13 +280,6 @@ async function rawClientSession(proxyPort: number, seed: number): Promise<{ sent
   }
 }
 
-/** Replaces the Host header line, the one line reverse mode rewrites. */
-function withoutHost(b: Buffer): Buffer {
-  const s = b.toString('latin1');
-  const end = s.indexOf('\r\n\r\n');
-  const head = s.slice(0, end).replace(/\r\nHost: [^\r\n]*/i, '\r\nHost: <target>');
-  return Buffer.from(head + s.slice(end), 'latin1');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tests

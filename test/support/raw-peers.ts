@@ -124,3 +124,28 @@ export async function rawConnect(port: number): Promise<RawConnection> {
   await within(once(socket, 'connect'), 'raw connect');
   return { socket, local: `${socket.localAddress}:${socket.localPort}`, received, events, closed };
 }
+
+/** Opens a CONNECT tunnel through the forward proxy; resolves with the raw socket. */
+export function connectTunnel(proxyPort: number, authority: string): Promise<net.Socket> {
+  return within(new Promise((resolve, reject) => {
+    const req = http.request({ host: HOST, port: proxyPort, method: 'CONNECT', path: authority, agent: false });
+    req.once('connect', (res, socket, head) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        return reject(new Error(`CONNECT answered ${res.statusCode}`));
+      }
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    req.once('error', reject);
+    req.end();
+  }), `CONNECT ${authority}`);
+}
+
+/** The bytes with the Host line of their request head replaced by a placeholder: reverse mode rewrites only that line. */
+export function withoutHost(b: Buffer): Buffer {
+  const s = b.toString('latin1');
+  const end = s.indexOf('\r\n\r\n');
+  const head = s.slice(0, end).replace(/\r\nHost: [^\r\n]*/i, '\r\nHost: <target>');
+  return Buffer.from(head + s.slice(end), 'latin1');
+}
