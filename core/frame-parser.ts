@@ -93,7 +93,7 @@ export class FrameParser {
           }
           i = this.collect(chunk, i, 2);
           if (this.have < 2) return;
-          this.readFirstTwo();
+          this.readFirstTwo(this.scratch[0]!, this.scratch[1]!);
           break;
         }
         case State.Length16: {
@@ -135,10 +135,7 @@ export class FrameParser {
    * payload; returns the index after the header. Same checks as the byte-at-a-time states.
    */
   private readHeaderInPlace(chunk: Buffer, i: number): number {
-    this.scratch[0] = chunk[i]!;
-    this.scratch[1] = chunk[i + 1]!;
-    this.have = 2;
-    this.readFirstTwo(); // moves to Length16, Length64, MaskKey or Payload
+    this.readFirstTwo(chunk[i]!, chunk[i + 1]!); // moves to Length16, Length64, MaskKey or Payload
     i += 2;
     if (this.state === State.Length16) {
       this.setLength(chunk.readUInt16BE(i), 126);
@@ -183,9 +180,7 @@ export class FrameParser {
     return i;
   }
 
-  private readFirstTwo(): void {
-    const b0 = this.scratch[0]!;
-    const b1 = this.scratch[1]!;
+  private readFirstTwo(b0: number, b1: number): void {
     const h = this.header;
     h.fin = (b0 & 0x80) !== 0;
     h.rsv1 = (b0 & 0x40) !== 0;

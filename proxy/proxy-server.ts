@@ -44,7 +44,8 @@ interface ConnContext {
   /** A WebSocket tap took it over and will write its end record. */
   tapped: boolean;
   startTs: number;
-  clientEndedFirst: boolean | null;
+  /** The client sent its FIN: a plain connection it closed ends `by: 'client'`. */
+  clientEnded: boolean;
 }
 
 /** Starts wspeek's proxy: reverse when `target` is set, else a forward HTTP proxy with CONNECT and TLS interception. */
@@ -73,7 +74,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   server.on('connection', (socket: net.Socket) => {
     if (contexts.has(socket)) return; // a tunnel's inner socket, already counted
-    const ctx: ConnContext = { conn: nextConn++, tunnel: null, tapped: false, startTs: now(), clientEndedFirst: null };
+    const ctx: ConnContext = { conn: nextConn++, tunnel: null, tapped: false, startTs: now(), clientEnded: false };
     contexts.set(socket, ctx);
     const t = options.target;
     emit({
@@ -90,14 +91,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       return;
     }
     sockets.add(socket);
-    socket.on('end', () => { ctx.clientEndedFirst ??= true; });
+    socket.on('end', () => { ctx.clientEnded = true; });
     socket.on('close', () => {
       sockets.delete(socket);
       if (ctx.tapped) return;
       emit({
-        type: 'end', conn: ctx.conn, ts: now(), by: ctx.clientEndedFirst ? 'client' : 'proxy', code: null, clean: false,
+        type: 'end', conn: ctx.conn, ts: now(), by: ctx.clientEnded ? 'client' : 'proxy', code: null, clean: false,
         bytes: { client: socket.bytesRead, server: socket.bytesWritten }, frames: { client: 0, server: 0 },
-        durationMs: now() - ctx.startTs, reason: ctx.clientEndedFirst ? null : shutdownReason,
+        durationMs: now() - ctx.startTs, reason: ctx.clientEnded ? null : shutdownReason,
       });
     });
   });

@@ -121,14 +121,10 @@ function session(keep = 1000, filter = ''): Session {
   return { model, store, records, lastTs: ts };
 }
 
-/** Presses a key the way blessed reports it: `ch` and the full key name. Enter comes as 'enter' then 'return'. */
+/** Presses a key the way the screen passes it on: `ch` and blessed's full key name (Enter once, as 'enter'). */
 function press(model: AppModel, key: string): Action {
   switch (key) {
-    case 'enter': {
-      const a = model.key('\r', 'enter');
-      const b = model.key('\r', 'return');
-      return a !== 'none' ? a : b;
-    }
+    case 'enter': return model.key('\r', 'enter');
     case 'escape': return model.key('\x1b', 'escape');
     case 'tab': return model.key('\t', 'tab');
     case 'S-tab': return model.key(undefined, 'S-tab');

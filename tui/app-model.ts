@@ -76,10 +76,8 @@ export class AppModel {
     }
   }
 
-  /** Handles a key: `ch` is the character typed (if any), `name` blessed's full key name (`up`, `C-c`, `S-tab`). */
+  /** Handles one key press: `ch` is the character typed (if any), `name` blessed's full key name (`up`, `enter`, `C-c`, `S-tab`). */
   key(ch: string | undefined, name: string): Action {
-    // blessed reports one press of Enter twice, as 'enter' and then 'return': act on 'enter' only.
-    if (name === 'return') return 'none';
     this.notice = null;
     if (this.showHelp) {
       this.showHelp = false;

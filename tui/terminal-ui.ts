@@ -127,6 +127,8 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
   }
 
   screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => {
+    // blessed reports one press of Enter twice, as 'enter' and then 'return': the model gets it once.
+    if (key?.full === 'return') return;
     const action = model.key(ch, key?.full ?? ch ?? '');
     if (action === 'quit') void quit();
     else {
