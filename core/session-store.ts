@@ -73,18 +73,13 @@ export class SessionStore {
           break;
         case 'message': {
           const p = t.pending[record.from];
-          const last = p.frames[p.frames.length - 1];
-          if (record.kind !== 'text' && record.kind !== 'binary' && last && last.opcode >= 8 && p.frames.length > 1) {
-            // A control frame may come between the frames of a fragmented message (RFC 6455 §5.4):
-            // it carries only itself; the data frames before it wait for their own message.
-            stored.frames = [last];
-            stored.violations = p.violations;
-            t.pending[record.from] = { frames: p.frames.slice(0, -1), violations: [] };
-            break;
-          }
-          stored.frames = p.frames;
+          // A control message is one frame, which may come between the frames of a fragmented message
+          // (RFC 6455 §5.4): it takes only its own frame; the data frames before it wait for their message.
+          const n = p.frames.length;
+          const ownFrameOnly = record.kind !== 'text' && record.kind !== 'binary' && n > 0 && p.frames[n - 1]!.opcode >= 8;
+          stored.frames = ownFrameOnly ? p.frames.splice(n - 1) : p.frames;
           stored.violations = p.violations;
-          t.pending[record.from] = { frames: [], violations: [] };
+          t.pending[record.from] = { frames: ownFrameOnly ? p.frames : [], violations: [] };
           break;
         }
         case 'end':
