@@ -261,11 +261,11 @@ export function stopTmuxServer(): void {
   }
 }
 
-export async function startWspeekUi(targetPort: number): Promise<Running> {
+export async function startWspeekUi(targetPort: number, nodeArgs: string[] = []): Promise<Running> {
   const save = tmpFile('ui-save', '.jsonl');
   const errFile = tmpFile('ui-stderr', '.txt');
   const session = `ui-${++tmpSeq}`;
-  const cmd = ['exec', process.execPath, CLI, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--save', save].map(shellQuote).join(' ');
+  const cmd = ['exec', process.execPath, ...nodeArgs, CLI, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--save', save].map(shellQuote).join(' ');
   tmuxServerUsed = true;
   const cleanup = () => {
     try {

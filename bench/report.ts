@@ -41,6 +41,8 @@ export interface Machine {
   code: string;
   cores: number;
   node: string;
+  /** wspeek's unmasking: `bufferutil` or `javascript` (the peers always run `ws` without bufferutil). */
+  unmask: string;
   date: string;
   loadAvgStart: number[];
   loadAvgEnd: number[];
@@ -333,7 +335,7 @@ export function coreLine(core: CoreScenarioResult[]): string {
 
 export function machineLine(m: Machine): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-  return `machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date}; load average ${load(m.loadAvgStart)} at start, ${load(m.loadAvgEnd)} at end; code ${m.code}`;
+  return `machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, wspeek unmasking with ${m.unmask} (peers: ws without bufferutil), ${m.date}; load average ${load(m.loadAvgStart)} at start, ${load(m.loadAvgEnd)} at end; code ${m.code}`;
 }
 
 function widthOf(s: string): number {

@@ -9,11 +9,13 @@
  *   BENCH_NO_CORE=1      skip the in-process decoder benchmark
  *   BENCH_PROFILE=W      instead: profile wspeek --no-tui --save (node --cpu-prof) during workload W,
  *                        or the decoder in-process with W = core-small, core-large, core-overCap, core-inflate;
- *                        top self-time functions on stdout and in bench/results/profile-W.txt
+ *                        top self-time functions on stdout and in bench/results/profile-W.txt;
+ *                        with BENCH_PROFILE_UI=1, wspeek with its UI in tmux instead (profile-W-ui.txt)
  *
  * Everything listens on 127.0.0.1 only. Results: a table on stdout (plain and Markdown) and
  * bench/results/latest.json.
  */
+import './peer-environment.js';
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +23,7 @@ import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { UNMASK_IMPLEMENTATION } from '../core/unmask.js';
 import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, type CoreScenarioResult } from './core-decode.js';
 import { pipelined, roundTrips, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {
@@ -34,6 +37,7 @@ import {
 } from './report.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+const UI_PROFILE = process.env.BENCH_PROFILE_UI === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 1 : 5);
 const TIMING: Timing = QUICK ? { warmupMs: 250, measureMs: 750 } : { warmupMs: 500, measureMs: 2000 };
 const CORE = QUICK ? { warmupMs: 200, measureMs: 400 } : { warmupMs: 500, measureMs: 1000 };
@@ -89,7 +93,7 @@ function machine(start: number[]): Machine {
   } catch {
     // not Linux: os.cpus() it is
   }
-  return { cpu, code: codeVersion(), cores: os.cpus().length, node: process.version, date: new Date().toISOString(), loadAvgStart: start, loadAvgEnd: os.loadavg() };
+  return { cpu, code: codeVersion(), cores: os.cpus().length, node: process.version, unmask: UNMASK_IMPLEMENTATION, date: new Date().toISOString(), loadAvgStart: start, loadAvgEnd: os.loadavg() };
 }
 
 async function startPath(p: PathName, echoPort: number): Promise<Running | null> {
@@ -329,7 +333,8 @@ async function profile(name: string): Promise<void> {
   let result: WorkloadResult;
   const window = { startUs: 0, endUs: Infinity };
   try {
-    const proxy = await startWspeekHeadless(echo.port, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const profArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+    const proxy = UI_PROFILE ? await startWspeekUi(echo.port, profArgs) : await startWspeekHeadless(echo.port, profArgs);
     try {
       // Only the measured part counts: not start-up (module loading), not the warm-up.
       const hooks: Hooks = {
@@ -338,17 +343,18 @@ async function profile(name: string): Promise<void> {
       };
       result = await withTimeout(w.run(`ws://127.0.0.1:${proxy.port}/`, hooks), SEGMENT_TIMEOUT_MS, `${name} under the profiler`);
     } finally {
-      await proxy.stop(); // SIGINT: wspeek exits on its own, so the profile is written
+      await proxy.stop(); // SIGINT (SIGHUP for the UI): wspeek exits on its own, so the profile is written
     }
   } finally {
     await echo.stop();
   }
   await sleep(200);
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error('no .cpuprofile was written (did wspeek exit on SIGINT?)');
+  if (!file) throw new Error('no .cpuprofile was written (did wspeek exit on its signal?)');
   const r = result;
-  log(`${name} through wspeek --no-tui --save under --cpu-prof: ${r.kind === 'latency' ? `p50 ${r.p50Us.toFixed(0)} µs` : `${Math.round(r.messagesPerSec).toLocaleString('en-US')} msgs/s, ${(r.bytesPerSec / 1e6).toFixed(1)} MB/s`} (the profiler slows it down); profile of the ${(TIMING.measureMs / 1000).toFixed(2)} s measured, warm-up and start-up left out`);
-  writeProfile(`${name}`, formatProfile(summarizeProfile(path.join(dir, file), ROOT, window)));
+  const label = UI_PROFILE ? 'wspeek --save with its UI in tmux' : 'wspeek --no-tui --save';
+  log(`${name} through ${label} under --cpu-prof: ${r.kind === 'latency' ? `p50 ${r.p50Us.toFixed(0)} µs` : `${Math.round(r.messagesPerSec).toLocaleString('en-US')} msgs/s, ${(r.bytesPerSec / 1e6).toFixed(1)} MB/s`} (the profiler slows it down); profile of the ${(TIMING.measureMs / 1000).toFixed(2)} s measured, warm-up and start-up left out`);
+  writeProfile(UI_PROFILE ? `${name}-ui` : name, formatProfile(summarizeProfile(path.join(dir, file), ROOT, window)));
   log(`profile kept in ${path.join(dir, file)} (open it in Chrome DevTools)`);
 }
 

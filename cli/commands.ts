@@ -10,6 +10,7 @@ import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 import { AppModel, type SessionInfo } from '../tui/app-model.js';
 import { batchedOutput } from '../tui/batched-output.js';
 import { headlessOutput } from '../tui/headless-output.js';
+import { isNullDevice } from '../tui/null-device.js';
 import { startTerminalUi } from '../tui/terminal-ui.js';
 import { isLoopback } from './arguments.js';
 
@@ -38,7 +39,7 @@ export interface CaptureArgs extends ViewArgs {
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = batchedOutput(process.stdout);
 
-/** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM. */
+/** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
 export async function runProxy(args: CaptureArgs): Promise<void> {
   const allow = allowList(args);
   const capture = await startCapture(args, args.target ? 'reverse' : 'forward', args.target?.href ?? null, allow);
@@ -121,6 +122,8 @@ interface View {
   listener: RecordListener;
   quit: Promise<void> | null;
   model: AppModel | null;
+  /** Gives the terminal back, if the view had taken it. */
+  close(): void;
 }
 
 /** The terminal UI when asked for and stdout is a terminal; else the headless lines or JSONL. */
@@ -129,9 +132,11 @@ function createView(args: ViewArgs, info: SessionInfo, onQuit: () => Promise<voi
   if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
     const model = new AppModel(info, args.keep, args.filter ?? '');
     const ui = startTerminalUi(model, onQuit, now);
-    return { listener: ui.listener, quit: ui.done, model };
+    return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
-  return { listener: headlessOutput({ json: args.json, filter, write: writeStdout }), quit: null, model: null };
+  // Lines to /dev/null are not worth building: the capture (and --save) go on without them.
+  if (isNullDevice(1)) return { listener: () => {}, quit: null, model: null, close: () => {} };
+  return { listener: headlessOutput({ json: args.json, filter, write: writeStdout }), quit: null, model: null, close: () => {} };
 }
 
 /**
@@ -189,6 +194,7 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
     await proxy.close(reason);
     writer?.closeSync();
     stdout.flush();
+    view.close();
   };
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const view = createView(args, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
@@ -224,18 +230,17 @@ function loadCa(dir: string): CertificateAuthority {
   }
 }
 
-/** Runs until SIGINT or SIGTERM, then ends every connection and closes the log whole. */
+/** Signals that end a capture; SIGHUP is the terminal (or its tmux session) going away. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Runs until SIGINT, SIGTERM or SIGHUP, then ends every connection and closes the log whole. */
 function untilSignal(capture: Capture): Promise<void> {
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+    const stop = (signal: NodeJS.Signals) => {
+      for (const s of STOP_SIGNALS) process.off(s, stop);
       void capture.stop(`wspeek stopped by ${signal}`).then(resolve);
     };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    for (const s of STOP_SIGNALS) process.on(s, stop);
   });
 }
 

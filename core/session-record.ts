@@ -1,4 +1,3 @@
-import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 import type {
   EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent,
 } from './events.js';
@@ -136,60 +135,6 @@ export function endRecord(conn: number, e: EndEvent): EndRecord {
   };
 }
 
-
-/**
- * A record as one line of the session log (no newline): JSON with nothing a terminal acts on,
- * which parses back to the same record. `--save` files and `--json` stdout use this, so they match.
- * Frames and messages, most of a log, are built directly: their fields are numbers, booleans and
- * known tokens (checked by `parseLogLine` for records read from a file), and only text is escaped.
- */
-export function recordLine(r: LogRecord): string {
-  if (r.type === 'frame') return frameLine(r);
-  if (r.type === 'message') return messageLine(r);
-  return escapeUnsafe(JSON.stringify(r));
-}
-
-function frameLine(f: FrameRecord): string {
-  return `{"type":"frame","conn":${f.conn},"ts":${f.ts},"from":"${f.from}","fin":${f.fin},"rsv":[${f.rsv[0]},${f.rsv[1]},${f.rsv[2]}],"opcode":${f.opcode},"masked":${f.masked},"mask":${f.mask === null ? 'null' : `"${f.mask}"`},"length":${f.length}}`;
-}
-
-function messageLine(m: MessageRecord): string {
-  const [head, base64, tail] = messageLineParts(m);
-  return head + base64 + tail;
-}
-
-/**
- * A message line in three parts: everything before the base64 payload, the payload, everything
- * after it (base64 and tail empty/closing when there is none). A writer can send a large payload
- * on its own (as latin1) instead of copying it into one line string first.
- */
-export function messageLineParts(m: MessageRecord): [head: string, base64: string, tail: string] {
-  let head = `{"type":"message","conn":${m.conn},"ts":${m.ts},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
-  if (m.close !== undefined) head += `,"close":${escapeUnsafe(JSON.stringify(m.close))}`;
-  if (m.text !== undefined) head += `,"text":${escapeUnsafe(JSON.stringify(m.text))}`;
-  let tail = '';
-  // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping.
-  if (m.base64 !== undefined) {
-    head += ',"base64":"';
-    tail = '"';
-  }
-  if (m.incomplete) tail += ',"incomplete":true';
-  if (m.rtt !== undefined) tail += `,"rtt":${m.rtt}`;
-  return [head, m.base64 ?? '', `${tail}}`];
-}
-
-/**
- * JSON.stringify escapes C0 controls but leaves DEL, C1, format characters and line separators
- * raw, and a terminal may act on them when someone `cat`s a log: those become \\uXXXX.
- */
-function escapeUnsafe(json: string): string {
-  if (!MAYBE_UNSAFE_CHARS.test(json)) return json;
-  return json.replace(UNSAFE_CHARS, (c) => {
-    let out = '';
-    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
-    return out;
-  });
-}
 
 /** The first `n` payload bytes a message record kept, decoding no more base64 than that needs. */
 export function recordPayloadPrefix(r: MessageRecord, n: number): Buffer {

@@ -1,39 +1,48 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { messageLineParts, parseLogLine, recordLine, type LogRecord } from '../core/session-record.js';
+import { encodeRecordLine, recordLineCapacity } from '../core/record-line.js';
+import { parseLogLine, type LogRecord } from '../core/session-record.js';
 
-/** Pending lines are written once they reach this many bytes or lines, or after FLUSH_MS. */
+/** Lines are encoded straight into buffers of this size, reused once their write completes. */
+const ARENA_BYTES = 4 * 1024 * 1024;
+/** A batch is written once it holds this many bytes, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
-const FLUSH_LINES = 512;
-/** Lines shorter than this are joined and encoded once per batch; longer ones become a buffer each (no join copy). */
-const SMALL_LINE = 4096;
 /** How long a record may wait to be written: the log trails the capture by at most this. */
 const FLUSH_MS = 10;
+/** Emptied arenas kept for reuse. */
+const SPARE_ARENAS = 2;
+/**
+ * Past this many bytes in writes not yet completed (a disk slower than the traffic), batches are
+ * written synchronously: the capture slows down instead of memory growing. Nothing is dropped.
+ */
+const MAX_IN_FLIGHT = 32 * 1024 * 1024;
 
-/** Bytes written to the file in one call: its lines, at a fixed offset. */
+/** Bytes written to the file in one call: encoded lines, at a fixed offset. */
 interface Chunk {
-  parts: Buffer[];
-  length: number;
+  data: Buffer;
   at: number;
+  /** An arena to reuse once written (a buffer sized for one oversized line is not). */
+  arena: Buffer | null;
 }
 
 /**
- * Appends records to a JSONL session log. Lines are batched (every FLUSH_MS at most) and written
- * with one `writev` at explicit file offsets, so a synchronous flush at exit (SIGINT, SIGTERM,
- * uncaught error) can't interleave with a write in flight: every line lands whole.
+ * Appends records to a JSONL session log. Lines are encoded directly into reusable buffers
+ * (no joined strings, no buffer per line) and a batch goes out (every FLUSH_MS at most) with one
+ * write at an explicit file offset, so a synchronous flush at exit (SIGINT, SIGTERM, uncaught
+ * error) can't interleave with a write in flight: every line lands whole.
  */
 export class SessionLogWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Short lines not yet encoded, and their count of characters. */
-  private small: string[] = [];
-  private smallChars = 0;
+  private arena: Buffer | null = null;
+  /** Bytes of `arena` filled so far. */
+  private used = 0;
+  private readonly spare: Buffer[] = [];
   private position = 0;
   private timer: NodeJS.Timeout | null = null;
   private failed: Error | null = null;
   private closed = false;
   /** Asynchronous writes not yet completed: `closeSync` writes them again, and the fd stays open until they finish. */
   private readonly inFlight = new Set<Chunk>();
+  private inFlightBytes = 0;
   private fdClosed = false;
 
   private constructor(readonly path: string, private readonly fd: number, private readonly onError: (err: Error) => void) {}
@@ -53,54 +62,64 @@ export class SessionLogWriter {
 
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
-    if (record.type === 'message' && record.base64 !== undefined && record.base64.length >= SMALL_LINE) {
-      // A large binary payload goes out as its own buffer: base64 is ASCII, so latin1 encodes it as a plain copy.
-      const [head, base64, tail] = messageLineParts(record);
-      this.encodeSmall();
-      this.push(Buffer.from(head, 'utf8'));
-      this.push(Buffer.from(base64, 'latin1'));
-      this.push(Buffer.from(`${tail}\n`, 'utf8'));
-    } else {
-      const line = `${recordLine(record)}\n`;
-      if (line.length < SMALL_LINE) {
-        this.small.push(line);
-        this.smallChars += line.length;
-      } else {
-        this.encodeSmall();
-        this.push(Buffer.from(line, 'utf8'));
-      }
-    }
-    if (this.pendingBytes + this.smallChars >= FLUSH_BYTES || this.small.length + this.pending.length >= FLUSH_LINES) this.flush();
+    const buf = this.room(recordLineCapacity(record) + 1);
+    const end = encodeRecordLine(record, buf, this.used);
+    buf[end] = 0x0a;
+    this.used = end + 1;
+    if (this.used >= FLUSH_BYTES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  /** Writes what is pending, asynchronously. */
+  /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) a new one. */
+  private room(bytes: number): Buffer {
+    if (this.arena && this.used + bytes <= this.arena.length) return this.arena;
+    this.flush();
+    this.arena = bytes <= ARENA_BYTES ? this.spare.pop() ?? Buffer.allocUnsafe(ARENA_BYTES) : Buffer.allocUnsafe(bytes);
+    this.used = 0;
+    return this.arena;
+  }
+
+  /** Writes what is pending, asynchronously (synchronously when too much is already in flight). */
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const chunk = this.take();
     if (!chunk) return;
+    if (this.inFlightBytes + chunk.data.length > MAX_IN_FLIGHT) {
+      try {
+        writeAllSync(this.fd, chunk.data, chunk.at);
+        this.recycle(chunk);
+      } catch (err) {
+        this.fail(err as Error);
+      }
+      return;
+    }
     this.inFlight.add(chunk);
-    fs.writev(this.fd, chunk.parts, chunk.at, (err, written) => {
-      // A short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap.
-      if (!err && !this.closed && written > 0 && written < chunk.length) return this.writeRest(chunk, Buffer.concat(chunk.parts, chunk.length), written);
-      this.settle(chunk, err, written);
-    });
+    this.inFlightBytes += chunk.data.length;
+    this.writeFrom(chunk, 0);
   }
 
-  private writeRest(chunk: Chunk, data: Buffer, done: number): void {
+  /** Writes `chunk` from byte `done` on; a short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap. */
+  private writeFrom(chunk: Chunk, done: number): void {
+    const { data } = chunk;
     fs.write(this.fd, data, done, data.length - done, chunk.at + done, (err, written) => {
-      if (!err && !this.closed && written > 0 && done + written < data.length) return this.writeRest(chunk, data, done + written);
+      if (!err && !this.closed && written > 0 && done + written < data.length) return this.writeFrom(chunk, done + written);
       this.settle(chunk, err, written);
     });
   }
 
   private settle(chunk: Chunk, err: Error | null, written: number): void {
     this.inFlight.delete(chunk);
+    this.inFlightBytes -= chunk.data.length;
     // Once closed, closeSync has written this chunk again synchronously: this write's outcome no longer matters.
     if (this.closed) return this.closeWhenIdle();
     if (err) this.fail(err);
     else if (written === 0) this.fail(new Error('no bytes written'));
+    else this.recycle(chunk);
+  }
+
+  private recycle(chunk: Chunk): void {
+    if (chunk.arena && this.spare.length < SPARE_ARENAS) this.spare.push(chunk.arena);
   }
 
   /** Writes what is pending now and closes the file: for exit paths. */
@@ -112,8 +131,8 @@ export class SessionLogWriter {
     try {
       if (!this.failed) {
         // Writes in flight may not have landed yet (or may never, at exit): the same bytes again at the same offsets.
-        for (const c of this.inFlight) writeAllSync(this.fd, Buffer.concat(c.parts, c.length), c.at);
-        if (chunk) writeAllSync(this.fd, Buffer.concat(chunk.parts, chunk.length), chunk.at);
+        for (const c of this.inFlight) writeAllSync(this.fd, c.data, c.at);
+        if (chunk) writeAllSync(this.fd, chunk.data, chunk.at);
       }
     } catch (err) {
       this.fail(err as Error);
@@ -132,35 +151,22 @@ export class SessionLogWriter {
     }
   }
 
-  private push(data: Buffer): void {
-    this.pending.push(data);
-    this.pendingBytes += data.length;
-  }
-
-  /** The short lines so far as one buffer, in their place among the pending ones. */
-  private encodeSmall(): void {
-    if (this.small.length === 0) return;
-    this.push(Buffer.from(this.small.join(''), 'utf8'));
-    this.small = [];
-    this.smallChars = 0;
-  }
-
-  /** The pending lines as the next chunk, placed at the end of the file. */
+  /** The filled part of the current arena as the next chunk, placed at the end of the file. */
   private take(): Chunk | null {
-    this.encodeSmall();
-    if (this.pending.length === 0) return null;
-    const chunk: Chunk = { parts: this.pending, length: this.pendingBytes, at: this.position };
-    this.position += this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
+    const arena = this.arena;
+    if (!arena || this.used === 0) return null;
+    const chunk: Chunk = { data: arena.subarray(0, this.used), at: this.position, arena: arena.length === ARENA_BYTES ? arena : null };
+    this.position += this.used;
+    this.arena = null;
+    this.used = 0;
     return chunk;
   }
 
   private fail(err: Error): void {
     if (this.failed) return;
     this.failed = err;
-    this.pending = [];
-    this.small = [];
+    this.arena = null;
+    this.used = 0;
     this.onError(new Error(`writing session log ${this.path} failed: ${err.message}; capture goes on in memory`));
   }
 }

@@ -449,6 +449,27 @@ test('SIGTERM: the CLI ends every connection (end records by proxy, reason SIGTE
   }
 });
 
+test('SIGHUP (the terminal closed): the CLI stops as on SIGTERM, every end record written, exit 0', async () => {
+  const file = path.join(sandbox.work, 'sighup.jsonl');
+  let live: Awaited<ReturnType<typeof liveCapture>> | undefined;
+  try {
+    live = await liveCapture(file);
+    assert.ok(live.proc.child.kill('SIGHUP'));
+    const r = await finished(live.proc, 5000);
+    assert.equal(r.signal, null, 'not killed by the signal');
+    assert.equal(r.code, 0, r.stderr);
+    const records = readLog(file);
+    const ends = records.filter((x) => x.type === 'end');
+    assert.equal(ends.length, 2);
+    for (const end of ends) assert.match(String(end.reason), /SIGHUP/);
+  } finally {
+    live?.client.ws.terminate();
+    live?.raw.socket.destroy();
+    if (live && live.proc.child.exitCode === null) live.proc.child.kill('SIGKILL');
+    await live?.upstream.close();
+  }
+});
+
 test('an uncaught error in the running CLI (thrown from a preloaded --import module, no product hook): exit 1, the stack on stderr, every logged line whole', async () => {
   const file = path.join(sandbox.work, 'crash.jsonl');
   // The fault is injected from outside the product: a module Node preloads throws, asynchronously, on SIGUSR2.

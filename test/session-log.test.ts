@@ -4,7 +4,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordLine, type FrameRecord, type LogRecord, type MessageRecord } from '../core/session-record.js';
+import { recordLine } from '../core/record-line.js';
+import type { FrameRecord, LogRecord, MessageRecord } from '../core/session-record.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-session-log-'));
@@ -307,7 +308,7 @@ test('a write failure after create (a full disk) calls onError once, saying capt
   assert.ok(out.syncSize <= 64 * 1024);
 });
 
-test('a large binary payload is written as its own part yet lands as one line equal to recordLine', () => {
+test('a large binary payload (its base64 copied in as latin1) lands as one line equal to recordLine', () => {
   const p = freshPath();
   const errors: Error[] = [];
   const w = SessionLogWriter.create(p, (e) => errors.push(e));
@@ -319,4 +320,58 @@ test('a large binary payload is written as its own part yet lands as one line eq
   assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
   assert.deepEqual(JSON.parse(fs.readFileSync(p, 'utf8').split('\n')[1]!), big);
   assert.deepEqual(errors, []);
+});
+
+function binaryRec(i: number, bytes: number): MessageRecord {
+  const payload = Buffer.alloc(bytes, i & 0xff);
+  return { type: 'message', conn: 1, ts: i, from: 'server', kind: 'binary', length: bytes, wireLength: bytes, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64') };
+}
+
+test('a line larger than a write buffer (3 MiB of base64) lands whole between its neighbours', async () => {
+  const p = freshPath();
+  const w = SessionLogWriter.create(p, (e) => assert.fail(e));
+  const records: LogRecord[] = [frameRec(1), binaryRec(2, 3 * 1024 * 1024), textRec(3, 'after'), binaryRec(4, 700_000), frameRec(5)];
+  for (const r of records) w.write(r);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records), 'written by the asynchronous path, before closeSync');
+  w.closeSync();
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+});
+
+test('write buffers reused over many batches never overwrite a line before it is written', async () => {
+  const p = freshPath();
+  const w = SessionLogWriter.create(p, (e) => assert.fail(e));
+  const records: LogRecord[] = [];
+  for (let turn = 0; turn < 20; turn++) {
+    // Each turn fills more than one buffer, so buffers go out, come back and are filled again.
+    for (let i = 0; i < 5; i++) records.push(binaryRec(turn * 10 + i, 300_000), textRec(turn * 10 + i, `turn ${turn} line ${i}`));
+    for (const r of records.slice(-10)) w.write(r);
+    await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
+  w.closeSync();
+});
+
+test('past 32 MiB in writes not yet completed, batches are written synchronously and every line still lands in order', async () => {
+  const blocked = blockThreadPool();
+  if (!blocked) return;
+  const p = freshPath();
+  const w = SessionLogWriter.create(p, (e) => assert.fail(e));
+  const records = Array.from({ length: 60 }, (_, i) => binaryRec(i, 750_000));
+  // With the thread pool blocked nothing asynchronous completes: the 32 MiB bound is what stops memory growing.
+  const expected = Buffer.from(linesOf(records));
+  try {
+    for (const r of records) w.write(r);
+    // The last batches are already on disk at their offsets; the first ones still wait for the pool (a hole of zeros).
+    const now = fs.readFileSync(p);
+    assert.equal(now.length, expected.length);
+    assert.ok(now.subarray(now.length - 1_000_000).equals(expected.subarray(expected.length - 1_000_000)), 'the last line was written synchronously');
+    assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
+  } finally {
+    await blocked.release();
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(fs.readFileSync(p).equals(expected));
+  w.closeSync();
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import {
-  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordLine, recordPayload, recordPayloadPrefix, violationRecord,
+  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
 } from '../core/session-record.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
@@ -240,24 +240,6 @@ test('every record survives a JSON round trip and parses back as itself', () => 
   for (const m of messages) {
     const carriers = ['text', 'base64', 'close'].filter((k) => k in m);
     assert.equal(carriers.length, 1, `${m.kind} carries exactly one of text/base64/close: ${carriers}`);
-  }
-});
-
-test('recordLine builds frame and message lines that parse back to exactly the record, with terminal-unsafe text escaped', () => {
-  const records: LogRecord[] = [
-    { type: 'frame', conn: 7, ts: 1795290133410.3066, from: 'client', fin: false, rsv: [true, false, true], opcode: 2, masked: true, mask: '9539ffdd', length: 70000 },
-    { type: 'frame', conn: 7, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 8, masked: false, mask: null, length: 0 },
-    { type: 'message', conn: 7, ts: 2.5, from: 'server', kind: 'text', length: 12, wireLength: 14, frames: 1, compressed: true, truncated: false, text: 'esc \x1b[2J bel \x07 c1 \x9b bidi \u202e "quote" \\ \u2028' },
-    { type: 'message', conn: 7, ts: 3, from: 'client', kind: 'binary', length: 3, wireLength: 3, frames: 2, compressed: false, truncated: true, base64: 'AAEC', incomplete: true },
-    { type: 'message', conn: 7, ts: 4, from: 'client', kind: 'close', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: 'bye\u202e' } },
-    { type: 'message', conn: 7, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
-  ];
-  for (const r of records) {
-    const line = recordLine(r);
-    assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/, 'nothing a terminal acts on');
-    assert.deepEqual(JSON.parse(line), r);
-    const parsed = parseLogLine(line);
-    assert.deepEqual(parsed, { kind: 'record', record: r });
   }
 });
 

@@ -1,6 +1,6 @@
 import type { FilterPredicate } from '../core/filter.js';
 import { messageSubject } from '../core/message-subject.js';
-import { recordLine } from '../core/session-record.js';
+import { recordLine } from '../core/record-line.js';
 import type { RecordListener } from '../core/session-store.js';
 import { formatRecordLine } from './line-printer.js';
 import { visible } from './sanitize.js';

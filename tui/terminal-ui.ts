@@ -27,8 +27,10 @@ const TAGS: Record<Style, string> = {
 export interface TerminalUi {
   /** Subscribe this to the session store. */
   listener: RecordListener;
-  /** Resolves after the user quit and `onQuit` finished. */
+  /** Resolves after the user quit and `onQuit` finished, or after `close`. */
   done: Promise<void>;
+  /** Gives the terminal back (the capture was stopped some other way, e.g. by a signal). */
+  close(): void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
 
   let scheduled: NodeJS.Timeout | null = null;
   let quitting = false;
+  let closed = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
 
@@ -104,14 +107,20 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
   async function quit(): Promise<void> {
     if (quitting) return;
     quitting = true;
-    clearInterval(ticker);
-    if (scheduled) clearTimeout(scheduled);
     try {
       await onQuit();
     } finally {
-      screen.destroy();
-      resolveDone();
+      close();
     }
+  }
+
+  function close(): void {
+    if (closed) return;
+    closed = quitting = true;
+    clearInterval(ticker);
+    if (scheduled) clearTimeout(scheduled);
+    screen.destroy();
+    resolveDone();
   }
 
   function saveView(): void {
@@ -165,6 +174,7 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
       schedule();
     },
     done,
+    close,
   };
 }
 

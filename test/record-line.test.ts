@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { encodeRecordLine, escapeUnsafe, recordLine, recordLineCapacity } from '../core/record-line.js';
+import { parseLogLine, type FrameRecord, type LogRecord, type MessageRecord } from '../core/session-record.js';
+
+test('recordLine builds frame and message lines that parse back to exactly the record, with terminal-unsafe text escaped', () => {
+  const records: LogRecord[] = [
+    { type: 'frame', conn: 7, ts: 1795290133410.3066, from: 'client', fin: false, rsv: [true, false, true], opcode: 2, masked: true, mask: '9539ffdd', length: 70000 },
+    { type: 'frame', conn: 7, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 8, masked: false, mask: null, length: 0 },
+    { type: 'message', conn: 7, ts: 2.5, from: 'server', kind: 'text', length: 12, wireLength: 14, frames: 1, compressed: true, truncated: false, text: 'esc \x1b[2J bel \x07 c1 \x9b bidi \u202e "quote" \\ \u2028' },
+    { type: 'message', conn: 7, ts: 3, from: 'client', kind: 'binary', length: 3, wireLength: 3, frames: 2, compressed: false, truncated: true, base64: 'AAEC', incomplete: true },
+    { type: 'message', conn: 7, ts: 4, from: 'client', kind: 'close', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: 'bye\u202e' } },
+    { type: 'message', conn: 7, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
+  ];
+  for (const r of records) {
+    const line = recordLine(r);
+    assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/, 'nothing a terminal acts on');
+    assert.deepEqual(JSON.parse(line), r);
+    const parsed = parseLogLine(line);
+    assert.deepEqual(parsed, { kind: 'record', record: r });
+  }
+});
+
+/** What the line must be: the record as JSON.stringify writes it (fields in schema order), made terminal-safe. */
+const reference = (r: LogRecord) => escapeUnsafe(JSON.stringify(r));
+
+test('a frame line is byte for byte the JSON.stringify of the record (seed vector 81 85 37 fa 21 3d: masked "Hello")', () => {
+  const f: FrameRecord = { type: 'frame', conn: 1, ts: 1795290133410.306, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '37fa213d', length: 5 };
+  assert.equal(recordLine(f), '{"type":"frame","conn":1,"ts":1795290133410.306,"from":"client","fin":true,"rsv":[false,false,false],"opcode":1,"masked":true,"mask":"37fa213d","length":5}');
+  assert.equal(recordLine(f), reference(f));
+});
+
+/** µs-precise numbers (as the clock gives), whole numbers, and numbers that are neither. */
+const numberArb = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 42 * 1000 }).map((us) => Math.round(us) / 1000),
+  fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: 0 }),
+  fc.constantFrom(0, 0.001, 0.01, 0.1, 0.5, 1, 9, 10, 99, 100, 1e21, 2 ** 42, 2 ** 42 - 0.001, 2 ** 53, 1795290133410.3066, 1795290133410.1),
+);
+
+test('numbers are written exactly as String(n) writes them', () => {
+  fc.assert(fc.property(numberArb, (n) => {
+    const f: FrameRecord = { type: 'frame', conn: n, ts: n, from: 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: null, length: n };
+    assert.equal(recordLine(f), reference(f));
+  }), { numRuns: 3000 });
+});
+
+const textArb = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 80 }),
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.string({ maxLength: 80 }),
+  fc.constantFrom('', 'plain ascii', 'a "quote" and a \\ backslash', 'esc \x1b[2J', 'del \x7f c1 \x9b', 'bidi \u202e', 'sep \u2028', 'lone \ud800 surrogate', 'emoji 😀', '日本語'),
+);
+
+const messageArb: fc.Arbitrary<MessageRecord> = fc.record({
+  conn: fc.nat(),
+  ts: numberArb,
+  from: fc.constantFrom('client' as const, 'server' as const),
+  length: fc.nat(),
+  wireLength: fc.nat(),
+  frames: fc.nat(),
+  compressed: fc.boolean(),
+  truncated: fc.boolean(),
+  payload: fc.oneof(
+    textArb.map((text) => ({ kind: 'text' as const, text })),
+    fc.uint8Array({ maxLength: 200 }).map((b) => ({ kind: 'binary' as const, base64: Buffer.from(b).toString('base64') })),
+    fc.record({ code: fc.option(fc.integer({ min: 0, max: 65535 })), reason: textArb }).map((close) => ({ kind: 'close' as const, close })),
+  ),
+  incomplete: fc.boolean(),
+  rtt: fc.option(numberArb),
+}).map(({ payload, incomplete, rtt, ...m }) => {
+  // Fields in the order messageRecord gives them.
+  const r: MessageRecord = { type: 'message', conn: m.conn, ts: m.ts, from: m.from, kind: payload.kind, length: m.length, wireLength: m.wireLength, frames: m.frames, compressed: m.compressed, truncated: m.truncated };
+  if ('close' in payload) r.close = payload.close;
+  else if ('text' in payload) r.text = payload.text;
+  else r.base64 = payload.base64;
+  if (incomplete) r.incomplete = true;
+  if (rtt !== null) r.rtt = rtt;
+  return r;
+});
+
+test('a message line is byte for byte the terminal-safe JSON.stringify of the record, for any text, close reason and numbers', () => {
+  fc.assert(fc.property(messageArb, (m) => {
+    const line = recordLine(m);
+    assert.equal(line, reference(m));
+    assert.ok(Buffer.byteLength(line) <= recordLineCapacity(m), 'within the capacity the writer reserves');
+  }), { numRuns: 3000 });
+});
+
+test('encodeRecordLine writes at the given offset, touches nothing past the line, and returns the end', () => {
+  const m: MessageRecord = { type: 'message', conn: 3, ts: 12.5, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1, compressed: false, truncated: false, text: 'hé' };
+  const expected = Buffer.from(reference(m), 'utf8');
+  const buf = Buffer.alloc(10 + recordLineCapacity(m), 0xee);
+  const end = encodeRecordLine(m, buf, 10);
+  assert.equal(end, 10 + expected.length);
+  assert.ok(buf.subarray(10, end).equals(expected));
+  assert.ok(buf.subarray(0, 10).every((b) => b === 0xee));
+  assert.ok(buf.subarray(end).every((b) => b === 0xee));
+});
+
+test('other records are their terminal-safe JSON', () => {
+  const r: LogRecord = { type: 'http', conn: 2, ts: 1.5, method: 'GET', url: '/\u202eevil', status: 404, ms: 0.25 };
+  assert.equal(recordLine(r), '{"type":"http","conn":2,"ts":1.5,"method":"GET","url":"/\\u202eevil","status":404,"ms":0.25}');
+});
