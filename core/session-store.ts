@@ -77,9 +77,9 @@ export class SessionStore {
           // (RFC 6455 §5.4): it takes only its own frame; the data frames before it wait for their message.
           const n = p.frames.length;
           const ownFrameOnly = record.kind !== 'text' && record.kind !== 'binary' && n > 0 && p.frames[n - 1]!.opcode >= 8;
-          stored.frames = ownFrameOnly ? p.frames.splice(n - 1) : p.frames;
-          stored.violations = p.violations;
-          t.pending[record.from] = { frames: ownFrameOnly ? p.frames : [], violations: [] };
+          // splice hands over exactly the frames taken (the UI keeps them) and leaves the pending list for reuse.
+          stored.frames = ownFrameOnly ? p.frames.splice(n - 1) : p.frames.splice(0);
+          if (p.violations.length > 0) stored.violations = p.violations.splice(0);
           break;
         }
         case 'end':

@@ -8,6 +8,7 @@ import { caPage } from './ca-page.js';
 import type { AllowList } from './client-allowlist.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { now } from './clock.js';
+import { decodeQueuedNow } from './decode-later.js';
 import { tapUpgrade, type Tap, type Upstream } from './websocket-tap.js';
 
 export interface ProxyOptions {
@@ -50,7 +51,11 @@ interface ConnContext {
 
 /** Starts wspeek's proxy: reverse when `target` is set, else a forward HTTP proxy with CONNECT and TLS interception. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const { emit } = options;
+  // Its own records go after what the taps have queued for decoding: the log stays in order of observation.
+  const emit = (record: LogRecord) => {
+    decodeQueuedNow();
+    options.emit(record);
+  };
   const contexts = new WeakMap<net.Socket, ConnContext>();
   const sockets = new Set<net.Socket>();
   const taps = new Set<Tap>();
@@ -152,7 +157,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       hostHeader: options.target ? hostHeader(dest.host, dest.port, dest.tls) : null,
       url: `${scheme}://${hostHeader(dest.host, dest.port, dest.tls)}${dest.path}`,
     };
-    const tap = tapUpgrade(req, socket, head, upstream, { conn: ctx.conn, maxPayload: options.maxPayload, emit });
+    const tap = tapUpgrade(req, socket, head, upstream, { conn: ctx.conn, maxPayload: options.maxPayload, emit: options.emit });
     taps.add(tap);
     socket.on('close', () => taps.delete(tap));
     socket.resume();

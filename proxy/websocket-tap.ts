@@ -7,6 +7,7 @@ import {
   endRecord, frameRecord, handshakeRecord, messageRecord, violationRecord, type LogRecord,
 } from '../core/session-record.js';
 import { now } from './clock.js';
+import { decodeLater, decodeQueuedNow } from './decode-later.js';
 
 /** Where an upgrade request goes. */
 export interface Upstream {
@@ -26,6 +27,7 @@ export interface Upstream {
 export interface TapOptions {
   conn: number;
   maxPayload: number;
+  /** Takes records in order; the tap decodes what is queued before it emits a record of its own. */
   emit: (record: LogRecord) => void;
 }
 
@@ -41,7 +43,7 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
 /**
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
  * Every byte is forwarded unchanged and in order (only the request head's Host differs),
- * then handed to the decoder: decoding observes a copy and can't stall or alter forwarding.
+ * then queued for the decoder (see decode-later): decoding observes a copy and can't stall or alter forwarding.
  * Backpressure passes through: a side that can't keep up pauses the other.
  */
 export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffer, upstream: Upstream, options: TapOptions): Tap {
@@ -53,14 +55,17 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   const closed = { client: false, server: false };
 
   /** Feeds the decoder; a decoder fault would stop decoding, never forwarding. */
-  const observe = (from: Side, data: Buffer) => {
+  const decode = (from: Side, data: Buffer, ts: number) => {
     if (!decoder) return;
     try {
-      decoder.receive(from, data, now());
+      decoder.receive(from, data, ts);
     } catch (err) {
       decoder = null;
       emit({ type: 'http', conn, ts: now(), method: 'TAP', url: upstream.url, status: null, ms: 0, error: `decoder fault, decoding stopped: ${(err as Error).message}` });
     }
+  };
+  const observe = (from: Side, data: Buffer) => {
+    if (decoder) decodeLater(decode, from, data, now());
   };
 
   const sent = requestHead(req, null);
@@ -93,11 +98,13 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     to.on('drain', () => from.resume());
     // Half-close: a FIN from one side is passed on as a FIN to the other.
     from.on('end', () => {
+      decodeQueuedNow();
       decoder?.endOfStream(side, now());
       if (!to.destroyed) to.end();
     });
     from.on('error', (err: NodeJS.ErrnoException) => {
       const reason = describeError(side, err, upstream, responded);
+      decodeQueuedNow();
       decoder?.endOfStream(side, now(), reason);
       if (side === 'server' && !responded && !client.destroyed) {
         // Nothing came back: answer the client ourselves, as a gateway would.
@@ -119,6 +126,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   function finish(reason?: string): void {
     if (finished) return;
     finished = true;
+    decodeQueuedNow();
     if (decoder) decoder.finish(now(), reason);
     else emit({ type: 'end', conn, ts: now(), by: reason ? 'proxy' : 'client', code: null, clean: false, bytes: { client: client.bytesRead, server: server.bytesRead }, frames: { client: 0, server: 0 }, durationMs: now() - startTs, reason: reason ?? 'decoding had stopped' });
   }

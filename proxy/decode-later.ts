@@ -1,0 +1,45 @@
+import type { Side } from '../core/events.js';
+
+/**
+ * Decoding waits until the proxy has nothing to forward. Bytes are forwarded the moment they
+ * arrive; their copies are decoded about DECODE_DELAY_MS later, in one batch for every
+ * connection, in arrival order. The proxy goes back to waiting for traffic first, so the peer it
+ * just woke up (often on the same core) runs at once instead of after the decoding: forwarding
+ * latency stays a plain relay's. Timestamps are taken on arrival, so records' times are exact.
+ */
+const DECODE_DELAY_MS = 1;
+
+export type Decode = (from: Side, data: Buffer, ts: number) => void;
+
+interface Queued {
+  decode: Decode;
+  from: Side;
+  data: Buffer;
+  ts: number;
+}
+
+let queue: Queued[] = [];
+let next = 0;
+let timer: NodeJS.Timeout | null = null;
+
+/** Queues a copy of bytes that arrived at `ts` for `decode`. */
+export function decodeLater(decode: Decode, from: Side, data: Buffer, ts: number): void {
+  queue.push({ decode, from, data, ts });
+  timer ??= setTimeout(decodeQueuedNow, DECODE_DELAY_MS);
+}
+
+/**
+ * Decodes everything queued, now: before any record that does not come from the decoder (a
+ * connection, an error, an end), so the log stays in order of observation.
+ */
+export function decodeQueuedNow(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  // `next` is shared: a call from inside a decode goes on with the same queue, never repeats an entry.
+  while (next < queue.length) {
+    const q = queue[next++]!;
+    q.decode(q.from, q.data, q.ts);
+  }
+  queue = [];
+  next = 0;
+}
