@@ -33,17 +33,11 @@ export const UNMASK_IMPLEMENTATION = nativeMask ? 'bufferutil' : 'javascript';
  * XOR payload bytes with the masking key (RFC 6455 §5.3): byte i of the payload
  * is XORed with byte (i mod 4) of the key. `payloadOffset` is the position of
  * `src[srcStart]` within the frame's payload, so a payload split across chunks
- * unmasks to the same bytes as a whole one.
+ * unmasks to the same bytes as a whole one. Writes `dst` from `dstStart`.
  */
-export function unmaskInto(
-  src: Uint8Array,
-  srcStart: number,
-  srcEnd: number,
-  key: Uint8Array,
-  payloadOffset: number,
-  dst: Uint8Array,
-  dstStart: number,
-): void {
+export type Unmask = (src: Uint8Array, srcStart: number, srcEnd: number, key: Uint8Array, payloadOffset: number, dst: Uint8Array, dstStart: number) => void;
+
+export const unmaskInto: Unmask = (src, srcStart, srcEnd, key, payloadOffset, dst, dstStart) => {
   const n = srcEnd - srcStart;
   if (nativeMask && n >= NATIVE_MIN) {
     const r = payloadOffset & 3;
@@ -52,18 +46,10 @@ export function unmaskInto(
     return;
   }
   unmaskIntoJs(src, srcStart, srcEnd, key, payloadOffset, dst, dstStart);
-}
+};
 
 /** `unmaskInto` in JavaScript: where `bufferutil` is not installed, and for short payloads. */
-export function unmaskIntoJs(
-  src: Uint8Array,
-  srcStart: number,
-  srcEnd: number,
-  key: Uint8Array,
-  payloadOffset: number,
-  dst: Uint8Array,
-  dstStart: number,
-): void {
+export const unmaskIntoJs: Unmask = (src, srcStart, srcEnd, key, payloadOffset, dst, dstStart) => {
   const n = srcEnd - srcStart;
   let i = 0;
   if (n >= WORD_MIN) {
@@ -84,4 +70,4 @@ export function unmaskIntoJs(
     i = lead + words * 4;
   }
   for (; i < n; i++) dst[dstStart + i] = src[srcStart + i]! ^ key[(payloadOffset + i) & 3]!;
-}
+};
