@@ -135,8 +135,8 @@ function createView(args: ViewArgs, info: SessionInfo, onQuit: () => Promise<voi
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
   // Lines to /dev/null are not worth building: the capture (and --save) go on without them.
-  if (isNullDevice(1)) return { listener: () => {}, quit: null, model: null, close: () => {} };
-  return { listener: headlessOutput({ json: args.json, filter, write: writeStdout }), quit: null, model: null, close: () => {} };
+  const listener: RecordListener = isNullDevice(1) ? () => {} : headlessOutput({ json: args.json, filter, write: writeStdout });
+  return { listener, quit: null, model: null, close: () => {} };
 }
 
 /**
