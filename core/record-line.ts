@@ -42,21 +42,67 @@ export function recordLine(r: LogRecord): string {
   return scratch.toString('utf8', 0, encodeRecordLine(r, scratch, 0));
 }
 
+// A frame line is ASCII (numbers, booleans, known tokens, hex): latin1 writes it as it is.
 function encodeFrame(f: FrameRecord, buf: Buffer, at: number): number {
-  return at + buf.write(`{"type":"frame","conn":${f.conn},"ts":${f.ts},"from":"${f.from}","fin":${f.fin},"rsv":[${f.rsv[0]},${f.rsv[1]},${f.rsv[2]}],"opcode":${f.opcode},"masked":${f.masked},"mask":${f.mask === null ? 'null' : `"${f.mask}"`},"length":${f.length}}`, at, 'utf8');
+  return at + buf.write(`{"type":"frame","conn":${f.conn},"ts":${timestampText(f.ts)},"from":"${f.from}","fin":${f.fin},"rsv":[${f.rsv[0]},${f.rsv[1]},${f.rsv[2]}],"opcode":${f.opcode},"masked":${f.masked},"mask":${f.mask === null ? 'null' : `"${f.mask}"`},"length":${f.length}}`, at, 'latin1');
 }
 
 function encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
-  let head = `{"type":"message","conn":${m.conn},"ts":${m.ts},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
+  let head = `{"type":"message","conn":${m.conn},"ts":${timestampText(m.ts)},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
   if (m.close !== undefined) head += `,"close":${escapeUnsafe(JSON.stringify(m.close))}`;
-  if (m.text !== undefined) head += `,"text":${escapeUnsafe(JSON.stringify(m.text))}`;
+  if (m.text !== undefined) head += ',"text":';
+  at += buf.write(head, at, 'utf8');
+  if (m.text !== undefined) at = writeJsonString(m.text, buf, at);
+  if (m.base64 !== undefined) {
+    // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping, and latin1 copies it as it is, with no line string built around it.
+    at += buf.write(',"base64":"', at, 'latin1');
+    at += buf.write(m.base64, at, 'latin1');
+    buf[at++] = 0x22;
+  }
   let tail = m.incomplete ? ',"incomplete":true' : '';
   if (m.rtt !== undefined) tail += `,"rtt":${m.rtt}`;
-  if (m.base64 === undefined) return at + buf.write(`${head}${tail}}`, at, 'utf8');
-  // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping, and latin1 copies it as it is, with no line string built around it.
-  at += buf.write(`${head},"base64":"`, at, 'utf8');
-  at += buf.write(m.base64, at, 'latin1');
-  return at + buf.write(`"${tail}}`, at, 'latin1');
+  return at + buf.write(`${tail}}`, at, 'latin1');
+}
+
+/** `'.001'` … `'.999'` without trailing zeros, and `''` for 0: the fraction of a µs-precise millisecond count. */
+const MS_FRACTIONS = Array.from({ length: 1000 }, (_, us) => (us === 0 ? '' : `.${String(us).padStart(3, '0').replace(/0+$/, '')}`));
+/** Below 2^42 ms (year 2109) doubles are finer than 0.5 µs, so each µs-precise value has its own double. */
+const FAST_TIMESTAMP_LIMIT = 2 ** 42;
+let lastMs = -1;
+let lastMsText = '';
+
+/**
+ * String(ts), built cheaply for what the clock gives: ms since the epoch, µs-precise. Such a
+ * number's shortest round-trip form is its whole ms and up to three decimals; lines written in
+ * the same ms share the whole part. Any other number goes through String.
+ */
+function timestampText(ts: number): string {
+  const us = Math.round(ts * 1000);
+  if (us / 1000 !== ts || !(ts >= 0 && ts < FAST_TIMESTAMP_LIMIT)) return String(ts);
+  const ms = Math.floor(ts);
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastMsText = String(ms);
+  }
+  return lastMsText + MS_FRACTIONS[us - ms * 1000]!;
+}
+
+/**
+ * Writes `escapeUnsafe(JSON.stringify(s))` as UTF-8 at `at`; returns the position after it.
+ * Printable ASCII (most text: JSON, plain words) is copied byte by byte, with `"` and `\` escaped;
+ * anything else (controls, DEL, non-ASCII) sends the whole string the general way.
+ */
+function writeJsonString(s: string, buf: Buffer, at: number): number {
+  const start = at;
+  buf[at++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return start + buf.write(escapeUnsafe(JSON.stringify(s)), start, 'utf8');
+    if (c === 0x22 || c === 0x5c) buf[at++] = 0x5c;
+    buf[at++] = c;
+  }
+  buf[at++] = 0x22;
+  return at;
 }
 
 /**

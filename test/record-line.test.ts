@@ -46,6 +46,15 @@ test('numbers are written exactly as String(n) writes them', () => {
   }), { numRuns: 3000 });
 });
 
+test('timestamps in one millisecond, the next, and an earlier one again are each written as String(ts)', () => {
+  // Lines in the same millisecond share its whole part: a change of millisecond, either way, must show.
+  const sequence = [1795290133410.307, 1795290133410.5, 1795290133410, 1795290133411.001, 1795290133410.999, 0.001, 0, 2 ** 42 - 0.001, 2 ** 42 + 0.25, 12.3456, 1795290133410.3066];
+  for (const ts of sequence) {
+    const f: FrameRecord = { type: 'frame', conn: 1, ts, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: null, length: 0 };
+    assert.equal(recordLine(f), reference(f), `ts ${ts}`);
+  }
+});
+
 const textArb = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 80 }),
