@@ -89,14 +89,7 @@ export async function pipelined(url: string, spec: PipelineSpec, timing: Timing,
       ws.on('close', () => (failure ??= stopping ? null : new Error('a connection closed during the workload')));
     }
     for (const ws of sockets) for (let i = 0; i < spec.window; i++) send(ws);
-    await sleep(timing.warmupMs);
-    hooks.onStart?.();
-    measuring = true;
-    const t0 = performance.now();
-    await sleep(timing.measureMs);
-    measuring = false;
-    const seconds = (performance.now() - t0) / 1000;
-    hooks.onEnd?.();
+    const seconds = await measure(timing, hooks, (on) => (measuring = on));
     stopping = true;
     if (inFlight > 0) await Promise.race([new Promise<void>((r) => (drained = r)), sleep(DRAIN_TIMEOUT_MS)]);
     if (failure) throw failure;
@@ -130,14 +123,7 @@ export async function roundTrips(url: string, payload: Buffer, timing: Timing, h
     socket.on('error', (err) => (failure ??= err));
     sentAt = performance.now();
     socket.send(payload, { binary: false });
-    await sleep(timing.warmupMs);
-    hooks.onStart?.();
-    measuring = true;
-    const t0 = performance.now();
-    await sleep(timing.measureMs);
-    measuring = false;
-    const seconds = (performance.now() - t0) / 1000;
-    hooks.onEnd?.();
+    const seconds = await measure(timing, hooks, (on) => (measuring = on));
     stopping = true;
     await Promise.race([new Promise<void>((r) => (stopped = r)), sleep(DRAIN_TIMEOUT_MS)]);
     if (failure) throw failure;
@@ -149,6 +135,22 @@ export async function roundTrips(url: string, payload: Buffer, timing: Timing, h
     stopping = true;
     await closeAll([socket]);
   }
+}
+
+/**
+ * The warm-up, then the measured window: `setMeasuring` brackets it (counting starts and stops
+ * there) and the hooks run at its edges. Returns the window's length in seconds.
+ */
+async function measure(timing: Timing, hooks: Hooks, setMeasuring: (on: boolean) => void): Promise<number> {
+  await sleep(timing.warmupMs);
+  hooks.onStart?.();
+  setMeasuring(true);
+  const t0 = performance.now();
+  await sleep(timing.measureMs);
+  setMeasuring(false);
+  const seconds = (performance.now() - t0) / 1000;
+  hooks.onEnd?.();
+  return seconds;
 }
 
 /** Nearest-rank percentile of sorted values. */
