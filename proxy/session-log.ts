@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { encodeRecordLine, recordLineCapacity } from '../core/record-line.js';
+import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 import { parseLogLine, type LogRecord } from '../core/session-record.js';
 
-/** Lines are encoded straight into buffers of this size, reused once their write completes. */
-const ARENA_BYTES = 4 * 1024 * 1024;
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
 /** How long a record may wait to be written: the log trails the capture by at most this. */
@@ -14,20 +13,13 @@ const FLUSH_MS = 10;
  * written synchronously: the capture slows down instead of memory growing. Nothing is dropped.
  */
 const MAX_IN_FLIGHT = 32 * 1024 * 1024;
-/**
- * Emptied arenas kept for reuse: as many as can be in flight. Large lines (a 1 MiB binary message
- * is a 1.4 MB line) take an arena each, several at a time; a new arena's pages must be faulted in
- * again, which cost more than the base64 encoding itself (with 2 spares, bin1m's decode-and-log
- * CPU per echo was about twice what it is now).
- */
-const SPARE_ARENAS = MAX_IN_FLIGHT / ARENA_BYTES;
 
 /** Bytes written to the file in one call: encoded lines, at a fixed offset. */
 interface Chunk {
   data: Buffer;
   at: number;
-  /** An arena to reuse once written (a buffer sized for one oversized line is not). */
-  arena: Buffer | null;
+  /** The arena `data` lies in, given back once written. */
+  arena: Buffer;
 }
 
 /**
@@ -38,31 +30,38 @@ interface Chunk {
  */
 export class SessionLogWriter {
   private arena: Buffer | null = null;
-  /** Bytes of `arena` filled so far. */
+  /** Where this batch starts in `arena`, and how far it is filled. */
+  private start = 0;
   private used = 0;
-  private readonly spare: Buffer[] = [];
   private position = 0;
   private timer: NodeJS.Timeout | null = null;
   private failed: Error | null = null;
   private closed = false;
-  /** Asynchronous writes not yet completed: `closeSync` writes them again, and the fd stays open until they finish. */
+  /** Asynchronous writes not yet completed: `closeSync` writes them again. */
   private readonly inFlight = new Set<Chunk>();
   private inFlightBytes = 0;
-  private fdClosed = false;
 
-  private constructor(readonly path: string, private readonly fd: number, private readonly onError: (err: Error) => void) {}
+  private constructor(readonly path: string, private readonly file: LogFile, private readonly onError: (err: Error) => void) {}
 
-  /** Creates the file; never overwrites one that exists. Throws a one-line Error on failure. */
-  static create(path: string, onError: (err: Error) => void): SessionLogWriter {
-    let fd: number;
+  /**
+   * Creates the file; never overwrites one that exists. Throws a one-line Error on failure.
+   * `direct: false` keeps every write in the page cache (see LogFile).
+   */
+  static create(path: string, onError: (err: Error) => void, options: { direct?: boolean } = {}): SessionLogWriter {
+    let file: LogFile;
     try {
-      fd = fs.openSync(path, 'wx', 0o644);
+      file = LogFile.create(path, options);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EEXIST') throw new Error(`${path} already exists; wspeek never overwrites a session log (choose another name or remove it)`);
       throw new Error(`cannot create session log ${path}: ${e.message}`);
     }
-    return new SessionLogWriter(path, fd, onError);
+    return new SessionLogWriter(path, file, onError);
+  }
+
+  /** Whether whole blocks go to the file with direct I/O. */
+  get directIo(): boolean {
+    return this.file.directIo;
   }
 
   write(record: LogRecord): void {
@@ -71,16 +70,18 @@ export class SessionLogWriter {
     const end = encodeRecordLine(record, buf, this.used);
     buf[end] = 0x0a;
     this.used = end + 1;
-    if (this.used >= FLUSH_BYTES) this.flush();
+    if (this.used - this.start >= FLUSH_BYTES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) a new one. */
+  /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) another. */
   private room(bytes: number): Buffer {
     if (this.arena && this.used + bytes <= this.arena.length) return this.arena;
     this.flush();
-    this.arena = bytes <= ARENA_BYTES ? this.spare.pop() ?? Buffer.allocUnsafe(ARENA_BYTES) : Buffer.allocUnsafe(bytes);
-    this.used = 0;
+    // The batch starts at the arena index its file offset has within a block, so whole blocks line up for direct I/O.
+    const lead = this.position % BLOCK;
+    this.arena = lead + bytes <= ARENA_BYTES ? this.file.arena() : Buffer.allocUnsafe(lead + bytes);
+    this.start = this.used = lead;
     return this.arena;
   }
 
@@ -92,8 +93,8 @@ export class SessionLogWriter {
     if (!chunk) return;
     if (this.inFlightBytes + chunk.data.length > MAX_IN_FLIGHT) {
       try {
-        writeAllSync(this.fd, chunk.data, chunk.at);
-        this.recycle(chunk);
+        this.file.writeSync(chunk.data, chunk.at);
+        this.file.release(chunk.arena);
       } catch (err) {
         this.fail(err as Error);
       }
@@ -101,30 +102,16 @@ export class SessionLogWriter {
     }
     this.inFlight.add(chunk);
     this.inFlightBytes += chunk.data.length;
-    this.writeFrom(chunk, 0);
+    this.file.write(chunk.data, chunk.at, (err) => this.settle(chunk, err));
   }
 
-  /** Writes `chunk` from byte `done` on; a short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap. */
-  private writeFrom(chunk: Chunk, done: number): void {
-    const { data } = chunk;
-    fs.write(this.fd, data, done, data.length - done, chunk.at + done, (err, written) => {
-      if (!err && !this.closed && written > 0 && done + written < data.length) return this.writeFrom(chunk, done + written);
-      this.settle(chunk, err, written);
-    });
-  }
-
-  private settle(chunk: Chunk, err: Error | null, written: number): void {
+  private settle(chunk: Chunk, err: Error | null): void {
     this.inFlight.delete(chunk);
     this.inFlightBytes -= chunk.data.length;
     // Once closed, closeSync has written this chunk again synchronously: this write's outcome no longer matters.
-    if (this.closed) return this.closeWhenIdle();
+    if (this.closed) return;
     if (err) this.fail(err);
-    else if (written === 0) this.fail(new Error('no bytes written'));
-    else this.recycle(chunk);
-  }
-
-  private recycle(chunk: Chunk): void {
-    if (chunk.arena && this.spare.length < SPARE_ARENAS) this.spare.push(chunk.arena);
+    else this.file.release(chunk.arena);
   }
 
   /** Writes what is pending now and closes the file: for exit paths. */
@@ -136,34 +123,23 @@ export class SessionLogWriter {
     try {
       if (!this.failed) {
         // Writes in flight may not have landed yet (or may never, at exit): the same bytes again at the same offsets.
-        for (const c of this.inFlight) writeAllSync(this.fd, c.data, c.at);
-        if (chunk) writeAllSync(this.fd, chunk.data, chunk.at);
+        for (const c of this.inFlight) this.file.writeSync(c.data, c.at);
+        if (chunk) this.file.writeSync(chunk.data, chunk.at);
       }
     } catch (err) {
       this.fail(err as Error);
     }
-    this.closeWhenIdle();
-  }
-
-  /** Closes the fd once no asynchronous write still uses it (a closed fd number can be reused by another file). */
-  private closeWhenIdle(): void {
-    if (this.fdClosed || this.inFlight.size > 0) return;
-    this.fdClosed = true;
-    try {
-      fs.closeSync(this.fd);
-    } catch (err) {
-      this.fail(err as Error);
-    }
+    this.file.close((err) => this.fail(err));
   }
 
   /** The filled part of the current arena as the next chunk, placed at the end of the file. */
   private take(): Chunk | null {
     const arena = this.arena;
-    if (!arena || this.used === 0) return null;
-    const chunk: Chunk = { data: arena.subarray(0, this.used), at: this.position, arena: arena.length === ARENA_BYTES ? arena : null };
-    this.position += this.used;
+    if (!arena || this.used === this.start) return null;
+    const chunk: Chunk = { data: arena.subarray(this.start, this.used), at: this.position, arena };
+    this.position += this.used - this.start;
     this.arena = null;
-    this.used = 0;
+    this.start = this.used = 0;
     return chunk;
   }
 
@@ -171,17 +147,8 @@ export class SessionLogWriter {
     if (this.failed) return;
     this.failed = err;
     this.arena = null;
-    this.used = 0;
+    this.start = this.used = 0;
     this.onError(new Error(`writing session log ${this.path} failed: ${err.message}; capture goes on in memory`));
-  }
-}
-
-/** `fs.writeSync` until every byte is written: a short write (a full disk) goes on, so it ends in an error, not a silent gap. */
-function writeAllSync(fd: number, data: Buffer, at: number): void {
-  for (let done = 0; done < data.length; ) {
-    const written = fs.writeSync(fd, data, done, data.length - done, at + done);
-    if (written === 0) throw new Error('no bytes written');
-    done += written;
   }
 }
 

@@ -375,3 +375,22 @@ test('past 32 MiB in writes not yet completed, batches are written synchronously
   assert.ok(fs.readFileSync(p).equals(expected));
   w.closeSync();
 });
+
+test('with direct I/O and without, the same records make the same file', async () => {
+  const records: LogRecord[] = [];
+  for (let i = 0; i < 400; i++) records.push(frameRec(i), i % 50 === 0 ? binaryRec(i, 100_000 + i * 997) : textRec(i, `line ${i}`));
+  const files = [];
+  for (const direct of [true, false]) {
+    const p = freshPath();
+    const w = SessionLogWriter.create(p, (e) => assert.fail(e), { direct });
+    for (const [i, r] of records.entries()) {
+      w.write(r);
+      if (i % 97 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    w.closeSync();
+    files.push(fs.readFileSync(p));
+  }
+  assert.ok(files[0]!.equals(Buffer.from(linesOf(records))));
+  assert.ok(files[1]!.equals(files[0]!));
+});
