@@ -10,8 +10,18 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import tls from 'node:tls';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+
+/**
+ * node-forge is loaded on first use, not at startup: only TLS interception and `wspeek ca` need
+ * it, and the 1.6 MB of heap it takes would make every garbage collection of a plain reverse
+ * proxy that much slower.
+ */
+const require = createRequire(import.meta.url);
+let forgeModule: typeof forge | null = null;
+const forgeLib = (): typeof forge => (forgeModule ??= require('node-forge') as typeof forge);
 
 /** A certificate-authority problem, described in one line fit for the user. */
 export class CaError extends Error {
@@ -141,14 +151,14 @@ export class CertificateAuthority {
     const keyPem = readText(keyPath, 'private key');
     let cert: forge.pki.Certificate;
     try {
-      cert = forge.pki.certificateFromPem(certPem);
+      cert = forgeLib().pki.certificateFromPem(certPem);
       new crypto.X509Certificate(certPem);
     } catch (err) {
       throw new CaError(`cannot parse CA certificate ${certPath}: ${reason(err)}; remove ${certPath} and ${keyPath} to create a new CA`);
     }
     let key: forge.pki.rsa.PrivateKey;
     try {
-      key = forge.pki.privateKeyFromPem(keyPem);
+      key = forgeLib().pki.privateKeyFromPem(keyPem);
     } catch (err) {
       throw new CaError(`cannot parse CA private key ${keyPath}: ${reason(err)}; remove ${certPath} and ${keyPath} to create a new CA`);
     }
@@ -164,7 +174,7 @@ export class CertificateAuthority {
   /** Generates a new CA and writes its files (key first, never overwriting). */
   private static create(dir: string, certPath: string, keyPath: string): CertificateAuthority {
     const keys = generateKeyPair();
-    const cert = forge.pki.createCertificate();
+    const cert = forgeLib().pki.createCertificate();
     cert.publicKey = keys.publicKey;
     cert.serialNumber = randomSerial();
     const now = new Date();
@@ -184,8 +194,8 @@ export class CertificateAuthority {
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    cert.sign(keys.privateKey, forge.md.sha256.create());
-    const certPem = new crypto.X509Certificate(forge.pki.certificateToPem(cert)).toString();
+    cert.sign(keys.privateKey, forgeLib().md.sha256.create());
+    const certPem = new crypto.X509Certificate(forgeLib().pki.certificateToPem(cert)).toString();
 
     writeNew(keyPath, keys.pem, 0o600);
     try {
@@ -199,7 +209,7 @@ export class CertificateAuthority {
 
   private issue(name: string): Leaf {
     this.leafKey ??= generateKeyPair();
-    const cert = forge.pki.createCertificate();
+    const cert = forgeLib().pki.createCertificate();
     cert.publicKey = this.leafKey.publicKey;
     cert.serialNumber = randomSerial();
     const now = Date.now();
@@ -217,8 +227,8 @@ export class CertificateAuthority {
       { name: 'subjectKeyIdentifier' },
       { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(this.caCert) },
     ]);
-    cert.sign(this.caKey, forge.md.sha256.create());
-    const leafPem = new crypto.X509Certificate(forge.pki.certificateToPem(cert)).toString();
+    cert.sign(this.caKey, forgeLib().md.sha256.create());
+    const leafPem = new crypto.X509Certificate(forgeLib().pki.certificateToPem(cert)).toString();
     return { key: this.leafKey.pem, cert: leafPem + this.certPem };
   }
 }
@@ -281,8 +291,8 @@ function generateKeyPair(): KeyPair {
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   return {
     pem,
-    privateKey: forge.pki.privateKeyFromPem(pem),
-    publicKey: forge.pki.publicKeyFromPem(publicPem),
+    privateKey: forgeLib().pki.privateKeyFromPem(pem),
+    publicKey: forgeLib().pki.publicKeyFromPem(publicPem),
   };
 }
 
@@ -296,7 +306,7 @@ function randomSerial(): string {
 /** The CA's key identifier (binary string): its SKI extension, else computed from its key. */
 function caKeyIdentifier(caCert: forge.pki.Certificate): string {
   const ski = caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
-  if (ski?.subjectKeyIdentifier) return forge.util.hexToBytes(ski.subjectKeyIdentifier);
+  if (ski?.subjectKeyIdentifier) return forgeLib().util.hexToBytes(ski.subjectKeyIdentifier);
   return caCert.generateSubjectKeyIdentifier().getBytes();
 }
 
