@@ -18,7 +18,8 @@ export function recordLineCapacity(r: LogRecord): number {
   if (r.type === 'frame') return 256;
   if (r.type === 'message') {
     // \uXXXX is 6 bytes for one UTF-16 unit; other units take at most 3 bytes of UTF-8.
-    return 512 + 6 * (r.text?.length ?? 0) + (r.base64?.length ?? 0) + (r.close ? 6 * r.close.reason.length : 0);
+    const base64 = r.bytes ? 4 * Math.ceil(r.bytes.length / 3) : r.base64?.length ?? 0;
+    return 512 + 6 * (r.text?.length ?? 0) + base64 + (r.close ? 6 * r.close.reason.length : 0);
   }
   return 6 * JSON.stringify(r).length;
 }
@@ -53,15 +54,26 @@ function encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
   if (m.text !== undefined) head += ',"text":';
   at += buf.write(head, at, 'utf8');
   if (m.text !== undefined) at = writeJsonString(m.text, buf, at);
-  if (m.base64 !== undefined) {
+  if (m.bytes !== undefined || m.base64 !== undefined) {
     // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping, and latin1 copies it as it is, with no line string built around it.
     at += buf.write(',"base64":"', at, 'latin1');
-    at += buf.write(m.base64, at, 'latin1');
+    at = m.bytes !== undefined ? writeBase64(m.bytes, buf, at) : at + buf.write(m.base64!, at, 'latin1');
     buf[at++] = 0x22;
   }
   let tail = m.incomplete ? ',"incomplete":true' : '';
   if (m.rtt !== undefined) tail += `,"rtt":${m.rtt}`;
   return at + buf.write(`${tail}}`, at, 'latin1');
+}
+
+/** Bytes base64-encoded per piece: a multiple of 3, so the pieces join without padding, and small enough to be short-lived strings. */
+const BASE64_PIECE = 48 * 1024;
+
+/** Writes `bytes` as base64 at `at`, a piece at a time; returns the position after it. */
+function writeBase64(bytes: Buffer, buf: Buffer, at: number): number {
+  for (let i = 0; i < bytes.length; i += BASE64_PIECE) {
+    at += buf.write(bytes.toString('base64', i, Math.min(i + BASE64_PIECE, bytes.length)), at, 'latin1');
+  }
+  return at;
 }
 
 /** `'.001'` … `'.999'` without trailing zeros, and `''` for 0: the fraction of a µs-precise millisecond count. */

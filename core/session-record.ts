@@ -80,6 +80,12 @@ export interface MessageRecord {
   text?: string;
   /** Binary, ping, pong, and text that is not valid UTF-8. */
   base64?: string;
+  /**
+   * In memory only, never read from a file: instead of `base64`, a live message's kept payload
+   * when it is larger than BYTES_OVER, as the bytes themselves. Encoders write it out as `base64`;
+   * `recordPayload` reads either. A 1 MiB message then costs no 1.4 MB string on its way to the log.
+   */
+  bytes?: Buffer;
   truncated: boolean;
   /** Present (true) only when the message never finished. */
   incomplete?: true;
@@ -111,6 +117,12 @@ export function frameRecord(conn: number, e: FrameEvent): FrameRecord {
   return { type: 'frame', conn, ts: e.ts, from: e.from, fin: e.fin, rsv: e.rsv, opcode: e.opcode, masked: e.masked, mask: e.mask, length: e.length };
 }
 
+/**
+ * Payloads past this size stay bytes in live records (`bytes`). Smaller ones become base64 at
+ * once: a small Buffer may be a slice of a shared 8 KiB pool, which a kept record would pin.
+ */
+export const BYTES_OVER = 64 * 1024;
+
 export function messageRecord(conn: number, e: MessageEvent): MessageRecord {
   const r: MessageRecord = {
     type: 'message', conn, ts: e.ts, from: e.from, kind: e.kind, length: e.length, wireLength: e.wireLength,
@@ -118,6 +130,7 @@ export function messageRecord(conn: number, e: MessageEvent): MessageRecord {
   };
   if (e.kind === 'close') r.close = e.close!;
   else if (e.text !== null) r.text = e.text;
+  else if (e.payload.length > BYTES_OVER) r.bytes = e.payload;
   else r.base64 = e.payload.toString('base64');
   if (e.incomplete) r.incomplete = true;
   if (e.rtt !== undefined) r.rtt = round3(e.rtt);
@@ -145,6 +158,7 @@ export function recordPayloadPrefix(r: MessageRecord, n: number): Buffer {
 /** The payload bytes a message record kept (text or base64), for hex views and filters. */
 export function recordPayload(r: MessageRecord): Buffer {
   if (r.text !== undefined) return Buffer.from(r.text, 'utf8');
+  if (r.bytes !== undefined) return r.bytes;
   if (r.base64 !== undefined) return Buffer.from(r.base64, 'base64');
   if (r.close && r.close.code !== null) {
     const b = Buffer.alloc(2);
@@ -177,6 +191,8 @@ export function parseLogLine(line: string): ParsedLine {
   if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) return { kind: 'unknown' };
   if (type !== 'session' && typeof (value as { conn?: unknown }).conn !== 'number') return { kind: 'invalid', error: `${type} record without a conn number` };
   if (typeof (value as { ts?: unknown }).ts !== 'number') return { kind: 'invalid', error: `${type} record without a ts number` };
+  // `bytes` is an in-memory field: whatever a file calls by that name is not a record's payload.
+  if (type === 'message') delete (value as { bytes?: unknown }).bytes;
   const problem = type === 'frame' ? frameProblem(value as FrameRecord) : type === 'message' ? messageProblem(value as MessageRecord) : null;
   if (problem) return { kind: 'invalid', error: `${type} record: ${problem}` };
   return { kind: 'record', record: value as LogRecord };

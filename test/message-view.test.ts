@@ -441,3 +441,16 @@ test('rows that leave the ring give their payload bytes back to the budget', () 
   addRows(v, 5, () => ({ text: 'a'.repeat(40) })); // only 2 rows kept, 80 characters: all fit
   assert.deepEqual([...v.rows()].map((r) => r.payloadDropped), [false, false]);
 });
+
+test('payloads held as bytes count against the budget and are dropped like text', () => {
+  const v = new MessageView(1000, 100_000);
+  for (let i = 0; i < 3; i++) {
+    const bytes = Buffer.alloc(40_000, i);
+    const record: MessageRecord = { type: 'message', conn: 1, ts: i, from: 'server', kind: 'binary', length: bytes.length, wireLength: bytes.length, frames: 1, compressed: false, truncated: false, bytes };
+    v.add({ record, connection: connection(1), frames: NONE, violations: NONE });
+  }
+  const rows = [...v.rows()];
+  assert.deepEqual(rows.map((r) => r.payloadDropped), [true, false, false], '2 × 40,000 bytes fit in 100,000; 3 don\'t');
+  assert.equal(rows[0]!.record.bytes, undefined);
+  assert.equal(rows[2]!.record.bytes![0], 2);
+});

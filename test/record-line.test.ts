@@ -112,3 +112,19 @@ test('other records are their terminal-safe JSON', () => {
   const r: LogRecord = { type: 'http', conn: 2, ts: 1.5, method: 'GET', url: '/\u202eevil', status: 404, ms: 0.25 };
   assert.equal(recordLine(r), '{"type":"http","conn":2,"ts":1.5,"method":"GET","url":"/\\u202eevil","status":404,"ms":0.25}');
 });
+
+test('a payload held as bytes is written as the same base64 a string would give, across piece boundaries', () => {
+  const PIECE = 48 * 1024;
+  for (const size of [1, 2, 3, PIECE - 1, PIECE, PIECE + 1, 2 * PIECE + 2, 1024 * 1024 + 1]) {
+    const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * 131 + size) & 0xff));
+    const base = { type: 'message', conn: 1, ts: 2.5, from: 'client', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false } as const;
+    const asString: MessageRecord = { ...base, base64: bytes.toString('base64') };
+    const asBytes: MessageRecord = { ...base, bytes };
+    const line = recordLine(asBytes);
+    assert.equal(line, recordLine(asString), `${size} bytes`);
+    assert.ok(line.length <= recordLineCapacity(asBytes), `${size} bytes: within the capacity`);
+    const parsed = parseLogLine(line);
+    assert.equal(parsed.kind, 'record');
+    assert.equal((parsed as { record: MessageRecord }).record.base64, asString.base64);
+  }
+});

@@ -175,6 +175,30 @@ test('recordPayload: the bytes a message record kept', () => {
   assert.deepEqual(recordPayload({ ...base, kind: 'text', text: '' }), Buffer.alloc(0));
 });
 
+test('a live message past 64 KiB keeps its payload as bytes, not base64; recordPayload gives them back', () => {
+  const payload = Buffer.alloc(64 * 1024 + 1, 0xab);
+  const e: MessageEvent = {
+    type: 'message', ts: 1, startTs: 1, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1,
+    compressed: false, payload, truncated: false, incomplete: false, text: null,
+  };
+  const big = messageRecord(1, e);
+  assert.equal(big.bytes, payload);
+  assert.equal(big.base64, undefined);
+  assert.equal(recordPayload(big), payload);
+  assert.deepEqual(recordPayloadPrefix(big, 3), hex('ab ab ab'));
+  const small = messageRecord(1, { ...e, payload: payload.subarray(0, 64 * 1024), length: 64 * 1024 });
+  assert.equal(small.bytes, undefined, 'at 64 KiB and below: base64, as a small Buffer may pin a shared pool');
+  assert.equal(small.base64, payload.subarray(0, 64 * 1024).toString('base64'));
+});
+
+test('a "bytes" field in a file is not taken for a payload', () => {
+  const parsed = parseLogLine('{"type":"message","conn":1,"ts":1,"from":"client","kind":"binary","length":1,"wireLength":1,"frames":1,"compressed":false,"truncated":false,"base64":"AA==","bytes":"AA=="}');
+  assert.equal(parsed.kind, 'record');
+  const r = (parsed as { record: MessageRecord }).record;
+  assert.equal('bytes' in r, false);
+  assert.deepEqual(recordPayload(r), hex('00'));
+});
+
 test('parseLogLine: blank, invalid, unknown, record', () => {
   assert.deepEqual(parseLogLine(''), { kind: 'blank' });
   assert.deepEqual(parseLogLine('   \t'), { kind: 'blank' });

@@ -11,11 +11,11 @@ export interface MessageRow {
   frames: FrameRecord[];
   violations: ViolationRecord[];
   stored: StoredRecord;
-  /** The payload (text/base64) was dropped from memory to stay within the payload budget. */
+  /** The payload (text, base64 or bytes) was dropped from memory to stay within the payload budget. */
   payloadDropped: boolean;
 }
 
-/** Payload bytes (text and base64) the list keeps in memory; past it, the oldest rows' payloads go. */
+/** Payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
 export const PAYLOAD_BUDGET = 32 * 1024 * 1024;
 
 export type FilterResult = { ok: true } | { ok: false; error: string; position: number; length: number };
@@ -94,7 +94,7 @@ export class MessageView {
       const row = this.ring[this.payloadFromSeq % this.ring.length];
       this.payloadFromSeq++;
       if (!row || row.payloadDropped) continue;
-      const { text: _text, base64: _base64, ...rest } = row.record;
+      const { text: _text, base64: _base64, bytes: _bytes, ...rest } = row.record;
       this.payloadBytes -= payloadSize(row.record);
       row.record = rest;
       row.stored = { ...row.stored, record: rest };
@@ -266,9 +266,9 @@ export class MessageView {
   }
 }
 
-/** Characters of payload a record holds in memory. */
+/** Characters (or bytes) of payload a record holds in memory. */
 function payloadSize(r: MessageRecord): number {
-  return (r.text?.length ?? 0) + (r.base64?.length ?? 0);
+  return (r.text?.length ?? 0) + (r.base64?.length ?? 0) + (r.bytes?.length ?? 0);
 }
 
 function compile(source: string): { ok: true; predicate: FilterPredicate | null } | { ok: false; error: string; position: number; length: number } {

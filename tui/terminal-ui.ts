@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import blessed from 'blessed';
+import { recordLine } from '../core/record-line.js';
 import type { RecordListener } from '../core/session-store.js';
 import type { AppModel, Pane } from './app-model.js';
 import { visible } from './sanitize.js';
@@ -128,7 +129,8 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
     const file = `wspeek-view-${stamp}.jsonl`;
     const records = model.viewRecords();
     try {
-      fs.writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { flag: 'wx' });
+      // The session log's own encoder: the same lines `--save` writes, nothing a terminal acts on.
+      fs.writeFileSync(file, records.map((r) => `${recordLine(r)}\n`).join(''), { flag: 'wx' });
       model.notice = `saved ${model.messages.length} messages (${records.length} records) to ${file}`;
     } catch (err) {
       model.notice = `could not save the view: ${(err as Error).message}`;

@@ -1,6 +1,7 @@
 // The proxy under test, started in-process, and the records it emits.
 
-import type { LogRecord } from '../../core/session-record.js';
+import { recordLine } from '../../core/record-line.js';
+import { parseLogLine, type LogRecord } from '../../core/session-record.js';
 import { startProxy, type RunningProxy } from '../../proxy/proxy-server.js';
 import { HOST } from './raw-peers.js';
 import { sleep, STEP_MS } from './wait.js';
@@ -9,8 +10,10 @@ import { sleep, STEP_MS } from './wait.js';
 export class Records {
   readonly all: LogRecord[] = [];
   readonly emit = (r: LogRecord): void => {
-    // Through JSON, as the session log does: records must be plain data.
-    this.all.push(JSON.parse(JSON.stringify(r)) as LogRecord);
+    // Through the session log's line, as --save writes it and `wspeek open` reads it back.
+    const parsed = parseLogLine(recordLine(r));
+    if (parsed.kind !== 'record') throw new Error(`the proxy emitted a record its log can't read back: ${JSON.stringify(parsed)}`);
+    this.all.push(parsed.record);
   };
 
   /** The records of connection `conn`. */
