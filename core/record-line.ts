@@ -50,9 +50,10 @@ function encodeFrame(f: FrameRecord, buf: Buffer, at: number): number {
 
 function encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
   let head = `{"type":"message","conn":${m.conn},"ts":${timestampText(m.ts)},"from":"${m.from}","kind":"${m.kind}","length":${m.length},"wireLength":${m.wireLength},"frames":${m.frames},"compressed":${m.compressed},"truncated":${m.truncated}`;
-  if (m.close !== undefined) head += `,"close":${escapeUnsafe(JSON.stringify(m.close))}`;
   if (m.text !== undefined) head += ',"text":';
-  at += buf.write(head, at, 'utf8');
+  // Only a close reason can bring non-ASCII into the head; otherwise latin1 copies it as it is, without a UTF-8 pass.
+  if (m.close !== undefined) at += buf.write(`${head},"close":${escapeUnsafe(JSON.stringify(m.close))}`, at, 'utf8');
+  else at += buf.write(head, at, 'latin1');
   if (m.text !== undefined) at = writeJsonString(m.text, buf, at);
   if (m.bytes !== undefined || m.base64 !== undefined) {
     // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping, and latin1 copies it as it is, with no line string built around it.
@@ -60,9 +61,13 @@ function encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
     at = m.bytes !== undefined ? writeBase64(m.bytes, buf, at) : at + buf.write(m.base64!, at, 'latin1');
     buf[at++] = 0x22;
   }
-  let tail = m.incomplete ? ',"incomplete":true' : '';
-  if (m.rtt !== undefined) tail += `,"rtt":${m.rtt}`;
-  return at + buf.write(`${tail}}`, at, 'latin1');
+  if (m.incomplete || m.rtt !== undefined) {
+    let tail = m.incomplete ? ',"incomplete":true' : '';
+    if (m.rtt !== undefined) tail += `,"rtt":${m.rtt}`;
+    at += buf.write(tail, at, 'latin1');
+  }
+  buf[at] = 0x7d; // }
+  return at + 1;
 }
 
 /** Bytes base64-encoded per piece: a multiple of 3, so the pieces join without padding, and small enough to be short-lived strings. */

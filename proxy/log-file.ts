@@ -17,6 +17,12 @@ const POOL_ARENAS = 10;
  * both ways: 64 KiB covers every page size Linux uses.
  */
 export const BLOCK = 64 * 1024;
+/**
+ * Writes with less than this in whole blocks go through the page cache: each direct write waits
+ * for the device, and for the small batches of small messages that cost more than the copy it
+ * saves (64-byte messages: about 7% fewer per second with every batch's blocks written directly).
+ */
+export const DIRECT_MIN = 1024 * 1024;
 /** Direct I/O needs the memory it writes from aligned to the device's logical block: a page is enough. */
 const MEMORY_ALIGN = 4096;
 
@@ -121,13 +127,13 @@ export class LogFile {
 
   /**
    * `[head, tail]`: the part of `data` that can go with direct I/O, as indices (equal when none).
-   * It is the whole blocks inside the write, when they sit at page-aligned addresses.
+   * It is the whole blocks inside the write, when they sit at page-aligned addresses and add up to DIRECT_MIN.
    */
   private directPart(data: Buffer, at: number): [number, number] {
     if (this.direct === null || data.buffer !== this.pool || (data.byteOffset - at) % MEMORY_ALIGN !== 0) return [0, 0];
     const head = Math.ceil(at / BLOCK) * BLOCK - at;
     const tail = Math.floor((at + data.length) / BLOCK) * BLOCK - at;
-    return head < tail ? [head, tail] : [0, 0];
+    return tail - head >= DIRECT_MIN ? [head, tail] : [0, 0];
   }
 
   /** `fs.write` (on `direct`, or else the ordinary descriptor) until every byte is written: a short write (a full disk) goes on with the rest, so it ends in an error, not a silent gap. */

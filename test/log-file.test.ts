@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ARENA_BYTES, BLOCK, LogFile } from '../proxy/log-file.js';
+import { ARENA_BYTES, BLOCK, DIRECT_MIN, LogFile } from '../proxy/log-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-log-file-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -73,7 +73,7 @@ async function writePieces(file: LogFile, sizes: number[], sync: (i: number) => 
   return Buffer.concat(expected);
 }
 
-const SIZES = [1, 100, BLOCK - 101, BLOCK, 3 * BLOCK + 7, 5000, 2 * BLOCK, 1, 300_000, 17, ARENA_BYTES - 1, 2 * ARENA_BYTES + 3, 64];
+const SIZES = [1, 100, BLOCK - 101, BLOCK, 3 * BLOCK + 7, 5000, 2 * BLOCK, 1, 300_000, 2 * DIRECT_MIN + 5, 17, ARENA_BYTES - 1, 2 * ARENA_BYTES + 3, 64];
 
 test('pieces written at any offset, asynchronously and synchronously, make up the file byte for byte', async () => {
   const p = freshPath();
@@ -83,17 +83,20 @@ test('pieces written at any offset, asynchronously and synchronously, make up th
   assert.ok(fs.readFileSync(p).equals(expected));
 });
 
-test('only whole 64 KiB blocks of a pooled arena go with direct I/O; the partial blocks at either end go through the page cache', async (t) => {
+test('only the whole 64 KiB blocks of a large write go with direct I/O; the partial blocks at either end, and small writes, go through the page cache', async (t) => {
   const p = freshPath();
   const file = LogFile.create(p);
   if (!file.directIo) {
     file.close(assert.fail);
     return t.skip(`${os.tmpdir()} does not take O_DIRECT writes`);
   }
+  const blocks = DIRECT_MIN / BLOCK;
   const watch = watchWrites();
   try {
-    // Starts 100 bytes into a block and ends 7 bytes into one: head, 3 whole blocks, tail.
-    await writePieces(file, [100, 4 * BLOCK - 93], () => false);
+    // Starts 100 bytes into a block and ends 7 bytes into one: head, DIRECT_MIN in whole blocks, tail.
+    await writePieces(file, [100, (blocks + 1) * BLOCK - 93], () => false);
+    // Fewer whole blocks than DIRECT_MIN: one write through the page cache.
+    await writePieces(file, [DIRECT_MIN], () => false, (blocks + 1) * BLOCK + 7);
   } finally {
     watch.restore();
   }
@@ -101,10 +104,11 @@ test('only whole 64 KiB blocks of a pooled arena go with direct I/O; the partial
   assert.deepEqual(watch.calls, [
     { direct: false, length: 100, position: 0 },
     { direct: false, length: BLOCK - 100, position: 100 },
-    { direct: true, length: 3 * BLOCK, position: BLOCK },
-    { direct: false, length: 7, position: 4 * BLOCK },
+    { direct: true, length: DIRECT_MIN, position: BLOCK },
+    { direct: false, length: 7, position: (blocks + 1) * BLOCK },
+    { direct: false, length: DIRECT_MIN, position: (blocks + 1) * BLOCK + 7 },
   ]);
-  assert.equal(fs.statSync(p).size, 4 * BLOCK + 7);
+  assert.equal(fs.statSync(p).size, (blocks + 1) * BLOCK + 7 + DIRECT_MIN);
 });
 
 test('a buffer from outside the pool (a line larger than an arena) is written through the page cache', async (t) => {
