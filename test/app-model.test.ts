@@ -542,8 +542,7 @@ test('viewRecords: each connection\'s handshake, then frames, violations and mes
     'handshake', ...Array.from({ length: 8 }, () => ['frame', 'message']).flat(),
     'handshake', 'frame', 'message', 'frame', 'violation', 'message',
   ]);
-  // The session's own records, each connection's in the order the session had them (a message's violation goes after its frames).
-  assert.ok(out.every((r) => records.includes(r)));
+  // Equal to the session's own records, each connection's in the order the session had them (a message's violation goes after its frames).
   const ofConn = (conn: number) => records.filter((r) => r.type !== 'session' && r.conn === conn && ['handshake', 'frame', 'message', 'violation'].includes(r.type));
   const [v10, f10, m10] = ofConn(2).slice(-3); // the violation came before the frame it was about
   assert.deepEqual(out, [...ofConn(1), ...ofConn(2).slice(0, -3), f10, v10, m10]);

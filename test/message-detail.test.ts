@@ -9,7 +9,8 @@ import { SessionStore, type StoredRecord } from '../core/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
 import { clockTime } from '../tui/format.js';
 import { handshakeDetail, messageDetail, violationLines } from '../tui/message-detail.js';
-import { MessageView, type MessageRow } from '../tui/message-view.js';
+import type { MessageRow } from '../tui/message-rows.js';
+import { MessageView } from '../tui/message-view.js';
 import { lineText, type Line } from '../tui/styled-text.js';
 import { hex } from './support/rfc6455-fixtures.js';
 

@@ -4,7 +4,7 @@ import type { MessageRecord, ViolationRecord } from '../core/session-record.js';
 import type { StoredRecord } from '../core/session-store.js';
 import { clockTime } from '../tui/format.js';
 import { messageHeader, messageRowLine, payloadPreview } from '../tui/message-row.js';
-import type { MessageRow } from '../tui/message-view.js';
+import type { MessageRow } from '../tui/message-rows.js';
 import { lineText, type Line } from '../tui/styled-text.js';
 
 const T0 = new Date(2024, 0, 15, 14, 2, 3, 123).getTime();

@@ -5,7 +5,8 @@ import { count, duration, fit, size } from './format.js';
 import { helpLines } from './help.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
 import { messageHeader, messageRowLine, type TimeMode } from './message-row.js';
-import { MessageView, type MessageRow } from './message-view.js';
+import type { MessageRow } from './message-rows.js';
+import { MessageView } from './message-view.js';
 import { RateMeter } from './rate-meter.js';
 import { visible } from './sanitize.js';
 import { lineText, seg, type Line } from './styled-text.js';
@@ -70,9 +71,9 @@ export class AppModel {
     this.connections.add(stored);
     if (r.type === 'message') {
       this.rates.record(r.from, r.wireLength, r.ts);
-      const wasSelected = this.messages.selected();
+      const wasSelected = this.messages.selectedSeq();
       this.messages.add(stored);
-      if (this.messages.selected() !== wasSelected) this.detailTop = 0;
+      if (this.messages.selectedSeq() !== wasSelected) this.detailTop = 0;
     }
   }
 
@@ -262,9 +263,9 @@ export class AppModel {
 
   private move(delta: number): void {
     if (this.focus === 'messages') {
-      const before = this.messages.selected();
+      const before = this.messages.selectedSeq();
       this.messages.move(delta);
-      if (this.messages.selected() !== before) this.detailTop = 0;
+      if (this.messages.selectedSeq() !== before) this.detailTop = 0;
     } else if (this.focus === 'connections') {
       this.connections.move(delta);
       this.detailTop = 0;

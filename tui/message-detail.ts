@@ -3,7 +3,7 @@ import { recordPayload, type FrameRecord, type ViolationRecord } from '../core/s
 import type { ConnectionRow } from './connection-view.js';
 import { clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump } from './hex-dump.js';
-import type { MessageRow } from './message-view.js';
+import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
 import { seg, type Line } from './styled-text.js';
 

@@ -1,7 +1,7 @@
 import { closeCodeName } from '../core/close-codes.js';
 import { recordPayloadPrefix, type MessageRecord } from '../core/session-record.js';
 import { clockTime, duration, fit } from './format.js';
-import type { MessageRow } from './message-view.js';
+import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
 import { seg, type Line } from './styled-text.js';
 

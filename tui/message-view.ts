@@ -1,19 +1,7 @@
 import { parseFilter, type FilterPredicate } from '../core/filter.js';
 import { messageSubject } from '../core/message-subject.js';
-import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
 import type { StoredRecord } from '../core/session-store.js';
-
-/** One message in the list, with what the store linked to it. */
-export interface MessageRow {
-  /** Arrival order, from 1; never reused. */
-  seq: number;
-  record: MessageRecord;
-  frames: FrameRecord[];
-  violations: ViolationRecord[];
-  stored: StoredRecord;
-  /** The payload (text, base64 or bytes) was dropped from memory to stay within the payload budget. */
-  payloadDropped: boolean;
-}
+import { MessageRows, type MessageRow } from './message-rows.js';
 
 /** Payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
 export const PAYLOAD_BUDGET = 32 * 1024 * 1024;
@@ -26,7 +14,7 @@ export type FilterResult = { ok: true } | { ok: false; error: string; position: 
  * mode, pause and search. Pure: rows in, view state out; the screen only draws it.
  */
 export class MessageView {
-  private readonly ring: Array<MessageRow | undefined>;
+  private readonly kept: MessageRows;
   /** seq of the oldest row still kept; rows run firstSeq .. lastSeq. */
   private firstSeq = 1;
   private lastSeq = 0;
@@ -58,7 +46,7 @@ export class MessageView {
   private payloadFromSeq = 1;
 
   constructor(private readonly keep: number, private readonly payloadBudget = PAYLOAD_BUDGET) {
-    this.ring = new Array<MessageRow | undefined>(Math.max(1, keep));
+    this.kept = new MessageRows(Math.max(1, keep));
   }
 
   /** Rows kept in memory. */
@@ -82,8 +70,8 @@ export class MessageView {
     const seq = ++this.lastSeq;
     // Drop first: when the ring is full, the new row's slot is the oldest row's, and dropping clears it.
     if (this.stored > this.keep) this.dropOldest();
-    this.ring[seq % this.ring.length] = { seq, record, frames: stored.frames, violations: stored.violations, stored, payloadDropped: false };
-    this.payloadBytes += payloadSize(record);
+    this.kept.set(seq, stored);
+    this.payloadBytes += this.kept.payloadSize(seq);
     this.keepWithinBudget();
     if (!this.paused) this.catchUp();
   }
@@ -91,25 +79,25 @@ export class MessageView {
   /** Drops the oldest rows' payloads until the kept ones fit the budget; the newest row always keeps its own. */
   private keepWithinBudget(): void {
     while (this.payloadBytes > this.payloadBudget && this.payloadFromSeq < this.lastSeq) {
-      const row = this.ring[this.payloadFromSeq % this.ring.length];
-      this.payloadFromSeq++;
-      if (!row || row.payloadDropped) continue;
-      const { text: _text, base64: _base64, bytes: _bytes, ...rest } = row.record;
-      this.payloadBytes -= payloadSize(row.record);
-      row.record = rest;
-      row.stored = { ...row.stored, record: rest };
-      row.payloadDropped = true;
+      const seq = this.payloadFromSeq++;
+      this.payloadBytes -= this.kept.payloadSize(seq);
+      this.kept.dropPayload(seq);
     }
   }
 
   /** The row at a visible index. */
   row(index: number): MessageRow | undefined {
     const seq = this.visible[this.visibleFrom + index];
-    return seq === undefined ? undefined : this.ring[seq % this.ring.length];
+    return seq === undefined ? undefined : this.kept.get(seq);
   }
 
   selected(): MessageRow | undefined {
     return this.row(this.cursor);
+  }
+
+  /** The selected row's seq, without putting the row together. */
+  selectedSeq(): number | undefined {
+    return this.visible[this.visibleFrom + this.cursor];
   }
 
   /** The visible row before `index`, for Δ times. */
@@ -219,8 +207,10 @@ export class MessageView {
     return this.top;
   }
 
-  private passes(row: MessageRow): boolean {
-    if (row.seq <= this.clearedSeq) return false;
+  private passes(seq: number): boolean {
+    if (seq <= this.clearedSeq) return false;
+    if (this.connection === null && this.filter === null) return true;
+    const row = this.kept.get(seq)!;
     if (this.connection !== null && row.record.conn !== this.connection) return false;
     return this.filter === null || this.filter(messageSubject(row.stored, row.record));
   }
@@ -228,14 +218,14 @@ export class MessageView {
   /** Tests the rows that arrived since the view last looked, up to `upTo`. */
   private catchUp(upTo = this.lastSeq): void {
     for (let seq = Math.max(this.testedSeq + 1, this.firstSeq); seq <= upTo; seq++) {
-      if (this.passes(this.ring[seq % this.ring.length]!)) this.visible.push(seq);
+      if (this.passes(seq)) this.visible.push(seq);
     }
     this.testedSeq = upTo;
   }
 
   /** Re-tests every kept row (filter, connection or clear changed), keeping the selected row selected. */
   private rebuild(): void {
-    const selectedSeq = this.selected()?.seq;
+    const selectedSeq = this.selectedSeq();
     const upTo = this.paused ? this.testedSeq : this.lastSeq; // a paused view stays frozen in time
     this.visible = [];
     this.visibleFrom = 0;
@@ -249,10 +239,9 @@ export class MessageView {
 
   private dropOldest(): void {
     const seq = this.firstSeq++;
-    const row = this.ring[seq % this.ring.length];
-    if (row && !row.payloadDropped) this.payloadBytes -= payloadSize(row.record);
+    this.payloadBytes -= this.kept.payloadSize(seq);
     this.payloadFromSeq = Math.max(this.payloadFromSeq, this.firstSeq);
-    this.ring[seq % this.ring.length] = undefined;
+    this.kept.clear(seq);
     if (this.visible[this.visibleFrom] === seq) {
       this.visibleFrom++;
       this.cursor = Math.max(0, this.cursor - 1);
@@ -264,11 +253,6 @@ export class MessageView {
       }
     }
   }
-}
-
-/** Characters (or bytes) of payload a record holds in memory. */
-function payloadSize(r: MessageRecord): number {
-  return (r.text?.length ?? 0) + (r.base64?.length ?? 0) + (r.bytes?.length ?? 0);
 }
 
 function compile(source: string): { ok: true; predicate: FilterPredicate | null } | { ok: false; error: string; position: number; length: number } {

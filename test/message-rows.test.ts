@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
+import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
+import { MessageRows } from '../tui/message-rows.js';
+
+const CONNECTION: ConnectionSummary = { conn: 4, url: 'ws://127.0.0.1:3000/chat', upgraded: true };
+
+function frameOf(m: MessageRecord, over: Partial<FrameRecord> = {}): FrameRecord {
+  return {
+    type: 'frame', conn: m.conn, ts: m.ts - 0.013, from: m.from, fin: true, rsv: [m.compressed, false, false],
+    opcode: { text: 1, binary: 2, close: 8, ping: 9, pong: 10 }[m.kind], masked: m.from === 'client', mask: m.from === 'client' ? '0a1b2c3d' : null, length: m.wireLength, ...over,
+  };
+}
+
+function stored(record: MessageRecord, frames = [frameOf(record)], violations: ViolationRecord[] = []): StoredRecord {
+  return { record, connection: CONNECTION, frames, violations };
+}
+
+const BASE = { type: 'message', conn: 4, ts: 1795295828139.616, length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false } as const;
+
+const PLAIN: MessageRecord[] = [
+  { ...BASE, from: 'client', kind: 'text', text: 'hello' },
+  { ...BASE, from: 'server', kind: 'binary', base64: 'AP+A', compressed: true, truncated: true, length: 70_000, wireLength: 1234 },
+  { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(70_000, 7), length: 70_000, wireLength: 70_000 },
+  { ...BASE, from: 'client', kind: 'ping', base64: '' },
+  { ...BASE, from: 'server', kind: 'pong', base64: 'aGI=', rtt: 1.001 },
+  { ...BASE, from: 'client', kind: 'close', close: { code: 1000, reason: 'bye ✓' } },
+  { ...BASE, from: 'server', kind: 'close', close: { code: null, reason: '' } },
+  { ...BASE, from: 'client', kind: 'text', text: 'cut', incomplete: true },
+];
+
+test('a single-frame message without violations comes back equal to what was added: record, frame, stored record', () => {
+  const rows = new MessageRows(100);
+  PLAIN.forEach((r, i) => rows.set(i + 1, stored(r)));
+  PLAIN.forEach((r, i) => {
+    const row = rows.get(i + 1)!;
+    assert.deepEqual(row.record, r, r.kind);
+    assert.deepEqual(row.frames, [frameOf(r)], r.kind);
+    assert.deepEqual(row.violations, []);
+    assert.deepEqual(row.stored, stored(r), r.kind);
+    assert.equal(row.stored.connection, CONNECTION, 'the store\'s connection summary itself, not a copy');
+    assert.equal(row.payloadDropped, false);
+    assert.equal(row.seq, i + 1);
+  });
+});
+
+test('RSV bits, FIN clear and an unmasked client frame come back as they were', () => {
+  const rows = new MessageRows(4);
+  const r = PLAIN[0]!;
+  const frame = frameOf(r, { rsv: [false, true, true], fin: false, masked: false, mask: null, opcode: 3 });
+  rows.set(1, stored(r, [frame]));
+  assert.deepEqual(rows.get(1)!.frames, [frame]);
+});
+
+test('rows of other shapes keep the objects they came in: several frames, violations, fields the format does not define', () => {
+  const rows = new MessageRows(10);
+  const r = PLAIN[0]!;
+  const violation: ViolationRecord = { type: 'violation', conn: 4, ts: 1, from: 'client', rule: 'rsv-bit-without-extension', rfc: 'RFC 6455 §5.2', detail: 'RSV2 set' };
+  const shapes: StoredRecord[] = [
+    stored({ ...r, frames: 2 }, [frameOf(r, { fin: false }), frameOf(r, { opcode: 0 })]),
+    stored(r, [frameOf(r)], [violation]),
+    stored({ ...r, extra: 1 } as MessageRecord),
+    stored(r, [{ ...frameOf(r), note: 'x' } as FrameRecord]),
+    stored(r, [frameOf(r, { conn: 9 })]),
+    stored(r, []),
+  ];
+  shapes.forEach((s, i) => rows.set(i + 1, s));
+  shapes.forEach((s, i) => {
+    const row = rows.get(i + 1)!;
+    assert.equal(row.record, s.record, `shape ${i}`);
+    assert.equal(row.frames, s.frames, `shape ${i}`);
+    assert.equal(row.violations, s.violations, `shape ${i}`);
+  });
+});
+
+test('a slot taken by a newer row no longer answers for the old one; clear empties it', () => {
+  const rows = new MessageRows(2);
+  rows.set(1, stored(PLAIN[0]!));
+  rows.set(3, stored(PLAIN[1]!)); // same slot as 1
+  assert.equal(rows.get(1), undefined);
+  assert.equal(rows.payloadSize(1), 0);
+  assert.deepEqual(rows.get(3)!.record, PLAIN[1]);
+  rows.clear(1); // not the slot's row any more: nothing happens
+  assert.notEqual(rows.get(3), undefined);
+  rows.clear(3);
+  assert.equal(rows.get(3), undefined);
+});
+
+test('dropPayload lets go of text, base64 and bytes (payloadSize 0 after), keeps a close reason and the rest of the row', () => {
+  const rows = new MessageRows(20);
+  const all = [...PLAIN, { ...PLAIN[0]!, extra: 1 } as MessageRecord];
+  all.forEach((r, i) => rows.set(i + 1, stored(r)));
+  all.forEach((r, i) => {
+    const seq = i + 1;
+    const size = (r.text?.length ?? 0) + (r.base64?.length ?? 0) + (r.bytes?.length ?? 0);
+    assert.equal(rows.payloadSize(seq), size, `${r.kind} ${i}`);
+    rows.dropPayload(seq);
+    const row = rows.get(seq)!;
+    assert.equal(row.payloadDropped, true);
+    assert.equal(rows.payloadSize(seq), 0);
+    const { text: _t, base64: _b, bytes: _y, ...rest } = r;
+    assert.deepEqual(row.record, rest, `${r.kind} ${i}`);
+    assert.equal(row.stored.record, row.record);
+  });
+});
+
+test('any record the log format allows comes back equal, kept in columns or whole', () => {
+  const side = fc.constantFrom('client' as const, 'server' as const);
+  const num = fc.oneof(fc.nat(), fc.double({ min: 0, max: 2 ** 53, noNaN: true }));
+  const record = fc.record({
+    conn: fc.nat(), ts: num, from: side, length: num, wireLength: num, frames: fc.nat(), compressed: fc.boolean(), truncated: fc.boolean(),
+    payload: fc.oneof(
+      fc.string().map((text) => ({ kind: 'text' as const, text })),
+      fc.tuple(fc.constantFrom('binary' as const, 'ping' as const, 'pong' as const), fc.uint8Array({ maxLength: 30 })).map(([kind, b]) => ({ kind, base64: Buffer.from(b).toString('base64') })),
+      fc.record({ code: fc.option(fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constant(2 ** 40))), reason: fc.string() }).map((close) => ({ kind: 'close' as const, close })),
+    ),
+    incomplete: fc.boolean(), rtt: fc.option(num),
+  }).map(({ payload, incomplete, rtt, ...m }) => {
+    const r: MessageRecord = { type: 'message', ...m, kind: payload.kind };
+    if ('text' in payload) r.text = payload.text;
+    else if ('base64' in payload) r.base64 = payload.base64;
+    else r.close = { code: payload.close.code, reason: payload.close.reason };
+    if (incomplete) r.incomplete = true;
+    if (rtt !== null) r.rtt = rtt;
+    return r;
+  });
+  const frame = fc.record({ ts: num, fin: fc.boolean(), rsv: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()), opcode: fc.integer({ min: 0, max: 15 }), masked: fc.boolean(), mask: fc.option(fc.integer({ min: 0, max: 0xffffffff }).map((n) => n.toString(16).padStart(8, '0'))), length: num });
+  fc.assert(fc.property(record, frame, fc.nat({ max: 50 }), (r, f, seq) => {
+    const rows = new MessageRows(7);
+    const fr: FrameRecord = { type: 'frame', conn: r.conn, from: r.from, ...f };
+    rows.set(seq + 1, stored(r, [fr]));
+    const row = rows.get(seq + 1)!;
+    assert.deepEqual(row.record, r);
+    assert.deepEqual(row.frames, [fr]);
+  }), { numRuns: 500 });
+});
