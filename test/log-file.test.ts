@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -73,6 +73,15 @@ async function writePieces(file: LogFile, sizes: number[], sync: (i: number) => 
   return Buffer.concat(expected);
 }
 
+/** A new file that takes direct I/O, or null (the test skipped) where the temporary directory's file system doesn't. */
+function directFile(t: TestContext, p: string): LogFile | null {
+  const file = LogFile.create(p);
+  if (file.directIo) return file;
+  file.close(assert.fail);
+  t.skip(`${os.tmpdir()} does not take O_DIRECT writes`);
+  return null;
+}
+
 const SIZES = [1, 100, BLOCK - 101, BLOCK, 3 * BLOCK + 7, 5000, 2 * BLOCK, 1, 300_000, 2 * DIRECT_MIN + 5, 17, ARENA_BYTES - 1, 2 * ARENA_BYTES + 3, 64];
 
 test('pieces written at any offset, asynchronously and synchronously, make up the file byte for byte', async () => {
@@ -85,11 +94,8 @@ test('pieces written at any offset, asynchronously and synchronously, make up th
 
 test('only the whole 64 KiB blocks of a large write go with direct I/O; the partial blocks at either end, and small writes, go through the page cache', async (t) => {
   const p = freshPath();
-  const file = LogFile.create(p);
-  if (!file.directIo) {
-    file.close(assert.fail);
-    return t.skip(`${os.tmpdir()} does not take O_DIRECT writes`);
-  }
+  const file = directFile(t, p);
+  if (!file) return;
   const blocks = DIRECT_MIN / BLOCK;
   const watch = watchWrites();
   try {
@@ -112,11 +118,8 @@ test('only the whole 64 KiB blocks of a large write go with direct I/O; the part
 });
 
 test('a buffer from outside the pool (a line larger than an arena) is written through the page cache', async (t) => {
-  const file = LogFile.create(freshPath());
-  if (!file.directIo) {
-    file.close(assert.fail);
-    return t.skip(`${os.tmpdir()} does not take O_DIRECT writes`);
-  }
+  const file = directFile(t, freshPath());
+  if (!file) return;
   const watch = watchWrites();
   try {
     await writePieces(file, [ARENA_BYTES + BLOCK], () => false);
@@ -142,11 +145,8 @@ test('{ direct: false } never opens the file for direct I/O', async () => {
 
 test('a refused direct write is written again through the page cache, and every later write goes that way', async (t) => {
   const p = freshPath();
-  const file = LogFile.create(p);
-  if (!file.directIo) {
-    file.close(assert.fail);
-    return t.skip(`${os.tmpdir()} does not take O_DIRECT writes`);
-  }
+  const file = directFile(t, p);
+  if (!file) return;
   const watch = watchWrites(true);
   const expected: Buffer[] = [];
   let afterRefusal: Call[];
