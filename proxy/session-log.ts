@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { encodeRecordLine, recordLineCapacity } from '../core/record-line.js';
-import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 import { parseLogLine, type LogRecord } from '../core/session-record.js';
+import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
