@@ -285,8 +285,8 @@ export class MessageDecoder implements FrameParserHandler {
   }
 }
 
-/** The eight RSV bit patterns, shared (and frozen) rather than an array per frame. */
-const RSV = Array.from({ length: 8 }, (_, b) => Object.freeze([(b & 4) !== 0, (b & 2) !== 0, (b & 1) !== 0]) as [boolean, boolean, boolean]);
+/** The eight RSV bit patterns, shared (and frozen) rather than an array per frame: index (RSV1 ? 4 : 0) | (RSV2 ? 2 : 0) | (RSV3 ? 1 : 0). */
+export const RSV = Array.from({ length: 8 }, (_, b) => Object.freeze([(b & 4) !== 0, (b & 2) !== 0, (b & 1) !== 0]) as [boolean, boolean, boolean]);
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 

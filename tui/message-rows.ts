@@ -1,3 +1,4 @@
+import { RSV } from '../core/message-decoder.js';
 import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
 
@@ -19,10 +20,9 @@ const KIND_INDEX: Record<string, number> = { text: 0, binary: 1, ping: 2, pong: 
 const enum Payload { None, Text, Base64, Bytes, Close }
 /** Bits of `flags`. */
 const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Dropped = 16, Rtt = 32 }
-/** Bits of `frameBits`. */
-const enum FrameBit { Fin = 1, Rsv1 = 2, Rsv2 = 4, Rsv3 = 8, Masked = 16, HasMask = 32 }
+/** Bits of `frameBits`; the RSV pattern (an index into RSV) sits above them. */
+const enum FrameBit { Fin = 1, Masked = 2, HasMask = 4, RsvShift = 3 }
 const NONE: never[] = [];
-const RSV = Array.from({ length: 8 }, (_, b) => Object.freeze([(b & 1) !== 0, (b & 2) !== 0, (b & 4) !== 0]) as [boolean, boolean, boolean]);
 
 /** A row kept as the objects it came in, for shapes the columns don't hold. */
 interface Whole {
@@ -128,8 +128,8 @@ export class MessageRows {
     this.frameLength[i] = frame.length;
     this.frameOpcode[i] = frame.opcode;
     this.frameMask[i] = frame.mask === null ? 0 : parseInt(frame.mask, 16);
-    this.frameBits[i] = (frame.fin ? FrameBit.Fin : 0) | (frame.rsv[0] ? FrameBit.Rsv1 : 0) | (frame.rsv[1] ? FrameBit.Rsv2 : 0)
-      | (frame.rsv[2] ? FrameBit.Rsv3 : 0) | (frame.masked ? FrameBit.Masked : 0) | (frame.mask !== null ? FrameBit.HasMask : 0);
+    const rsv = (frame.rsv[0] ? 4 : 0) | (frame.rsv[1] ? 2 : 0) | (frame.rsv[2] ? 1 : 0);
+    this.frameBits[i] = (frame.fin ? FrameBit.Fin : 0) | (frame.masked ? FrameBit.Masked : 0) | (frame.mask !== null ? FrameBit.HasMask : 0) | (rsv << FrameBit.RsvShift);
   }
 
   /** Empties the slot of row `seq` (if it still holds it). */
@@ -210,7 +210,7 @@ export class MessageRows {
     const b = this.frameBits[i]!;
     return {
       type: 'frame', conn: r.conn, ts: this.frameTs[i]!, from: r.from, fin: (b & FrameBit.Fin) !== 0,
-      rsv: RSV[((b & FrameBit.Rsv1) ? 1 : 0) | ((b & FrameBit.Rsv2) ? 2 : 0) | ((b & FrameBit.Rsv3) ? 4 : 0)]!,
+      rsv: RSV[b >> FrameBit.RsvShift]!,
       opcode: this.frameOpcode[i]!, masked: (b & FrameBit.Masked) !== 0,
       mask: b & FrameBit.HasMask ? this.frameMask[i]!.toString(16).padStart(8, '0') : null, length: this.frameLength[i]!,
     };
