@@ -2,7 +2,7 @@ import type { Side } from '../core/events.js';
 
 /**
  * Decoding waits until the proxy has nothing to forward. Bytes are forwarded the moment they
- * arrive; their copies are decoded about DECODE_DELAY_MS later, in one batch for every
+ * arrive; the same chunks are decoded about DECODE_DELAY_MS later, in one batch for every
  * connection, in arrival order. The proxy goes back to waiting for traffic first, so the peer it
  * just woke up (often on the same core) runs at once instead of after the decoding: forwarding
  * latency stays a plain relay's. Timestamps are taken on arrival, so records' times are exact.
@@ -22,7 +22,7 @@ let queue: Queued[] = [];
 let next = 0;
 let timer: NodeJS.Timeout | null = null;
 
-/** Queues a copy of bytes that arrived at `ts` for `decode`. */
+/** Queues bytes that arrived at `ts` for `decode` (which only reads them). */
 export function decodeLater(decode: Decode, from: Side, data: Buffer, ts: number): void {
   queue.push({ decode, from, data, ts });
   timer ??= setTimeout(decodeQueuedNow, DECODE_DELAY_MS);

@@ -59,11 +59,6 @@ export class SessionLogWriter {
     return new SessionLogWriter(path, file, onError);
   }
 
-  /** Whether whole blocks go to the file with direct I/O. */
-  get directIo(): boolean {
-    return this.file.directIo;
-  }
-
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
     const buf = this.room(recordLineCapacity(record) + 1);

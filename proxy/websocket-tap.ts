@@ -43,7 +43,8 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
 /**
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
  * Every byte is forwarded unchanged and in order (only the request head's Host differs),
- * then queued for the decoder (see decode-later): decoding observes a copy and can't stall or alter forwarding.
+ * then the same chunk is queued for the decoder (see decode-later), which only reads it: decoding
+ * can't stall or alter forwarding.
  * Backpressure passes through: a side that can't keep up pauses the other.
  */
 export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffer, upstream: Upstream, options: TapOptions): Tap {

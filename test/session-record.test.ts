@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import {
-  endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
+  BYTES_OVER, endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
 } from '../core/session-record.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
@@ -176,7 +176,8 @@ test('recordPayload: the bytes a message record kept', () => {
 });
 
 test('a live message past 64 KiB keeps its payload as bytes, not base64; recordPayload gives them back', () => {
-  const payload = Buffer.alloc(64 * 1024 + 1, 0xab);
+  assert.equal(BYTES_OVER, 64 * 1024);
+  const payload = Buffer.alloc(BYTES_OVER + 1, 0xab);
   const e: MessageEvent = {
     type: 'message', ts: 1, startTs: 1, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1,
     compressed: false, payload, truncated: false, incomplete: false, text: null,
@@ -186,9 +187,9 @@ test('a live message past 64 KiB keeps its payload as bytes, not base64; recordP
   assert.equal(big.base64, undefined);
   assert.equal(recordPayload(big), payload);
   assert.deepEqual(recordPayloadPrefix(big, 3), hex('ab ab ab'));
-  const small = messageRecord(1, { ...e, payload: payload.subarray(0, 64 * 1024), length: 64 * 1024 });
+  const small = messageRecord(1, { ...e, payload: payload.subarray(0, BYTES_OVER), length: BYTES_OVER });
   assert.equal(small.bytes, undefined, 'at 64 KiB and below: base64, as a small Buffer may pin a shared pool');
-  assert.equal(small.base64, payload.subarray(0, 64 * 1024).toString('base64'));
+  assert.equal(small.base64, payload.subarray(0, BYTES_OVER).toString('base64'));
 });
 
 test('a "bytes" field in a file is not taken for a payload', () => {
