@@ -55,6 +55,24 @@ test('timestamps in one millisecond, the next, and an earlier one again are each
   }
 });
 
+test('a frame line is byte for byte the JSON.stringify of the record, for every side, flag, opcode and mask', () => {
+  const frameArb: fc.Arbitrary<FrameRecord> = fc.record({
+    conn: numberArb,
+    ts: numberArb,
+    from: fc.constantFrom('client' as const, 'server' as const),
+    fin: fc.boolean(),
+    rsv: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()),
+    opcode: fc.integer({ min: 0, max: 15 }),
+    masked: fc.boolean(),
+    mask: fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }).map((k) => Buffer.from(k).toString('hex'))),
+    length: numberArb,
+  }).map(({ conn, ts, from, fin, rsv, opcode, masked, mask, length }) => ({ type: 'frame', conn, ts, from, fin, rsv, opcode, masked, mask, length }));
+  fc.assert(fc.property(frameArb, (f) => {
+    assert.equal(recordLine(f), reference(f));
+    assert.ok(recordLine(f).length <= recordLineCapacity(f), 'within the capacity the writer reserves');
+  }), { numRuns: 3000 });
+});
+
 const textArb = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 80 }),
