@@ -167,8 +167,6 @@ function writeBase64(bytes: Buffer, buf: Buffer, at: number): number {
   return at;
 }
 
-/** `.001` … `.999` without trailing zeros, and nothing for 0: the fraction of a µs-precise millisecond count. */
-const MS_FRACTIONS = Array.from({ length: 1000 }, (_, us) => ascii(us === 0 ? '' : `.${String(us).padStart(3, '0').replace(/0+$/, '')}`));
 /** Below 2^42 ms (year 2109) doubles are finer than 0.5 µs, so each µs-precise value has its own double. */
 const FAST_TIMESTAMP_LIMIT = 2 ** 42;
 let lastMs = -1;
@@ -188,7 +186,16 @@ function writeTimestamp(ts: number, buf: Buffer, at: number): number {
     lastMsDigits = ascii(String(ms));
   }
   at = writeBytes(lastMsDigits, buf, at);
-  return writeBytes(MS_FRACTIONS[us - ms * 1000]!, buf, at);
+  // The µs as `.001` … `.999` without trailing zeros, and nothing for 0.
+  const fraction = us - ms * 1000;
+  if (fraction === 0) return at;
+  buf[at++] = 0x2e; // .
+  buf[at++] = 0x30 + ((fraction / 100) >>> 0);
+  if (fraction % 100 === 0) return at;
+  buf[at++] = 0x30 + (((fraction / 10) >>> 0) % 10);
+  if (fraction % 10 === 0) return at;
+  buf[at++] = 0x30 + (fraction % 10);
+  return at;
 }
 
 /**

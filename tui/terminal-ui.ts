@@ -3,11 +3,10 @@ import blessed from 'blessed';
 import { recordLine } from '../core/record-line.js';
 import type { RecordListener } from '../core/session-store.js';
 import type { AppModel, Pane } from './app-model.js';
+import { DrawPacer, type DrawCause } from './draw-pacer.js';
 import { visible } from './sanitize.js';
 import type { Line, Style } from './styled-text.js';
 
-/** At most ~30 frames a second, however fast records arrive. */
-const FRAME_MS = 33;
 /** Rates and ages change with time alone: redraw at least this often. */
 const TICK_MS = 1000;
 
@@ -53,6 +52,7 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
   const help = blessed.box({ parent: screen, label: ' Help ', border: { type: 'line' }, tags: true, wrap: false, hidden: true, top: 'center', left: 'center', width: '90%', height: '90%', style: { border: { fg: 'yellow' } } });
   const panes: Record<Pane, blessed.Widgets.BoxElement> = { connections, messages, detail };
 
+  const pacer = new DrawPacer();
   let scheduled: NodeJS.Timeout | null = null;
   let quitting = false;
   let closed = false;
@@ -78,8 +78,9 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
   function draw(): void {
     scheduled = null;
     if (quitting) return;
-    layout();
     const t = now();
+    pacer.drawing(t);
+    layout();
     const inner = (b: blessed.Widgets.BoxElement) => ({ w: Math.max(0, Number(b.width) - 2), h: Math.max(0, Number(b.height) - 2) });
     const c = inner(connections);
     connections.setContent(render(model.connectionLines(c.h, c.w, t)));
@@ -101,8 +102,12 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
     screen.render();
   }
 
-  function schedule(): void {
-    if (!scheduled && !quitting) scheduled = setTimeout(draw, FRAME_MS);
+  function schedule(cause: DrawCause): void {
+    if (quitting) return;
+    const wait = pacer.request(cause, now());
+    if (wait === null) return;
+    if (scheduled) clearTimeout(scheduled);
+    scheduled = setTimeout(draw, wait);
   }
 
   async function quit(): Promise<void> {
@@ -144,7 +149,7 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
     if (action === 'quit') void quit();
     else {
       if (action === 'save') saveView();
-      schedule();
+      schedule('input');
     }
   });
 
@@ -162,18 +167,18 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
         const row = data.y - top - 1 - (name === 'messages' ? 1 : 0);
         if (row >= 0) model.click(name, row);
       } else continue;
-      schedule();
+      schedule('input');
       break;
     }
   });
-  screen.on('resize', schedule);
-  const ticker = setInterval(schedule, TICK_MS);
+  screen.on('resize', () => schedule('input'));
+  const ticker = setInterval(() => schedule('traffic'), TICK_MS);
 
   draw();
   return {
     listener: (stored) => {
       model.add(stored);
-      schedule();
+      if (!pacer.pending) schedule('traffic');
     },
     done,
     close,
