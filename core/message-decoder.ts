@@ -30,7 +30,8 @@ interface PartialMessage {
   compressed: boolean;
   frames: number;
   wireLength: number;
-  parts: Buffer[];
+  /** The kept payload of each frame; null until there is one (most messages have one part, and an array literal of one is the cheapest). */
+  parts: Buffer[] | null;
   keptLength: number;
 }
 
@@ -118,7 +119,7 @@ export class MessageDecoder implements FrameParserHandler {
       if (cutOff !== null) this.violation('interleaved-data-frame', `a ${OPCODE_NAMES[op]} frame started a new message while a fragmented ${OPCODE_NAMES[cutOff]} message was unfinished`);
       this.message = {
         opcode: op, startTs: ts, compressed: h.rsv1 && this.inflater !== null,
-        frames: 0, wireLength: 0, parts: [], keptLength: 0,
+        frames: 0, wireLength: 0, parts: null, keptLength: 0,
       };
     } else if (op === 0) {
       if (!this.message) return this.skip('unexpected-continuation', 'continuation frame with no fragmented message in progress');
@@ -206,7 +207,8 @@ export class MessageDecoder implements FrameParserHandler {
 
   private addPart(part: Buffer): void {
     const m = this.message!;
-    m.parts.push(part);
+    if (m.parts) m.parts.push(part);
+    else m.parts = [part];
     m.keptLength += part.length;
   }
 
@@ -253,7 +255,7 @@ export class MessageDecoder implements FrameParserHandler {
         this.violation('inflate-failed', `${inflated.error} (after ${length} inflated bytes of a ${m.wireLength}-byte compressed message)`);
       }
     } else {
-      payload = m.parts.length === 1 ? m.parts[0]! : Buffer.concat(m.parts, m.keptLength);
+      payload = m.parts === null ? EMPTY : m.parts.length === 1 ? m.parts[0]! : Buffer.concat(m.parts, m.keptLength);
       length = m.wireLength;
     }
     const kind: MessageKind = m.opcode === 1 ? 'text' : 'binary';

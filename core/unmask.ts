@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
-/** Below this many bytes the byte loop is faster than setting up a word view. */
-const WORD_MIN = 64;
+/** Below this many bytes the byte loop is faster than setting up a word view (64 bytes: 64 vs 125 ns; 128: 130 vs 140 ns). */
+const WORD_MIN = 128;
 /** Below this many bytes a native call costs more than it saves. */
 const NATIVE_MIN = 256;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
