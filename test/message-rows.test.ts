@@ -18,6 +18,9 @@ function stored(record: MessageRecord, frames = [frameOf(record)], violations: V
   return { record, connection: CONNECTION, frames, violations };
 }
 
+/** Payload bytes the rows keep, unless a test says otherwise. */
+const BUDGET = 1024 * 1024;
+
 const BASE = { type: 'message', conn: 4, ts: 1795295828139.616, length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false } as const;
 
 const PLAIN: MessageRecord[] = [
@@ -32,7 +35,7 @@ const PLAIN: MessageRecord[] = [
 ];
 
 test('a single-frame message without violations comes back equal to what was added: record, frame, stored record', () => {
-  const rows = new MessageRows(100);
+  const rows = new MessageRows(100, BUDGET);
   PLAIN.forEach((r, i) => rows.set(i + 1, stored(r)));
   PLAIN.forEach((r, i) => {
     const row = rows.get(i + 1)!;
@@ -47,15 +50,15 @@ test('a single-frame message without violations comes back equal to what was add
 });
 
 test('RSV bits, FIN clear and an unmasked client frame come back as they were', () => {
-  const rows = new MessageRows(4);
+  const rows = new MessageRows(4, BUDGET);
   const r = PLAIN[0]!;
   const frame = frameOf(r, { rsv: [false, true, true], fin: false, masked: false, mask: null, opcode: 3 });
   rows.set(1, stored(r, [frame]));
   assert.deepEqual(rows.get(1)!.frames, [frame]);
 });
 
-test('rows of other shapes keep the objects they came in: several frames, violations, fields the format does not define', () => {
-  const rows = new MessageRows(10);
+test('rows of other shapes keep the objects they came in (the payload aside): several frames, violations, fields the format does not define', () => {
+  const rows = new MessageRows(10, BUDGET);
   const r = PLAIN[0]!;
   const violation: ViolationRecord = { type: 'violation', conn: 4, ts: 1, from: 'client', rule: 'rsv-bit-without-extension', rfc: 'RFC 6455 §5.2', detail: 'RSV2 set' };
   const shapes: StoredRecord[] = [
@@ -69,18 +72,17 @@ test('rows of other shapes keep the objects they came in: several frames, violat
   shapes.forEach((s, i) => rows.set(i + 1, s));
   shapes.forEach((s, i) => {
     const row = rows.get(i + 1)!;
-    assert.equal(row.record, s.record, `shape ${i}`);
+    assert.deepEqual(row.record, s.record, `shape ${i}`);
     assert.equal(row.frames, s.frames, `shape ${i}`);
     assert.equal(row.violations, s.violations, `shape ${i}`);
   });
 });
 
 test('a slot taken by a newer row no longer answers for the old one; clear empties it', () => {
-  const rows = new MessageRows(2);
+  const rows = new MessageRows(2, BUDGET);
   rows.set(1, stored(PLAIN[0]!));
   rows.set(3, stored(PLAIN[1]!)); // same slot as 1
   assert.equal(rows.get(1), undefined);
-  assert.equal(rows.payloadSize(1), 0);
   assert.deepEqual(rows.get(3)!.record, PLAIN[1]);
   rows.clear(1); // not the slot's row any more: nothing happens
   assert.notEqual(rows.get(3), undefined);
@@ -88,22 +90,51 @@ test('a slot taken by a newer row no longer answers for the old one; clear empti
   assert.equal(rows.get(3), undefined);
 });
 
-test('dropPayload lets go of text, base64 and bytes (payloadSize 0 after), keeps a close reason and the rest of the row', () => {
-  const rows = new MessageRows(20);
-  const all = [...PLAIN, { ...PLAIN[0]!, extra: 1 } as MessageRecord];
+test('past the payload budget the oldest payloads go, text, base64 and bytes alike; the rest of each row stays', () => {
+  const rows = new MessageRows(20, 100);
+  const text = (n: number, size = 30) => ({ ...BASE, from: 'client' as const, kind: 'text' as const, text: String(n).repeat(size) });
+  const all: MessageRecord[] = [
+    text(1), // 30 bytes
+    { ...BASE, from: 'server', kind: 'binary', base64: 'QUJD'.repeat(6) }, // 24
+    { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(30, 9) }, // 30: 84 in all
+    { ...BASE, from: 'client', kind: 'close', close: { code: 1000, reason: 'bye' } }, // a close reason is not budgeted
+    text(5), // 30 more: 114 > 100, so row 1's payload goes
+    { ...text(6, 20), extra: 1 } as MessageRecord, // kept whole, its payload budgeted too: 104, so row 2's goes
+  ];
   all.forEach((r, i) => rows.set(i + 1, stored(r)));
-  all.forEach((r, i) => {
-    const seq = i + 1;
-    const size = (r.text?.length ?? 0) + (r.base64?.length ?? 0) + (r.bytes?.length ?? 0);
-    assert.equal(rows.payloadSize(seq), size, `${r.kind} ${i}`);
-    rows.dropPayload(seq);
-    const row = rows.get(seq)!;
-    assert.equal(row.payloadDropped, true);
-    assert.equal(rows.payloadSize(seq), 0);
-    const { text: _t, base64: _b, bytes: _y, ...rest } = r;
-    assert.deepEqual(row.record, rest, `${r.kind} ${i}`);
-    assert.equal(row.stored.record, row.record);
-  });
+  const dropped = all.map((_, i) => rows.get(i + 1)!.payloadDropped);
+  assert.deepEqual(dropped, [true, true, false, false, false, false]);
+  for (const seq of [1, 2]) {
+    const { text: _t, base64: _b, ...rest } = all[seq - 1]!;
+    assert.deepEqual(rows.get(seq)!.record, rest, 'lengths and every other field stay');
+  }
+  assert.deepEqual(rows.get(3)!.record, all[2]);
+  assert.deepEqual(rows.get(6)!.record, all[5]);
+  rows.set(7, stored(text(7))); // 110: row 3's goes
+  assert.deepEqual(all.map((_, i) => rows.get(i + 1)!.payloadDropped), [true, true, true, false, false, false]);
+});
+
+test('a payload larger than the whole budget is kept until the next row arrives', () => {
+  const rows = new MessageRows(4, 10);
+  const big: MessageRecord = { ...BASE, from: 'client', kind: 'text', text: 'y'.repeat(50) };
+  rows.set(1, stored(big));
+  assert.deepEqual(rows.get(1)!.record, big);
+  assert.equal(rows.get(1)!.payloadDropped, false);
+  rows.set(2, stored({ ...big, text: 'z' }));
+  assert.equal(rows.get(1)!.payloadDropped, true);
+  assert.equal(rows.get(1)!.record.text, undefined);
+  assert.equal(rows.get(2)!.record.text, 'z');
+});
+
+test('bytes come back as a copy, which later payloads do not change', () => {
+  const rows = new MessageRows(4, 100);
+  const record: MessageRecord = { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(60, 1) };
+  rows.set(1, stored(record));
+  const taken = rows.get(1)!.record.bytes!;
+  assert.notEqual(taken, record.bytes);
+  rows.set(2, stored({ ...record, bytes: Buffer.alloc(60, 2) })); // row 1's payload goes
+  assert.ok(taken.equals(Buffer.alloc(60, 1)));
+  assert.equal(rows.get(1)!.payloadDropped, true);
 });
 
 test('any record the log format allows comes back equal, kept in columns or whole', () => {
@@ -112,7 +143,7 @@ test('any record the log format allows comes back equal, kept in columns or whol
   const record = fc.record({
     conn: fc.nat(), ts: num, from: side, length: num, wireLength: num, frames: fc.nat(), compressed: fc.boolean(), truncated: fc.boolean(),
     payload: fc.oneof(
-      fc.string().map((text) => ({ kind: 'text' as const, text })),
+      fc.string({ unit: 'binary' }).map((text) => ({ kind: 'text' as const, text })),
       fc.tuple(fc.constantFrom('binary' as const, 'ping' as const, 'pong' as const), fc.uint8Array({ maxLength: 30 })).map(([kind, b]) => ({ kind, base64: Buffer.from(b).toString('base64') })),
       fc.record({ code: fc.option(fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constant(2 ** 40))), reason: fc.string() }).map((close) => ({ kind: 'close' as const, close })),
     ),
@@ -128,7 +159,7 @@ test('any record the log format allows comes back equal, kept in columns or whol
   });
   const frame = fc.record({ ts: num, fin: fc.boolean(), rsv: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()), opcode: fc.integer({ min: 0, max: 15 }), masked: fc.boolean(), mask: fc.option(fc.integer({ min: 0, max: 0xffffffff }).map((n) => n.toString(16).padStart(8, '0'))), length: num });
   fc.assert(fc.property(record, frame, fc.nat({ max: 50 }), (r, f, seq) => {
-    const rows = new MessageRows(7);
+    const rows = new MessageRows(7, BUDGET);
     const fr: FrameRecord = { type: 'frame', conn: r.conn, from: r.from, ...f };
     rows.set(seq + 1, stored(r, [fr]));
     const row = rows.get(seq + 1)!;

@@ -1,6 +1,7 @@
 import { RSV } from '../core/message-decoder.js';
 import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
+import { PayloadStore } from './payload-store.js';
 
 /** One message in the list, with what the store linked to it. */
 export interface MessageRow {
@@ -16,29 +17,40 @@ export interface MessageRow {
 
 const KINDS = ['text', 'binary', 'ping', 'pong', 'close'] as const;
 const KIND_INDEX: Record<string, number> = { text: 0, binary: 1, ping: 2, pong: 3, close: 4 };
-/** Which field holds the payload. */
-const enum Payload { None, Text, Base64, Bytes, Close }
+/**
+ * Which field holds the payload, and where it is: text, base64 and bytes in the payload store
+ * (text as UTF-8, or as UTF-16 when it has lone surrogates, which UTF-8 can't carry), a close
+ * reason in `closeReason`, a payload larger than the whole budget in `oversize`.
+ */
+const enum Payload { None, Text, Text16, Base64, Bytes, Close, Oversize }
 /** Bits of `flags`. */
-const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Dropped = 16, Rtt = 32 }
+const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Rtt = 32 }
 /** Bits of `frameBits`; the RSV pattern (an index into RSV) sits above them. */
 const enum FrameBit { Fin = 1, Masked = 2, HasMask = 4, RsvShift = 3 }
 const NONE: never[] = [];
 
-/** A row kept as the objects it came in, for shapes the columns don't hold. */
+/** A row kept as the objects it came in, for shapes the columns don't hold; its payload field (if one) is in the payload store. */
 interface Whole {
   record: MessageRecord;
   frames: FrameRecord[];
   violations: ViolationRecord[];
 }
 
+/** The payload fields the payload store holds. */
+type PayloadField = 'text' | 'base64' | 'bytes';
+
 /**
  * The rows the message list keeps, `capacity` of them by slot, stored as columns rather than
- * objects. A row kept as objects (a record, its frames, the arrays and the stored-record wrapper)
+ * objects. A row kept as objects (a record, its frame, the arrays and the stored-record wrapper)
  * lives long enough to be promoted to the old generation and dies there when the ring drops it:
  * with 100,000 rows that filled the heap with garbage between major collections (peak RSS 371 MB for
- * 64-byte messages). In columns, only payload strings stay on the heap; a row is put together again,
- * equal to what was added, when it is drawn, filtered or saved. Rows of unusual shape (several
- * frames, violations, fields the log format doesn't define) keep their objects.
+ * 64-byte messages). In columns, with the payloads in a PayloadStore of `payloadBudget` bytes, a
+ * row keeps nothing on the heap; it is put together again, equal to what was added, when it is
+ * drawn, filtered or saved. Once the store has let a row's payload go (the oldest go first) the
+ * row comes back without it (`payloadDropped`); a payload larger than the whole budget stays
+ * until the next row.
+ * Rows of unusual shape (several frames, violations, fields the log format doesn't define) keep
+ * their objects, all but the payload.
  */
 export class MessageRows {
   private readonly seq: Float64Array;
@@ -52,7 +64,10 @@ export class MessageRows {
   private readonly kind: Uint8Array;
   private readonly payloadKind: Uint8Array;
   private readonly flags: Uint8Array;
-  private readonly payload: Array<string | Buffer | undefined>;
+  /** Where the payload is in the payload store, and its bytes there. */
+  private readonly payloadAt: Float64Array;
+  private readonly payloadLength: Float64Array;
+  private readonly closeReason: Array<string | undefined>;
   private readonly connection: Array<ConnectionSummary | null>;
   /** The one frame of a single-frame row without violations. */
   private readonly frameTs: Float64Array;
@@ -61,8 +76,11 @@ export class MessageRows {
   private readonly frameOpcode: Uint8Array;
   private readonly frameBits: Uint8Array;
   private readonly whole: Array<Whole | undefined>;
+  private readonly payloads: PayloadStore;
+  /** The newest row's payload when it is larger than the whole budget. */
+  private oversize: { seq: number; field: PayloadField; value: string | Buffer } | null = null;
 
-  constructor(readonly capacity: number) {
+  constructor(readonly capacity: number, payloadBudget: number) {
     const n = Math.max(1, capacity);
     this.seq = new Float64Array(n);
     this.ts = new Float64Array(n);
@@ -75,7 +93,9 @@ export class MessageRows {
     this.kind = new Uint8Array(n);
     this.payloadKind = new Uint8Array(n);
     this.flags = new Uint8Array(n);
-    this.payload = new Array(n).fill(undefined);
+    this.payloadAt = new Float64Array(n);
+    this.payloadLength = new Float64Array(n);
+    this.closeReason = new Array(n).fill(undefined);
     this.connection = new Array(n).fill(null);
     this.frameTs = new Float64Array(n);
     this.frameLength = new Float64Array(n);
@@ -83,6 +103,7 @@ export class MessageRows {
     this.frameOpcode = new Uint8Array(n);
     this.frameBits = new Uint8Array(n);
     this.whole = new Array(n).fill(undefined);
+    this.payloads = new PayloadStore(payloadBudget);
   }
 
   /** Puts row `seq` (a message record from the store) in its slot, replacing what was there. */
@@ -91,10 +112,18 @@ export class MessageRows {
     const i = seq % this.seq.length;
     this.seq[i] = seq;
     this.connection[i] = stored.connection;
+    this.oversize = null;
+    this.closeReason[i] = undefined;
     const frame = stored.frames.length === 1 ? stored.frames[0]! : null;
     if (!frame || stored.violations.length > 0 || !isPlainMessage(r) || !isPlainFrame(frame, r)) {
-      this.whole[i] = { record: r, frames: stored.frames, violations: stored.violations };
-      this.payload[i] = undefined;
+      const field = payloadField(r);
+      let record = r;
+      if (field) {
+        const { [field]: _payload, ...rest } = r;
+        record = rest;
+      }
+      this.whole[i] = { record, frames: stored.frames, violations: stored.violations };
+      this.storePayload(i, seq, r, field);
       return;
     }
     this.whole[i] = undefined;
@@ -110,20 +139,8 @@ export class MessageRows {
     if (r.close !== undefined) {
       this.payloadKind[i] = Payload.Close;
       this.closeCode[i] = r.close.code ?? -1;
-      this.payload[i] = r.close.reason;
-    } else if (r.text !== undefined) {
-      this.payloadKind[i] = Payload.Text;
-      this.payload[i] = r.text;
-    } else if (r.base64 !== undefined) {
-      this.payloadKind[i] = Payload.Base64;
-      this.payload[i] = r.base64;
-    } else if (r.bytes !== undefined) {
-      this.payloadKind[i] = Payload.Bytes;
-      this.payload[i] = r.bytes;
-    } else {
-      this.payloadKind[i] = Payload.None;
-      this.payload[i] = undefined;
-    }
+      this.closeReason[i] = r.close.reason;
+    } else this.storePayload(i, seq, r, payloadField(r));
     this.frameTs[i] = frame.ts;
     this.frameLength[i] = frame.length;
     this.frameOpcode[i] = frame.opcode;
@@ -132,12 +149,43 @@ export class MessageRows {
     this.frameBits[i] = (frame.fin ? FrameBit.Fin : 0) | (frame.masked ? FrameBit.Masked : 0) | (frame.mask !== null ? FrameBit.HasMask : 0) | (rsv << FrameBit.RsvShift);
   }
 
-  /** Empties the slot of row `seq` (if it still holds it). */
+  /** Copies `r`'s payload `field` into the payload store (or, larger than the budget, keeps it as the newest row's). */
+  private storePayload(i: number, seq: number, r: MessageRecord, field: PayloadField | null): void {
+    let kind: Payload;
+    let at: number;
+    if (field === 'text') {
+      const wellFormed = isWellFormed(r.text!);
+      kind = wellFormed ? Payload.Text : Payload.Text16;
+      at = this.payloads.writeString(r.text!, wellFormed ? 'utf8' : 'utf16le');
+    } else if (field === 'base64') {
+      kind = Payload.Base64;
+      at = this.payloads.writeString(r.base64!, 'latin1');
+    } else if (field === 'bytes') {
+      kind = Payload.Bytes;
+      at = this.payloads.writeBytes(r.bytes!);
+    } else {
+      this.payloadKind[i] = Payload.None;
+      return;
+    }
+    if (at < 0) {
+      this.oversize = { seq, field: field, value: r[field]! };
+      kind = Payload.Oversize;
+    }
+    this.payloadKind[i] = kind;
+    this.payloadAt[i] = at;
+    this.payloadLength[i] = this.payloads.written;
+  }
+
+  /** Empties the slot of row `seq` (if it still holds it). Rows are cleared oldest first, so the store can let their payloads go. */
   clear(seq: number): void {
     const i = seq % this.seq.length;
     if (this.seq[i] !== seq) return;
+    const kind = this.payloadKind[i];
+    if (kind === Payload.Text || kind === Payload.Text16 || kind === Payload.Base64 || kind === Payload.Bytes) {
+      this.payloads.release(this.payloadAt[i]! + this.payloadLength[i]!);
+    }
     this.seq[i] = 0;
-    this.payload[i] = undefined;
+    this.closeReason[i] = undefined;
     this.connection[i] = null;
     this.whole[i] = undefined;
   }
@@ -147,43 +195,43 @@ export class MessageRows {
     const i = seq % this.seq.length;
     if (this.seq[i] !== seq) return undefined;
     const whole = this.whole[i];
-    const dropped = (this.flags[i]! & Flag.Dropped) !== 0;
+    let record: MessageRecord;
+    let frames: FrameRecord[];
+    let violations: ViolationRecord[];
     if (whole) {
-      const stored: StoredRecord = { record: whole.record, connection: this.connection[i]!, frames: whole.frames, violations: whole.violations };
-      return { seq, record: whole.record, frames: whole.frames, violations: whole.violations, stored, payloadDropped: dropped };
+      record = this.payloadKind[i] === Payload.None ? whole.record : { ...whole.record };
+      ({ frames, violations } = whole);
+    } else {
+      record = this.record(i);
+      frames = [this.frame(i, record)];
+      violations = NONE;
     }
-    const record = this.record(i);
-    const frames = [this.frame(i, record)];
-    const stored: StoredRecord = { record, connection: this.connection[i]!, frames, violations: NONE };
-    return { seq, record, frames, violations: NONE, stored, payloadDropped: dropped };
+    const payloadDropped = !this.addPayload(i, seq, record);
+    const stored: StoredRecord = { record, connection: this.connection[i]!, frames, violations };
+    return { seq, record, frames, violations, stored, payloadDropped };
   }
 
-  /** Characters (or bytes) of payload row `seq` holds in memory. */
-  payloadSize(seq: number): number {
-    const i = seq % this.seq.length;
-    if (this.seq[i] !== seq) return 0;
-    const whole = this.whole[i];
-    if (whole) {
-      const r = whole.record;
-      return (r.text?.length ?? 0) + (r.base64?.length ?? 0) + (r.bytes?.length ?? 0);
+  /** Puts slot `i`'s payload (text, base64 or bytes) back into `r`; false when the store no longer holds it. */
+  private addPayload(i: number, seq: number, r: MessageRecord): boolean {
+    const kind = this.payloadKind[i]!;
+    if (kind === Payload.None || kind === Payload.Close) return true;
+    if (kind === Payload.Oversize) {
+      const o = this.oversize;
+      if (o?.seq !== seq) return false;
+      if (o.field === 'bytes') r.bytes = o.value as Buffer;
+      else r[o.field] = o.value as string;
+      return true;
     }
-    const k = this.payloadKind[i];
-    return k === Payload.Text || k === Payload.Base64 || k === Payload.Bytes ? this.payload[i]!.length : 0;
-  }
-
-  /** Lets go of row `seq`'s payload (text, base64 or bytes); the rest of the row stays. */
-  dropPayload(seq: number): void {
-    const i = seq % this.seq.length;
-    if (this.seq[i] !== seq || (this.flags[i]! & Flag.Dropped) !== 0) return;
-    this.flags[i]! |= Flag.Dropped;
-    const whole = this.whole[i];
-    if (whole) {
-      const { text: _text, base64: _base64, bytes: _bytes, ...rest } = whole.record;
-      whole.record = rest;
-    } else if (this.payloadKind[i] !== Payload.Close) {
-      this.payloadKind[i] = Payload.None;
-      this.payload[i] = undefined;
+    const at = this.payloadAt[i]!;
+    const n = this.payloadLength[i]!;
+    if (n > 0 && !this.payloads.holds(at)) return false;
+    switch (kind) {
+      case Payload.Text: r.text = this.payloads.readString(at, n, 'utf8'); break;
+      case Payload.Text16: r.text = this.payloads.readString(at, n, 'utf16le'); break;
+      case Payload.Base64: r.base64 = this.payloads.readString(at, n, 'latin1'); break;
+      case Payload.Bytes: r.bytes = this.payloads.readBytes(at, n); break;
     }
+    return true;
   }
 
   /** The message record of a columnar slot, with its fields in `messageRecord`'s order. */
@@ -194,13 +242,7 @@ export class MessageRows {
       length: this.length[i]!, wireLength: this.wireLength[i]!, frames: this.frameCount[i]!,
       compressed: (f & Flag.Compressed) !== 0, truncated: (f & Flag.Truncated) !== 0,
     };
-    const payload = this.payload[i];
-    switch (this.payloadKind[i]) {
-      case Payload.Close: r.close = { code: this.closeCode[i] === -1 ? null : this.closeCode[i]!, reason: payload as string }; break;
-      case Payload.Text: r.text = payload as string; break;
-      case Payload.Base64: r.base64 = payload as string; break;
-      case Payload.Bytes: r.bytes = payload as Buffer; break;
-    }
+    if (this.payloadKind[i] === Payload.Close) r.close = { code: this.closeCode[i] === -1 ? null : this.closeCode[i]!, reason: this.closeReason[i]! };
     if (f & Flag.Incomplete) r.incomplete = true;
     if (f & Flag.Rtt) r.rtt = this.rtt[i]!;
     return r;
@@ -233,6 +275,18 @@ function isPlainFrame(f: FrameRecord, r: MessageRecord): boolean {
 }
 
 const MASK = /^[0-9a-f]{8}$/;
+
+/** The one field of `r` whose payload goes to the payload store, or null (none, a close reason, or several fields, which stay on the record). */
+function payloadField(r: MessageRecord): PayloadField | null {
+  const fields = (r.text !== undefined ? 1 : 0) + (r.base64 !== undefined ? 1 : 0) + (r.bytes !== undefined ? 1 : 0);
+  if (fields !== 1) return null;
+  return r.text !== undefined ? 'text' : r.base64 !== undefined ? 'base64' : 'bytes';
+}
+
+/** String.prototype.isWellFormed (ES2024, in Node 20; not in the ES2022 types): no lone surrogates. */
+function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
 
 function keyCount(o: object): number {
   let n = 0;

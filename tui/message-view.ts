@@ -3,7 +3,7 @@ import { messageSubject } from '../core/message-subject.js';
 import type { StoredRecord } from '../core/session-store.js';
 import { MessageRows, type MessageRow } from './message-rows.js';
 
-/** Payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
+/** Bytes of payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
 export const PAYLOAD_BUDGET = 32 * 1024 * 1024;
 
 export type FilterResult = { ok: true } | { ok: false; error: string; position: number; length: number };
@@ -41,12 +41,8 @@ export class MessageView {
   /** The view is frozen; capture goes on and catches up on resume. */
   paused = false;
 
-  /** Payload characters held by kept rows, and the oldest row that may still hold its payload. */
-  private payloadBytes = 0;
-  private payloadFromSeq = 1;
-
-  constructor(private readonly keep: number, private readonly payloadBudget = PAYLOAD_BUDGET) {
-    this.kept = new MessageRows(Math.max(1, keep));
+  constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET) {
+    this.kept = new MessageRows(Math.max(1, keep), payloadBudget);
   }
 
   /** Rows kept in memory. */
@@ -71,18 +67,7 @@ export class MessageView {
     // Drop first: when the ring is full, the new row's slot is the oldest row's, and dropping clears it.
     if (this.stored > this.keep) this.dropOldest();
     this.kept.set(seq, stored);
-    this.payloadBytes += this.kept.payloadSize(seq);
-    this.keepWithinBudget();
     if (!this.paused) this.catchUp();
-  }
-
-  /** Drops the oldest rows' payloads until the kept ones fit the budget; the newest row always keeps its own. */
-  private keepWithinBudget(): void {
-    while (this.payloadBytes > this.payloadBudget && this.payloadFromSeq < this.lastSeq) {
-      const seq = this.payloadFromSeq++;
-      this.payloadBytes -= this.kept.payloadSize(seq);
-      this.kept.dropPayload(seq);
-    }
   }
 
   /** The row at a visible index. */
@@ -239,8 +224,6 @@ export class MessageView {
 
   private dropOldest(): void {
     const seq = this.firstSeq++;
-    this.payloadBytes -= this.kept.payloadSize(seq);
-    this.payloadFromSeq = Math.max(this.payloadFromSeq, this.firstSeq);
     this.kept.clear(seq);
     if (this.visible[this.visibleFrom] === seq) {
       this.visibleFrom++;
