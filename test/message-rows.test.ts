@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
 import { MessageRows } from '../tui/message-rows.js';
+import { PayloadStore } from '../tui/payload-store.js';
 
 const CONNECTION: ConnectionSummary = { conn: 4, url: 'ws://127.0.0.1:3000/chat', upgraded: true };
 
@@ -126,15 +127,29 @@ test('a payload larger than the whole budget is kept until the next row arrives'
   assert.equal(rows.get(2)!.record.text, 'z');
 });
 
-test('bytes come back as a copy, which later payloads do not change', () => {
+test('bytes come back from the list\'s own copy, not the buffer that was added (which the proxy may reuse)', () => {
   const rows = new MessageRows(4, 100);
   const record: MessageRecord = { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(60, 1) };
   rows.set(1, stored(record));
-  const taken = rows.get(1)!.record.bytes!;
-  assert.notEqual(taken, record.bytes);
+  record.bytes!.fill(7);
+  assert.ok(rows.get(1)!.record.bytes!.equals(Buffer.alloc(60, 1)));
   rows.set(2, stored({ ...record, bytes: Buffer.alloc(60, 2) })); // row 1's payload goes
-  assert.ok(taken.equals(Buffer.alloc(60, 1)));
   assert.equal(rows.get(1)!.payloadDropped, true);
+});
+
+test('a text decoded for drawing is decoded once while it stays on screen, and the row stays equal', (t) => {
+  const reads = t.mock.method(PayloadStore.prototype, 'readString');
+  const rows = new MessageRows(300, BUDGET);
+  const r: MessageRecord = { ...PLAIN[0]!, text: 'ö'.repeat(1000) };
+  rows.set(1, stored(r));
+  for (let frame = 0; frame < 5; frame++) assert.equal(rows.get(1)!.record.text, r.text);
+  assert.equal(reads.mock.callCount(), 1, 'decoded once for five frames');
+  for (let seq = 2; seq <= 200; seq++) {
+    rows.set(seq, stored({ ...r, text: String(seq) }));
+    rows.get(seq);
+  }
+  assert.deepEqual(rows.get(1)!.record, r, 'decoded again after others took its place');
+  assert.equal(reads.mock.callCount(), 201);
 });
 
 test('any record the log format allows comes back equal, kept in columns or whole', () => {

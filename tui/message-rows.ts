@@ -7,6 +7,7 @@ import { PayloadStore } from './payload-store.js';
 export interface MessageRow {
   /** Arrival order, from 1; never reused. */
   seq: number;
+  /** A `bytes` payload is a view into the message list's memory, valid until the next row is added: copy it to keep it. */
   record: MessageRecord;
   frames: FrameRecord[];
   violations: ViolationRecord[];
@@ -28,6 +29,9 @@ const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Rtt
 /** Bits of `frameBits`; the RSV pattern (an index into RSV) sits above them. */
 const enum FrameBit { Fin = 1, Masked = 2, HasMask = 4, RsvShift = 3 }
 const NONE: never[] = [];
+/** Decoded payloads kept for rows put together again: about two screens of rows, and at most this many characters. */
+const DECODED_ROWS = 128;
+const DECODED_CHARS = 4 * 1024 * 1024;
 
 /** A row kept as the objects it came in, for shapes the columns don't hold; its payload field (if one) is in the payload store. */
 interface Whole {
@@ -77,6 +81,9 @@ export class MessageRows {
   private readonly frameBits: Uint8Array;
   private readonly whole: Array<Whole | undefined>;
   private readonly payloads: PayloadStore;
+  /** Payload strings decoded lately, by seq, oldest first (see `decoded`). */
+  private readonly recentlyDecoded = new Map<number, string>();
+  private recentlyDecodedChars = 0;
   /** The newest row's payload when it is larger than the whole budget. */
   private oversize: { seq: number; field: PayloadField; value: string | Buffer } | null = null;
 
@@ -226,12 +233,35 @@ export class MessageRows {
     const n = this.payloadLength[i]!;
     if (n > 0 && !this.payloads.holds(at)) return false;
     switch (kind) {
-      case Payload.Text: r.text = this.payloads.readString(at, n, 'utf8'); break;
-      case Payload.Text16: r.text = this.payloads.readString(at, n, 'utf16le'); break;
-      case Payload.Base64: r.base64 = this.payloads.readString(at, n, 'latin1'); break;
-      case Payload.Bytes: r.bytes = this.payloads.readBytes(at, n); break;
+      case Payload.Text: r.text = this.decoded(seq, at, n, 'utf8'); break;
+      case Payload.Text16: r.text = this.decoded(seq, at, n, 'utf16le'); break;
+      case Payload.Base64: r.base64 = this.decoded(seq, at, n, 'latin1'); break;
+      case Payload.Bytes: r.bytes = this.payloads.viewBytes(at, n); break;
     }
     return true;
+  }
+
+  /**
+   * Row `seq`'s payload as a string, from the last few decoded or decoded now: the rows on screen
+   * are put together again every frame, and a large text decoded each time would cost more than
+   * everything else the UI does.
+   */
+  private decoded(seq: number, at: number, length: number, encoding: 'utf8' | 'utf16le' | 'latin1'): string {
+    const cache = this.recentlyDecoded;
+    let text = cache.get(seq);
+    if (text !== undefined) {
+      cache.delete(seq); // most recent last
+    } else {
+      text = this.payloads.readString(at, length, encoding);
+      this.recentlyDecodedChars += text.length;
+    }
+    cache.set(seq, text);
+    for (const [oldest, old] of cache) {
+      if (cache.size <= DECODED_ROWS && this.recentlyDecodedChars <= DECODED_CHARS) break;
+      cache.delete(oldest);
+      this.recentlyDecodedChars -= old.length;
+    }
+    return text;
   }
 
   /** The message record of a columnar slot, with its fields in `messageRecord`'s order. */

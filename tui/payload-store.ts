@@ -96,11 +96,15 @@ export class PayloadStore {
     return block.buf.toString(encoding, position - block.start, position - block.start + length);
   }
 
-  /** A copy of the `length` bytes at `position` (which it holds): the block may be reused later. */
-  readBytes(position: number, length: number): Buffer {
+  /**
+   * The `length` bytes at `position` (which it holds), as a view into the store, not a copy (a
+   * 1 MiB payload per row drawn would be copied ten times a second): valid until more payloads
+   * are stored, since a block let go is reused.
+   */
+  viewBytes(position: number, length: number): Buffer {
     if (length === 0) return Buffer.alloc(0);
     const block = this.blockAt(position);
-    return Buffer.from(block.buf.subarray(position - block.start, position - block.start + length));
+    return block.buf.subarray(position - block.start, position - block.start + length);
   }
 
   private newest(): Block {
