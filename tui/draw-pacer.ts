@@ -2,8 +2,8 @@
 export const INPUT_FRAME_MS = 33;
 /**
  * Under steady traffic, frames start at least this far apart: ten a second is still live to
- * the eye, and drawing then costs a third of what 30 a second did (blessed's diffing and
- * drawing were about a tenth of the proxy's CPU at 30 frames a second with 100k messages/s).
+ * the eye, and drawing then costs a third of what 30 a second did (at 30, blessed's diffing and
+ * drawing were about a tenth of the UI's CPU in the benchmark's 64-byte message workload).
  */
 export const TRAFFIC_FRAME_MS = 100;
 
