@@ -64,8 +64,8 @@ const RTT = ascii(',"rtt":');
 /** `,"compressed":…,"truncated":…` for each pair: index compressed * 2 + truncated. */
 const MESSAGE_FLAGS = [[false, false], [false, true], [true, false], [true, true]].map(([c, t]) => ascii(`,"compressed":${c},"truncated":${t}`));
 
-/** Each frame shape's `,"from":…,"mask":` part, by shapeKey. */
-const frameMiddles: Array<Uint8Array | undefined> = [];
+/** Each frame shape's `,"from":…,"mask":` part, by shapeKey (2^11 shapes; sized up front so the array stays a plain one, not a dictionary). */
+const frameMiddles = new Array<Uint8Array | undefined>(2048);
 
 /** The fields of a frame line between `ts` and the mask as a number: from, fin, rsv, opcode, masked, and whether there is a mask. */
 function shapeKey(f: FrameRecord): number {
