@@ -76,6 +76,8 @@ export interface FrameEvent {
 }
 
 export type MessageKind = 'text' | 'binary' | 'ping' | 'pong' | 'close';
+/** Every MessageKind, in a fixed order (an index into it is a compact kind). */
+export const MESSAGE_KINDS: readonly MessageKind[] = ['text', 'binary', 'ping', 'pong', 'close'];
 
 /** A complete message: data frames reassembled and inflated, or one control frame. */
 export interface MessageEvent {

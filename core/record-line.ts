@@ -1,4 +1,4 @@
-import type { MessageKind } from './events.js';
+import { MESSAGE_KINDS } from './events.js';
 import type { FrameRecord, LogRecord, MessageRecord } from './session-record.js';
 import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 
@@ -90,7 +90,6 @@ function encodeFrame(f: FrameRecord, buf: Buffer, at: number): number {
   return at + 1;
 }
 
-const MESSAGE_KINDS: readonly MessageKind[] = ['text', 'binary', 'ping', 'pong', 'close'];
 /** Each side and kind's `,"from":…,"kind":…,"length":` part: client kinds, then server kinds, in MESSAGE_KINDS order. */
 const MESSAGE_MIDDLES = (['client', 'server'] as const).flatMap((from) => MESSAGE_KINDS.map((kind) => ascii(`,"from":"${from}","kind":"${kind}","length":`)));
 

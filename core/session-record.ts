@@ -1,5 +1,7 @@
-import type {
-  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent,
+import {
+  MESSAGE_KINDS,
+  type EndEvent, type Extension, type FrameEvent, type HandshakeEvent, type HttpRequestHead, type HttpResponseHead, type MessageEvent,
+  type MessageKind, type Side, type ViolationEvent,
 } from './events.js';
 
 /**
@@ -199,7 +201,7 @@ export function parseLogLine(line: string): ParsedLine {
 }
 
 const SIDES = new Set(['client', 'server']);
-const KINDS = new Set(['text', 'binary', 'ping', 'pong', 'close']);
+const KINDS: ReadonlySet<string> = new Set(MESSAGE_KINDS);
 const MASK = /^[0-9a-f]{8}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;

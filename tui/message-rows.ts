@@ -1,3 +1,4 @@
+import { MESSAGE_KINDS } from '../core/events.js';
 import { RSV } from '../core/message-decoder.js';
 import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
@@ -16,8 +17,7 @@ export interface MessageRow {
   payloadDropped: boolean;
 }
 
-const KINDS = ['text', 'binary', 'ping', 'pong', 'close'] as const;
-const KIND_INDEX: Record<string, number> = { text: 0, binary: 1, ping: 2, pong: 3, close: 4 };
+const KIND_INDEX: Record<string, number> = Object.fromEntries(MESSAGE_KINDS.map((kind, i) => [kind, i]));
 /**
  * Which field holds the payload, and where it is: text, base64 and bytes in the payload store
  * (text as UTF-8, or as UTF-16 when it has lone surrogates, which UTF-8 can't carry), a close
@@ -25,7 +25,7 @@ const KIND_INDEX: Record<string, number> = { text: 0, binary: 1, ping: 2, pong: 
  */
 const enum Payload { None, Text, Text16, Base64, Bytes, Close, Oversize }
 /** Bits of `flags`. */
-const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Rtt = 32 }
+const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Rtt = 16 }
 /** Bits of `frameBits`; the RSV pattern (an index into RSV) sits above them. */
 const enum FrameBit { Fin = 1, Masked = 2, HasMask = 4, RsvShift = 3 }
 const NONE: never[] = [];
@@ -268,7 +268,7 @@ export class MessageRows {
   private record(i: number): MessageRecord {
     const f = this.flags[i]!;
     const r: MessageRecord = {
-      type: 'message', conn: this.conn[i]!, ts: this.ts[i]!, from: f & Flag.Server ? 'server' : 'client', kind: KINDS[this.kind[i]!]!,
+      type: 'message', conn: this.conn[i]!, ts: this.ts[i]!, from: f & Flag.Server ? 'server' : 'client', kind: MESSAGE_KINDS[this.kind[i]!]!,
       length: this.length[i]!, wireLength: this.wireLength[i]!, frames: this.frameCount[i]!,
       compressed: (f & Flag.Compressed) !== 0, truncated: (f & Flag.Truncated) !== 0,
     };
@@ -291,7 +291,7 @@ export class MessageRows {
 
 /** A record the columns hold exactly: only the log format's fields, one payload field, a close code that fits. */
 function isPlainMessage(r: MessageRecord): boolean {
-  const payloads = (r.text !== undefined ? 1 : 0) + (r.base64 !== undefined ? 1 : 0) + (r.bytes !== undefined ? 1 : 0) + (r.close !== undefined ? 1 : 0);
+  const payloads = payloadFieldCount(r) + (r.close !== undefined ? 1 : 0);
   // Ten fields every message record has, the payload field, and the optional ones: any other key is one the columns would lose.
   if (keyCount(r) !== 10 + payloads + (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0)) return false;
   if (payloads > 1 || KIND_INDEX[r.kind] === undefined || (r.incomplete !== undefined && r.incomplete !== true)) return false;
@@ -308,9 +308,13 @@ const MASK = /^[0-9a-f]{8}$/;
 
 /** The one field of `r` whose payload goes to the payload store, or null (none, a close reason, or several fields, which stay on the record). */
 function payloadField(r: MessageRecord): PayloadField | null {
-  const fields = (r.text !== undefined ? 1 : 0) + (r.base64 !== undefined ? 1 : 0) + (r.bytes !== undefined ? 1 : 0);
-  if (fields !== 1) return null;
+  if (payloadFieldCount(r) !== 1) return null;
   return r.text !== undefined ? 'text' : r.base64 !== undefined ? 'base64' : 'bytes';
+}
+
+/** How many of `text`, `base64` and `bytes` `r` has (one, for every record the decoder makes). */
+function payloadFieldCount(r: MessageRecord): number {
+  return (r.text !== undefined ? 1 : 0) + (r.base64 !== undefined ? 1 : 0) + (r.bytes !== undefined ? 1 : 0);
 }
 
 /** String.prototype.isWellFormed (ES2024, in Node 20; not in the ES2022 types): no lone surrogates. */
