@@ -102,6 +102,47 @@ export async function pipelined(url: string, spec: PipelineSpec, timing: Timing,
   }
 }
 
+export interface StreamResult {
+  messages: number;
+  seconds: number;
+}
+
+/**
+ * The soak: exactly `total` messages pipelined on one connection (a window of `spec.window` in
+ * flight), each echoed back; resolves once the last echo has arrived. `onEcho` sees the running count.
+ */
+export async function streamMessages(url: string, total: number, spec: Omit<PipelineSpec, 'connections'>, onEcho: (echoed: number) => void): Promise<StreamResult> {
+  const [ws] = await openAll(url, 1, spec.deflate);
+  const socket = ws!;
+  const expected = spec.payload.length;
+  let sent = 0;
+  let echoed = 0;
+  let wrongLength = 0;
+  const t0 = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const send = () => {
+        sent++;
+        socket.send(spec.payload, { binary: spec.binary, compress: spec.deflate });
+      };
+      socket.on('message', (data: Buffer) => {
+        echoed++;
+        if (data.length !== expected) wrongLength++;
+        onEcho(echoed);
+        if (sent < total) send();
+        else if (echoed === total) resolve();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`the connection closed after ${echoed} of ${total} echoes`)));
+      for (let i = 0; i < Math.min(spec.window, total); i++) send();
+    });
+    if (wrongLength > 0) throw new Error(`${wrongLength} echoed messages had the wrong length`);
+    return { messages: echoed, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await closeAll([socket]);
+  }
+}
+
 /** `rtt`: one message at a time on one connection; latency percentiles of the round trips. */
 export async function roundTrips(url: string, payload: Buffer, timing: Timing, hooks: Hooks = {}): Promise<LatencyResult> {
   const [ws] = await openAll(url, 1, false);

@@ -31,7 +31,10 @@ export interface Running {
   pid: number;
   /** Extra processes whose CPU is part of this path's cost (tmux's server for the UI). */
   extraPids: number[];
-  stop(): Promise<void>;
+  /** wspeek's session log, for a path that saves one. */
+  save?: string;
+  /** Stops it; the session log is removed unless `keepSave` (then the caller removes it). */
+  stop(keepSave?: boolean): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,10 +223,10 @@ export async function startWspeekHeadless(targetPort: number, nodeArgs: string[]
       });
     });
     return {
-      port, pid: child.pid!, extraPids: [],
-      async stop() {
+      port, pid: child.pid!, extraPids: [], save,
+      async stop(keepSave = false) {
         await stopChild(child, 'SIGINT', 'wspeek --no-tui');
-        removeQuietly(save);
+        if (!keepSave) removeQuietly(save);
         emergency.delete(kill);
       },
     };
@@ -267,13 +270,13 @@ export async function startWspeekUi(targetPort: number, nodeArgs: string[] = [])
   const session = `ui-${++tmpSeq}`;
   const cmd = ['exec', process.execPath, ...nodeArgs, CLI, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--save', save].map(shellQuote).join(' ');
   tmuxServerUsed = true;
-  const cleanup = () => {
+  const cleanup = (keepSave = false) => {
     try {
       tmux('kill-session', '-t', session);
     } catch {
       // already gone
     }
-    removeQuietly(save);
+    if (!keepSave) removeQuietly(save);
     removeQuietly(errFile);
   };
   emergency.add(cleanup);
@@ -294,9 +297,10 @@ export async function startWspeekUi(targetPort: number, nodeArgs: string[] = [])
       else await sleep(50);
     }
     return {
-      port, pid, extraPids: Number.isInteger(serverPid) && serverPid > 0 ? [serverPid] : [],
-      async stop() {
-        cleanup();
+      port, pid, extraPids: Number.isInteger(serverPid) && serverPid > 0 ? [serverPid] : [], save,
+      // The session ending is SIGHUP for wspeek, which closes its log whole before it exits.
+      async stop(keepSave = false) {
+        cleanup(keepSave);
         if (!(await waitPidGone(pid, STOP_TIMEOUT_MS))) {
           forcedKills.push(`wspeek UI outlived its tmux session for ${STOP_TIMEOUT_MS} ms`);
           try {
