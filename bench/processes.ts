@@ -56,6 +56,30 @@ export function killEverything(): void {
 }
 
 /**
+ * Nothing outlives a bench script: on SIGINT, SIGTERM and exit, every child (and this bench's
+ * tmux server) is ended, and `also` runs. Returns `bail`, which does that now and exits with `code`.
+ */
+export function stopEverythingOnExit(script: string, also: () => void = () => {}): (code: number, why: string) => void {
+  let exiting = false;
+  const stopAll = () => {
+    killEverything();
+    stopTmuxServer();
+    also();
+  };
+  const bail = (code: number, why: string) => {
+    if (exiting) return;
+    exiting = true;
+    process.stderr.write(`\n${script}: ${why}; stopping children\n`);
+    stopAll();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => bail(130, 'interrupted'));
+  process.on('SIGTERM', () => bail(143, 'terminated'));
+  process.on('exit', stopAll);
+  return bail;
+}
+
+/**
  * Copies the compiled wspeek (dist/cli, core, proxy, tui) aside and runs that copy for the rest
  * of the bench: a rebuild of dist/ during the run (another `tsc`) can't break or change it midway.
  * The copy is removed at the end. Returns the directory, relative to the project root.

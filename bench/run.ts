@@ -28,7 +28,7 @@ import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, t
 import { pipelined, roundTrips, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {
   CLI, cpuSeconds, forcedKills, haveTmux, killEverything, peakRss, ROOT, scrubPaths, sleep, snapshotWspeek, startEchoServer,
-  startRelay, startWspeekHeadless, startWspeekUi, stopTmuxServer, systemCpuSeconds, type Running,
+  startRelay, startWspeekHeadless, startWspeekUi, stopEverythingOnExit, stopTmuxServer, systemCpuSeconds, type Running,
 } from './processes.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import {
@@ -358,22 +358,7 @@ async function profile(name: string): Promise<void> {
   log(`profile kept in ${path.join(dir, file)} (open it in Chrome DevTools)`);
 }
 
-// Nothing outlives the bench: children are ended on every way out.
-let exiting = false;
-function bail(code: number, why: string): void {
-  if (exiting) return;
-  exiting = true;
-  process.stderr.write(`\nbench: ${why}; stopping children\n`);
-  killEverything();
-  stopTmuxServer();
-  process.exit(code);
-}
-process.on('SIGINT', () => bail(130, 'interrupted'));
-process.on('SIGTERM', () => bail(143, 'terminated'));
-process.on('exit', () => {
-  killEverything();
-  stopTmuxServer();
-});
+const bail = stopEverythingOnExit('bench');
 
 // Every segment is bounded by SEGMENT_TIMEOUT_MS already; this bounds the whole run as well.
 const segments = ROUNDS * ALL_WORKLOADS.length * 4;

@@ -19,7 +19,7 @@ import { TEXT64, streamMessages } from './load.js';
 import { countLog, type LogCounts } from './log-counts.js';
 import {
   cpuSeconds, haveTmux, killEverything, peakRss, ROOT, snapshotWspeek, startEchoServer, startWspeekHeadless, startWspeekUi,
-  stopTmuxServer, type Running,
+  stopEverythingOnExit, stopTmuxServer, type Running,
 } from './processes.js';
 
 const MESSAGES = Number(process.env.SOAK_MESSAGES) || 5_000_000;
@@ -137,23 +137,10 @@ async function main(): Promise<void> {
   if (results.some((r) => !r.complete)) process.exitCode = 1;
 }
 
-// Nothing outlives the soak: children and logs are removed on every way out.
-let exiting = false;
-function bail(code: number, why: string): void {
-  if (exiting) return;
-  exiting = true;
-  process.stderr.write(`\nsoak: ${why}; stopping children\n`);
-  cleanUp();
-  process.exit(code);
-}
-function cleanUp(): void {
-  killEverything();
-  stopTmuxServer();
+// A log kept for counting goes too if the soak is cut short.
+const bail = stopEverythingOnExit('soak', () => {
   if (logInHand) fs.rmSync(logInHand, { force: true });
-}
-process.on('SIGINT', () => bail(130, 'interrupted'));
-process.on('SIGTERM', () => bail(143, 'terminated'));
-process.on('exit', cleanUp);
+});
 
 // Bounded: at least 2,000 echoes a second (a tenth of the slowest rate seen), plus start-up and counting.
 const budgetMs = PATHS.length * (MESSAGES / 2000) * 1000 + 5 * 60_000;
@@ -166,5 +153,6 @@ main()
   })
   .finally(() => {
     clearTimeout(watchdog);
-    cleanUp();
+    killEverything();
+    stopTmuxServer();
   });
