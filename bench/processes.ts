@@ -367,8 +367,17 @@ function readComm(pid: number): string {
 
 /** Peak resident set size (VmHWM) in bytes, or null if the process is gone. */
 export function peakRss(pid: number): number | null {
+  return statusBytes(pid, 'VmHWM');
+}
+
+/** Resident set size now (VmRSS) in bytes, or null if the process is gone. */
+export function currentRss(pid: number): number | null {
+  return statusBytes(pid, 'VmRSS');
+}
+
+function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   try {
-    const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    const m = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
     return m ? Number(m[1]) * 1024 : null;
   } catch {
     return null;

@@ -241,7 +241,8 @@ function checkTargets(ws: WorkloadSummary[], peakRss: Summary['peakRss'], core: 
 const mark = (pass: boolean | null | undefined) => (pass === true ? ' ✓' : pass === false ? ' ✗' : '');
 const fmtRatio = (r: number | null) => (r === null ? '-' : `${r.toFixed(2)}×`);
 const fmtPct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`);
-const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+/** Bytes as MB (10^6, as the targets count them). */
+export const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const fmtGBs = (bytesPerSec: number) => `${(bytesPerSec / 1e9).toFixed(2)} GB/s`;
 const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US');
 

@@ -17,8 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { TEXT64, streamMessages } from './load.js';
 import { countLog, type LogCounts } from './log-counts.js';
+import { fmtMB, TARGETS } from './report.js';
 import {
-  cpuSeconds, haveTmux, killEverything, peakRss, ROOT, snapshotWspeek, startEchoServer, startWspeekHeadless, startWspeekUi,
+  cpuSeconds, currentRss, haveTmux, killEverything, peakRss, ROOT, snapshotWspeek, startEchoServer, startWspeekHeadless, startWspeekUi,
   stopEverythingOnExit, stopTmuxServer, type Running,
 } from './processes.js';
 
@@ -26,7 +27,6 @@ const MESSAGES = Number(process.env.SOAK_MESSAGES) || 5_000_000;
 const PATHS = (process.env.SOAK_PATHS ?? 'headless,ui').split(',').map((s) => s.trim()).filter(Boolean);
 const SAMPLE_MS = 250;
 const WINDOW = 256;
-const RSS_TARGET = 150 * 1024 * 1024;
 const RESULTS = path.join(ROOT, 'bench', 'results', 'soak.json');
 /** A kept session log not yet counted and removed. */
 let logInHand: string | null = null;
@@ -45,16 +45,6 @@ interface SoakResult {
   complete: boolean;
 }
 
-/** Resident memory now (VmRSS) in bytes, or null once the process is gone. */
-function rss(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
 async function soak(name: string, echoPort: number): Promise<SoakResult> {
   const proxy: Running = name === 'ui' ? await startWspeekUi(echoPort) : await startWspeekHeadless(echoPort);
   const save = proxy.save!;
@@ -63,7 +53,7 @@ async function soak(name: string, echoPort: number): Promise<SoakResult> {
   let nextTenth = MESSAGES / 10;
   let peakSampled = 0;
   const sampler = setInterval(() => {
-    peakSampled = Math.max(peakSampled, rss(proxy.pid) ?? 0);
+    peakSampled = Math.max(peakSampled, currentRss(proxy.pid) ?? 0);
   }, SAMPLE_MS);
   const cpu0 = cpuSeconds(proxy.pid);
   let result: { messages: number; seconds: number };
@@ -73,9 +63,9 @@ async function soak(name: string, echoPort: number): Promise<SoakResult> {
     result = await streamMessages(`ws://127.0.0.1:${proxy.port}/`, MESSAGES, { window: WINDOW, payload: TEXT64, binary: false, deflate: false }, (echoed) => {
       if (echoed < nextTenth) return;
       nextTenth += MESSAGES / 10;
-      const now = rss(proxy.pid) ?? 0;
+      const now = currentRss(proxy.pid) ?? 0;
       rssByTenth.push(now);
-      process.stdout.write(`  ${name}: ${echoed.toLocaleString('en-US')} echoed, RSS ${mb(now)}\n`);
+      process.stdout.write(`  ${name}: ${echoed.toLocaleString('en-US')} echoed, RSS ${fmtMB(now)}\n`);
     });
     peak = peakRss(proxy.pid);
     cpu1 = cpuSeconds(proxy.pid);
@@ -98,17 +88,13 @@ async function soak(name: string, echoPort: number): Promise<SoakResult> {
   }
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(0)} MB`;
-}
-
 function describe(r: SoakResult): string {
   const label = r.path === 'ui' ? 'wspeek UI' : 'wspeek --save';
-  const peak = r.peakRssBytes === null ? '?' : `${mb(r.peakRssBytes)} ${r.peakRssBytes <= RSS_TARGET ? '✓' : '✗'}`;
+  const peak = r.peakRssBytes === null ? '?' : `${fmtMB(r.peakRssBytes)} ${r.peakRssBytes <= TARGETS.peakRssBytes ? '✓' : '✗'}`;
   return [
     `${label}: ${r.messagesThrough.toLocaleString('en-US')} messages through (${r.messagesSent.toLocaleString('en-US')} each way) in ${r.seconds.toFixed(0)} s,`,
     `${Math.round(r.messagesPerSec).toLocaleString('en-US')} echoes/s, proxy CPU ${r.cpuUsPerMessage?.toFixed(1) ?? '?'} µs per message;`,
-    `peak RSS ${peak} (target ≤ 150 MB); RSS at each tenth: ${r.rssByTenth.map((b) => (b / 1048576).toFixed(0)).join(' ')} MB;`,
+    `peak RSS ${peak} (target ≤ ${fmtMB(TARGETS.peakRssBytes)}); RSS at each tenth: ${r.rssByTenth.map((b) => (b / 1e6).toFixed(0)).join(' ')} MB;`,
     `log ${(r.log.bytes / 1e9).toFixed(2)} GB, ${r.log.lines.toLocaleString('en-US')} lines, ${r.log.textMessages.toLocaleString('en-US')} text message and ${r.log.textFrames.toLocaleString('en-US')} text frame records:`,
     r.complete ? 'every message and frame is in it ✓' : 'messages or frames are MISSING ✗',
   ].join(' ');
