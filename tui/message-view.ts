@@ -2,6 +2,7 @@ import { parseFilter, type FilterPredicate } from '../core/filter.js';
 import { messageSubject } from '../core/message-subject.js';
 import type { StoredRecord } from '../core/session-store.js';
 import { MessageRows, type MessageRow } from './message-rows.js';
+import { SeqQueue } from './seq-queue.js';
 
 /** Bytes of payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
 export const PAYLOAD_BUDGET = 32 * 1024 * 1024;
@@ -18,9 +19,8 @@ export class MessageView {
   /** seq of the oldest row still kept; rows run firstSeq .. lastSeq. */
   private firstSeq = 1;
   private lastSeq = 0;
-  /** seqs that pass the view, ascending; entries before `visibleFrom` have dropped out. */
-  private visible: number[] = [];
-  private visibleFrom = 0;
+  /** seqs that pass the view, ascending (at most `keep`: they are kept rows). */
+  private readonly visible: SeqQueue;
   /** The last seq tested against the view (paused views fall behind). */
   private testedSeq = 0;
   /** `c` hides every row up to here. */
@@ -43,6 +43,7 @@ export class MessageView {
 
   constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET) {
     this.kept = new MessageRows(Math.max(1, keep), payloadBudget);
+    this.visible = new SeqQueue(Math.max(1, keep));
   }
 
   /** Rows kept in memory. */
@@ -52,7 +53,7 @@ export class MessageView {
 
   /** Rows that pass the view. */
   get length(): number {
-    return this.visible.length - this.visibleFrom;
+    return this.visible.length;
   }
 
   /** Every message seen since the start (or since the last clear, for "of N"). */
@@ -72,7 +73,7 @@ export class MessageView {
 
   /** The row at a visible index. */
   row(index: number): MessageRow | undefined {
-    const seq = this.visible[this.visibleFrom + index];
+    const seq = this.visible.at(index);
     return seq === undefined ? undefined : this.kept.get(seq);
   }
 
@@ -82,7 +83,7 @@ export class MessageView {
 
   /** The selected row's seq, without putting the row together. */
   selectedSeq(): number | undefined {
-    return this.visible[this.visibleFrom + this.cursor];
+    return this.visible.at(this.cursor);
   }
 
   /** The visible row before `index`, for Δ times. */
@@ -212,12 +213,11 @@ export class MessageView {
   private rebuild(): void {
     const selectedSeq = this.selectedSeq();
     const upTo = this.paused ? this.testedSeq : this.lastSeq; // a paused view stays frozen in time
-    this.visible = [];
-    this.visibleFrom = 0;
+    this.visible.clear();
     this.testedSeq = 0;
     this.catchUp(upTo);
     if (selectedSeq !== undefined && !this.follow) {
-      const i = lowerBound(this.visible, selectedSeq);
+      const i = this.visible.lowerBound(selectedSeq);
       this.cursor = Math.min(i, Math.max(0, this.length - 1));
     }
   }
@@ -225,15 +225,10 @@ export class MessageView {
   private dropOldest(): void {
     const seq = this.firstSeq++;
     this.kept.clear(seq);
-    if (this.visible[this.visibleFrom] === seq) {
-      this.visibleFrom++;
+    if (this.visible.first() === seq) {
+      this.visible.shift();
       this.cursor = Math.max(0, this.cursor - 1);
       this.top = Math.max(0, this.top - 1);
-      // Compact now and then, so the dropped prefix doesn't pile up.
-      if (this.visibleFrom > 4096 && this.visibleFrom * 2 > this.visible.length) {
-        this.visible = this.visible.slice(this.visibleFrom);
-        this.visibleFrom = 0;
-      }
     }
   }
 }
@@ -246,15 +241,4 @@ function compile(source: string): { ok: true; predicate: FilterPredicate | null 
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(Math.max(v, lo), hi);
-}
-
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
