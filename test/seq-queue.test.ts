@@ -12,7 +12,7 @@ test('reads pushed seqs by index from the front, and nothing past either end', (
   q.push(7);
   q.push(9);
   assert.deepEqual(contents(q), [3, 7, 9]);
-  assert.equal(q.first(), 3);
+  assert.equal(q.at(0), 3);
   assert.equal(q.at(-1), undefined);
   assert.equal(q.at(3), undefined);
 });
@@ -25,7 +25,7 @@ test('keeps order across the end of the ring as the front is dropped and the bac
     q.push(seq);
     assert.deepEqual(contents(q), [seq - 2, seq - 1, seq]);
   }
-  assert.equal(q.first(), 8);
+  assert.equal(q.at(0), 8);
 });
 
 test('grows when pushed past its capacity, keeping every seq in order', () => {
@@ -57,7 +57,7 @@ test('shift on an empty queue and clear leave it empty and usable', () => {
   const q = new SeqQueue(2);
   q.shift();
   assert.equal(q.length, 0);
-  assert.equal(q.first(), undefined);
+  assert.equal(q.at(0), undefined);
   q.push(5);
   q.push(6);
   q.clear();

@@ -43,7 +43,7 @@ export class MessageView {
 
   constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET) {
     this.kept = new MessageRows(Math.max(1, keep), payloadBudget);
-    this.visible = new SeqQueue(Math.max(1, keep));
+    this.visible = new SeqQueue(keep);
   }
 
   /** Rows kept in memory. */
@@ -225,7 +225,7 @@ export class MessageView {
   private dropOldest(): void {
     const seq = this.firstSeq++;
     this.kept.clear(seq);
-    if (this.visible.first() === seq) {
+    if (this.visible.at(0) === seq) {
       this.visible.shift();
       this.cursor = Math.max(0, this.cursor - 1);
       this.top = Math.max(0, this.top - 1);

@@ -25,11 +25,6 @@ export class SeqQueue {
     return this.ring[(this.head + index) % this.ring.length];
   }
 
-  /** The front seq, or undefined when empty. */
-  first(): number | undefined {
-    return this.size === 0 ? undefined : this.ring[this.head];
-  }
-
   /** Appends `seq` (larger than every seq held); the ring doubles if it is full. */
   push(seq: number): void {
     if (this.size === this.ring.length) this.grow();
