@@ -202,7 +202,8 @@ export function parseLogLine(line: string): ParsedLine {
 
 const SIDES = new Set(['client', 'server']);
 const KINDS: ReadonlySet<string> = new Set(MESSAGE_KINDS);
-const MASK = /^[0-9a-f]{8}$/;
+/** A masking key as records write it: 8 lowercase hex digits. */
+export const MASK_KEY_HEX = /^[0-9a-f]{8}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
@@ -212,7 +213,7 @@ function frameProblem(f: FrameRecord): string | null {
   if (typeof f.fin !== 'boolean' || typeof f.masked !== 'boolean') return 'fin and masked must be booleans';
   if (!Array.isArray(f.rsv) || f.rsv.length !== 3 || f.rsv.some((b) => typeof b !== 'boolean')) return 'rsv must be three booleans';
   if (!Number.isInteger(f.opcode) || f.opcode < 0 || f.opcode > 15) return 'opcode must be 0 to 15';
-  if (f.mask !== null && (typeof f.mask !== 'string' || !MASK.test(f.mask))) return 'mask must be null or 8 hex digits';
+  if (f.mask !== null && (typeof f.mask !== 'string' || !MASK_KEY_HEX.test(f.mask))) return 'mask must be null or 8 hex digits';
   if (!isCount(f.length) || !isCount(f.conn)) return 'length and conn must be numbers';
   return null;
 }

@@ -1,6 +1,6 @@
 import { MESSAGE_KINDS } from '../core/events.js';
 import { RSV } from '../core/message-decoder.js';
-import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
+import { MASK_KEY_HEX, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
@@ -87,7 +87,7 @@ export class MessageRows {
   /** The newest row's payload when it is larger than the whole budget. */
   private oversize: { seq: number; field: PayloadField; value: string | Buffer } | null = null;
 
-  constructor(readonly capacity: number, payloadBudget: number) {
+  constructor(capacity: number, payloadBudget: number) {
     const n = Math.max(1, capacity);
     this.seq = new Float64Array(n);
     this.ts = new Float64Array(n);
@@ -301,10 +301,8 @@ function isPlainMessage(r: MessageRecord): boolean {
 /** A frame record the columns hold exactly: the message's sender and connection, a mask of 8 lowercase hex digits or none. */
 function isPlainFrame(f: FrameRecord, r: MessageRecord): boolean {
   return f.conn === r.conn && f.from === r.from && Number.isInteger(f.opcode) && f.opcode >= 0 && f.opcode <= 255
-    && (f.mask === null || MASK.test(f.mask)) && keyCount(f) === 10;
+    && (f.mask === null || MASK_KEY_HEX.test(f.mask)) && keyCount(f) === 10;
 }
-
-const MASK = /^[0-9a-f]{8}$/;
 
 /** The one field of `r` whose payload goes to the payload store, or null (none, a close reason, or several fields, which stay on the record). */
 function payloadField(r: MessageRecord): PayloadField | null {

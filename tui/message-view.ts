@@ -42,7 +42,7 @@ export class MessageView {
   paused = false;
 
   constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET) {
-    this.kept = new MessageRows(Math.max(1, keep), payloadBudget);
+    this.kept = new MessageRows(keep, payloadBudget);
     this.visible = new SeqQueue(keep);
   }
 
