@@ -2,7 +2,7 @@ import { isSendableCloseCode } from './close-codes.js';
 import type { EventSink, MessageKind, Side } from './events.js';
 import { FrameParser, type FrameHeader, type FrameParserHandler } from './frame-parser.js';
 import { MessageInflater } from './permessage-deflate.js';
-import { unmaskInto } from './unmask.js';
+import { unmaskInto, unmaskShort, WORD_MIN } from './unmask.js';
 import { completeUtf8Length, decodeUtf8 } from './utf8.js';
 import { VIOLATION_RULES, type ViolationRule } from './violation-rules.js';
 
@@ -33,7 +33,14 @@ interface PartialMessage {
   /** The kept payload of each frame; null until there is one (most messages have one part, and an array literal of one is the cheapest). */
   parts: Buffer[] | null;
   keptLength: number;
+  /** Every kept byte ORed together as it was copied, or UNSCANNED: below 0x80, the kept payload is ASCII. */
+  byteOr: number;
 }
+
+/** A `byteOr` for a payload some of whose bytes were copied without being looked at. */
+const UNSCANNED = 0x100;
+/** XOR with it copies: unmasked payloads take the same short path as masked ones. */
+const ZERO_KEY = new Uint8Array(4);
 
 const EMPTY = Buffer.alloc(0);
 /** Control payloads are at most 125 bytes (RFC 6455 §5.5); they are always kept whole up to that. */
@@ -119,7 +126,7 @@ export class MessageDecoder implements FrameParserHandler {
       if (cutOff !== null) this.violation('interleaved-data-frame', `a ${OPCODE_NAMES[op]} frame started a new message while a fragmented ${OPCODE_NAMES[cutOff]} message was unfinished`);
       this.message = {
         opcode: op, startTs: ts, compressed: h.rsv1 && this.inflater !== null,
-        frames: 0, wireLength: 0, parts: null, keptLength: 0,
+        frames: 0, wireLength: 0, parts: null, keptLength: 0, byteOr: 0,
       };
     } else if (op === 0) {
       if (!this.message) return this.skip('unexpected-continuation', 'continuation frame with no fragmented message in progress');
@@ -150,6 +157,12 @@ export class MessageDecoder implements FrameParserHandler {
     const keep = this.keep;
     if (!keep || offset >= keep.length) return; // past the keep limit: not copied, not unmasked
     const stop = Math.min(end, start + keep.length - offset);
+    if (stop - start < WORD_MIN) {
+      const or = unmaskShort(chunk, start, stop, h.masked ? h.maskKey : ZERO_KEY, offset, keep, offset);
+      if (this.mode === Mode.Data) this.message!.byteOr |= or;
+      return;
+    }
+    if (this.mode === Mode.Data) this.message!.byteOr = UNSCANNED;
     if (h.masked) unmaskInto(chunk, start, stop, h.maskKey, offset, keep, offset);
     else chunk.copy(keep, offset, start, stop);
   }
@@ -261,7 +274,10 @@ export class MessageDecoder implements FrameParserHandler {
     const kind: MessageKind = m.opcode === 1 ? 'text' : 'binary';
     const truncated = payload.length < length;
     const event = this.messageEvent(ts, m.startTs, kind, payload, length, m.wireLength, m.frames, m.compressed, incomplete);
-    if (kind === 'text' && !inflateFailed) {
+    if (kind === 'text' && !m.compressed && m.byteOr < 0x80) {
+      // ASCII, so valid UTF-8 however it was cut: no need to validate it.
+      event.text = payload.toString();
+    } else if (kind === 'text' && !inflateFailed) {
       // A cut (keep limit, unfinished message) may split a character: check the whole characters kept.
       const cut = truncated || incomplete;
       const text = decodeUtf8(cut ? payload.subarray(0, completeUtf8Length(payload)) : payload);

@@ -591,6 +591,32 @@ test('violation invalid-utf8: a text message that is not UTF-8', () => {
   assertStillDecodes(h, 'server');
 });
 
+test('violation invalid-utf8: a fragmented text message is checked whole, whichever of its frames holds the bad byte', () => {
+  // Short frames are scanned for non-ASCII bytes as they are unmasked; a long one is not, so the
+  // message must still be validated when the bad byte is in either.
+  const long = Buffer.alloc(200, 0x61);
+  long[150] = 0xff;
+  for (const [first, last] of [[Buffer.from('ab'), long], [hex('ff'), Buffer.from('abc')], [Buffer.from('ab'), hex('c3')]] as const) {
+    const h = framesOnly();
+    h.send('client', Buffer.concat([clientFrame(0x01, first), clientFrame(0x80, last)]));
+    assertViolations(h, [['invalid-utf8', 'client']]);
+    const m = only(h.messages());
+    assert.equal(m.text, null);
+    assert.deepEqual(m.payload, Buffer.concat([first, last]));
+  }
+});
+
+test('short and long text messages outside ASCII decode to their text, masked or not', () => {
+  const h = framesOnly();
+  const short = 'héllo wörld ✓';
+  const long = `${'ascii '.repeat(30)}then ünïcödé`;
+  h.send('client', clientFrame(0x81, short));
+  h.send('server', Buffer.concat([Buffer.of(0x81, Buffer.byteLength(short)), Buffer.from(short)]));
+  h.send('client', clientFrame(0x81, long));
+  assertViolations(h, []);
+  assert.deepEqual(h.messages().map((m) => m.text), [short, short, long]);
+});
+
 test('violation invalid-utf8: a close reason that is not UTF-8', () => {
   const h = framesOnly();
   h.send('client', clientFrame(0x88, hex('03 e8 ff fe')));

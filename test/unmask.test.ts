@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unmaskInto as unmaskIntoDefault, unmaskIntoJs, UNMASK_IMPLEMENTATION } from '../core/unmask.js';
+import { unmaskInto as unmaskIntoDefault, unmaskIntoJs, unmaskShort, UNMASK_IMPLEMENTATION } from '../core/unmask.js';
 
 function naive(src: Uint8Array, key: Uint8Array, payloadOffset: number): Buffer {
   const out = Buffer.alloc(src.length);
@@ -78,3 +78,17 @@ for (const [name, unmaskInto] of [['unmaskInto', unmaskIntoDefault], ['unmaskInt
     }
   });
 }
+
+test('unmaskShort returns the OR of the bytes it writes: below 0x80 exactly when they are ASCII', () => {
+  const frame = Buffer.from('818537fa213d7f9f4d5158', 'hex');
+  const out = Buffer.alloc(5);
+  assert.equal(unmaskShort(frame, 6, 11, frame.subarray(2, 6), 0, out, 0), 0x6f); // 'H' | 'e' | 'l' | 'l' | 'o'
+  assert.equal(out.toString(), 'Hello');
+  for (let at = 0; at < 7; at++) {
+    const src = Buffer.from('abcdefg');
+    src[at] = 0xc3;
+    const dst = Buffer.alloc(7);
+    assert.ok(unmaskShort(src, 0, 7, new Uint8Array(4), 0, dst, 0) >= 0x80, `non-ASCII byte at ${at}`);
+    assert.deepEqual(dst, src, 'an all-zero key copies');
+  }
+});
