@@ -1,21 +1,16 @@
 #!/usr/bin/env node
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
 import { parseListen, parseTarget } from './arguments.js';
 import { runCa, runDemo, runOpen, runProxy, UsageError } from './commands.js';
+import { limitHeapGrowth } from './heap-limits.js';
 
 const defaultCaDir = path.join(os.homedir(), '.wspeek');
 
-// V8 lets the old generation grow to as much as four times what survived the last major collection
-// before it collects again. wspeek's live heap is small and steady, while its garbage (records,
-// the UI's drawn lines) comes at the traffic's rate: over a long capture that slack, not live data,
-// set the peak RSS. With 1.2× instead (`npm run soak`, 10 million messages): 145 against 164 MB
-// with the UI, 86 against 99 MB headless, at the same CPU per message.
-v8.setFlagsFromString('--heap-growing-percent=20');
+limitHeapGrowth();
 
 // A closed pipe (`wspeek --json | head`) ends the output, not with a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
