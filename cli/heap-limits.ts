@@ -15,6 +15,8 @@ export const NEW_SPACE_CAP = 16 * 1024 * 1024;
  *   starts (node's command line only), but reads its growth factor whenever it grows the young
  *   generation, so growth is switched off after a collection that finds it at the cap, and back on
  *   if V8 has shrunk it (as it does when the process is idle).
+ * Node warns that a flag changed after start may do nothing: V8 reads these two at each collection,
+ * and the heap-limits test and `npm run soak` check that they take effect.
  */
 export function limitHeapGrowth(): void {
   v8.setFlagsFromString('--heap-growing-percent=20');
