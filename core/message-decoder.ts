@@ -33,7 +33,7 @@ interface PartialMessage {
   /** The kept payload of each frame; null until there is one (most messages have one part, and an array literal of one is the cheapest). */
   parts: Buffer[] | null;
   keptLength: number;
-  /** Every kept byte ORed together as it was copied, or UNSCANNED: below 0x80, the kept payload is ASCII. */
+  /** Every kept byte ORed together as it was copied, or UNSCANNED (some were not seen, or the payload is inflated): below 0x80, it is ASCII. */
   byteOr: number;
 }
 
@@ -124,9 +124,10 @@ export class MessageDecoder implements FrameParserHandler {
     }
     if (op === 1 || op === 2) {
       if (cutOff !== null) this.violation('interleaved-data-frame', `a ${OPCODE_NAMES[op]} frame started a new message while a fragmented ${OPCODE_NAMES[cutOff]} message was unfinished`);
+      const compressed = h.rsv1 && this.inflater !== null;
+      // An inflated payload is never scanned on its way in.
       this.message = {
-        opcode: op, startTs: ts, compressed: h.rsv1 && this.inflater !== null,
-        frames: 0, wireLength: 0, parts: null, keptLength: 0, byteOr: 0,
+        opcode: op, startTs: ts, compressed, frames: 0, wireLength: 0, parts: null, keptLength: 0, byteOr: compressed ? UNSCANNED : 0,
       };
     } else if (op === 0) {
       if (!this.message) return this.skip('unexpected-continuation', 'continuation frame with no fragmented message in progress');
@@ -274,15 +275,17 @@ export class MessageDecoder implements FrameParserHandler {
     const kind: MessageKind = m.opcode === 1 ? 'text' : 'binary';
     const truncated = payload.length < length;
     const event = this.messageEvent(ts, m.startTs, kind, payload, length, m.wireLength, m.frames, m.compressed, incomplete);
-    if (kind === 'text' && !m.compressed && m.byteOr < 0x80) {
-      // ASCII, so valid UTF-8 however it was cut: no need to validate it.
-      event.text = payload.toString();
-    } else if (kind === 'text' && !inflateFailed) {
-      // A cut (keep limit, unfinished message) may split a character: check the whole characters kept.
-      const cut = truncated || incomplete;
-      const text = decodeUtf8(cut ? payload.subarray(0, completeUtf8Length(payload)) : payload);
-      if (text === null) this.violation('invalid-utf8', cut ? `the first ${payload.length} bytes of a ${length}-byte text message are not valid UTF-8` : `text message of ${length} bytes is not valid UTF-8`);
-      event.text = text;
+    if (kind === 'text' && !inflateFailed) {
+      if (m.byteOr < 0x80) {
+        // ASCII, so valid UTF-8 however it was cut: no need to validate it.
+        event.text = payload.toString();
+      } else {
+        // A cut (keep limit, unfinished message) may split a character: check the whole characters kept.
+        const cut = truncated || incomplete;
+        const text = decodeUtf8(cut ? payload.subarray(0, completeUtf8Length(payload)) : payload);
+        if (text === null) this.violation('invalid-utf8', cut ? `the first ${payload.length} bytes of a ${length}-byte text message are not valid UTF-8` : `text message of ${length} bytes is not valid UTF-8`);
+        event.text = text;
+      }
     }
     this.emit(event);
   }
