@@ -69,6 +69,10 @@ test('rows of other shapes keep the objects they came in (the payload aside): se
     stored(r, [{ ...frameOf(r), note: 'x' } as FrameRecord]),
     stored(r, [frameOf(r, { conn: 9 })]),
     stored(r, []),
+    // Masking keys the columns can't give back as they came: upper case, too short, not hex.
+    stored(r, [frameOf(r, { mask: '0A1B2C3D' })]),
+    stored(r, [frameOf(r, { mask: '0a1b2c3' })]),
+    stored(r, [frameOf(r, { mask: '0a1b2c3g' })]),
   ];
   shapes.forEach((s, i) => rows.set(i + 1, s));
   shapes.forEach((s, i) => {

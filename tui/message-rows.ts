@@ -1,6 +1,6 @@
 import { MESSAGE_KINDS } from '../core/events.js';
 import { RSV } from '../core/message-decoder.js';
-import { MASK_KEY_HEX, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/session-record.js';
+import { type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
@@ -122,7 +122,8 @@ export class MessageRows {
     this.oversize = null;
     this.closeReason[i] = undefined;
     const frame = stored.frames.length === 1 ? stored.frames[0]! : null;
-    if (!frame || stored.violations.length > 0 || !isPlainMessage(r) || !isPlainFrame(frame, r)) {
+    const mask = frame === null || frame.mask === null ? 0 : maskKeyValue(frame.mask);
+    if (!frame || mask < 0 || stored.violations.length > 0 || !isPlainMessage(r) || !isPlainFrame(frame, r)) {
       const field = payloadField(r);
       let record = r;
       if (field) {
@@ -151,7 +152,7 @@ export class MessageRows {
     this.frameTs[i] = frame.ts;
     this.frameLength[i] = frame.length;
     this.frameOpcode[i] = frame.opcode;
-    this.frameMask[i] = frame.mask === null ? 0 : parseInt(frame.mask, 16);
+    this.frameMask[i] = mask;
     const rsv = (frame.rsv[0] ? 4 : 0) | (frame.rsv[1] ? 2 : 0) | (frame.rsv[2] ? 1 : 0);
     this.frameBits[i] = (frame.fin ? FrameBit.Fin : 0) | (frame.masked ? FrameBit.Masked : 0) | (frame.mask !== null ? FrameBit.HasMask : 0) | (rsv << FrameBit.RsvShift);
   }
@@ -298,10 +299,26 @@ function isPlainMessage(r: MessageRecord): boolean {
   return r.close === undefined || r.close.code === null || (Number.isInteger(r.close.code) && r.close.code >= 0 && r.close.code < 2 ** 31);
 }
 
-/** A frame record the columns hold exactly: the message's sender and connection, a mask of 8 lowercase hex digits or none. */
+/** A frame record the columns hold exactly (its mask checked apart, by maskKeyValue): the message's sender and connection. */
 function isPlainFrame(f: FrameRecord, r: MessageRecord): boolean {
-  return f.conn === r.conn && f.from === r.from && Number.isInteger(f.opcode) && f.opcode >= 0 && f.opcode <= 255
-    && (f.mask === null || MASK_KEY_HEX.test(f.mask)) && keyCount(f) === 10;
+  return f.conn === r.conn && f.from === r.from && Number.isInteger(f.opcode) && f.opcode >= 0 && f.opcode <= 255 && keyCount(f) === 10;
+}
+
+/**
+ * A masking key as the log writes it, 8 lowercase hex digits, as a number; -1 for any other
+ * string (which the columns can't give back as it was). A regular expression and parseInt cost
+ * several times more, once per row.
+ */
+function maskKeyValue(mask: string): number {
+  if (mask.length !== 8) return -1;
+  let value = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = mask.charCodeAt(i);
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 /** The one field of `r` whose payload goes to the payload store, or null (none, a close reason, or several fields, which stay on the record). */
