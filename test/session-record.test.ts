@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
 import {
-  BYTES_OVER, endRecord, frameRecord, handshakeRecord, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
+  BYTES_OVER, endRecord, frameRecord, handshakeRecord, maskKeyValue, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
 } from '../core/session-record.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
@@ -297,4 +297,24 @@ test('recordPayloadPrefix gives the same bytes as the whole payload cut to n, fo
   }
   const text: MessageRecord = { type: 'message', conn: 1, ts: 1, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, text: 'héllo' };
   assert.deepEqual(recordPayloadPrefix(text, 3), Buffer.from('héllo').subarray(0, 3));
+});
+
+test('maskKeyValue reads 8 lowercase hex digits and refuses anything else', () => {
+  assert.equal(maskKeyValue('00000000'), 0);
+  assert.equal(maskKeyValue('0a1b2c3d'), 0x0a1b2c3d);
+  assert.equal(maskKeyValue('ffffffff'), 0xffffffff);
+  for (const bad of ['0A1B2C3D', '0a1b2c3', '0a1b2c3d4', '0a1b2c3g', '+0a1b2c3', ' a1b2c3d', '', 12345678, null]) {
+    assert.equal(maskKeyValue(bad), -1, String(bad));
+  }
+});
+
+test('parseLogLine refuses a frame whose mask is not null or 8 lowercase hex digits', () => {
+  const frame = (mask: unknown) => JSON.stringify({ type: 'frame', conn: 1, ts: 2, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask, length: 3 });
+  assert.equal(parseLogLine(frame('0a1b2c3d')).kind, 'record');
+  assert.equal(parseLogLine(frame(null)).kind, 'record');
+  for (const bad of ['0A1B2C3D', '0a1b2c3', 'zzzzzzzz', 12345678]) {
+    const parsed = parseLogLine(frame(bad));
+    assert.equal(parsed.kind, 'invalid', String(bad));
+    assert.match((parsed as { error: string }).error, /mask/);
+  }
 });

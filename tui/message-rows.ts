@@ -1,6 +1,6 @@
 import { MESSAGE_KINDS } from '../core/events.js';
 import { RSV } from '../core/message-decoder.js';
-import { type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/session-record.js';
+import { maskKeyValue, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/session-record.js';
 import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
@@ -299,26 +299,9 @@ function isPlainMessage(r: MessageRecord): boolean {
   return r.close === undefined || r.close.code === null || (Number.isInteger(r.close.code) && r.close.code >= 0 && r.close.code < 2 ** 31);
 }
 
-/** A frame record the columns hold exactly (its mask checked apart, by maskKeyValue): the message's sender and connection. */
+/** A frame record the columns hold exactly (its mask is checked apart, by maskKeyValue): the message's sender and connection. */
 function isPlainFrame(f: FrameRecord, r: MessageRecord): boolean {
   return f.conn === r.conn && f.from === r.from && Number.isInteger(f.opcode) && f.opcode >= 0 && f.opcode <= 255 && keyCount(f) === 10;
-}
-
-/**
- * A masking key as the log writes it, 8 lowercase hex digits, as a number; -1 for any other
- * string (which the columns can't give back as it was). A regular expression and parseInt cost
- * several times more, once per row.
- */
-function maskKeyValue(mask: string): number {
-  if (mask.length !== 8) return -1;
-  let value = 0;
-  for (let i = 0; i < 8; i++) {
-    const c = mask.charCodeAt(i);
-    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
 }
 
 /** The one field of `r` whose payload goes to the payload store, or null (none, a close reason, or several fields, which stay on the record). */
