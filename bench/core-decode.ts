@@ -7,8 +7,8 @@
 import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
-import { ConnectionDecoder } from '../core/connection-decoder.js';
-import type { Extension, WsEvent } from '../core/events.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
+import type { Extension, WsEvent } from '../core/websocket/events.js';
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;

@@ -23,7 +23,7 @@ import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { UNMASK_IMPLEMENTATION } from '../core/unmask.js';
+import { UNMASK_IMPLEMENTATION } from '../core/websocket/unmask.js';
 import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, type CoreScenarioResult } from './core-decode.js';
 import { pipelined, roundTrips, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {

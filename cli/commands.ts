@@ -1,6 +1,6 @@
-import { parseFilter, type FilterPredicate } from '../core/filter.js';
-import { SESSION_LOG_VERSION, type LogRecord } from '../core/session-record.js';
-import { SessionStore, type RecordListener } from '../core/session-store.js';
+import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { SESSION_LOG_VERSION, type LogRecord } from '../core/log/session-record.js';
+import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
 import { now } from '../proxy/clock.js';
 import { runDemoClient, startDemoServer } from '../proxy/demo.js';

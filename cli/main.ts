@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
+import { DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
 import { parseListen, parseTarget } from './arguments.js';
 import { runCa, runDemo, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';

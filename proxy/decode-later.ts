@@ -1,4 +1,4 @@
-import type { Side } from '../core/events.js';
+import type { Side } from '../core/websocket/events.js';
 
 /**
  * Decoding waits until the proxy has nothing to forward. Bytes are forwarded the moment they

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { encodeRecordLine, recordLineCapacity } from '../core/record-line.js';
-import { parseLogLine, type LogRecord } from '../core/session-record.js';
+import { encodeRecordLine, recordLineCapacity } from '../core/log/record-line.js';
+import { parseLogLine, type LogRecord } from '../core/log/session-record.js';
 import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */

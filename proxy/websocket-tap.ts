@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionDecoder } from '../core/connection-decoder.js';
-import type { Side, WsEvent } from '../core/events.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
+import type { Side, WsEvent } from '../core/websocket/events.js';
 import {
   endRecord, frameRecord, handshakeRecord, messageRecord, violationRecord, type LogRecord,
-} from '../core/session-record.js';
+} from '../core/log/session-record.js';
 import { now } from './clock.js';
 import { decodeLater, decodeQueuedNow } from './decode-later.js';
 

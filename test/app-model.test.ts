@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Side } from '../core/events.js';
+import type { Side } from '../core/websocket/events.js';
 import {
   parseLogLine, type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord,
-} from '../core/session-record.js';
-import { SessionStore } from '../core/session-store.js';
+} from '../core/log/session-record.js';
+import { SessionStore } from '../core/store/session-store.js';
 import { AppModel, type Action } from '../tui/app-model.js';
 import { clockTime } from '../tui/format.js';
 import { lineText, type Line } from '../tui/styled-text.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeCodeName, isSendableCloseCode } from '../core/close-codes.js';
+import { closeCodeName, isSendableCloseCode } from '../core/websocket/close-codes.js';
 
 test('isSendableCloseCode accepts 1000-1003, 1007-1014 and 3000-4999', () => {
   for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999]) {

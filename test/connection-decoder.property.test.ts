@@ -18,9 +18,9 @@ import net from 'node:net';
 import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import fc from 'fast-check';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ConnectionDecoder, DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
-import type { EndEvent, Extension, FrameEvent, HandshakeEvent, MessageEvent, MessageKind, Side, ViolationEvent, WsEvent } from '../core/events.js';
-import { VIOLATION_RULES } from '../core/violation-rules.js';
+import { ConnectionDecoder, DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
+import type { EndEvent, Extension, FrameEvent, HandshakeEvent, MessageEvent, MessageKind, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
+import { VIOLATION_RULES } from '../core/websocket/violation-rules.js';
 import { prng } from './support/prng.js';
 
 /** Every wait on the network is bounded: a bug fails the test instead of hanging it. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionDecoder, DEFAULT_MAX_PAYLOAD } from '../core/connection-decoder.js';
-import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
+import { ConnectionDecoder, DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
+import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
 import { CLIENT_HELLO_HEX, hex, RFC_REQUEST as REQUEST, RFC_RESPONSE as RESPONSE, SERVER_HELLO_HEX } from './support/rfc6455-fixtures.js';
 
 const REFUSED = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="chat"\r\nContent-Length: 0\r\n\r\n';

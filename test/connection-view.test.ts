@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Side } from '../core/events.js';
-import type { EndRecord, HandshakeRecord, LogRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
-import type { StoredRecord } from '../core/session-store.js';
+import type { Side } from '../core/websocket/events.js';
+import type { EndRecord, HandshakeRecord, LogRecord, MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
 
 const T0 = 1_700_000_000_000;

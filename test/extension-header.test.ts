@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExtensionHeader } from '../core/extension-header.js';
+import { parseExtensionHeader } from '../core/websocket/extension-header.js';
 
 test('parses one extension with a valued and a valueless parameter', () => {
   const r = parseExtensionHeader(['permessage-deflate; client_max_window_bits=15; server_no_context_takeover']);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FILTER_HELP, parseFilter, type FilterPredicate, type FilterSubject } from '../core/filter.js';
+import { FILTER_HELP, parseFilter, type FilterPredicate, type FilterSubject } from '../core/filter/filter.js';
 
 const OPCODES = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameParser, type FrameHeader, type FrameParserHandler } from '../core/frame-parser.js';
+import { FrameParser, type FrameHeader, type FrameParserHandler } from '../core/websocket/frame-parser.js';
 
 type Ev =
   | { e: 'header'; h: Omit<FrameHeader, 'maskKey'> & { maskKey: string }; ts: number }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeHandshake, computeAccept, WEBSOCKET_GUID } from '../core/handshake.js';
-import type { HttpRequestHead, HttpResponseHead } from '../core/events.js';
+import { analyzeHandshake, computeAccept, WEBSOCKET_GUID } from '../core/websocket/handshake.js';
+import type { HttpRequestHead, HttpResponseHead } from '../core/websocket/events.js';
 import { RFC_REQUEST_HEADERS, RFC_RESPONSE_HEADERS } from './support/rfc6455-fixtures.js';
 
 /** The opening handshake of RFC 6455 §1.3. */

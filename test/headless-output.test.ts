@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFilter, type FilterPredicate } from '../core/filter.js';
-import { parseLogLine, type LogRecord, type MessageRecord } from '../core/session-record.js';
-import { SessionStore } from '../core/session-store.js';
+import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { parseLogLine, type LogRecord, type MessageRecord } from '../core/log/session-record.js';
+import { SessionStore } from '../core/store/session-store.js';
 import { headlessOutput } from '../tui/headless-output.js';
 import { formatRecordLine, messageSummary } from '../tui/line-printer.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   HeadReader, MAX_HEAD_BYTES, headerHasToken, headerValues, parseRequestHead, parseResponseHead, type HeadReadResult,
-} from '../core/http-head.js';
+} from '../core/websocket/http-head.js';
 import { RFC_REQUEST as REQUEST, RFC_REQUEST_HEADERS } from './support/rfc6455-fixtures.js';
 
 function headOf(r: HeadReadResult): { head: Buffer; rest: Buffer } {

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { countLog } from '../bench/log-counts.js';
-import { recordLine } from '../core/record-line.js';
-import type { LogRecord } from '../core/session-record.js';
+import { recordLine } from '../core/log/record-line.js';
+import type { LogRecord } from '../core/log/session-record.js';
 
 /** A soak-like log: `n` text frames and messages each way, a payload that spells the patterns, a close each way. */
 function writeLog(file: string, n: number): void {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { ConnectionDecoder } from '../core/connection-decoder.js';
-import type { EndEvent, Extension, FrameEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
-import { VIOLATION_RULES, type ViolationRule } from '../core/violation-rules.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
+import type { EndEvent, Extension, FrameEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
+import { VIOLATION_RULES, type ViolationRule } from '../core/websocket/violation-rules.js';
 import {
   CLIENT_HELLO_HEX as CLIENT_HELLO, hex, RULE_RFC_SECTIONS as RFC, SERVER_HELLO_HEX as SERVER_HELLO,
 } from './support/rfc6455-fixtures.js';

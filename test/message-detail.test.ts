@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionDecoder } from '../core/connection-decoder.js';
-import type { Extension } from '../core/events.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
+import type { Extension } from '../core/websocket/events.js';
 import {
   frameRecord, messageRecord, violationRecord, type FrameRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
-} from '../core/session-record.js';
-import { SessionStore, type StoredRecord } from '../core/session-store.js';
+} from '../core/log/session-record.js';
+import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
 import { clockTime } from '../tui/format.js';
 import { handshakeDetail, messageDetail, violationLines } from '../tui/message-detail.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MessageRecord, ViolationRecord } from '../core/session-record.js';
-import type { StoredRecord } from '../core/session-store.js';
+import type { MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { StoredRecord } from '../core/store/session-store.js';
 import { clockTime } from '../tui/format.js';
 import { messageHeader, messageRowLine, payloadPreview } from '../tui/message-row.js';
 import type { MessageRow } from '../tui/message-rows.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
-import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
+import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { MessageRows } from '../tui/message-rows.js';
 import { PayloadStore } from '../tui/payload-store.js';
 

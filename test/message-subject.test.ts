@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageSubject } from '../core/message-subject.js';
-import type { HandshakeRecord, MessageRecord, ViolationRecord } from '../core/session-record.js';
-import { SessionStore, type StoredRecord } from '../core/session-store.js';
+import { messageSubject } from '../core/filter/message-subject.js';
+import type { HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 
 const HANDSHAKE: HandshakeRecord = {
   type: 'handshake', conn: 3, ts: 1, url: 'ws://127.0.0.1:3000/chat',

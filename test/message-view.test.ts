@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Side } from '../core/events.js';
-import type { MessageRecord } from '../core/session-record.js';
-import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
+import type { Side } from '../core/websocket/events.js';
+import type { MessageRecord } from '../core/log/session-record.js';
+import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { MessageView } from '../tui/message-view.js';
 
 // ---------------------------------------------------------------------------------------------

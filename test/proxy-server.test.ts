@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { computeAccept } from '../core/handshake.js';
+import { computeAccept } from '../core/websocket/handshake.js';
 import {
   recordPayload, type EndRecord, type HandshakeRecord, type HttpRecord, type MessageRecord, type ViolationRecord,
-} from '../core/session-record.js';
+} from '../core/log/session-record.js';
 import { CertificateAuthority } from '../proxy/certificate-authority.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { prng } from './support/prng.js';

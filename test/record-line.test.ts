@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodeRecordLine, escapeUnsafe, recordLine, recordLineCapacity } from '../core/record-line.js';
-import { parseLogLine, type FrameRecord, type LogRecord, type MessageRecord } from '../core/session-record.js';
+import { encodeRecordLine, escapeUnsafe, recordLine, recordLineCapacity } from '../core/log/record-line.js';
+import { parseLogLine, type FrameRecord, type LogRecord, type MessageRecord } from '../core/log/session-record.js';
 
 test('recordLine builds frame and message lines that parse back to exactly the record, with terminal-unsafe text escaped', () => {
   const records: LogRecord[] = [

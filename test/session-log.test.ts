@@ -4,8 +4,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordLine } from '../core/record-line.js';
-import type { FrameRecord, LogRecord, MessageRecord } from '../core/session-record.js';
+import { recordLine } from '../core/log/record-line.js';
+import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/session-record.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-session-log-'));

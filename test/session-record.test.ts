@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionDecoder } from '../core/connection-decoder.js';
-import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/events.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
+import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
 import {
   BYTES_OVER, endRecord, frameRecord, handshakeRecord, maskKeyValue, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
   type LogRecord, type MessageRecord, type SessionRecord,
-} from '../core/session-record.js';
+} from '../core/log/session-record.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
 
 const WS_URL = 'ws://server.example.com/chat';

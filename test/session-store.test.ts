@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionDecoder } from '../core/connection-decoder.js';
-import type { Side, WsEvent } from '../core/events.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
+import type { Side, WsEvent } from '../core/websocket/events.js';
 import {
   endRecord, frameRecord, handshakeRecord, messageRecord, violationRecord,
   type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord,
-} from '../core/session-record.js';
-import { SessionStore, type StoredRecord } from '../core/session-store.js';
-import type { ViolationRule } from '../core/violation-rules.js';
+} from '../core/log/session-record.js';
+import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
+import type { ViolationRule } from '../core/websocket/violation-rules.js';
 
 let clock = 0;
 

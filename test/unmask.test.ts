@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unmaskInto as unmaskIntoDefault, unmaskIntoJs, unmaskShort, UNMASK_IMPLEMENTATION } from '../core/unmask.js';
+import { unmaskInto as unmaskIntoDefault, unmaskIntoJs, unmaskShort, UNMASK_IMPLEMENTATION } from '../core/websocket/unmask.js';
 
 function naive(src: Uint8Array, key: Uint8Array, payloadOffset: number): Buffer {
   const out = Buffer.alloc(src.length);

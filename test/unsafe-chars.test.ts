@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from '../core/unsafe-chars.js';
+import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from '../core/log/unsafe-chars.js';
 
 test('the cheap pre-check lets through every character the full test catches, over the whole BMP', () => {
   const full = new RegExp(UNSAFE_CHARS.source, 'u'); // no g: no lastIndex state between tests

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { completeUtf8Length, decodeUtf8 } from '../core/utf8.js';
+import { completeUtf8Length, decodeUtf8 } from '../core/websocket/utf8.js';
 
 test('decodeUtf8 decodes valid UTF-8 of every sequence length', () => {
   // "a", "é" (2 bytes), "€" (3 bytes), "😀" (4 bytes)

@@ -1,5 +1,5 @@
-import type { ConnectionRecord } from '../core/session-record.js';
-import type { StoredRecord } from '../core/session-store.js';
+import type { ConnectionRecord } from '../core/log/session-record.js';
+import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView, type ConnectionRow } from './connection-view.js';
 import { count, duration, fit, size } from './format.js';
 import { helpLines } from './help.js';

@@ -1,6 +1,6 @@
-import type { Side } from '../core/events.js';
-import type { HandshakeRecord, LogRecord, ViolationRecord } from '../core/session-record.js';
-import type { StoredRecord } from '../core/session-store.js';
+import type { Side } from '../core/websocket/events.js';
+import type { HandshakeRecord, LogRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { StoredRecord } from '../core/store/session-store.js';
 
 /** One WebSocket connection in the connections pane. */
 export interface ConnectionRow {

@@ -1,7 +1,7 @@
-import type { FilterPredicate } from '../core/filter.js';
-import { messageSubject } from '../core/message-subject.js';
-import { recordLine } from '../core/record-line.js';
-import type { RecordListener } from '../core/session-store.js';
+import type { FilterPredicate } from '../core/filter/filter.js';
+import { messageSubject } from '../core/filter/message-subject.js';
+import { recordLine } from '../core/log/record-line.js';
+import type { RecordListener } from '../core/store/session-store.js';
 import { formatRecordLine } from './line-printer.js';
 import { visible } from './sanitize.js';
 

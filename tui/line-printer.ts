@@ -1,5 +1,5 @@
-import { closeCodeName } from '../core/close-codes.js';
-import { recordPayloadPrefix, type LogRecord, type MessageRecord } from '../core/session-record.js';
+import { closeCodeName } from '../core/websocket/close-codes.js';
+import { recordPayloadPrefix, type LogRecord, type MessageRecord } from '../core/log/session-record.js';
 import { clockTime, duration } from './format.js';
 import { preview, visible } from './sanitize.js';
 

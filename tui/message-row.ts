@@ -1,5 +1,5 @@
-import { closeCodeName } from '../core/close-codes.js';
-import { recordPayloadPrefix, type MessageRecord } from '../core/session-record.js';
+import { closeCodeName } from '../core/websocket/close-codes.js';
+import { recordPayloadPrefix, type MessageRecord } from '../core/log/session-record.js';
 import { clockTime, duration, fit } from './format.js';
 import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';

@@ -1,7 +1,7 @@
-import { MESSAGE_KINDS } from '../core/events.js';
-import { RSV } from '../core/message-decoder.js';
-import { maskKeyValue, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/session-record.js';
-import type { ConnectionSummary, StoredRecord } from '../core/session-store.js';
+import { MESSAGE_KINDS } from '../core/websocket/events.js';
+import { RSV } from '../core/websocket/message-decoder.js';
+import { maskKeyValue, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/session-record.js';
+import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
 /** One message in the list, with what the store linked to it. */

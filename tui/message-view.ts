@@ -1,6 +1,6 @@
-import { parseFilter, type FilterPredicate } from '../core/filter.js';
-import { messageSubject } from '../core/message-subject.js';
-import type { StoredRecord } from '../core/session-store.js';
+import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { messageSubject } from '../core/filter/message-subject.js';
+import type { StoredRecord } from '../core/store/session-store.js';
 import { MessageRows, type MessageRow } from './message-rows.js';
 import { SeqQueue } from './seq-queue.js';
 

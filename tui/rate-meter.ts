@@ -1,4 +1,4 @@
-import type { Side } from '../core/events.js';
+import type { Side } from '../core/websocket/events.js';
 
 const BUCKET_MS = 100;
 const BUCKETS = 10;

@@ -1,4 +1,4 @@
-import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from '../core/unsafe-chars.js';
+import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from '../core/log/unsafe-chars.js';
 
 /**
  * Makes text from the wire safe to show in a terminal: nothing a peer sends may move the

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import blessed from 'blessed';
-import { recordLine } from '../core/record-line.js';
-import type { RecordListener } from '../core/session-store.js';
+import { recordLine } from '../core/log/record-line.js';
+import type { RecordListener } from '../core/store/session-store.js';
 import type { AppModel, Pane } from './app-model.js';
 import { DrawPacer, type DrawCause } from './draw-pacer.js';
 import { visible } from './sanitize.js';

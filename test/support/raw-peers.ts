@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { computeAccept } from '../../core/handshake.js';
+import { computeAccept } from '../../core/websocket/handshake.js';
 import { within } from './wait.js';
 
 /** Where every test peer and proxy listens. */

@@ -1,6 +1,6 @@
 // Fixed bytes and tables from RFC 6455 (and RFC 7692) for the decoder, handshake and record tests.
 
-import type { ViolationRule } from '../../core/violation-rules.js';
+import type { ViolationRule } from '../../core/websocket/violation-rules.js';
 
 /** Bytes from hex digits; white space between them is ignored. */
 export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -1,4 +1,4 @@
-import { MESSAGE_KINDS } from './events.js';
+import { MESSAGE_KINDS } from '../websocket/events.js';
 import type { FrameRecord, LogRecord, MessageRecord } from './session-record.js';
 import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 

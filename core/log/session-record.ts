@@ -2,7 +2,7 @@ import {
   MESSAGE_KINDS,
   type EndEvent, type Extension, type FrameEvent, type HandshakeEvent, type HttpRequestHead, type HttpResponseHead, type MessageEvent,
   type MessageKind, type Side, type ViolationEvent,
-} from './events.js';
+} from '../websocket/events.js';
 
 /**
  * The session log: one JSON record per line, in order of observation (format version 1).
