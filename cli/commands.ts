@@ -1,5 +1,5 @@
 import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
-import { SESSION_LOG_VERSION, type LogRecord } from '../core/log/session-record.js';
+import { SESSION_LOG_VERSION, type LogRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
 import { now } from '../proxy/clock.js';

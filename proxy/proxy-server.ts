@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
 import httpProxy from 'http-proxy';
-import type { LogRecord } from '../core/log/session-record.js';
+import type { LogRecord } from '../core/log/records.js';
 import { caPage } from './ca-page.js';
 import type { AllowList } from './client-allowlist.js';
 import { CertificateAuthority } from './certificate-authority.js';

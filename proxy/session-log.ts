@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { encodeRecordLine, recordLineCapacity } from '../core/log/record-line.js';
-import { parseLogLine, type LogRecord } from '../core/log/session-record.js';
+import { type LogRecord } from '../core/log/records.js';
+import { parseLogLine } from '../core/log/parse-line.js';
 import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */

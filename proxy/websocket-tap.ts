@@ -5,7 +5,7 @@ import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { Side, WsEvent } from '../core/websocket/events.js';
 import {
   endRecord, frameRecord, handshakeRecord, messageRecord, violationRecord, type LogRecord,
-} from '../core/log/session-record.js';
+} from '../core/log/records.js';
 import { now } from './clock.js';
 import { decodeLater, decodeQueuedNow } from './decode-later.js';
 

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Side } from '../core/websocket/events.js';
-import {
-  parseLogLine, type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord,
-} from '../core/log/session-record.js';
+import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
+import { parseLogLine } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { AppModel, type Action } from '../tui/app-model.js';
 import { clockTime } from '../tui/format.js';
@@ -58,7 +57,7 @@ function message(m: Msg, ts: number): [FrameRecord, MessageRecord] {
     ? Buffer.concat([m.close.code === null ? Buffer.alloc(0) : Buffer.of(m.close.code >> 8, m.close.code & 0xff), Buffer.from(m.close.reason)])
     : m.bytes ?? Buffer.from(m.text ?? '');
   const r: MessageRecord = {
-    type: 'message', conn: m.conn, ts, from: m.from, kind, length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false,
+    type: 'message', conn: m.conn, seq: 1, ts, from: m.from, kind, length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false,
   };
   if (m.close) r.close = m.close;
   else if (m.text !== undefined) r.text = m.text;

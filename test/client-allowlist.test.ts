@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { localSubnets, parseAllowList } from '../proxy/client-allowlist.js';
 import { startProxy } from '../proxy/proxy-server.js';
-import type { LogRecord } from '../core/log/session-record.js';
+import type { LogRecord } from '../core/log/records.js';
 
 test('parseAllowList matches IPv4 subnets, single addresses and IPv6 subnets, and nothing else', () => {
   const allow = parseAllowList(['192.168.1.0/24,10.0.0.7', 'fd00::/8']);

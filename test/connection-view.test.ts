@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Side } from '../core/websocket/events.js';
-import type { EndRecord, HandshakeRecord, LogRecord, MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { EndRecord, HandshakeRecord, LogRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
 
@@ -26,7 +26,7 @@ function handshake(conn: number, over: Partial<HandshakeRecord> = {}, violations
 }
 
 function message(conn: number, from: Side, wireLength: number): StoredRecord {
-  const r: MessageRecord = { type: 'message', conn, ts: T0 + 10, from, kind: 'binary', length: wireLength * 2, wireLength, frames: 1, compressed: true, truncated: false, base64: '' };
+  const r: MessageRecord = { type: 'message', conn, seq: 1, ts: T0 + 10, from, kind: 'binary', length: wireLength * 2, wireLength, frames: 1, compressed: true, truncated: false, base64: '' };
   return stored(r);
 }
 

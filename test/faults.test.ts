@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { EndRecord, HttpRecord, LogRecord, MessageRecord } from '../core/log/session-record.js';
+import type { EndRecord, HttpRecord, LogRecord, MessageRecord } from '../core/log/records.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { finished, listeningPort, startCli, useCliSandbox, type CliProcess } from './support/cli-process.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
-import { parseLogLine, type LogRecord, type MessageRecord } from '../core/log/session-record.js';
+import { type LogRecord, type MessageRecord } from '../core/log/records.js';
+import { parseLogLine } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { headlessOutput } from '../tui/headless-output.js';
 import { formatRecordLine, messageSummary } from '../tui/line-printer.js';
@@ -11,7 +12,7 @@ const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066
 
 function msg(over: Partial<MessageRecord> & { text?: string }): MessageRecord {
   const length = over.text !== undefined ? Buffer.byteLength(over.text) : 0;
-  return { type: 'message', conn: 1, ts: T0 + 40, from: 'client', kind: 'text', length, wireLength: length, frames: 1, compressed: false, truncated: false, ...over };
+  return { type: 'message', conn: 1, seq: 1, ts: T0 + 40, from: 'client', kind: 'text', length, wireLength: length, frames: 1, compressed: false, truncated: false, ...over };
 }
 
 /** A short session: every record type, in the order the proxy emits them. */

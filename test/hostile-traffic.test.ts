@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import type { Side } from '../core/websocket/events.js';
-import { recordPayload, type EndRecord, type HandshakeRecord, type HttpRecord, type MessageRecord, type ViolationRecord } from '../core/log/session-record.js';
+import { recordPayload, type EndRecord, type HandshakeRecord, type HttpRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { VIOLATION_RULES, type ViolationRule } from '../core/websocket/violation-rules.js';
 import type { RunningProxy } from '../proxy/proxy-server.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { EndRecord, LogRecord } from '../core/log/session-record.js';
+import type { EndRecord, LogRecord } from '../core/log/records.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 
 // Load: 1,000 concurrent WebSocket connections (ws client and echo server, all in this process)

@@ -4,7 +4,7 @@ import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { Extension } from '../core/websocket/events.js';
 import {
   frameRecord, messageRecord, violationRecord, type FrameRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
-} from '../core/log/session-record.js';
+} from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
 import { clockTime } from '../tui/format.js';
@@ -49,7 +49,7 @@ function hand(record: MessageRecord, frames: FrameRecord[] = [], violations: Vio
 }
 
 function message(over: Partial<MessageRecord>): MessageRecord {
-  return { type: 'message', conn: 1, ts: T0 + 20, from: 'server', kind: 'text', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...over };
+  return { type: 'message', conn: 1, seq: 1, ts: T0 + 20, from: 'server', kind: 'text', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...over };
 }
 
 test('the seed client frame: masked bytes recomputed from the payload and the key, unmasked payload', () => {

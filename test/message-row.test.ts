@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { MessageRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { clockTime } from '../tui/format.js';
 import { messageHeader, messageRowLine, payloadPreview } from '../tui/message-row.js';
@@ -15,7 +15,7 @@ const PREVIEW_AT = 51;
 function record(over: Partial<MessageRecord> = {}): MessageRecord {
   const text = over.text ?? (over.base64 === undefined && over.close === undefined ? 'hello' : undefined);
   const r: MessageRecord = {
-    type: 'message', conn: 1, ts: T0, from: 'client', kind: 'text', length: text !== undefined ? Buffer.byteLength(text) : 0, wireLength: 0,
+    type: 'message', conn: 1, seq: 1, ts: T0, from: 'client', kind: 'text', length: text !== undefined ? Buffer.byteLength(text) : 0, wireLength: 0,
     frames: 1, compressed: false, truncated: false, ...over,
   };
   if (text !== undefined) r.text = text;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { MessageRows } from '../tui/message-rows.js';
 import { PayloadStore } from '../tui/payload-store.js';
@@ -22,7 +22,7 @@ function stored(record: MessageRecord, frames = [frameOf(record)], violations: V
 /** Payload bytes the rows keep, unless a test says otherwise. */
 const BUDGET = 1024 * 1024;
 
-const BASE = { type: 'message', conn: 4, ts: 1795295828139.616, length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false } as const;
+const BASE = { type: 'message', conn: 4, seq: 1, ts: 1795295828139.616, length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false } as const;
 
 const PLAIN: MessageRecord[] = [
   { ...BASE, from: 'client', kind: 'text', text: 'hello' },
@@ -160,7 +160,7 @@ test('any record the log format allows comes back equal, kept in columns or whol
   const side = fc.constantFrom('client' as const, 'server' as const);
   const num = fc.oneof(fc.nat(), fc.double({ min: 0, max: 2 ** 53, noNaN: true }));
   const record = fc.record({
-    conn: fc.nat(), ts: num, from: side, length: num, wireLength: num, frames: fc.nat(), compressed: fc.boolean(), truncated: fc.boolean(),
+    conn: fc.nat(), seq: fc.integer({ min: 1, max: 2 ** 31 }), ts: num, from: side, length: num, wireLength: num, frames: fc.nat(), compressed: fc.boolean(), truncated: fc.boolean(),
     payload: fc.oneof(
       fc.string({ unit: 'binary' }).map((text) => ({ kind: 'text' as const, text })),
       fc.tuple(fc.constantFrom('binary' as const, 'ping' as const, 'pong' as const), fc.uint8Array({ maxLength: 30 })).map(([kind, b]) => ({ kind, base64: Buffer.from(b).toString('base64') })),

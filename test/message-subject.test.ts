@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { messageSubject } from '../core/filter/message-subject.js';
-import type { HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 
 const HANDSHAKE: HandshakeRecord = {
@@ -12,7 +12,7 @@ const HANDSHAKE: HandshakeRecord = {
 };
 
 function msg(fields: Partial<MessageRecord> & Pick<MessageRecord, 'kind'>): MessageRecord {
-  return { type: 'message', conn: 3, ts: 2, from: 'server', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...fields };
+  return { type: 'message', conn: 3, seq: 1, ts: 2, from: 'server', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...fields };
 }
 function violation(from: 'client' | 'server'): ViolationRecord {
   return { type: 'violation', conn: 3, ts: 2, from, rule: 'server-frame-masked', rfc: '6455 5.1', detail: 'x' };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Side } from '../core/websocket/events.js';
-import type { MessageRecord } from '../core/log/session-record.js';
+import type { MessageRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { MessageView } from '../tui/message-view.js';
 
@@ -28,7 +28,7 @@ interface Spec {
 function message(spec: Spec = {}): StoredRecord {
   const text = spec.text ?? 'hello';
   const record: MessageRecord = {
-    type: 'message', conn: spec.conn ?? 1, ts: spec.ts ?? 1000, from: spec.from ?? 'client', kind: spec.kind ?? 'text',
+    type: 'message', conn: spec.conn ?? 1, seq: 1, ts: spec.ts ?? 1000, from: spec.from ?? 'client', kind: spec.kind ?? 'text',
     length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, text, truncated: false,
   };
   return { record, connection: connection(record.conn), frames: NONE, violations: NONE };
@@ -446,7 +446,7 @@ test('payloads held as bytes count against the budget and are dropped like text'
   const v = new MessageView(1000, 100_000);
   for (let i = 0; i < 3; i++) {
     const bytes = Buffer.alloc(40_000, i);
-    const record: MessageRecord = { type: 'message', conn: 1, ts: i, from: 'server', kind: 'binary', length: bytes.length, wireLength: bytes.length, frames: 1, compressed: false, truncated: false, bytes };
+    const record: MessageRecord = { type: 'message', conn: 1, seq: 1, ts: i, from: 'server', kind: 'binary', length: bytes.length, wireLength: bytes.length, frames: 1, compressed: false, truncated: false, bytes };
     v.add({ record, connection: connection(1), frames: NONE, violations: NONE });
   }
   const rows = [...v.rows()];

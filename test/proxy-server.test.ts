@@ -14,7 +14,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { computeAccept } from '../core/websocket/handshake.js';
 import {
   recordPayload, type EndRecord, type HandshakeRecord, type HttpRecord, type MessageRecord, type ViolationRecord,
-} from '../core/log/session-record.js';
+} from '../core/log/records.js';
 import { CertificateAuthority } from '../proxy/certificate-authority.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { prng } from './support/prng.js';

@@ -2,16 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeRecordLine, escapeUnsafe, recordLine, recordLineCapacity } from '../core/log/record-line.js';
-import { parseLogLine, type FrameRecord, type LogRecord, type MessageRecord } from '../core/log/session-record.js';
+import { type FrameRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
+import { parseLogLine } from '../core/log/parse-line.js';
 
 test('recordLine builds frame and message lines that parse back to exactly the record, with terminal-unsafe text escaped', () => {
   const records: LogRecord[] = [
     { type: 'frame', conn: 7, ts: 1795290133410.3066, from: 'client', fin: false, rsv: [true, false, true], opcode: 2, masked: true, mask: '9539ffdd', length: 70000 },
     { type: 'frame', conn: 7, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 8, masked: false, mask: null, length: 0 },
-    { type: 'message', conn: 7, ts: 2.5, from: 'server', kind: 'text', length: 12, wireLength: 14, frames: 1, compressed: true, truncated: false, text: 'esc \x1b[2J bel \x07 c1 \x9b bidi \u202e "quote" \\ \u2028' },
-    { type: 'message', conn: 7, ts: 3, from: 'client', kind: 'binary', length: 3, wireLength: 3, frames: 2, compressed: false, truncated: true, base64: 'AAEC', incomplete: true },
-    { type: 'message', conn: 7, ts: 4, from: 'client', kind: 'close', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: 'bye\u202e' } },
-    { type: 'message', conn: 7, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
+    { type: 'message', conn: 7, seq: 1, ts: 2.5, from: 'server', kind: 'text', length: 12, wireLength: 14, frames: 1, compressed: true, truncated: false, text: 'esc \x1b[2J bel \x07 c1 \x9b bidi \u202e "quote" \\ \u2028' },
+    { type: 'message', conn: 7, seq: 1, ts: 3, from: 'client', kind: 'binary', length: 3, wireLength: 3, frames: 2, compressed: false, truncated: true, base64: 'AAEC', incomplete: true },
+    { type: 'message', conn: 7, seq: 1, ts: 4, from: 'client', kind: 'close', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: 'bye\u202e' } },
+    { type: 'message', conn: 7, seq: 1, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
   ];
   for (const r of records) {
     const line = recordLine(r);
@@ -98,7 +99,7 @@ const messageArb: fc.Arbitrary<MessageRecord> = fc.record({
   rtt: fc.option(numberArb),
 }).map(({ payload, incomplete, rtt, ...m }) => {
   // Fields in the order messageRecord gives them.
-  const r: MessageRecord = { type: 'message', conn: m.conn, ts: m.ts, from: m.from, kind: payload.kind, length: m.length, wireLength: m.wireLength, frames: m.frames, compressed: m.compressed, truncated: m.truncated };
+  const r: MessageRecord = { type: 'message', conn: m.conn, seq: 1, ts: m.ts, from: m.from, kind: payload.kind, length: m.length, wireLength: m.wireLength, frames: m.frames, compressed: m.compressed, truncated: m.truncated };
   if ('close' in payload) r.close = payload.close;
   else if ('text' in payload) r.text = payload.text;
   else r.base64 = payload.base64;
@@ -116,7 +117,7 @@ test('a message line is byte for byte the terminal-safe JSON.stringify of the re
 });
 
 test('encodeRecordLine writes at the given offset, touches nothing past the line, and returns the end', () => {
-  const m: MessageRecord = { type: 'message', conn: 3, ts: 12.5, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1, compressed: false, truncated: false, text: 'hé' };
+  const m: MessageRecord = { type: 'message', conn: 3, seq: 1, ts: 12.5, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1, compressed: false, truncated: false, text: 'hé' };
   const expected = Buffer.from(reference(m), 'utf8');
   const buf = Buffer.alloc(10 + recordLineCapacity(m), 0xee);
   const end = encodeRecordLine(m, buf, 10);
@@ -135,7 +136,7 @@ test('a payload held as bytes is written as the same base64 a string would give,
   const PIECE = 48 * 1024;
   for (const size of [1, 2, 3, PIECE - 1, PIECE, PIECE + 1, 2 * PIECE + 2, 1024 * 1024 + 1]) {
     const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * 131 + size) & 0xff));
-    const base = { type: 'message', conn: 1, ts: 2.5, from: 'client', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false } as const;
+    const base = { type: 'message', conn: 1, seq: 1, ts: 2.5, from: 'client', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false } as const;
     const asString: MessageRecord = { ...base, base64: bytes.toString('base64') };
     const asBytes: MessageRecord = { ...base, bytes };
     const line = recordLine(asBytes);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { recordLine } from '../core/log/record-line.js';
-import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/session-record.js';
+import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/records.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-session-log-'));
@@ -17,7 +17,7 @@ function frameRec(i: number): FrameRecord {
   return { type: 'frame', conn: 1 + (i % 7), ts: 1795290133410.306 + i / 1000, from: i % 2 ? 'client' : 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: i % 2 === 1, mask: i % 2 ? 'deadbeef' : null, length: i };
 }
 function textRec(i: number, text: string): MessageRecord {
-  return { type: 'message', conn: 1, ts: i, from: 'client', kind: 'text', length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, text, truncated: false };
+  return { type: 'message', conn: 1, seq: 1, ts: i, from: 'client', kind: 'text', length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, text, truncated: false };
 }
 const linesOf = (records: LogRecord[]) => records.map((r) => `${recordLine(r)}\n`).join('');
 const openFds = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : null);
@@ -313,7 +313,7 @@ test('a large binary payload (its base64 copied in as latin1) lands as one line 
   const errors: Error[] = [];
   const w = SessionLogWriter.create(p, (e) => errors.push(e));
   const payload = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff));
-  const big: MessageRecord = { type: 'message', conn: 2, ts: 5, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64'), rtt: 1.5 };
+  const big: MessageRecord = { type: 'message', conn: 2, seq: 1, ts: 5, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64'), rtt: 1.5 };
   const records: LogRecord[] = [frameRec(1), big, textRec(6, 'after')];
   for (const r of records) w.write(r);
   w.closeSync();
@@ -324,7 +324,7 @@ test('a large binary payload (its base64 copied in as latin1) lands as one line 
 
 function binaryRec(i: number, bytes: number): MessageRecord {
   const payload = Buffer.alloc(bytes, i & 0xff);
-  return { type: 'message', conn: 1, ts: i, from: 'server', kind: 'binary', length: bytes, wireLength: bytes, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64') };
+  return { type: 'message', conn: 1, seq: 1, ts: i, from: 'server', kind: 'binary', length: bytes, wireLength: bytes, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64') };
 }
 
 test('a line larger than a write buffer (3 MiB of base64) lands whole between its neighbours', async () => {

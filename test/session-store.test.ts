@@ -5,7 +5,7 @@ import type { Side, WsEvent } from '../core/websocket/events.js';
 import {
   endRecord, frameRecord, handshakeRecord, messageRecord, violationRecord,
   type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord,
-} from '../core/log/session-record.js';
+} from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 import type { ViolationRule } from '../core/websocket/violation-rules.js';
 
@@ -23,7 +23,7 @@ function frame(conn: number, from: Side, opcode: number, fin = true): FrameRecor
   return { type: 'frame', conn, ts: ++clock, from, fin, rsv: [false, false, false], opcode, masked: from === 'client', mask: from === 'client' ? '01020304' : null, length: 1 };
 }
 function message(conn: number, from: Side, kind: MessageRecord['kind'], frames = 1): MessageRecord {
-  return { type: 'message', conn, ts: ++clock, from, kind, length: 1, wireLength: 1, frames, compressed: false, truncated: false, base64: 'AA==' };
+  return { type: 'message', conn, seq: 1, ts: ++clock, from, kind, length: 1, wireLength: 1, frames, compressed: false, truncated: false, base64: 'AA==' };
 }
 function violation(conn: number, from: Side, rule: ViolationRule): ViolationRecord {
   return { type: 'violation', conn, ts: ++clock, from, rule, rfc: '6455 5.1', detail: `${rule} #${clock}` };

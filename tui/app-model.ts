@@ -1,4 +1,4 @@
-import type { ConnectionRecord } from '../core/log/session-record.js';
+import type { ConnectionRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView, type ConnectionRow } from './connection-view.js';
 import { count, duration, fit, size } from './format.js';

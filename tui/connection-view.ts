@@ -1,5 +1,5 @@
 import type { Side } from '../core/websocket/events.js';
-import type { HandshakeRecord, LogRecord, ViolationRecord } from '../core/log/session-record.js';
+import type { HandshakeRecord, LogRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 
 /** One WebSocket connection in the connections pane. */

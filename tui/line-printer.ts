@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { recordPayloadPrefix, type LogRecord, type MessageRecord } from '../core/log/session-record.js';
+import { recordPayloadPrefix, type LogRecord, type MessageRecord, type TunnelRecord } from '../core/log/records.js';
 import { clockTime, duration } from './format.js';
 import { preview, visible } from './sanitize.js';
 
@@ -14,6 +14,8 @@ export function formatRecordLine(record: LogRecord): string | null {
       return `${time}  wspeek ${record.mode} mode on ${record.listen}${record.target ? ` → ${visible(record.target)}` : ''}`;
     case 'connect':
       return `${time}  #${record.conn} connect from ${record.client}${record.tls ? ' (tls)' : ''}`;
+    case 'tunnel':
+      return `${time}  #${record.conn} tunnel to ${visible(record.host)}:${record.port} via ${record.via}: ${tunnelSummary(record)}`;
     case 'http':
       return `${time}  #${record.conn} ${visible(record.method)} ${visible(record.url)} → ${record.status ?? '—'} ${duration(record.ms)}${record.error ? `  (${visible(record.error)})` : ''}`;
     case 'handshake': {
@@ -29,6 +31,8 @@ export function formatRecordLine(record: LogRecord): string | null {
       return null;
     case 'message':
       return `${time}  #${record.conn} ${record.from === 'client' ? 'c→s' : 's→c'} ${messageSummary(record)}`;
+    case 'error':
+      return `${time}  #${record.conn} ! wspeek ${record.where} error: ${visible(record.detail)}`;
     case 'violation':
       return `${time}  #${record.conn} ! ${record.from} violated ${record.rule} (RFC ${record.rfc}): ${visible(record.detail)}`;
     case 'end': {
@@ -54,3 +58,14 @@ function payloadPreview(m: MessageRecord): string {
 }
 
 
+
+/** What a tunnel became: TLS intercepted (with SNI, ALPN and version), plain, passed through, or why TLS failed. */
+export function tunnelSummary(t: TunnelRecord): string {
+  const tls = [t.sni !== null ? `SNI ${t.sni}` : null, t.alpn, t.version].filter((x) => x !== null).join(', ');
+  switch (t.tls) {
+    case 'intercepted': return `TLS intercepted${tls ? ` (${tls})` : ''}`;
+    case 'none': return 'plain (no TLS)';
+    case 'passthrough': return `TLS passed through untouched${tls ? ` (${tls})` : ''}`;
+    case 'rejected': return `TLS with the client failed${t.alert !== null ? `: ${t.alert}` : ''}`;
+  }
+}

@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { recordPayload, type FrameRecord, type ViolationRecord } from '../core/log/session-record.js';
+import { recordPayload, type FrameRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
 import { clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump } from './hex-dump.js';

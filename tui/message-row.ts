@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { recordPayloadPrefix, type MessageRecord } from '../core/log/session-record.js';
+import { recordPayloadPrefix, type MessageRecord } from '../core/log/records.js';
 import { clockTime, duration, fit } from './format.js';
 import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';

@@ -1,6 +1,6 @@
-import { MESSAGE_KINDS } from '../core/websocket/events.js';
-import { RSV } from '../core/websocket/message-decoder.js';
-import { maskKeyValue, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/session-record.js';
+import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
+import { type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
+import { maskKeyValue } from '../core/log/parse-line.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
@@ -58,6 +58,8 @@ type PayloadField = 'text' | 'base64' | 'bytes';
  */
 export class MessageRows {
   private readonly seq: Float64Array;
+  /** The message record's own `seq` (per connection), not the row's. */
+  private readonly recordSeq: Float64Array;
   private readonly ts: Float64Array;
   private readonly conn: Float64Array;
   private readonly length: Float64Array;
@@ -90,6 +92,7 @@ export class MessageRows {
   constructor(capacity: number, payloadBudget: number) {
     const n = Math.max(1, capacity);
     this.seq = new Float64Array(n);
+    this.recordSeq = new Float64Array(n);
     this.ts = new Float64Array(n);
     this.conn = new Float64Array(n);
     this.length = new Float64Array(n);
@@ -135,6 +138,7 @@ export class MessageRows {
       return;
     }
     this.whole[i] = undefined;
+    this.recordSeq[i] = r.seq;
     this.ts[i] = r.ts;
     this.conn[i] = r.conn;
     this.length[i] = r.length;
@@ -269,7 +273,7 @@ export class MessageRows {
   private record(i: number): MessageRecord {
     const f = this.flags[i]!;
     const r: MessageRecord = {
-      type: 'message', conn: this.conn[i]!, ts: this.ts[i]!, from: f & Flag.Server ? 'server' : 'client', kind: MESSAGE_KINDS[this.kind[i]!]!,
+      type: 'message', conn: this.conn[i]!, seq: this.recordSeq[i]!, ts: this.ts[i]!, from: f & Flag.Server ? 'server' : 'client', kind: MESSAGE_KINDS[this.kind[i]!]!,
       length: this.length[i]!, wireLength: this.wireLength[i]!, frames: this.frameCount[i]!,
       compressed: (f & Flag.Compressed) !== 0, truncated: (f & Flag.Truncated) !== 0,
     };
@@ -293,8 +297,8 @@ export class MessageRows {
 /** A record the columns hold exactly: only the log format's fields, one payload field, a close code that fits. */
 function isPlainMessage(r: MessageRecord): boolean {
   const payloads = payloadFieldCount(r) + (r.close !== undefined ? 1 : 0);
-  // Ten fields every message record has, the payload field, and the optional ones: any other key is one the columns would lose.
-  if (keyCount(r) !== 10 + payloads + (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0)) return false;
+  // Eleven fields every message record has, the payload field, and the optional ones: any other key is one the columns would lose.
+  if (keyCount(r) !== 11 + payloads + (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0)) return false;
   if (payloads > 1 || KIND_INDEX[r.kind] === undefined || (r.incomplete !== undefined && r.incomplete !== true)) return false;
   return r.close === undefined || r.close.code === null || (Number.isInteger(r.close.code) && r.close.code >= 0 && r.close.code < 2 ** 31);
 }

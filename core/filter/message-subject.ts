@@ -1,5 +1,5 @@
 import type { FilterSubject } from './filter.js';
-import { recordPayload, type MessageRecord } from '../log/session-record.js';
+import { recordPayload, type MessageRecord } from '../log/records.js';
 import type { StoredRecord } from '../store/session-store.js';
 
 const OPCODES = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;

@@ -1,5 +1,5 @@
 import { MESSAGE_KINDS } from '../websocket/events.js';
-import type { FrameRecord, LogRecord, MessageRecord } from './session-record.js';
+import type { FrameRecord, LogRecord, MessageRecord } from './records.js';
 import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 
 /*
@@ -53,6 +53,7 @@ const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
 const FRAME_START = ascii('{"type":"frame","conn":');
 const MESSAGE_START = ascii('{"type":"message","conn":');
+const SEQ = ascii(',"seq":');
 const TS = ascii(',"ts":');
 const MASK_END = ascii('","length":');
 const WIRE_LENGTH = ascii(',"wireLength":');
@@ -98,6 +99,8 @@ function encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
   const middle = MESSAGE_MIDDLES[(m.from === 'client' ? 0 : MESSAGE_KINDS.length) + MESSAGE_KINDS.indexOf(m.kind)]!;
   at = writeBytes(MESSAGE_START, buf, at);
   at = writeNumber(m.conn, buf, at);
+  at = writeBytes(SEQ, buf, at);
+  at = writeNumber(m.seq, buf, at);
   at = writeBytes(TS, buf, at);
   at = writeTimestamp(m.ts, buf, at);
   at = writeBytes(middle, buf, at);

@@ -1,5 +1,5 @@
 import type { Side } from '../websocket/events.js';
-import type { FrameRecord, LogRecord, ViolationRecord } from '../log/session-record.js';
+import type { FrameRecord, LogRecord, ViolationRecord } from '../log/records.js';
 
 /** What the store knows of one open connection, for lists and filters. */
 export interface ConnectionSummary {

@@ -64,6 +64,8 @@ export class ConnectionDecoder {
   private finished = false;
   /** Arrival order of held (early) chunks across both sides. */
   private earlySeq = 0;
+  /** The last message's `seq`. */
+  private messageSeq = 0;
 
   constructor(private readonly options: DecoderOptions, private readonly sink: EventSink) {
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
@@ -219,6 +221,7 @@ export class ConnectionDecoder {
   }
 
   private observeMessage(m: MessageEvent): void {
+    m.seq = ++this.messageSeq;
     if (m.kind === 'close') {
       this.closed[m.from] = true;
       this.firstClose ??= { from: m.from, code: m.close?.code ?? null };

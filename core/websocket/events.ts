@@ -55,6 +55,12 @@ export interface HandshakeEvent {
   extensions: Extension[];
 }
 
+/** RSV1, RSV2, RSV3 of a frame header (RFC 6455 §5.2). */
+export type Rsv = readonly [boolean, boolean, boolean];
+
+/** The eight RSV bit patterns, shared and frozen rather than an array per frame: index (RSV1 ? 4 : 0) | (RSV2 ? 2 : 0) | (RSV3 ? 1 : 0). */
+export const RSV: readonly Rsv[] = Array.from({ length: 8 }, (_, b) => Object.freeze([(b & 4) !== 0, (b & 2) !== 0, (b & 1) !== 0] as const));
+
 /** One frame, emitted when its last payload byte has arrived (RFC 6455 §5.2). */
 export interface FrameEvent {
   type: 'frame';
@@ -63,7 +69,7 @@ export interface FrameEvent {
   from: Side;
   fin: boolean;
   /** RSV1, RSV2, RSV3. RSV1 marks a compressed message under permessage-deflate. */
-  rsv: [boolean, boolean, boolean];
+  rsv: Rsv;
   /** 0 continuation, 1 text, 2 binary, 8 close, 9 ping, 10 pong; others are reserved. */
   opcode: number;
   masked: boolean;
@@ -82,6 +88,8 @@ export const MESSAGE_KINDS: readonly MessageKind[] = ['text', 'binary', 'ping', 
 /** A complete message: data frames reassembled and inflated, or one control frame. */
 export interface MessageEvent {
   type: 'message';
+  /** Per connection, from 1, in the order the connection's messages are emitted (both directions share one count). */
+  seq: number;
   /** When the message's last byte arrived. */
   ts: number;
   /** Arrival time of the message's first byte (its first frame). */

@@ -1,5 +1,5 @@
 import { isSendableCloseCode } from './close-codes.js';
-import type { EventSink, MessageKind, Side } from './events.js';
+import { RSV, type EventSink, type MessageKind, type Side } from './events.js';
 import { FrameParser, type FrameHeader, type FrameParserHandler } from './frame-parser.js';
 import { MessageInflater } from './permessage-deflate.js';
 import { unmaskInto, unmaskShort, WORD_MIN } from './unmask.js';
@@ -295,7 +295,7 @@ export class MessageDecoder implements FrameParserHandler {
     wireLength: number, frames: number, compressed: boolean, incomplete: boolean,
   ) {
     return {
-      type: 'message' as const, ts, startTs, from: this.side, kind, length, wireLength, frames, compressed,
+      type: 'message' as const, seq: 0, ts, startTs, from: this.side, kind, length, wireLength, frames, compressed,
       payload, truncated: payload.length < length, incomplete, text: null as string | null,
       close: undefined as { code: number | null; reason: string } | undefined,
     };
@@ -305,9 +305,6 @@ export class MessageDecoder implements FrameParserHandler {
     this.emit({ type: 'violation', ts: this.frameTs, from: this.side, rule, rfc: VIOLATION_RULES[rule].rfc, detail });
   }
 }
-
-/** The eight RSV bit patterns, shared (and frozen) rather than an array per frame: index (RSV1 ? 4 : 0) | (RSV2 ? 2 : 0) | (RSV3 ? 1 : 0). */
-export const RSV = Array.from({ length: 8 }, (_, b) => Object.freeze([(b & 4) !== 0, (b & 2) !== 0, (b & 1) !== 0]) as [boolean, boolean, boolean]);
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 

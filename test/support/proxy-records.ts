@@ -1,7 +1,8 @@
 // The proxy under test, started in-process, and the records it emits.
 
 import { recordLine } from '../../core/log/record-line.js';
-import { parseLogLine, type LogRecord } from '../../core/log/session-record.js';
+import { type LogRecord } from '../../core/log/records.js';
+import { parseLogLine } from '../../core/log/parse-line.js';
 import { startProxy, type RunningProxy } from '../../proxy/proxy-server.js';
 import { HOST } from './raw-peers.js';
 import { sleep, STEP_MS } from './wait.js';

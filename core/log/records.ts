@@ -1,16 +1,20 @@
-import {
-  MESSAGE_KINDS,
-  type EndEvent, type Extension, type FrameEvent, type HandshakeEvent, type HttpRequestHead, type HttpResponseHead, type MessageEvent,
-  type MessageKind, type Side, type ViolationEvent,
+import type {
+  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent,
 } from '../websocket/events.js';
 
 /**
  * The session log: one JSON record per line, in order of observation (format version 1).
- * `--save` files and `--json` stdout carry the same records. `ts` is Unix epoch ms (float, µs precision).
+ * `--save` files and `--json` stdout carry the same records. `ts` is Unix epoch ms (float, µs precision);
+ * durations (`ms`, `durationMs`, `rtt`) are ms rounded to the µs.
  * Readers ignore record types and fields they don't know.
+ *
+ * Every record is made by one of the builders below: the decoder's events become records here, and
+ * the proxy's own records (connect, http, tunnel, error, end) are built here too, so rounding and
+ * field order are the same wherever a record comes from.
  */
 export const SESSION_LOG_VERSION = 1;
 
+/** The first line of a log: which wspeek wrote it, and how it was listening. */
 export interface SessionRecord {
   type: 'session';
   version: number;
@@ -19,6 +23,7 @@ export interface SessionRecord {
   mode: 'reverse' | 'forward' | 'demo';
   /** The address actually bound (port 0 resolved). */
   listen: string;
+  /** The reverse target as given, or null in forward mode. */
   target: string | null;
 }
 
@@ -29,26 +34,57 @@ export interface ConnectRecord {
   ts: number;
   /** The client's address, `host:port`. */
   client: string;
-  /** Where its traffic goes, when known at accept time (reverse mode), else null. */
+  /** Where its traffic goes, when known at accept time (reverse mode), else null: a tunnel's destination is in its `tunnel` record. */
   server: string | null;
-  /** The client spoke TLS to wspeek. */
+  /** The client spoke TLS to wspeek (always false when accepted: a TLS tunnel says so in its `tunnel` record). */
   tls: boolean;
+}
+
+/** How a tunnel's bytes were carried: TLS intercepted with wspeek's CA, plain, passed through untouched, or refused. */
+export type TunnelTls = 'intercepted' | 'none' | 'passthrough' | 'rejected';
+
+/**
+ * What a tunnel (a CONNECT, or later a SOCKS connection) became, on the same `conn`: written once
+ * its first bytes are classified, and for TLS once the handshake with the client completed or failed.
+ */
+export interface TunnelRecord {
+  type: 'tunnel';
+  conn: number;
+  ts: number;
+  /** How the client asked for the tunnel. */
+  via: 'connect' | 'socks';
+  /** The host and port the client asked for. */
+  host: string;
+  port: number;
+  /** `intercepted`: TLS terminated with a certificate from wspeek's CA; `none`: plain bytes (HTTP read directly); `passthrough`: relayed untouched; `rejected`: the TLS handshake with the client failed. */
+  tls: TunnelTls;
+  /** The server name the client's ClientHello asked for (SNI), or null. */
+  sni: string | null;
+  /** The application protocol agreed by ALPN, or null. */
+  alpn: string | null;
+  /** The TLS version agreed with the client (`TLSv1.3`), or null. */
+  version: string | null;
+  /** Why the TLS handshake with the client failed (the alert or error), or null. */
+  alert: string | null;
 }
 
 /** A plain HTTP exchange (or CONNECT) on a connection. */
 export interface HttpRecord {
   type: 'http';
   conn: number;
+  /** When the request arrived. */
   ts: number;
   method: string;
   url: string;
   /** Response status, or null when none came (upstream unreachable is 502, answered by wspeek). */
   status: number | null;
+  /** Request → response complete. */
   ms: number;
   /** Why wspeek answered itself or gave up, when it did. */
   error?: string;
 }
 
+/** The opening handshake of a WebSocket connection, as both sides sent it. */
 export interface HandshakeRecord {
   type: 'handshake';
   conn: number;
@@ -68,9 +104,12 @@ export interface HandshakeRecord {
 /** A frame's header: the core's event without the header size, with the connection id. */
 export type FrameRecord = Omit<FrameEvent, 'headerLength'> & { conn: number };
 
+/** A complete message (see MessageEvent), its payload as text or base64. */
 export interface MessageRecord {
   type: 'message';
   conn: number;
+  /** Per connection, from 1, in the order its message records are written, both directions sharing one count. */
+  seq: number;
   ts: number;
   from: Side;
   kind: MessageKind;
@@ -99,14 +138,59 @@ export interface MessageRecord {
 /** A protocol violation on a connection: the core's event with the connection id. */
 export type ViolationRecord = ViolationEvent & { conn: number };
 
+/** Where wspeek itself failed on a connection (the traffic goes on; what failed is what the record says). */
+export type ErrorSource = 'decoder';
+
+/** wspeek could not do its own work on a connection: decoding stopped (forwarding never does). */
+export interface ErrorRecord {
+  type: 'error';
+  conn: number;
+  ts: number;
+  /** Which part of wspeek failed: `decoder` (decoding of the connection stopped; its bytes are still forwarded). */
+  where: ErrorSource;
+  /** What happened, for a person. */
+  detail: string;
+}
+
 /** The connection is over: the core's event with the connection id. */
 export type EndRecord = EndEvent & { conn: number };
 
 export type LogRecord =
-  | SessionRecord | ConnectRecord | HttpRecord | HandshakeRecord | FrameRecord | MessageRecord | ViolationRecord | EndRecord;
+  | SessionRecord | ConnectRecord | TunnelRecord | HttpRecord | HandshakeRecord | FrameRecord | MessageRecord | ViolationRecord
+  | ErrorRecord | EndRecord;
+
+/** Every record type, for readers. */
+export const RECORD_TYPES: ReadonlySet<LogRecord['type']> = new Set<LogRecord['type']>([
+  'session', 'connect', 'tunnel', 'http', 'handshake', 'frame', 'message', 'violation', 'error', 'end',
+]);
 
 /** Records that belong to one connection. */
 export type ConnectionRecord = Exclude<LogRecord, SessionRecord>;
+
+export function sessionRecord(ts: number, mode: SessionRecord['mode'], listen: string, target: string | null): SessionRecord {
+  return { type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts, mode, listen, target };
+}
+
+export function connectRecord(conn: number, ts: number, client: string, server: string | null): ConnectRecord {
+  return { type: 'connect', conn, ts, client, server, tls: false };
+}
+
+export function tunnelRecord(conn: number, ts: number, t: Omit<TunnelRecord, 'type' | 'conn' | 'ts'>): TunnelRecord {
+  return {
+    type: 'tunnel', conn, ts, via: t.via, host: t.host, port: t.port, tls: t.tls, sni: t.sni, alpn: t.alpn, version: t.version, alert: t.alert,
+  };
+}
+
+/** An HTTP exchange that began at `ts` and ended (or was given up) at `endTs`. */
+export function httpRecord(conn: number, ts: number, endTs: number, method: string, url: string, status: number | null, error?: string): HttpRecord {
+  const r: HttpRecord = { type: 'http', conn, ts, method, url, status, ms: round3(endTs - ts) };
+  if (error !== undefined) r.error = error;
+  return r;
+}
+
+export function errorRecord(conn: number, ts: number, where: ErrorSource, detail: string): ErrorRecord {
+  return { type: 'error', conn, ts, where, detail };
+}
 
 export function handshakeRecord(conn: number, e: HandshakeEvent, url: string): HandshakeRecord {
   return {
@@ -127,10 +211,10 @@ export const BYTES_OVER = 64 * 1024;
 
 export function messageRecord(conn: number, e: MessageEvent): MessageRecord {
   const r: MessageRecord = {
-    type: 'message', conn, ts: e.ts, from: e.from, kind: e.kind, length: e.length, wireLength: e.wireLength,
+    type: 'message', conn, seq: e.seq, ts: e.ts, from: e.from, kind: e.kind, length: e.length, wireLength: e.wireLength,
     frames: e.frames, compressed: e.compressed, truncated: e.truncated,
   };
-  if (e.kind === 'close') r.close = e.close!;
+  if (e.close) r.close = e.close;
   else if (e.text !== null) r.text = e.text;
   else if (e.payload.length > BYTES_OVER) r.bytes = e.payload;
   else r.base64 = e.payload.toString('base64');
@@ -150,6 +234,15 @@ export function endRecord(conn: number, e: EndEvent): EndRecord {
   };
 }
 
+/**
+ * The end of a connection that carried no decoded WebSocket (plain HTTP, a refused client, a
+ * tunnel, or one whose decoding stopped): no close frames, no frames counted.
+ */
+export function undecodedEndRecord(
+  conn: number, ts: number, startTs: number, by: EndEvent['by'], bytes: EndEvent['bytes'], reason: string | null,
+): EndRecord {
+  return endRecord(conn, { type: 'end', ts, by, code: null, clean: false, bytes, frames: { client: 0, server: 0 }, durationMs: ts - startTs, reason });
+}
 
 /** The first `n` payload bytes a message record kept, decoding no more base64 than that needs. */
 export function recordPayloadPrefix(r: MessageRecord, n: number): Buffer {
@@ -168,83 +261,6 @@ export function recordPayload(r: MessageRecord): Buffer {
     return Buffer.concat([b, Buffer.from(r.close.reason, 'utf8')]);
   }
   return Buffer.alloc(0);
-}
-
-const KNOWN_TYPES = new Set(['session', 'connect', 'http', 'handshake', 'frame', 'message', 'violation', 'end']);
-
-export type ParsedLine =
-  | { kind: 'record'; record: LogRecord }
-  /** A record type or shape this version does not know: skipped, as the format asks. */
-  | { kind: 'unknown' }
-  | { kind: 'blank' }
-  | { kind: 'invalid'; error: string };
-
-/** Parses one line of a session log. */
-export function parseLogLine(line: string): ParsedLine {
-  if (line.trim() === '') return { kind: 'blank' };
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (err) {
-    return { kind: 'invalid', error: (err as Error).message };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'invalid', error: 'not a JSON object' };
-  const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) return { kind: 'unknown' };
-  if (type !== 'session' && typeof (value as { conn?: unknown }).conn !== 'number') return { kind: 'invalid', error: `${type} record without a conn number` };
-  if (typeof (value as { ts?: unknown }).ts !== 'number') return { kind: 'invalid', error: `${type} record without a ts number` };
-  // `bytes` is an in-memory field: whatever a file calls by that name is not a record's payload.
-  if (type === 'message') delete (value as { bytes?: unknown }).bytes;
-  const problem = type === 'frame' ? frameProblem(value as FrameRecord) : type === 'message' ? messageProblem(value as MessageRecord) : null;
-  if (problem) return { kind: 'invalid', error: `${type} record: ${problem}` };
-  return { kind: 'record', record: value as LogRecord };
-}
-
-const SIDES = new Set(['client', 'server']);
-const KINDS: ReadonlySet<string> = new Set(MESSAGE_KINDS);
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-
-/**
- * A masking key as records write it, 8 lowercase hex digits, as a number; -1 for anything else.
- * One pass: the UI's rows call it for every message, where a regular expression and parseInt
- * cost several times more.
- */
-export function maskKeyValue(mask: unknown): number {
-  if (typeof mask !== 'string' || mask.length !== 8) return -1;
-  let value = 0;
-  for (let i = 0; i < 8; i++) {
-    const c = mask.charCodeAt(i);
-    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
-
-/** What makes a frame record from a file unfit to show or write again, or null. */
-function frameProblem(f: FrameRecord): string | null {
-  if (!SIDES.has(f.from)) return 'from is not client or server';
-  if (typeof f.fin !== 'boolean' || typeof f.masked !== 'boolean') return 'fin and masked must be booleans';
-  if (!Array.isArray(f.rsv) || f.rsv.length !== 3 || f.rsv.some((b) => typeof b !== 'boolean')) return 'rsv must be three booleans';
-  if (!Number.isInteger(f.opcode) || f.opcode < 0 || f.opcode > 15) return 'opcode must be 0 to 15';
-  if (f.mask !== null && maskKeyValue(f.mask) < 0) return 'mask must be null or 8 hex digits';
-  if (!isCount(f.length) || !isCount(f.conn)) return 'length and conn must be numbers';
-  return null;
-}
-
-/** What makes a message record from a file unfit to show or write again, or null. */
-function messageProblem(m: MessageRecord): string | null {
-  if (!SIDES.has(m.from)) return 'from is not client or server';
-  if (!KINDS.has(m.kind)) return 'kind is not text, binary, ping, pong or close';
-  if (![m.length, m.wireLength, m.frames, m.conn].every(isCount)) return 'length, wireLength, frames and conn must be numbers';
-  if (typeof m.compressed !== 'boolean' || typeof m.truncated !== 'boolean') return 'compressed and truncated must be booleans';
-  if (m.text !== undefined && typeof m.text !== 'string') return 'text must be a string';
-  if (m.base64 !== undefined && (typeof m.base64 !== 'string' || !BASE64.test(m.base64))) return 'base64 must be base64';
-  if (m.close !== undefined && (typeof m.close !== 'object' || m.close === null || (m.close.code !== null && !isCount(m.close.code)) || typeof m.close.reason !== 'string')) return 'close must be {code, reason}';
-  if (m.incomplete !== undefined && m.incomplete !== true) return 'incomplete must be true when present';
-  if (m.rtt !== undefined && !isCount(m.rtt)) return 'rtt must be a number';
-  return null;
 }
 
 /** Milliseconds with µs precision: enough for timings, and short lines. */

@@ -2,10 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
-import {
-  BYTES_OVER, endRecord, frameRecord, handshakeRecord, maskKeyValue, messageRecord, parseLogLine, recordPayload, recordPayloadPrefix, violationRecord,
-  type LogRecord, type MessageRecord, type SessionRecord,
-} from '../core/log/session-record.js';
+import { BYTES_OVER, endRecord, frameRecord, handshakeRecord, messageRecord, recordPayload, recordPayloadPrefix, violationRecord, type LogRecord, type MessageRecord, type SessionRecord } from '../core/log/records.js';
+import { maskKeyValue, parseLogLine } from '../core/log/parse-line.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
 
 const WS_URL = 'ws://server.example.com/chat';
@@ -91,7 +89,8 @@ test('message records: text carries text, binary/ping/pong carry base64, close c
   t.send('server', frame(8, Buffer.concat([hex('03e8'), Buffer.from('bye')])), 51);
   const m = (t.of('message') as MessageEvent[]).map((e) => messageRecord(3, e));
   const base = { type: 'message', conn: 3, frames: 1, compressed: false, truncated: false } as const;
-  assert.deepEqual(m, [
+  // seq counts the connection's messages in order, both directions together.
+  assert.deepEqual(m, ([
     { ...base, ts: 20, from: 'server', kind: 'text', length: 12, wireLength: 12, text: 'Hello, world' },
     { ...base, ts: 21, from: 'client', kind: 'text', length: 9, wireLength: 9, text: 'Good bye.' },
     { ...base, ts: 22, from: 'server', kind: 'binary', length: 3, wireLength: 3, base64: 'AP+A' },
@@ -100,7 +99,7 @@ test('message records: text carries text, binary/ping/pong carry base64, close c
     { ...base, ts: 32, from: 'client', kind: 'pong', length: 2, wireLength: 2, base64: Buffer.from('zz').toString('base64') },
     { ...base, ts: 50, from: 'client', kind: 'close', length: 5, wireLength: 5, close: { code: 1000, reason: 'bye' } },
     { ...base, ts: 51, from: 'server', kind: 'close', length: 5, wireLength: 5, close: { code: 1000, reason: 'bye' } },
-  ]);
+  ] as const).map((r, i) => ({ ...r, seq: i + 1 })));
   for (const r of m) assert.equal('incomplete' in r, false, `${r.kind}: incomplete only when set`);
   assert.equal('text' in m[6]! || 'base64' in m[6]!, false, 'close carries neither text nor base64');
 });
@@ -110,7 +109,7 @@ test('a text message that is not valid UTF-8 carries base64 (and the violation r
   t.send('server', hex('81 02 c3 28'), 40);
   const m = messageRecord(2, (t.of('message') as MessageEvent[])[0]!);
   assert.deepEqual(m, {
-    type: 'message', conn: 2, ts: 40, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1,
+    type: 'message', conn: 2, seq: 1, ts: 40, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1,
     compressed: false, truncated: false, base64: 'wyg=',
   });
   const v = (t.of('violation') as ViolationEvent[]).map((e) => violationRecord(2, e));
@@ -125,11 +124,11 @@ test('a truncated text message cut inside a multi-byte character carries the dec
   t.send('server', hex('82 06 01 02 03 04 05 06'), 41);
   const [text, binary] = (t.of('message') as MessageEvent[]).map((e) => messageRecord(1, e));
   assert.deepEqual(text, {
-    type: 'message', conn: 1, ts: 40, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1,
+    type: 'message', conn: 1, seq: 1, ts: 40, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1,
     compressed: false, truncated: true, text: 'abc',
   });
   assert.deepEqual(binary, {
-    type: 'message', conn: 1, ts: 41, from: 'server', kind: 'binary', length: 6, wireLength: 6, frames: 1,
+    type: 'message', conn: 1, seq: 2, ts: 41, from: 'server', kind: 'binary', length: 6, wireLength: 6, frames: 1,
     compressed: false, truncated: true, base64: 'AQIDBA==',
   });
   assert.deepEqual(t.of('violation'), [], 'the cut is not mistaken for invalid UTF-8');
@@ -142,11 +141,11 @@ test('an unfinished message has incomplete: true; an empty close has code null',
   t.d.finish(60.0015556);
   const [close, partial] = (t.of('message') as MessageEvent[]).map((e) => messageRecord(4, e));
   assert.deepEqual(close, {
-    type: 'message', conn: 4, ts: 20, from: 'server', kind: 'close', length: 0, wireLength: 0, frames: 1,
+    type: 'message', conn: 4, seq: 1, ts: 20, from: 'server', kind: 'close', length: 0, wireLength: 0, frames: 1,
     compressed: false, truncated: false, close: { code: null, reason: '' },
   });
   assert.deepEqual(partial, {
-    type: 'message', conn: 4, ts: 60.0015556, from: 'client', kind: 'text', length: 3, wireLength: 3, frames: 1,
+    type: 'message', conn: 4, seq: 2, ts: 60.0015556, from: 'client', kind: 'text', length: 3, wireLength: 3, frames: 1,
     compressed: false, truncated: false, text: 'par', incomplete: true,
   });
 });
@@ -167,7 +166,7 @@ test('end record: the schema fields, durationMs rounded to µs', () => {
 });
 
 test('recordPayload: the bytes a message record kept', () => {
-  const base = { type: 'message', conn: 1, ts: 1, from: 'client', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false } as const;
+  const base = { type: 'message', conn: 1, seq: 1, ts: 1, from: 'client', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false } as const;
   assert.deepEqual(recordPayload({ ...base, kind: 'text', text: 'héllo' }), Buffer.from('héllo', 'utf8'));
   assert.deepEqual(recordPayload({ ...base, kind: 'binary', base64: 'AP+A' }), hex('00 ff 80'));
   assert.deepEqual(recordPayload({ ...base, kind: 'close', close: { code: 1000, reason: 'bye' } }), hex('03 e8 62 79 65'));
@@ -179,7 +178,7 @@ test('a live message past 64 KiB keeps its payload as bytes, not base64; recordP
   assert.equal(BYTES_OVER, 64 * 1024);
   const payload = Buffer.alloc(BYTES_OVER + 1, 0xab);
   const e: MessageEvent = {
-    type: 'message', ts: 1, startTs: 1, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1,
+    type: 'message', seq: 1, ts: 1, startTs: 1, from: 'server', kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1,
     compressed: false, payload, truncated: false, incomplete: false, text: null,
   };
   const big = messageRecord(1, e);
@@ -269,7 +268,7 @@ test('every record survives a JSON round trip and parses back as itself', () => 
 });
 
 test('parseLogLine refuses frame and message records whose fields could not be written safely again', () => {
-  const ok = { type: 'message', conn: 1, ts: 1, from: 'client', kind: 'binary', length: 1, wireLength: 1, frames: 1, compressed: false, truncated: false, base64: 'AA==' };
+  const ok = { type: 'message', conn: 1, seq: 1, ts: 1, from: 'client', kind: 'binary', length: 1, wireLength: 1, frames: 1, compressed: false, truncated: false, base64: 'AA==' };
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ ...ok, from: 'client\x1b[2J' }, /from/],
     [{ ...ok, kind: 'text","evil":"1' }, /kind/],
@@ -292,10 +291,10 @@ test('parseLogLine refuses frame and message records whose fields could not be w
 test('recordPayloadPrefix gives the same bytes as the whole payload cut to n, for every n', () => {
   for (const size of [0, 1, 2, 3, 4, 47, 48, 49, 100]) {
     const payload = Buffer.from(Array.from({ length: size }, (_, i) => (i * 91 + 7) & 0xff));
-    const m: MessageRecord = { type: 'message', conn: 1, ts: 1, from: 'server', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64') };
+    const m: MessageRecord = { type: 'message', conn: 1, seq: 1, ts: 1, from: 'server', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false, base64: payload.toString('base64') };
     for (let n = 0; n <= size + 5; n++) assert.deepEqual(recordPayloadPrefix(m, n), recordPayload(m).subarray(0, n), `size ${size} n ${n}`);
   }
-  const text: MessageRecord = { type: 'message', conn: 1, ts: 1, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, text: 'héllo' };
+  const text: MessageRecord = { type: 'message', conn: 1, seq: 1, ts: 1, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, text: 'héllo' };
   assert.deepEqual(recordPayloadPrefix(text, 3), Buffer.from('héllo').subarray(0, 3));
 });
 
