@@ -1,17 +1,18 @@
 import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
-import { SESSION_LOG_VERSION, type LogRecord } from '../core/log/records.js';
+import type { SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
-import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
+import { openCapture, StartError, type Capture } from '../proxy/capture.js';
+import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { runDemoClient, startDemoServer } from '../proxy/demo.js';
-import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
-import { lanAddresses, startProxy, type RunningProxy } from '../proxy/proxy-server.js';
-import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
+import { readSessionLog, writeViewLog } from '../proxy/log/session-log.js';
+import { lanAddresses } from '../proxy/proxy-server.js';
+import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { AppModel, type SessionInfo } from '../tui/app-model.js';
-import { batchedOutput } from '../tui/batched-output.js';
 import { headlessOutput } from '../tui/headless-output.js';
-import { isNullDevice } from '../tui/null-device.js';
 import { isLoopback } from './arguments.js';
+import { batchedOutput } from './batched-output.js';
+import { isNullDevice } from './null-device.js';
 
 /** A problem with what the user asked for: one line on stderr, exit code 2. */
 export class UsageError extends Error {}
@@ -41,39 +42,40 @@ const stdout = batchedOutput(process.stdout);
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
 export async function runProxy(args: CaptureArgs): Promise<void> {
   const allow = allowList(args);
-  const capture = await startCapture(args, args.target ? 'reverse' : 'forward', args.target?.href ?? null, allow);
+  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow);
   if (!isLoopback(args.listen.host)) {
     say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
     const lan = lanAddresses();
-    if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${capture.proxy.port}`).join(', ')}`);
+    if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${live.capture.proxy.port}`).join(', ')}`);
   }
   if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
-  await Promise.race([untilSignal(capture), capture.quit]);
+  await Promise.race([untilSignal(live), live.quit]);
 }
 
 /** `wspeek demo`: the embedded echo server and scripted client, behind the proxy. */
 export async function runDemo(args: CaptureArgs): Promise<void> {
   const demo = await startDemoServer();
-  const capture = await startCapture({ ...args, target: new URL(demo.origin) }, 'demo', demo.origin);
+  const live = await startCapture(args, 'demo', new URL(demo.origin));
+  const proxyOrigin = `http://${live.capture.proxy.address}`;
   try {
-    if (capture.quit) {
+    if (live.quit) {
       // With the UI: play the script again and again until the user quits.
       let quit = false;
-      void capture.quit.then(() => (quit = true));
+      void live.quit.then(() => (quit = true));
       while (!quit) {
         try {
-          await runDemoClient(`http://${capture.proxy.address}`);
+          await runDemoClient(proxyOrigin);
         } catch (err) {
           if (!quit) throw err; // quitting closes the proxy under the script: expected
         }
-        await Promise.race([delay(2000), capture.quit]);
+        await Promise.race([delay(2000), live.quit]);
       }
     } else {
-      await runDemoClient(`http://${capture.proxy.address}`);
+      await runDemoClient(proxyOrigin);
       await delay(100); // let the last close frames and FINs pass through
     }
   } finally {
-    await capture.stop();
+    await live.stop();
     await demo.close();
   }
 }
@@ -81,7 +83,7 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
 /** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
 export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
   const store = new SessionStore();
-  const view = await createView(args, { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
+  const view = await createView(args, compileFilter(args.filter), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
   store.subscribe(view.listener);
   let result;
   try {
@@ -103,15 +105,23 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
 
 /** `wspeek ca`: print the CA certificate (creating the CA on first use). */
 export function runCa(args: { caDir: string }): void {
-  const ca = loadCa(args.caDir);
+  let ca: CertificateAuthority;
+  try {
+    ca = CertificateAuthority.loadOrCreate(args.caDir);
+  } catch (err) {
+    if (err instanceof CaError) throw new UsageError(err.message);
+    throw err;
+  }
   process.stdout.write(ca.certPem);
   say(`${ca.created ? 'created' : 'CA'} ${ca.certPath} (key ${ca.keyPath}, 0600)`);
   say(`SHA-256 fingerprint ${ca.fingerprint256}`);
   say(`install it on the device that runs the client; through the proxy, http://wspeek.ca/ serves it with instructions`);
 }
 
-interface Capture {
-  proxy: RunningProxy;
+/** A capture with its view attached. */
+interface LiveCapture {
+  capture: Capture;
+  /** Stops the capture (once), then gives the terminal back. */
   stop(reason?: string): Promise<void>;
   /** With the UI: resolves when the user quits; null when headless. */
   quit: Promise<void> | null;
@@ -129,12 +139,11 @@ interface View {
  * The terminal UI when asked for and stdout is a terminal; else the headless lines or JSONL.
  * blessed is loaded only for the UI: headless, its 1.7 MB of heap would only slow every garbage collection.
  */
-async function createView(args: ViewArgs, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
-  const filter = compileFilter(args.filter);
+async function createView(args: ViewArgs, filter: FilterPredicate | null, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
   if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
     const { startTerminalUi } = await import('../tui/terminal-ui.js');
     const model = new AppModel(info, args.keep, args.filter ?? '');
-    const ui = startTerminalUi(model, onQuit, now);
+    const ui = startTerminalUi(model, { onQuit, saveView: (records) => writeViewLog(records), now });
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
   // Lines to /dev/null are not worth building: the capture (and --save) go on without them.
@@ -155,66 +164,46 @@ function allowList(args: CaptureArgs): AllowList | null {
   return !args.target && !isLoopback(args.listen.host) ? localSubnets() : null;
 }
 
-async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'demo', target: string | null, allow: AllowList | null = null): Promise<Capture> {
-  compileFilter(args.filter); // a bad filter is a usage error before anything starts
-  const store = new SessionStore();
-  const writer = args.save ? createWriter(args.save) : null;
+/** Opens the capture, says where it listens, then attaches the view (which may take the terminal over) and lets records flow. */
+async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null): Promise<LiveCapture> {
+  const filter = compileFilter(args.filter); // a bad filter is a usage error before anything starts
+  let capture: Capture;
+  try {
+    capture = await openCapture({
+      mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
+      insecure: args.insecure, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
+    });
+  } catch (err) {
+    if (err instanceof StartError) throw new UsageError(err.message);
+    throw err;
+  }
   let ui = false;
-  if (writer) {
-    store.subscribe(({ record }) => writer.write(record));
+  if (capture.logPath) {
     // Whatever goes wrong, every line already captured lands whole.
     process.once('uncaughtException', (err) => {
-      writer.closeSync();
+      capture.closeLogSync();
       // Leave the UI's alternate screen and show the cursor again, so the error can be read.
       const restore = ui ? '\x1b[?1049l\x1b[?25h' : '';
       process.stderr.write(`${restore}wspeek: ${err.stack ?? err.message}\n`);
       process.exit(1);
     });
   }
-  // Records wait until the session record (which names the bound address) has gone first.
-  let early: LogRecord[] | null = [];
-  const emit = (r: LogRecord) => (early ? early.push(r) : store.add(r));
-  let proxy: RunningProxy;
-  try {
-    proxy = await startProxy({
-      host: args.listen.host, port: args.listen.port, target: mode === 'forward' ? null : new URL(target!),
-      maxPayload: args.maxPayload, caDir: args.caDir, insecure: args.insecure, allow, emit,
-    });
-  } catch (err) {
-    writer?.closeSync();
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new UsageError(`${args.listen.host}:${args.listen.port} is already in use; choose another with --listen`);
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${args.listen.host}: no such local address`);
-    if (e.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${args.listen.port}`);
-    throw err;
-  }
-  say(`listening on ${proxy.address}`);
-  if (writer) say(`saving the session log to ${writer.path}`);
+  say(`listening on ${capture.proxy.address}`);
+  if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   let stopped = false;
   const stop = async (reason?: string) => {
     if (stopped) return;
     stopped = true;
-    await proxy.close(reason);
-    writer?.closeSync();
+    await capture.stop(reason);
     stdout.flush();
     view.close();
   };
   // The view comes last: the UI takes the terminal over, so the lines above go first.
-  const view = await createView(args, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
+  const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
+  const view = await createView(args, filter, info, () => stop('wspeek quit'));
   ui = view.model !== null;
-  store.subscribe(view.listener);
-  store.add({ type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts: now(), mode, listen: proxy.address, target: mode === 'forward' ? null : target });
-  for (const r of early!) store.add(r);
-  early = null;
-  return { proxy, stop, quit: view.quit };
-}
-
-function createWriter(path: string): SessionLogWriter {
-  try {
-    return SessionLogWriter.create(path, (err) => say(`wspeek: ${err.message}`));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  capture.start([view.listener]);
+  return { capture, stop, quit: view.quit };
 }
 
 function compileFilter(source: string | undefined): FilterPredicate | null {
@@ -224,24 +213,15 @@ function compileFilter(source: string | undefined): FilterPredicate | null {
   throw new UsageError(`--filter: ${parsed.error}\n  ${source}\n  ${' '.repeat(parsed.position)}${'^'.repeat(Math.max(1, parsed.length))}`);
 }
 
-function loadCa(dir: string): CertificateAuthority {
-  try {
-    return CertificateAuthority.loadOrCreate(dir);
-  } catch (err) {
-    if (err instanceof CaError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
 /** Signals that end a capture; SIGHUP is the terminal (or its tmux session) going away. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Runs until SIGINT, SIGTERM or SIGHUP, then ends every connection and closes the log whole. */
-function untilSignal(capture: Capture): Promise<void> {
+function untilSignal(live: LiveCapture): Promise<void> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       for (const s of STOP_SIGNALS) process.off(s, stop);
-      void capture.stop(`wspeek stopped by ${signal}`).then(resolve);
+      void live.stop(`wspeek stopped by ${signal}`).then(resolve);
     };
     for (const s of STOP_SIGNALS) process.on(s, stop);
   });

@@ -1,40 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { errorRecord, eventRecord, httpRecord, undecodedEndRecord } from '../core/log/records.js';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
-import type { Side, WsEvent } from '../core/websocket/events.js';
-import {
-  endRecord, frameRecord, handshakeRecord, messageRecord, violationRecord, type LogRecord,
-} from '../core/log/records.js';
+import type { Side } from '../core/websocket/events.js';
 import { now } from './clock.js';
-import { decodeLater, decodeQueuedNow } from './decode-later.js';
-
-/** Where an upgrade request goes. */
-export interface Upstream {
-  host: string;
-  port: number;
-  tls: boolean;
-  /** Request target to send upstream (origin-form), e.g. `/base/chat`. */
-  path: string;
-  /** Host header value to send upstream; null keeps the client's. */
-  hostHeader: string | null;
-  /** The WebSocket URL for the log, e.g. `wss://example.com/chat`. */
-  url: string;
-  /** Verify the upstream's certificate. */
-  verify: boolean;
-}
+import type { Carrier } from './connection-registry.js';
+import type { DecodeQueue } from './decode-queue.js';
+import { webSocketUrl, type Destination } from './destination.js';
 
 export interface TapOptions {
   conn: number;
   maxPayload: number;
-  /** Takes records in order; the tap decodes what is queued before it emits a record of its own. */
-  emit: (record: LogRecord) => void;
-}
-
-/** A live tapped connection, so the proxy can end it on shutdown. */
-export interface Tap {
-  /** Ends both sides now; the end record says wspeek ended it, and why. */
-  abort(reason: string): void;
+  /** Verify the upstream's certificate (wss). */
+  verify: boolean;
+  /** The proxy's records: chunks are queued there for decoding, and the tap's own records go through it in order. */
+  records: DecodeQueue;
 }
 
 /** Hop-by-hop headers meant for the proxy itself, not forwarded upstream. */
@@ -43,14 +24,15 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
 /**
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
  * Every byte is forwarded unchanged and in order (only the request head's Host differs),
- * then the same chunk is queued for the decoder (see decode-later), which only reads it: decoding
+ * then the same chunk is queued for the decoder (see DecodeQueue), which only reads it: decoding
  * can't stall or alter forwarding.
  * Backpressure passes through: a side that can't keep up pauses the other.
  */
-export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffer, upstream: Upstream, options: TapOptions): Tap {
+export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffer, upstream: Destination, options: TapOptions): Carrier {
   const startTs = now();
-  const { conn, emit } = options;
-  let decoder: ConnectionDecoder | null = new ConnectionDecoder({ startTs, maxPayload: options.maxPayload }, (e) => emit(toRecord(conn, e, upstream.url)));
+  const { conn, records } = options;
+  const url = webSocketUrl(upstream);
+  let decoder: ConnectionDecoder | null = new ConnectionDecoder({ startTs, maxPayload: options.maxPayload }, (e) => records.decoded(eventRecord(conn, e, url)));
   let responded = false;
   let finished = false;
   const closed = { client: false, server: false };
@@ -62,11 +44,11 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       decoder.receive(from, data, ts);
     } catch (err) {
       decoder = null;
-      emit({ type: 'http', conn, ts: now(), method: 'TAP', url: upstream.url, status: null, ms: 0, error: `decoder fault, decoding stopped: ${(err as Error).message}` });
+      records.decoded(errorRecord(conn, ts, 'decoder', `decoding stopped (the connection is still forwarded): ${(err as Error).message}`));
     }
   };
   const observe = (from: Side, data: Buffer) => {
-    if (decoder) decodeLater(decode, from, data, now());
+    if (decoder) records.later(decode, from, data, now());
   };
 
   const sent = requestHead(req, null);
@@ -76,7 +58,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
 
   const server = upstream.tls
     ? tls.connect({
-      host: upstream.host, port: upstream.port, rejectUnauthorized: upstream.verify, ALPNProtocols: ['http/1.1'],
+      host: upstream.host, port: upstream.port, rejectUnauthorized: options.verify, ALPNProtocols: ['http/1.1'],
       ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }),
       // tls.connect passes allowHalfOpen on to its socket; @types/node leaves it out.
       ...({ allowHalfOpen: true } as tls.ConnectionOptions),
@@ -99,18 +81,16 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     to.on('drain', () => from.resume());
     // Half-close: a FIN from one side is passed on as a FIN to the other.
     from.on('end', () => {
-      decodeQueuedNow();
-      decoder?.endOfStream(side, now());
+      records.after(() => decoder?.endOfStream(side, now()));
       if (!to.destroyed) to.end();
     });
     from.on('error', (err: NodeJS.ErrnoException) => {
       const reason = describeError(side, err, upstream, responded);
-      decodeQueuedNow();
-      decoder?.endOfStream(side, now(), reason);
+      records.after(() => decoder?.endOfStream(side, now(), reason));
       if (side === 'server' && !responded && !client.destroyed) {
         // Nothing came back: answer the client ourselves, as a gateway would.
         badGateway(client, reason);
-        emit({ type: 'http', conn, ts: now(), method: req.method ?? 'GET', url: upstream.url, status: 502, ms: now() - startTs, error: reason });
+        records.emit(httpRecord(conn, startTs, now(), req.method ?? 'GET', url, 502, reason));
         return;
       }
       // A reset on one side is passed on as a reset.
@@ -127,9 +107,10 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   function finish(reason?: string): void {
     if (finished) return;
     finished = true;
-    decodeQueuedNow();
-    if (decoder) decoder.finish(now(), reason);
-    else emit({ type: 'end', conn, ts: now(), by: reason ? 'proxy' : 'client', code: null, clean: false, bytes: { client: client.bytesRead, server: server.bytesRead }, frames: { client: 0, server: 0 }, durationMs: now() - startTs, reason: reason ?? 'decoding had stopped' });
+    records.after(() => {
+      if (decoder) decoder.finish(now(), reason);
+      else records.decoded(undecodedEndRecord(conn, now(), startTs, reason ? 'proxy' : 'client', { client: client.bytesRead, server: server.bytesRead }, reason ?? 'decoding had stopped'));
+    });
   }
 
   return {
@@ -141,22 +122,12 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   };
 }
 
-function toRecord(conn: number, e: WsEvent, url: string): LogRecord {
-  switch (e.type) {
-    case 'handshake': return handshakeRecord(conn, e, url);
-    case 'frame': return frameRecord(conn, e);
-    case 'message': return messageRecord(conn, e);
-    case 'violation': return violationRecord(conn, e);
-    case 'end': return endRecord(conn, e);
-  }
-}
-
 /**
  * The request head as bytes, from the parser's raw header list (names' case, order and
  * duplicates as the client sent them). With `upstream`, rewritten for it: its path, its Host,
  * and no proxy-only headers.
  */
-function requestHead(req: IncomingMessage, upstream: Upstream | null): Buffer {
+function requestHead(req: IncomingMessage, upstream: Destination | null): Buffer {
   const target = upstream ? upstream.path : req.url ?? '/';
   const lines = [`${req.method} ${target} HTTP/${req.httpVersion}`];
   const raw = req.rawHeaders;
@@ -182,7 +153,7 @@ function badGateway(client: net.Socket, reason: string): void {
   client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-function describeError(side: Side, err: NodeJS.ErrnoException, upstream: Upstream, responded: boolean): string {
+function describeError(side: Side, err: NodeJS.ErrnoException, upstream: Destination, responded: boolean): string {
   if (side === 'server' && !responded) {
     const where = `${upstream.host}:${upstream.port}`;
     if (err.code === 'ECONNREFUSED') return `upstream ${where} refused the connection`;

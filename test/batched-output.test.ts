@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchedOutput } from '../tui/batched-output.js';
+import { batchedOutput } from '../cli/batched-output.js';
 
 function sink() {
   const writes: string[] = [];

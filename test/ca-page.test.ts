@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { caPage, escapeHtml } from '../proxy/ca-page.js';
+import { caPage, escapeHtml } from '../proxy/tls/ca-page.js';
 
 /** A syntactically plausible CA description; caPage never parses the certificate. */
 const ca = {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CaError, CertificateAuthority, defaultCaDir } from '../proxy/certificate-authority.js';
+import { CaError, CertificateAuthority, defaultCaDir } from '../proxy/tls/certificate-authority.js';
 
 const posix = process.platform !== 'win32';
 
@@ -99,11 +99,20 @@ test('two installs get distinguishable CAs (different OU and fingerprint)', () =
     assert.notEqual(new crypto.X509Certificate(a.certPem).subject, new crypto.X509Certificate(b.certPem).subject);
   }));
 
-test('an existing CA dir is not re-chmodded', { skip: !posix }, () =>
+test('an existing CA dir open to others (0755) is refused with the chmod that fixes it, and not changed', { skip: !posix }, () =>
   withTempDir((dir) => {
     fs.chmodSync(dir, 0o755);
-    CertificateAuthority.loadOrCreate(dir);
+    assert.throws(() => CertificateAuthority.loadOrCreate(dir), (err: unknown) => {
+      assert.ok(err instanceof CaError);
+      assert.ok(err.message.includes('0755'), err.message);
+      assert.ok(err.message.includes(`chmod 700 ${dir}`), err.message);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    });
     assert.equal(fs.statSync(dir).mode & 0o777, 0o755);
+    assert.equal(fs.readdirSync(dir).length, 0, 'no CA was created in it');
+    fs.chmodSync(dir, 0o700);
+    assert.ok(CertificateAuthority.loadOrCreate(dir).created, 'at 0700 it is used');
   }));
 
 test('refuses a CA key chmod-ed to 0644 with a CaError naming the file and the fix', { skip: !posix }, () =>

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { localSubnets, parseAllowList } from '../proxy/client-allowlist.js';
+import { testCa } from './support/test-ca.js';
 import { startProxy } from '../proxy/proxy-server.js';
 import type { LogRecord } from '../core/log/records.js';
 
@@ -38,7 +39,7 @@ test('localSubnets always allows loopback', () => {
 test('the proxy closes a connection from a client outside --allow without answering, and logs why', async () => {
   const records: LogRecord[] = [];
   const proxy = await startProxy({
-    host: '127.0.0.1', port: 0, target: null, maxPayload: 1024, caDir: '/nonexistent-unused', insecure: false,
+    host: '127.0.0.1', port: 0, target: null, maxPayload: 1024, ca: testCa(), insecure: false,
     allow: parseAllowList(['10.0.0.0/8']), emit: (r) => records.push(r),
   });
   try {

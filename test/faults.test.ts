@@ -10,6 +10,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { EndRecord, HttpRecord, LogRecord, MessageRecord } from '../core/log/records.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { finished, listeningPort, startCli, useCliSandbox, type CliProcess } from './support/cli-process.js';
+import { testCa } from './support/test-ca.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { closedPort, closeServer, connectTunnel, HOST, listen, rawConnect, sha256, switchingProtocols, upgradeHead } from './support/raw-peers.js';
 import { sleep, waitUntil, within } from './support/wait.js';
@@ -219,7 +220,7 @@ test('forward mode: upgrades, GETs and tunnels to a port nobody listens on get 5
   const sockets: net.Socket[] = [];
   try {
     upstream = await startUpstream((_p, socket) => socket.destroy());
-    proxy = await startProxy({ host: HOST, port: 0, target: null, maxPayload: 1024 * 1024, caDir: '/nonexistent/wspeek-ca-unused', insecure: false, emit: records.emit });
+    proxy = await startProxy({ host: HOST, port: 0, target: null, maxPayload: 1024 * 1024, ca: testCa(), insecure: false, emit: records.emit });
     const proxyPort = proxy.port;
     const dead = await closedPort();
 

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { countLog } from '../bench/log-counts.js';
-import { recordLine } from '../core/log/record-line.js';
+import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { LogRecord } from '../core/log/records.js';
+
+const encoder = new RecordLineEncoder();
 
 /** A soak-like log: `n` text frames and messages each way, a payload that spells the patterns, a close each way. */
 function writeLog(file: string, n: number): void {
@@ -13,16 +15,16 @@ function writeLog(file: string, n: number): void {
   for (let i = 0; i < n; i++) {
     for (const from of ['client', 'server'] as const) {
       const masked = from === 'client';
-      lines.push(recordLine({ type: 'frame', conn: 1, ts: 1795290133410 + i, from, fin: true, rsv: [false, false, false], opcode: 1, masked, mask: masked ? '37fa213d' : null, length: 40 }));
+      lines.push(encoder.line({ type: 'frame', conn: 1, ts: 1795290133410 + i, from, fin: true, rsv: [false, false, false], opcode: 1, masked, mask: masked ? '37fa213d' : null, length: 40 }));
       // The text holds both patterns; inside a JSON string they are escaped, so they must not count.
-      lines.push(recordLine({ type: 'message', conn: 1, seq: 1, ts: 1795290133410 + i, from, kind: 'text', length: 40, wireLength: 40, frames: 1, compressed: false, truncated: false, text: `{"kind":"text","opcode":1,"seq":${i}}` }));
+      lines.push(encoder.line({ type: 'message', conn: 1, seq: 1, ts: 1795290133410 + i, from, kind: 'text', length: 40, wireLength: 40, frames: 1, compressed: false, truncated: false, text: `{"kind":"text","opcode":1,"seq":${i}}` }));
     }
   }
   const closes: LogRecord[] = [
     { type: 'frame', conn: 1, ts: 1, from: 'client', fin: true, rsv: [false, false, false], opcode: 8, masked: true, mask: '00000000', length: 2 },
     { type: 'message', conn: 1, seq: 1, ts: 1, from: 'client', kind: 'close', length: 2, wireLength: 2, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: '' } },
   ];
-  for (const r of closes) lines.push(recordLine(r));
+  for (const r of closes) lines.push(encoder.line(r));
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ARENA_BYTES, BLOCK, DIRECT_MIN, LogFile } from '../proxy/log-file.js';
+import { ARENA_BYTES, BLOCK, DIRECT_MIN, LogFile } from '../proxy/log/log-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-log-file-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -122,7 +122,7 @@ test('RFC 6455 §5.7: a single-frame unmasked text message from the server', () 
   });
   const m = only(h.messages());
   assert.deepEqual(m, {
-    type: 'message', ts: 5, startTs: 5, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1,
+    type: 'message', seq: 1, ts: 5, startTs: 5, from: 'server', kind: 'text', length: 5, wireLength: 5, frames: 1,
     compressed: false, payload: Buffer.from('Hello'), truncated: false, incomplete: false, text: 'Hello', close: undefined,
   });
   assert.deepEqual(h.events.map((e) => e.type), ['frame', 'message']);

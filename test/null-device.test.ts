@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { isNullDevice } from '../tui/null-device.js';
+import { isNullDevice } from '../cli/null-device.js';
 
 test('an fd open on /dev/null is the null device', () => {
   const fd = fs.openSync('/dev/null', 'w');
@@ -31,7 +31,7 @@ test('a regular file, another character device and a closed fd are not', () => {
 });
 
 test("a child's stdout given as 'ignore' is the null device; a pipe is not", () => {
-  const probe = `import { isNullDevice } from ${JSON.stringify(new URL('../tui/null-device.js', import.meta.url).href)}; process.stderr.write(String(isNullDevice(1)));`;
+  const probe = `import { isNullDevice } from ${JSON.stringify(new URL('../cli/null-device.js', import.meta.url).href)}; process.stderr.write(String(isNullDevice(1)));`;
   const run = (stdout: 'ignore' | 'pipe') => spawnSync(process.execPath, ['--input-type=module', '-e', probe], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8' }).stderr;
   assert.equal(run('ignore'), 'true');
   assert.equal(run('pipe'), 'false');

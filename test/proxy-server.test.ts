@@ -13,11 +13,12 @@ import tls from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { computeAccept } from '../core/websocket/handshake.js';
 import {
-  recordPayload, type EndRecord, type HandshakeRecord, type HttpRecord, type MessageRecord, type ViolationRecord,
+  recordPayload, type EndRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
 } from '../core/log/records.js';
-import { CertificateAuthority } from '../proxy/certificate-authority.js';
+import { CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { prng } from './support/prng.js';
+import { testCa } from './support/test-ca.js';
 import { isType, Records } from './support/proxy-records.js';
 import { closedPort, closeServer, connectTunnel, HOST, listen, sha256, switchingProtocols, withoutHost } from './support/raw-peers.js';
 import { sleep, STEP_MS, within } from './support/wait.js';
@@ -33,7 +34,7 @@ function tempDir(prefix: string): string {
 
 async function proxyWith(records: Records, options: Partial<Parameters<typeof startProxy>[0]>): Promise<RunningProxy> {
   return startProxy({
-    host: HOST, port: 0, target: null, maxPayload: 1024 * 1024, caDir: options.caDir ?? '/nonexistent/wspeek-ca-unused',
+    host: HOST, port: 0, target: null, maxPayload: 1024 * 1024, ca: options.target ? null : testCa(),
     insecure: false, emit: records.emit, ...options,
   });
 }
@@ -534,7 +535,7 @@ test('forward mode: CONNECT + TLS interception with a leaf from wspeek\'s CA; un
     const wspeekCa = CertificateAuthority.loadOrCreate(caDir);
     const leaf = CertificateAuthority.loadOrCreate(upstreamCaDir).leafFor(HOST);
     upstream = await startWsEcho({ tlsOptions: { key: leaf.key, cert: leaf.cert } });
-    proxy = await proxyWith(records, { target: null, caDir, insecure: true });
+    proxy = await proxyWith(records, { target: null, ca: CertificateAuthority.loadOrCreate(caDir), insecure: true });
 
     // Only the outermost socket is destroyed at the end: destroying a raw socket under a live
     // TLSSocket, then the TLSSocket, crashes Node 20 (SIGSEGV in TLSWrap::ClearOut).
@@ -566,6 +567,12 @@ test('forward mode: CONNECT + TLS interception with a leaf from wspeek\'s CA; un
     const connect = records.of(1).find(isType('http'));
     assert.equal(connect?.method, 'CONNECT');
     assert.equal(connect?.status, 200);
+    // What the tunnel became, from the real TLS client's handshake (tls.connect sends no SNI for an IP address).
+    const tunnel = records.of(1).find(isType('tunnel'));
+    assert.deepEqual({ ...tunnel, ts: 0 }, {
+      type: 'tunnel', conn: 1, ts: 0, via: 'connect', host: HOST, port: upstream.port, tls: 'intercepted', sni: null, alpn: null, version: 'TLSv1.3', alert: null,
+    });
+    assert.ok(tunnel!.ts >= connect!.ts && tunnel!.ts <= hs.ts, 'written between the CONNECT and the handshake inside');
     await records.waitFor('the message decoded', (r): r is MessageRecord => r.type === 'message' && r.conn === 1 && r.from === 'client' && r.text === 'through the tunnel');
     await records.waitFor('the echo decoded', (r): r is MessageRecord => r.type === 'message' && r.conn === 1 && r.from === 'server' && r.text === 'through the tunnel');
     const end = await records.waitFor('end', isType('end', 1));
@@ -581,8 +588,9 @@ test('forward mode: CONNECT + TLS interception with a leaf from wspeek\'s CA; un
       t.once('error', resolve);
     }), 'untrusting client fails');
     assert.match(failure.message, /certificate/i);
-    const tlsError = await records.waitFor('http record with the TLS failure', (r): r is HttpRecord => r.type === 'http' && r.conn === 2 && r.error !== undefined);
-    assert.match(tlsError.error!, /wspeek's CA/);
+    const rejected = await records.waitFor('tunnel record with the TLS failure', isType('tunnel', 2));
+    assert.equal(rejected.tls, 'rejected');
+    assert.equal(rejected.alert, 'the client closed the connection during the handshake');
     await records.waitFor('end #2', isType('end', 2));
     assert.equal(records.of(2).filter(isType('handshake')).length, 0);
 
@@ -626,6 +634,10 @@ test('forward mode: plain ws:// inside CONNECT is sniffed and decoded', async ()
     await closeClient(ws, 1000);
     const hs = await records.waitFor('handshake', isType('handshake', 1));
     assert.equal(hs.url, `ws://${HOST}:${upstream.port}/plain`);
+    const tunnel = records.of(1).find(isType('tunnel'));
+    assert.deepEqual({ ...tunnel, ts: 0 }, {
+      type: 'tunnel', conn: 1, ts: 0, via: 'connect', host: HOST, port: upstream.port, tls: 'none', sni: null, alpn: null, version: null, alert: null,
+    });
     await records.waitFor('the message decoded', (r): r is MessageRecord => r.type === 'message' && r.conn === 1 && r.from === 'client' && r.text === 'plain in a tunnel');
     const end = await records.waitFor('end', isType('end', 1));
     assert.equal(end.clean, true);
@@ -668,7 +680,7 @@ test('forward mode: absolute-URI GET is proxied; http://wspeek.ca/ serves the CA
       else res.writeHead(404).end();
     });
     const port = await listen(upstream);
-    proxy = await proxyWith(records, { target: null, caDir });
+    proxy = await proxyWith(records, { target: null, ca: CertificateAuthority.loadOrCreate(caDir) });
 
     const res = await request({ host: HOST, port: proxy.port, path: `http://${HOST}:${port}/page` });
     assert.equal(res.status, 200);
@@ -881,7 +893,7 @@ test('forward mode: a client that rejects wspeek\'s CA with a TLS alert (as brow
   try {
     const wspeekCa = CertificateAuthority.loadOrCreate(caDir);
     const otherCa = CertificateAuthority.loadOrCreate(otherCaDir);
-    proxy = await proxyWith(records, { target: null, caDir, insecure: true });
+    proxy = await proxyWith(records, { target: null, ca: CertificateAuthority.loadOrCreate(caDir), insecure: true });
     // s_client tunnels through the proxy with CONNECT and aborts the handshake on a bad chain.
     child = spawn('openssl', ['s_client', '-proxy', `${HOST}:${proxy.port}`, '-connect', `${HOST}:9`, '-verify_return_error', '-CAfile', otherCa.certPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -893,11 +905,13 @@ test('forward mode: a client that rejects wspeek\'s CA with a TLS alert (as brow
     assert.notEqual(code, 0, `s_client should fail: ${output}`);
     assert.match(output, /verify/i);
 
-    const h = await records.waitFor('http record with the TLS failure', (r): r is HttpRecord => r.type === 'http' && r.conn === 1 && r.error !== undefined);
-    assert.equal(h.method, 'CONNECT');
-    assert.match(h.error!, /TLS with the client failed/);
-    assert.match(h.error!, /wspeek's CA/);
+    const t1 = await records.waitFor('tunnel record with the TLS failure', isType('tunnel', 1));
+    assert.deepEqual({ ...t1, ts: 0 }, {
+      type: 'tunnel', conn: 1, ts: 0, via: 'connect', host: HOST, port: 9, tls: 'rejected', sni: HOST, alpn: null, version: null,
+      alert: 'tlsv1 alert unknown ca',
+    }, 's_client names the -connect host in SNI, and sends alert 48 (unknown CA)');
     await records.waitFor('end #1', isType('end', 1));
+    assert.equal(records.of(1).filter(isType('tunnel')).length, 1, 'one tunnel record');
 
     // Still serving, and a client trusting wspeek's CA gets through.
     const raw = await connectTunnel(proxy.port, `${HOST}:9`);

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodeRecordLine, escapeUnsafe, recordLine, recordLineCapacity } from '../core/log/record-line.js';
+import { RecordLineEncoder, escapeUnsafe, recordLineCapacity } from '../core/log/record-line.js';
 import { type FrameRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
 import { parseLogLine } from '../core/log/parse-line.js';
+
+const encoder = new RecordLineEncoder();
 
 test('recordLine builds frame and message lines that parse back to exactly the record, with terminal-unsafe text escaped', () => {
   const records: LogRecord[] = [
@@ -15,7 +17,7 @@ test('recordLine builds frame and message lines that parse back to exactly the r
     { type: 'message', conn: 7, seq: 1, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
   ];
   for (const r of records) {
-    const line = recordLine(r);
+    const line = encoder.line(r);
     assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/, 'nothing a terminal acts on');
     assert.deepEqual(JSON.parse(line), r);
     const parsed = parseLogLine(line);
@@ -28,8 +30,8 @@ const reference = (r: LogRecord) => escapeUnsafe(JSON.stringify(r));
 
 test('a frame line is byte for byte the JSON.stringify of the record (seed vector 81 85 37 fa 21 3d: masked "Hello")', () => {
   const f: FrameRecord = { type: 'frame', conn: 1, ts: 1795290133410.306, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '37fa213d', length: 5 };
-  assert.equal(recordLine(f), '{"type":"frame","conn":1,"ts":1795290133410.306,"from":"client","fin":true,"rsv":[false,false,false],"opcode":1,"masked":true,"mask":"37fa213d","length":5}');
-  assert.equal(recordLine(f), reference(f));
+  assert.equal(encoder.line(f), '{"type":"frame","conn":1,"ts":1795290133410.306,"from":"client","fin":true,"rsv":[false,false,false],"opcode":1,"masked":true,"mask":"37fa213d","length":5}');
+  assert.equal(encoder.line(f), reference(f));
 });
 
 /** µs-precise numbers (as the clock gives), whole numbers, and numbers that are neither. */
@@ -43,7 +45,7 @@ const numberArb = fc.oneof(
 test('numbers are written exactly as String(n) writes them', () => {
   fc.assert(fc.property(numberArb, (n) => {
     const f: FrameRecord = { type: 'frame', conn: n, ts: n, from: 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: null, length: n };
-    assert.equal(recordLine(f), reference(f));
+    assert.equal(encoder.line(f), reference(f));
   }), { numRuns: 3000 });
 });
 
@@ -52,7 +54,7 @@ test('timestamps in one millisecond, the next, and an earlier one again are each
   const sequence = [1795290133410.307, 1795290133410.5, 1795290133410, 1795290133411.001, 1795290133410.999, 0.001, 0, 2 ** 42 - 0.001, 2 ** 42 + 0.25, 12.3456, 1795290133410.3066];
   for (const ts of sequence) {
     const f: FrameRecord = { type: 'frame', conn: 1, ts, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: null, length: 0 };
-    assert.equal(recordLine(f), reference(f), `ts ${ts}`);
+    assert.equal(encoder.line(f), reference(f), `ts ${ts}`);
   }
 });
 
@@ -69,8 +71,8 @@ test('a frame line is byte for byte the JSON.stringify of the record, for every 
     length: numberArb,
   }).map(({ conn, ts, from, fin, rsv, opcode, masked, mask, length }) => ({ type: 'frame', conn, ts, from, fin, rsv, opcode, masked, mask, length }));
   fc.assert(fc.property(frameArb, (f) => {
-    assert.equal(recordLine(f), reference(f));
-    assert.ok(recordLine(f).length <= recordLineCapacity(f), 'within the capacity the writer reserves');
+    assert.equal(encoder.line(f), reference(f));
+    assert.ok(encoder.line(f).length <= recordLineCapacity(f), 'within the capacity the writer reserves');
   }), { numRuns: 3000 });
 });
 
@@ -110,7 +112,7 @@ const messageArb: fc.Arbitrary<MessageRecord> = fc.record({
 
 test('a message line is byte for byte the terminal-safe JSON.stringify of the record, for any text, close reason and numbers', () => {
   fc.assert(fc.property(messageArb, (m) => {
-    const line = recordLine(m);
+    const line = encoder.line(m);
     assert.equal(line, reference(m));
     assert.ok(Buffer.byteLength(line) <= recordLineCapacity(m), 'within the capacity the writer reserves');
   }), { numRuns: 3000 });
@@ -120,7 +122,7 @@ test('encodeRecordLine writes at the given offset, touches nothing past the line
   const m: MessageRecord = { type: 'message', conn: 3, seq: 1, ts: 12.5, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1, compressed: false, truncated: false, text: 'hé' };
   const expected = Buffer.from(reference(m), 'utf8');
   const buf = Buffer.alloc(10 + recordLineCapacity(m), 0xee);
-  const end = encodeRecordLine(m, buf, 10);
+  const end = encoder.encode(m, buf, 10);
   assert.equal(end, 10 + expected.length);
   assert.ok(buf.subarray(10, end).equals(expected));
   assert.ok(buf.subarray(0, 10).every((b) => b === 0xee));
@@ -129,7 +131,7 @@ test('encodeRecordLine writes at the given offset, touches nothing past the line
 
 test('other records are their terminal-safe JSON', () => {
   const r: LogRecord = { type: 'http', conn: 2, ts: 1.5, method: 'GET', url: '/\u202eevil', status: 404, ms: 0.25 };
-  assert.equal(recordLine(r), '{"type":"http","conn":2,"ts":1.5,"method":"GET","url":"/\\u202eevil","status":404,"ms":0.25}');
+  assert.equal(encoder.line(r), '{"type":"http","conn":2,"ts":1.5,"method":"GET","url":"/\\u202eevil","status":404,"ms":0.25}');
 });
 
 test('a payload held as bytes is written as the same base64 a string would give, across piece boundaries', () => {
@@ -139,8 +141,8 @@ test('a payload held as bytes is written as the same base64 a string would give,
     const base = { type: 'message', conn: 1, seq: 1, ts: 2.5, from: 'client', kind: 'binary', length: size, wireLength: size, frames: 1, compressed: false, truncated: false } as const;
     const asString: MessageRecord = { ...base, base64: bytes.toString('base64') };
     const asBytes: MessageRecord = { ...base, bytes };
-    const line = recordLine(asBytes);
-    assert.equal(line, recordLine(asString), `${size} bytes`);
+    const line = encoder.line(asBytes);
+    assert.equal(line, encoder.line(asString), `${size} bytes`);
     assert.ok(line.length <= recordLineCapacity(asBytes), `${size} bytes: within the capacity`);
     const parsed = parseLogLine(line);
     assert.equal(parsed.kind, 'record');

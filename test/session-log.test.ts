@@ -4,9 +4,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordLine } from '../core/log/record-line.js';
+import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/records.js';
-import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
+import { readSessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
+
+const encoder = new RecordLineEncoder();
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-session-log-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +21,7 @@ function frameRec(i: number): FrameRecord {
 function textRec(i: number, text: string): MessageRecord {
   return { type: 'message', conn: 1, seq: 1, ts: i, from: 'client', kind: 'text', length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, text, truncated: false };
 }
-const linesOf = (records: LogRecord[]) => records.map((r) => `${recordLine(r)}\n`).join('');
+const linesOf = (records: LogRecord[]) => records.map((r) => `${encoder.line(r)}\n`).join('');
 const openFds = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : null);
 
 async function readAll(p: string) {
@@ -97,7 +99,7 @@ test('10,000 records then closeSync: exactly 10,000 whole lines, in order, even 
   const lines = text.split('\n');
   assert.equal(lines.pop(), '', 'ends with a newline');
   assert.equal(lines.length, 10_000);
-  lines.forEach((line, i) => { if (line !== recordLine(records[i]!)) assert.fail(`line ${i + 1}: ${line}`); });
+  lines.forEach((line, i) => { if (line !== encoder.line(records[i]!)) assert.fail(`line ${i + 1}: ${line}`); });
 
   // The queued writes complete (same bytes, same offsets), then the file is closed.
   for (let i = 0; i < 200 && openFds() !== fdsBefore; i++) await new Promise((r) => setTimeout(r, 10));
@@ -251,7 +253,8 @@ test('a file that does not exist rejects', async () => {
 /** Runs in a child process, in its own mount namespace, with `argv[2]` a 64 KiB tmpfs. */
 const FULL_DISK_CHILD = `
 import fs from 'node:fs';
-import { SessionLogWriter } from ${JSON.stringify(new URL('../proxy/session-log.js', import.meta.url).href)};
+import { SessionLogWriter } from ${JSON.stringify(new URL('../proxy/log/session-log.js', import.meta.url).href)};
+
 const dir = process.argv[2];
 const pad = 'x'.repeat(1000);
 const out = {};

@@ -1,6 +1,6 @@
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { messageSubject } from '../core/filter/message-subject.js';
-import { recordLine } from '../core/log/record-line.js';
+import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { RecordListener } from '../core/store/session-store.js';
 import { formatRecordLine } from './line-printer.js';
 import { visible } from './sanitize.js';
@@ -21,6 +21,7 @@ export interface HeadlessOptions {
  */
 export function headlessOutput(options: HeadlessOptions): RecordListener {
   const { json, filter, write } = options;
+  const encoder = new RecordLineEncoder();
   return (stored) => {
     const r = stored.record;
     if (filter) {
@@ -28,7 +29,7 @@ export function headlessOutput(options: HeadlessOptions): RecordListener {
         if (!filter(messageSubject(stored, r))) return;
       } else if (!json || r.type === 'frame' || r.type === 'violation' || r.type === 'http') return;
     }
-    if (json) return write(`${recordLine(r)}\n`);
+    if (json) return write(`${encoder.line(r)}\n`);
     const line = formatRecordLine(r);
     if (line === null) return;
     // A message line holds validated fields and an escaped preview; the other records' strings

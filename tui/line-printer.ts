@@ -66,6 +66,6 @@ export function tunnelSummary(t: TunnelRecord): string {
     case 'intercepted': return `TLS intercepted${tls ? ` (${tls})` : ''}`;
     case 'none': return 'plain (no TLS)';
     case 'passthrough': return `TLS passed through untouched${tls ? ` (${tls})` : ''}`;
-    case 'rejected': return `TLS with the client failed${t.alert !== null ? `: ${t.alert}` : ''}`;
+    case 'rejected': return `TLS with the client failed${t.alert !== null ? `: ${t.alert}` : ''} (does the client trust wspeek's CA? \`wspeek ca\` prints it)`;
   }
 }

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import blessed from 'blessed';
-import { recordLine } from '../core/log/record-line.js';
+import type { ConnectionRecord } from '../core/log/records.js';
 import type { RecordListener } from '../core/store/session-store.js';
 import type { AppModel, Pane } from './app-model.js';
 import { DrawPacer, type DrawCause } from './draw-pacer.js';
@@ -38,7 +37,16 @@ export interface TerminalUi {
  * UI shows or decides comes from the model. Every piece of text is made visible (no control
  * characters) and escaped (no blessed markup) on its way to the terminal, whatever the model did.
  */
-export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, now: () => number): TerminalUi {
+export interface TerminalUiOptions {
+  /** Runs when the user quits (stops the capture); the screen closes after it. */
+  onQuit: () => Promise<void>;
+  /** Writes the records of a view the user saved (`s`) as a session log; returns where, or throws why not. */
+  saveView: (records: ConnectionRecord[]) => string;
+  now: () => number;
+}
+
+export function startTerminalUi(model: AppModel, options: TerminalUiOptions): TerminalUi {
+  const { onQuit, now } = options;
   // Draw box and line characters as UTF-8, not through the VT100 alternate charset, which
   // some terminals (and tmux captures) show as letters.
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
@@ -130,12 +138,9 @@ export function startTerminalUi(model: AppModel, onQuit: () => Promise<void>, no
   }
 
   function saveView(): void {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-    const file = `wspeek-view-${stamp}.jsonl`;
     const records = model.viewRecords();
     try {
-      // The session log's own encoder: the same lines `--save` writes, nothing a terminal acts on.
-      fs.writeFileSync(file, records.map((r) => `${recordLine(r)}\n`).join(''), { flag: 'wx' });
+      const file = options.saveView(records);
       model.notice = `saved ${model.messages.length} messages (${records.length} records) to ${file}`;
     } catch (err) {
       model.notice = `could not save the view: ${(err as Error).message}`;

@@ -4,7 +4,7 @@ import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 
 /*
  * A record as one line of the session log: JSON with nothing a terminal acts on, which parses
- * back to the same record. `--save` files and `--json` stdout both come from `encodeRecordLine`,
+ * back to the same record. `--save` files and `--json` stdout both come from RecordLineEncoder,
  * so they match byte for byte.
  *
  * Frames and messages, nearly all of a log, are written directly into the caller's buffer: their
@@ -18,7 +18,7 @@ import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
  * connection) are JSON.stringify'd whole.
  */
 
-/** Bytes `encodeRecordLine` may need for `r` (no newline): an upper bound. */
+/** Bytes `RecordLineEncoder.encode` may need for `r` (no newline): an upper bound. */
 export function recordLineCapacity(r: LogRecord): number {
   if (r.type === 'frame') return 256;
   if (r.type === 'message') {
@@ -27,25 +27,6 @@ export function recordLineCapacity(r: LogRecord): number {
     return 512 + 6 * (r.text?.length ?? 0) + base64 + (r.close ? 6 * r.close.reason.length : 0);
   }
   return 6 * JSON.stringify(r).length;
-}
-
-/**
- * Writes `r`'s line (no newline) into `buf` at `at`, which has `recordLineCapacity(r)` bytes of
- * room; returns the position after it.
- */
-export function encodeRecordLine(r: LogRecord, buf: Buffer, at: number): number {
-  if (r.type === 'frame') return encodeFrame(r, buf, at);
-  if (r.type === 'message') return encodeMessage(r, buf, at);
-  return at + buf.write(escapeUnsafe(JSON.stringify(r)), at, 'utf8');
-}
-
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-/** The line as a string (no newline): for `--json` output and tests. */
-export function recordLine(r: LogRecord): string {
-  const need = recordLineCapacity(r);
-  if (need > scratch.length) scratch = Buffer.allocUnsafe(need);
-  return scratch.toString('utf8', 0, encodeRecordLine(r, scratch, 0));
 }
 
 /** An ASCII constant as the bytes a line copies. */
@@ -65,70 +46,126 @@ const RTT = ascii(',"rtt":');
 /** `,"compressed":…,"truncated":…` for each pair: index compressed * 2 + truncated. */
 const MESSAGE_FLAGS = [[false, false], [false, true], [true, false], [true, true]].map(([c, t]) => ascii(`,"compressed":${c},"truncated":${t}`));
 
-/** Each frame shape's `,"from":…,"mask":` part, by shapeKey (2^11 shapes; sized up front so the array stays a plain one, not a dictionary). */
-const frameMiddles = new Array<Uint8Array | undefined>(2048);
-
 /** The fields of a frame line between `ts` and the mask as a number: from, fin, rsv, opcode, masked, and whether there is a mask. */
 function shapeKey(f: FrameRecord): number {
   return (f.from === 'client' ? 1024 : 0) | (f.fin ? 512 : 0) | (f.rsv[0] ? 256 : 0) | (f.rsv[1] ? 128 : 0) | (f.rsv[2] ? 64 : 0)
     | (f.masked ? 32 : 0) | (f.mask === null ? 16 : 0) | f.opcode; // opcode is 0–15 (parseLogLine checks a file's)
 }
 
-function encodeFrame(f: FrameRecord, buf: Buffer, at: number): number {
-  const key = shapeKey(f);
-  const middle = frameMiddles[key] ??= ascii(`,"from":"${f.from}","fin":${f.fin},"rsv":[${f.rsv[0]},${f.rsv[1]},${f.rsv[2]}],"opcode":${f.opcode},"masked":${f.masked},"mask":${f.mask === null ? 'null,"length":' : '"'}`);
-  at = writeBytes(FRAME_START, buf, at);
-  at = writeNumber(f.conn, buf, at);
-  at = writeBytes(TS, buf, at);
-  at = writeTimestamp(f.ts, buf, at);
-  at = writeBytes(middle, buf, at);
-  if (f.mask !== null) {
-    at = writeAscii(f.mask, buf, at); // 8 hex digits (parseLogLine checks a file's)
-    at = writeBytes(MASK_END, buf, at);
-  }
-  at = writeNumber(f.length, buf, at);
-  buf[at] = 0x7d; // }
-  return at + 1;
-}
 
 /** Each side and kind's `,"from":…,"kind":…,"length":` part: client kinds, then server kinds, in MESSAGE_KINDS order. */
 const MESSAGE_MIDDLES = (['client', 'server'] as const).flatMap((from) => MESSAGE_KINDS.map((kind) => ascii(`,"from":"${from}","kind":"${kind}","length":`)));
 
-function encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
-  // kind is one of MESSAGE_KINDS (parseLogLine checks a file's).
-  const middle = MESSAGE_MIDDLES[(m.from === 'client' ? 0 : MESSAGE_KINDS.length) + MESSAGE_KINDS.indexOf(m.kind)]!;
-  at = writeBytes(MESSAGE_START, buf, at);
-  at = writeNumber(m.conn, buf, at);
-  at = writeBytes(SEQ, buf, at);
-  at = writeNumber(m.seq, buf, at);
-  at = writeBytes(TS, buf, at);
-  at = writeTimestamp(m.ts, buf, at);
-  at = writeBytes(middle, buf, at);
-  at = writeNumber(m.length, buf, at);
-  at = writeBytes(WIRE_LENGTH, buf, at);
-  at = writeNumber(m.wireLength, buf, at);
-  at = writeBytes(FRAMES, buf, at);
-  at = writeNumber(m.frames, buf, at);
-  at = writeBytes(MESSAGE_FLAGS[(m.compressed ? 2 : 0) + (m.truncated ? 1 : 0)]!, buf, at);
-  // A close reason is the one part of a message's head that can hold any character.
-  if (m.close !== undefined) at += buf.write(`,"close":${escapeUnsafe(JSON.stringify(m.close))}`, at, 'utf8');
-  if (m.text !== undefined) {
-    at = writeBytes(TEXT, buf, at);
-    at = writeJsonString(m.text, buf, at);
+
+/**
+ * Encodes records as session-log lines. It keeps what it has made of earlier lines (each frame
+ * shape's constant middle, the current millisecond's digits, a scratch buffer) for the next ones,
+ * so a writer keeps one encoder for its whole log.
+ */
+export class RecordLineEncoder {
+  /** Each frame shape's `,"from":…,"mask":` part, by shapeKey (2^11 shapes; sized up front so the array stays a plain one, not a dictionary). */
+  private readonly frameMiddles = new Array<Uint8Array | undefined>(2048);
+  /** The last whole millisecond written, and its digits. */
+  private lastMs = -1;
+  private lastMsDigits = ascii('');
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+
+  /**
+   * Writes `r`'s line (no newline) into `buf` at `at`, which has `recordLineCapacity(r)` bytes of
+   * room; returns the position after it.
+   */
+  encode(r: LogRecord, buf: Buffer, at: number): number {
+    if (r.type === 'frame') return this.encodeFrame(r, buf, at);
+    if (r.type === 'message') return this.encodeMessage(r, buf, at);
+    return at + buf.write(escapeUnsafe(JSON.stringify(r)), at, 'utf8');
   }
-  if (m.bytes !== undefined || m.base64 !== undefined) {
-    // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping, and latin1 copies it as it is, with no line string built around it.
-    at = writeBytes(BASE64, buf, at);
-    at = m.bytes !== undefined ? writeBase64(m.bytes, buf, at) : at + buf.write(m.base64!, at, 'latin1');
-    buf[at++] = 0x22;
+
+  /** The line as a string (no newline): for `--json` output and tests. */
+  line(r: LogRecord): string {
+    const need = recordLineCapacity(r);
+    if (need > this.scratch.length) this.scratch = Buffer.allocUnsafe(need);
+    return this.scratch.toString('utf8', 0, this.encode(r, this.scratch, 0));
   }
-  if (m.incomplete) at = writeBytes(INCOMPLETE, buf, at);
-  if (m.rtt !== undefined) {
-    at = writeBytes(RTT, buf, at);
-    at = writeNumber(m.rtt, buf, at);
+
+  private encodeFrame(f: FrameRecord, buf: Buffer, at: number): number {
+    const key = shapeKey(f);
+    const middle = this.frameMiddles[key] ??= ascii(`,"from":"${f.from}","fin":${f.fin},"rsv":[${f.rsv[0]},${f.rsv[1]},${f.rsv[2]}],"opcode":${f.opcode},"masked":${f.masked},"mask":${f.mask === null ? 'null,"length":' : '"'}`);
+    at = writeBytes(FRAME_START, buf, at);
+    at = writeNumber(f.conn, buf, at);
+    at = writeBytes(TS, buf, at);
+    at = this.writeTimestamp(f.ts, buf, at);
+    at = writeBytes(middle, buf, at);
+    if (f.mask !== null) {
+      at = writeAscii(f.mask, buf, at); // 8 hex digits (parseLogLine checks a file's)
+      at = writeBytes(MASK_END, buf, at);
+    }
+    at = writeNumber(f.length, buf, at);
+    buf[at] = 0x7d; // }
+    return at + 1;
   }
-  buf[at] = 0x7d; // }
-  return at + 1;
+
+  private encodeMessage(m: MessageRecord, buf: Buffer, at: number): number {
+    // kind is one of MESSAGE_KINDS (parseLogLine checks a file's).
+    const middle = MESSAGE_MIDDLES[(m.from === 'client' ? 0 : MESSAGE_KINDS.length) + MESSAGE_KINDS.indexOf(m.kind)]!;
+    at = writeBytes(MESSAGE_START, buf, at);
+    at = writeNumber(m.conn, buf, at);
+    at = writeBytes(SEQ, buf, at);
+    at = writeNumber(m.seq, buf, at);
+    at = writeBytes(TS, buf, at);
+    at = this.writeTimestamp(m.ts, buf, at);
+    at = writeBytes(middle, buf, at);
+    at = writeNumber(m.length, buf, at);
+    at = writeBytes(WIRE_LENGTH, buf, at);
+    at = writeNumber(m.wireLength, buf, at);
+    at = writeBytes(FRAMES, buf, at);
+    at = writeNumber(m.frames, buf, at);
+    at = writeBytes(MESSAGE_FLAGS[(m.compressed ? 2 : 0) + (m.truncated ? 1 : 0)]!, buf, at);
+    // A close reason is the one part of a message's head that can hold any character.
+    if (m.close !== undefined) at += buf.write(`,"close":${escapeUnsafe(JSON.stringify(m.close))}`, at, 'utf8');
+    if (m.text !== undefined) {
+      at = writeBytes(TEXT, buf, at);
+      at = writeJsonString(m.text, buf, at);
+    }
+    if (m.bytes !== undefined || m.base64 !== undefined) {
+      // Base64 is [A-Za-z0-9+/=]: nothing in it needs escaping, and latin1 copies it as it is, with no line string built around it.
+      at = writeBytes(BASE64, buf, at);
+      at = m.bytes !== undefined ? writeBase64(m.bytes, buf, at) : at + buf.write(m.base64!, at, 'latin1');
+      buf[at++] = 0x22;
+    }
+    if (m.incomplete) at = writeBytes(INCOMPLETE, buf, at);
+    if (m.rtt !== undefined) {
+      at = writeBytes(RTT, buf, at);
+      at = writeNumber(m.rtt, buf, at);
+    }
+    buf[at] = 0x7d; // }
+    return at + 1;
+  }
+
+  /**
+   * String(ts), written cheaply for what the clock gives: ms since the epoch, µs-precise. Such a
+   * number's shortest round-trip form is its whole ms and up to three decimals; lines written in
+   * the same ms share the whole part. Any other number goes through String.
+   */
+  private writeTimestamp(ts: number, buf: Buffer, at: number): number {
+    const us = Math.round(ts * 1000);
+    if (us / 1000 !== ts || !(ts >= 0 && ts < FAST_TIMESTAMP_LIMIT)) return at + buf.write(String(ts), at, 'latin1');
+    const ms = Math.floor(ts);
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastMsDigits = ascii(String(ms));
+    }
+    at = writeBytes(this.lastMsDigits, buf, at);
+    // The µs as `.001` … `.999` without trailing zeros, and nothing for 0.
+    const fraction = us - ms * 1000;
+    if (fraction === 0) return at;
+    buf[at++] = 0x2e; // .
+    buf[at++] = 0x30 + ((fraction / 100) >>> 0);
+    if (fraction % 100 === 0) return at;
+    buf[at++] = 0x30 + (((fraction / 10) >>> 0) % 10);
+    if (fraction % 10 === 0) return at;
+    buf[at++] = 0x30 + (fraction % 10);
+    return at;
+  }
 }
 
 /** Copies `bytes` to `at`: a short piece a byte at a time, which costs less than a call to `set`. */
@@ -171,34 +208,7 @@ function writeBase64(bytes: Buffer, buf: Buffer, at: number): number {
 
 /** Below 2^42 ms (year 2109) doubles are finer than 0.5 µs, so each µs-precise value has its own double. */
 const FAST_TIMESTAMP_LIMIT = 2 ** 42;
-let lastMs = -1;
-let lastMsDigits = ascii('');
 
-/**
- * String(ts), written cheaply for what the clock gives: ms since the epoch, µs-precise. Such a
- * number's shortest round-trip form is its whole ms and up to three decimals; lines written in
- * the same ms share the whole part. Any other number goes through String.
- */
-function writeTimestamp(ts: number, buf: Buffer, at: number): number {
-  const us = Math.round(ts * 1000);
-  if (us / 1000 !== ts || !(ts >= 0 && ts < FAST_TIMESTAMP_LIMIT)) return at + buf.write(String(ts), at, 'latin1');
-  const ms = Math.floor(ts);
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastMsDigits = ascii(String(ms));
-  }
-  at = writeBytes(lastMsDigits, buf, at);
-  // The µs as `.001` … `.999` without trailing zeros, and nothing for 0.
-  const fraction = us - ms * 1000;
-  if (fraction === 0) return at;
-  buf[at++] = 0x2e; // .
-  buf[at++] = 0x30 + ((fraction / 100) >>> 0);
-  if (fraction % 100 === 0) return at;
-  buf[at++] = 0x30 + (((fraction / 10) >>> 0) % 10);
-  if (fraction % 10 === 0) return at;
-  buf[at++] = 0x30 + (fraction % 10);
-  return at;
-}
 
 /**
  * Writes `escapeUnsafe(JSON.stringify(s))` as UTF-8 at `at`; returns the position after it.

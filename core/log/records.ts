@@ -1,5 +1,5 @@
 import type {
-  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent,
+  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent, WsEvent,
 } from '../websocket/events.js';
 
 /**
@@ -190,6 +190,17 @@ export function httpRecord(conn: number, ts: number, endTs: number, method: stri
 
 export function errorRecord(conn: number, ts: number, where: ErrorSource, detail: string): ErrorRecord {
   return { type: 'error', conn, ts, where, detail };
+}
+
+/** The record of a decoder event on connection `conn`, whose WebSocket URL is `url`. */
+export function eventRecord(conn: number, e: WsEvent, url: string): ConnectionRecord {
+  switch (e.type) {
+    case 'handshake': return handshakeRecord(conn, e, url);
+    case 'frame': return frameRecord(conn, e);
+    case 'message': return messageRecord(conn, e);
+    case 'violation': return violationRecord(conn, e);
+    case 'end': return endRecord(conn, e);
+  }
 }
 
 export function handshakeRecord(conn: number, e: HandshakeEvent, url: string): HandshakeRecord {

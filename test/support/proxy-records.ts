@@ -1,18 +1,20 @@
 // The proxy under test, started in-process, and the records it emits.
 
-import { recordLine } from '../../core/log/record-line.js';
+import { RecordLineEncoder } from '../../core/log/record-line.js';
 import { type LogRecord } from '../../core/log/records.js';
 import { parseLogLine } from '../../core/log/parse-line.js';
 import { startProxy, type RunningProxy } from '../../proxy/proxy-server.js';
 import { HOST } from './raw-peers.js';
 import { sleep, STEP_MS } from './wait.js';
 
+const encoder = new RecordLineEncoder();
+
 /** Collects the proxy's records and waits (bounded) for ones matching a predicate. */
 export class Records {
   readonly all: LogRecord[] = [];
   readonly emit = (r: LogRecord): void => {
     // Through the session log's line, as --save writes it and `wspeek open` reads it back.
-    const parsed = parseLogLine(recordLine(r));
+    const parsed = parseLogLine(encoder.line(r));
     if (parsed.kind !== 'record') throw new Error(`the proxy emitted a record its log can't read back: ${JSON.stringify(parsed)}`);
     this.all.push(parsed.record);
   };
@@ -48,6 +50,6 @@ export const isType = <K extends LogRecord['type']>(type: K, conn?: number) =>
 export async function reverseProxy(records: Records, upstreamPort: number, maxPayload = 1024 * 1024): Promise<RunningProxy> {
   return startProxy({
     host: HOST, port: 0, target: new URL(`ws://${HOST}:${upstreamPort}`), maxPayload,
-    caDir: '/nonexistent/wspeek-ca-unused', insecure: false, emit: records.emit,
+    ca: null, insecure: false, emit: records.emit,
   });
 }

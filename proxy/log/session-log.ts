@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
-import { encodeRecordLine, recordLineCapacity } from '../core/log/record-line.js';
-import { type LogRecord } from '../core/log/records.js';
-import { parseLogLine } from '../core/log/parse-line.js';
+import { RecordLineEncoder, recordLineCapacity } from '../../core/log/record-line.js';
+import { type LogRecord } from '../../core/log/records.js';
+import { SessionLogReader } from '../../core/log/parse-line.js';
 import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */
@@ -40,6 +41,7 @@ export class SessionLogWriter {
   private closed = false;
   /** Asynchronous writes not yet completed: `closeSync` writes them again. */
   private readonly inFlight = new Set<Chunk>();
+  private readonly encoder = new RecordLineEncoder();
   private inFlightBytes = 0;
 
   private constructor(readonly path: string, private readonly file: LogFile, private readonly onError: (err: Error) => void) {}
@@ -63,7 +65,7 @@ export class SessionLogWriter {
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
     const buf = this.room(recordLineCapacity(record) + 1);
-    const end = encodeRecordLine(record, buf, this.used);
+    const end = this.encoder.encode(record, buf, this.used);
     buf[end] = 0x0a;
     this.used = end + 1;
     if (this.used - this.start >= FLUSH_BYTES) this.flush();
@@ -148,6 +150,18 @@ export class SessionLogWriter {
   }
 }
 
+/**
+ * Writes `records` as a new session log `wspeek-view-<UTC date and time>.jsonl` in `dir` (never
+ * over an existing file): for a view saved from the UI. Returns its path; throws the file system's error.
+ */
+export function writeViewLog(records: LogRecord[], dir = '.', date = new Date()): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const file = path.join(dir, `wspeek-view-${stamp}.jsonl`);
+  const encoder = new RecordLineEncoder();
+  fs.writeFileSync(file, records.map((r) => `${encoder.line(r)}\n`).join(''), { flag: 'wx' });
+  return file;
+}
+
 export interface LogReadResult {
   records: number;
   /** Lines that could not be read, 1-based, with why. */
@@ -163,11 +177,12 @@ export async function readSessionLog(path: string, onRecord: (r: LogRecord) => v
   const result: LogReadResult = { records: 0, problems: [], tornLastLine: false };
   let n = 0;
   let lastInvalid: { line: number; error: string } | null = null;
+  const reader = new SessionLogReader();
   for await (const line of lines) {
     n++;
     if (lastInvalid) result.problems.push(lastInvalid);
     lastInvalid = null;
-    const parsed = parseLogLine(line);
+    const parsed = reader.read(line);
     if (parsed.kind === 'record') {
       result.records++;
       onRecord(parsed.record);

@@ -233,7 +233,7 @@ export class CertificateAuthority {
   }
 }
 
-/** Creates `dir` (mode 0700) if missing; an existing directory is left as it is. */
+/** Creates `dir` (mode 0700) if missing; an existing directory must be 0700 (others can't read or replace the CA). */
 function ensureDir(dir: string): void {
   try {
     const made = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -248,6 +248,10 @@ function ensureDir(dir: string): void {
     throw new CaError(`cannot access CA directory ${dir}: ${reason(err)}`);
   }
   if (!stat.isDirectory()) throw new CaError(`CA directory ${dir} exists but is not a directory`);
+  if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+    const shown = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    throw new CaError(`refusing to use CA directory ${dir}: permissions ${shown} are too open (want 0700); fix with: chmod 700 ${dir}`);
+  }
 }
 
 function checkKeyPermissions(keyPath: string): void {

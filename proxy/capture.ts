@@ -1,0 +1,108 @@
+import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
+import { SessionStore, type RecordListener } from '../core/store/session-store.js';
+import type { AllowList } from './client-allowlist.js';
+import { now } from './clock.js';
+import { SessionLogWriter } from './log/session-log.js';
+import { startProxy, type RunningProxy } from './proxy-server.js';
+import { CaError, CertificateAuthority } from './tls/certificate-authority.js';
+
+/** A capture that could not start, for a reason the user can fix: said in one line. */
+export class StartError extends Error {}
+
+export interface CaptureOptions {
+  mode: SessionRecord['mode'];
+  listen: { host: string; port: number };
+  /** Where a reverse (or demo) proxy sends everything; null in forward mode. */
+  target: URL | null;
+  /** The session log to write, or null. */
+  save: string | null;
+  maxPayload: number;
+  /** Forward mode: where wspeek's CA lives (created there on first use). */
+  caDir: string;
+  insecure: boolean;
+  allow: AllowList | null;
+  /** Writing the session log failed (capture goes on): one line for the user. */
+  onLogError: (err: Error) => void;
+}
+
+export interface Capture {
+  proxy: RunningProxy;
+  /** The session log's path, or null. */
+  logPath: string | null;
+  /**
+   * Subscribes the consumers and lets records flow: first the session record (which names the
+   * bound address), then whatever arrived since the proxy started listening.
+   */
+  start(consumers: RecordListener[]): void;
+  /** Ends every connection, then closes the session log whole. */
+  stop(reason?: string): Promise<void>;
+  /** Writes what the log has pending, now, and closes it: for a process about to die. */
+  closeLogSync(): void;
+}
+
+/**
+ * A live capture: the proxy, the session store its records flow through, and the session log.
+ * A forward proxy checks wspeek's CA (creating it on first use) before it listens: a key stored
+ * insecurely stops the start, not the first TLS tunnel.
+ */
+export async function openCapture(options: CaptureOptions): Promise<Capture> {
+  const ca = options.target ? null : loadCa(options.caDir);
+  const writer = options.save ? createWriter(options.save, options.onLogError) : null;
+  const store = new SessionStore();
+  if (writer) store.subscribe(({ record }) => writer.write(record));
+  // Records wait until the session record has gone first.
+  let early: LogRecord[] | null = [];
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+      host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
+      insecure: options.insecure, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)),
+    });
+  } catch (err) {
+    writer?.closeSync();
+    throw listenError(err as NodeJS.ErrnoException, options.listen);
+  }
+  let stopped = false;
+  return {
+    proxy,
+    logPath: writer?.path ?? null,
+    start(consumers) {
+      for (const c of consumers) store.subscribe(c);
+      store.add(sessionRecord(now(), options.mode, proxy.address, options.target?.href ?? null));
+      for (const r of early ?? []) store.add(r);
+      early = null;
+    },
+    async stop(reason) {
+      if (stopped) return;
+      stopped = true;
+      await proxy.close(reason);
+      writer?.closeSync();
+    },
+    closeLogSync: () => writer?.closeSync(),
+  };
+}
+
+function loadCa(dir: string): CertificateAuthority {
+  try {
+    return CertificateAuthority.loadOrCreate(dir);
+  } catch (err) {
+    if (err instanceof CaError) throw new StartError(err.message);
+    throw err;
+  }
+}
+
+function createWriter(path: string, onError: (err: Error) => void): SessionLogWriter {
+  try {
+    return SessionLogWriter.create(path, onError);
+  } catch (err) {
+    throw new StartError((err as Error).message);
+  }
+}
+
+/** Why listening failed, for the user; other errors as they are. */
+function listenError(e: NodeJS.ErrnoException, listen: { host: string; port: number }): Error {
+  if (e.code === 'EADDRINUSE') return new StartError(`${listen.host}:${listen.port} is already in use; choose another with --listen`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new StartError(`cannot listen on ${listen.host}: no such local address`);
+  if (e.code === 'EACCES') return new StartError(`not allowed to listen on port ${listen.port}`);
+  return e;
+}

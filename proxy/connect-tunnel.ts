@@ -1,0 +1,52 @@
+import http from 'node:http';
+import type net from 'node:net';
+import { httpRecord, tunnelRecord } from '../core/log/records.js';
+import { now } from './clock.js';
+import type { Connection } from './connection-registry.js';
+import { parseAuthority } from './destination.js';
+import { interceptTls, type InterceptionOptions } from './tls/interception.js';
+
+export interface TunnelOptions extends InterceptionOptions {
+  /** Takes a tunnel's socket once its bytes are known to be plain HTTP. */
+  servePlain(socket: net.Socket): void;
+}
+
+/**
+ * A CONNECT request (forward mode): answers 200, then sniffs the tunnel's first byte. A TLS
+ * record (0x16, a handshake) is intercepted with wspeek's CA; anything else is read as plain
+ * HTTP, since browsers tunnel ws:// too.
+ */
+export function openTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer, c: Connection, options: TunnelOptions): void {
+  const { records } = options;
+  const started = now();
+  const authority = parseAuthority(req.url ?? '');
+  if (!authority) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    records.emit(httpRecord(c.conn, started, now(), 'CONNECT', req.url ?? '', 400, 'bad CONNECT authority'));
+    return;
+  }
+  const { host, port } = authority;
+  socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  records.emit(httpRecord(c.conn, started, now(), 'CONNECT', `${host}:${port}`, 200));
+  const sniff = (first: Buffer) => {
+    // Paused, so the bytes put back stay buffered for the next reader; in flowing mode they
+    // would be emitted again at once, to no listener, and the ClientHello would be lost.
+    socket.pause();
+    socket.unshift(first);
+    const isTls = first[0] === 0x16;
+    c.tunnel = { host, port, tls: isTls };
+    if (isTls) return interceptTls(socket, c, host, port, options);
+    records.emit(tunnelRecord(c.conn, now(), { via: 'connect', host, port, tls: 'none', sni: null, alpn: null, version: null, alert: null }));
+    options.servePlain(socket);
+    socket.resume();
+  };
+  if (head.length > 0) sniff(head);
+  else socket.once('data', sniff);
+}
+
+/** Refuses a CONNECT in reverse mode: the proxy only forwards to its target there. */
+export function refuseTunnel(req: http.IncomingMessage, socket: net.Socket, c: Connection, records: TunnelOptions['records']): void {
+  const started = now();
+  socket.end(`HTTP/1.1 405 ${http.STATUS_CODES[405]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  records.emit(httpRecord(c.conn, started, now(), 'CONNECT', req.url ?? '', 405, 'CONNECT in reverse mode'));
+}

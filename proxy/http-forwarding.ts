@@ -1,0 +1,79 @@
+import type http from 'node:http';
+import httpProxy from 'http-proxy';
+import { httpRecord } from '../core/log/records.js';
+import { now } from './clock.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import type { DecodeQueue } from './decode-queue.js';
+import { resolveDestination } from './destination.js';
+import { caPage } from './tls/ca-page.js';
+import type { CertificateAuthority } from './tls/certificate-authority.js';
+import { CA_HOST } from './tls/interception.js';
+
+export interface HttpForwardingOptions {
+  target: URL | null;
+  /** Verify upstream certificates. */
+  verify: boolean;
+  /** Serves http://wspeek.ca/ in forward mode. */
+  ca: CertificateAuthority | null;
+  records: DecodeQueue;
+  registry: ConnectionRegistry;
+}
+
+export interface HttpForwarding {
+  /** The server's 'request' handler. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+  close(): void;
+}
+
+/**
+ * Ordinary HTTP requests, forwarded with http-proxy (one `http` record each): a page and its
+ * WebSocket can share the proxy's port. In forward mode, http://wspeek.ca/ serves the CA.
+ */
+export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
+  const { records, registry } = options;
+  const web = httpProxy.createProxyServer({ xfwd: false, ws: false, secure: options.verify, changeOrigin: options.target !== null });
+  // Connection and Keep-Alive are hop-by-hop (RFC 7230 §6.1): they describe the upstream hop, which
+  // http-proxy opens with `Connection: close`. Passed on, the upstream's `close` would close the
+  // client's keep-alive connection after one response, and its pipelined requests would go unanswered.
+  web.on('proxyRes', (proxyRes) => {
+    const h = proxyRes.headers;
+    for (const token of String(h.connection ?? '').split(',')) if (token.trim()) delete h[token.trim().toLowerCase()];
+    delete h.connection;
+    delete h['keep-alive'];
+  });
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const c = registry.of(req.socket)!;
+    const started = now();
+    const dest = resolveDestination(req, c.tunnel, options.target);
+    // One record per request: a 502 that wspeek writes itself also fires 'finish'.
+    let recorded = false;
+    const record = (status: number | null, error?: string) => {
+      if (recorded) return;
+      recorded = true;
+      records.emit(httpRecord(c.conn, started, now(), req.method ?? '?', dest?.url ?? req.url ?? '', status, error));
+    };
+    if (dest === null) {
+      const body = 'wspeek: this is a proxy; send absolute-URI requests or CONNECT\n';
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+      return record(400, 'request without a destination');
+    }
+    if (options.ca && dest.host === CA_HOST && !dest.tls) {
+      const page = caPage(dest.path, options.ca);
+      res.writeHead(page.status, page.headers).end(page.body);
+      return record(page.status);
+    }
+    req.url = dest.path;
+    res.on('finish', () => record(res.statusCode));
+    // 'finish' never comes when the client goes away mid-response.
+    res.on('close', () => record(res.headersSent ? res.statusCode : null, 'the client closed the connection before the response was complete'));
+    web.web(req, res, { target: dest.origin }, (err) => {
+      const reason = `upstream ${dest.host}:${dest.port}: ${err.message}`;
+      record(502, reason);
+      if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`wspeek: ${reason}\n`);
+      else res.destroy();
+    });
+  }
+
+  return { handle, close: () => web.close() };
+}
