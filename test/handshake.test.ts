@@ -24,7 +24,7 @@ test('computeAccept gives the RFC 6455 §1.3 value', () => {
   assert.equal(computeAccept('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
 });
 
-test('computeAccept gives the known value for a second key', () => {
+test('computeAccept gives the Sec-WebSocket-Accept of the Wireshark capture in "WebSocketの中身を覗いてみる"', () => {
   assert.equal(computeAccept('ByrM/ZMQsliJ3ARpSzF6lg=='), 'j+6fEtOsvfgsycBMCfLxWNzPFxk=');
 });
 

@@ -213,16 +213,17 @@ test('a masked 64 KiB binary message from the client unmasks correctly across ch
 });
 
 // ---------------------------------------------------------------------------------------------
-// The seed article's vectors
+// The two frames of the Wireshark capture in the article "WebSocketの中身を覗いてみる"
+// (HTML5 Advent Calendar 2012, day 15): a browser and a WebSocket-Node server
 
-test('seed vector: server frame 81 0c "Hello, world"', () => {
+test('Wireshark capture, server frame 81 0c: "Hello, world"', () => {
   const h = framesOnly();
   h.send('server', Buffer.concat([hex('81 0c'), Buffer.from('Hello, world')]));
   assertViolations(h, []);
   assert.equal(only(h.messages()).text, 'Hello, world');
 });
 
-test('seed vector: client frame 81 89 95 39 ff dd ... is "Good bye."', () => {
+test('Wireshark capture, client frame 81 89 95 39 ff dd ...: "Good bye." masked with key 9539ffdd', () => {
   const h = framesOnly();
   h.send('client', '81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb');
   assertViolations(h, []);

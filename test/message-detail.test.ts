@@ -52,7 +52,7 @@ function message(over: Partial<MessageRecord>): MessageRecord {
   return { type: 'message', conn: 1, seq: 1, ts: T0 + 20, from: 'server', kind: 'text', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...over };
 }
 
-test('the seed client frame: masked bytes recomputed from the payload and the key, unmasked payload', () => {
+test('Wireshark capture, client frame 81 89 95 39 ff dd ... ("Good bye."): masked bytes recomputed from the payload and the key, unmasked payload', () => {
   const [row, ...rest] = decode([{ from: 'client', bytes: hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb') }]);
   assert.equal(rest.length, 0);
   assert.equal(row!.record.text, 'Good bye.');

@@ -28,7 +28,7 @@ test('recordLine builds frame and message lines that parse back to exactly the r
 /** What the line must be: the record as JSON.stringify writes it (fields in schema order), made terminal-safe. */
 const reference = (r: LogRecord) => escapeUnsafe(JSON.stringify(r));
 
-test('a frame line is byte for byte the JSON.stringify of the record (seed vector 81 85 37 fa 21 3d: masked "Hello")', () => {
+test('a frame line is byte for byte the JSON.stringify of the record (RFC 6455 §5.7: "Hello" masked, 81 85 37 fa 21 3d)', () => {
   const f: FrameRecord = { type: 'frame', conn: 1, ts: 1795290133410.306, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '37fa213d', length: 5 };
   assert.equal(encoder.line(f), '{"type":"frame","conn":1,"ts":1795290133410.306,"from":"client","fin":true,"rsv":[false,false,false],"opcode":1,"masked":true,"mask":"37fa213d","length":5}');
   assert.equal(encoder.line(f), reference(f));

@@ -65,7 +65,7 @@ test('handshake record: exactly the schema fields, ms rounded to µs', () => {
   assert.equal('requestTs' in r, false, 'event-only fields stay out of the record');
 });
 
-test('frame records: the header fields of the seed vectors, nothing else', () => {
+test('frame records: the header fields of the Wireshark capture frames ("Hello, world", masked "Good bye."), nothing else', () => {
   const t = open();
   t.send('server', hex('81 0c 48 65 6c 6c 6f 2c 20 77 6f 72 6c 64'), 20);
   t.send('client', hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb'), 21);
