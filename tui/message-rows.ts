@@ -1,6 +1,6 @@
 import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
-import { type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
+import { MESSAGE_REQUIRED_FIELDS, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
@@ -297,8 +297,8 @@ export class MessageRows {
 /** A record the columns hold exactly: only the log format's fields, one payload field, a close code that fits. */
 function isPlainMessage(r: MessageRecord): boolean {
   const payloads = payloadFieldCount(r) + (r.close !== undefined ? 1 : 0);
-  // Eleven fields every message record has, the payload field, and the optional ones: any other key is one the columns would lose.
-  if (keyCount(r) !== 11 + payloads + (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0)) return false;
+  // The fields every message record has, the payload field, and the optional ones: any other key is one the columns would lose.
+  if (keyCount(r) !== MESSAGE_REQUIRED_FIELDS.length + payloads + (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0)) return false;
   if (payloads > 1 || KIND_INDEX[r.kind] === undefined || (r.incomplete !== undefined && r.incomplete !== true)) return false;
   return r.close === undefined || r.close.code === null || (Number.isInteger(r.close.code) && r.close.code >= 0 && r.close.code < 2 ** 31);
 }

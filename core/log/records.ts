@@ -135,6 +135,24 @@ export interface MessageRecord {
   rtt?: number;
 }
 
+/** The fields every message record has, in the order records and lines give them. */
+export const MESSAGE_REQUIRED_FIELDS = ['type', 'conn', 'seq', 'ts', 'from', 'kind', 'length', 'wireLength', 'frames', 'compressed', 'truncated'] as const;
+/** The fields a message record may have: at most one payload field (`text`, `base64`, `bytes`, or `close`), then the flags. */
+export const MESSAGE_OPTIONAL_FIELDS = ['close', 'text', 'base64', 'bytes', 'incomplete', 'rtt'] as const;
+
+/**
+ * Compiles only while every key of MessageRecord is in one of the two lists above, required keys in
+ * the first and optional ones in the second: a field added to the interface and not to the lists
+ * (which a test walks through every module that reads or writes a record) is a type error here.
+ */
+export type MessageFieldListsMatch = AssertNever<
+  | Exclude<keyof MessageRecord, (typeof MESSAGE_REQUIRED_FIELDS)[number] | (typeof MESSAGE_OPTIONAL_FIELDS)[number]>
+  | Exclude<(typeof MESSAGE_REQUIRED_FIELDS)[number], RequiredKeys<MessageRecord>>
+  | Exclude<(typeof MESSAGE_OPTIONAL_FIELDS)[number], Exclude<keyof MessageRecord, RequiredKeys<MessageRecord>>>
+>;
+type RequiredKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? never : K }[keyof T];
+type AssertNever<T extends never> = T;
+
 /** A protocol violation on a connection: the core's event with the connection id. */
 export type ViolationRecord = ViolationEvent & { conn: number };
 
