@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Side } from '../core/websocket/events.js';
-import type { EndRecord, HandshakeRecord, LogRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
+import type { EndRecord, HandshakeRecord, LogRecord, MessageRecord, TunnelRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
 
@@ -181,7 +181,7 @@ test('an attempt that failed before a handshake is listed with its status and er
   v.add(stored({ type: 'http', conn: 1, ts: T0 + 2, method: 'GET', url: 'ws://127.0.0.1:9/chat', status: 502, ms: 1, error: 'upstream 127.0.0.1:9 refused the connection' }));
   v.add(end(1, { by: 'proxy' }));
   v.add(connect(2));
-  v.add(stored({ type: 'http', conn: 2, ts: T0 + 2, method: 'CONNECT', url: 'example.test:443', status: null, ms: 0, error: "TLS with the client failed (does it trust wspeek's CA?)" }));
+  v.add(stored({ type: 'http', conn: 2, ts: T0 + 2, method: 'CONNECT', url: 'example.test:443', status: null, ms: 0, error: 'bad CONNECT authority' }));
   v.add(end(2));
   v.add(connect(3));
   v.add(stored({ type: 'http', conn: 3, ts: T0 + 2, method: 'GET', url: 'http://h/', status: 200, ms: 1 }));
@@ -201,4 +201,46 @@ test('a keep-alive connection that failed a request and then upgraded is listed 
   assert.deepEqual(v.rows.map((r) => [r.conn, r.state, r.handshake !== null]), [[1, 'open', true]]);
   assert.equal(v.total, 1);
   assert.equal(v.openCount, 1);
+});
+
+const tunnel = (conn: number, over: Partial<TunnelRecord> = {}): StoredRecord => stored({
+  type: 'tunnel', conn, ts: T0 + 1, via: 'connect', host: 'example.test', port: 443, tls: 'intercepted', sni: 'example.test', alpn: 'http/1.1', version: 'TLSv1.3', alert: null, ...over,
+});
+
+test('a tunnel the client rejected is listed as a failed attempt, with the alert and what to check', async () => {
+  const { handshakeDetail } = await import('../tui/message-detail.js');
+  const { lineText } = await import('../tui/styled-text.js');
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(tunnel(1, { tls: 'rejected', sni: null, alpn: null, version: null, alert: 'tlsv1 alert unknown ca' }));
+  v.add(end(1, { by: 'proxy' }));
+  assert.deepEqual(v.rows.map((r) => [r.conn, r.url, r.state, r.open]), [[1, 'example.test:443', 'TLS rejected', false]]);
+  const text = handshakeDetail(v.rows[0]!).map(lineText).join('\n');
+  assert.match(text, /tunnel: CONNECT example\.test:443 · TLS with the client failed: tlsv1 alert unknown ca/);
+  assert.match(text, /trust wspeek's CA/);
+});
+
+test('a WebSocket connection through an intercepted tunnel shows the tunnel\'s TLS in its detail; wspeek\'s own errors are listed there', async () => {
+  const { handshakeDetail } = await import('../tui/message-detail.js');
+  const { lineText } = await import('../tui/styled-text.js');
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(tunnel(1));
+  v.add(handshake(1, { url: 'wss://example.test/c1' }));
+  v.add(stored({ type: 'error', conn: 1, ts: T0 + 20, where: 'decoder', detail: 'decoding stopped (the connection is still forwarded): boom' }));
+  assert.deepEqual(v.rows.map((r) => [r.conn, r.state, r.tunnel?.tls, r.errors.length]), [[1, 'open', 'intercepted', 1]]);
+  const text = handshakeDetail(v.rows[0]!).map(lineText).join('\n');
+  assert.match(text, /tunnel: CONNECT example\.test:443 · TLS intercepted \(SNI example\.test, http\/1\.1, TLSv1\.3\)/);
+  assert.match(text, /wspeek decoder error: decoding stopped \(the connection is still forwarded\): boom/);
+});
+
+test('a WebSocket through a plain tunnel (ws:// over CONNECT) says the tunnel carried no TLS', async () => {
+  const { handshakeDetail } = await import('../tui/message-detail.js');
+  const { lineText } = await import('../tui/styled-text.js');
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(tunnel(1, { tls: 'none', sni: null, alpn: null, version: null }));
+  v.add(handshake(1));
+  assert.equal(v.rows[0]?.tunnel?.tls, 'none');
+  assert.match(handshakeDetail(v.rows[0]!).map(lineText).join('\n'), /tunnel: CONNECT example\.test:443 · plain \(no TLS\)/);
 });

@@ -84,6 +84,17 @@ test('lines: http errors, tls, clean ends with reasons, refused handshakes', () 
   assert.equal(formatRecordLine({ type: 'frame', conn: 1, ts: T0, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '00000000', length: 0 }), null);
 });
 
+test('lines: what each tunnel became, and wspeek\'s own errors', () => {
+  const t = { type: 'tunnel', conn: 6, ts: T0, via: 'connect', host: 'example.test', port: 443, sni: null, alpn: null, version: null, alert: null } as const;
+  assert.equal(formatRecordLine({ ...t, tls: 'intercepted', sni: 'example.test', alpn: 'http/1.1', version: 'TLSv1.3' }),
+    '14:02:03.000  #6 tunnel to example.test:443 via connect: TLS intercepted (SNI example.test, http/1.1, TLSv1.3)');
+  assert.equal(formatRecordLine({ ...t, tls: 'none' }), '14:02:03.000  #6 tunnel to example.test:443 via connect: plain (no TLS)');
+  assert.equal(formatRecordLine({ ...t, tls: 'rejected', alert: 'tlsv1 alert unknown ca' }),
+    "14:02:03.000  #6 tunnel to example.test:443 via connect: TLS with the client failed: tlsv1 alert unknown ca (does the client trust wspeek's CA? `wspeek ca` prints it)");
+  assert.equal(formatRecordLine({ type: 'error', conn: 6, ts: T0, where: 'decoder', detail: 'decoding stopped (the connection is still forwarded): boom\x1b[2J' }),
+    '14:02:03.000  #6 ! wspeek decoder error: decoding stopped (the connection is still forwarded): boom\\x1b[2J');
+});
+
 test('message summaries: flags, close codes, previews cut at 120 characters', () => {
   assert.equal(messageSummary(msg({ text: 'x'.repeat(500), length: 5000, truncated: true, frames: 3, incomplete: true })),
     `text   5000 B [truncated incomplete 3 frames]  "${'x'.repeat(119)}…"`);

@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
-import { BYTES_OVER, endRecord, frameRecord, handshakeRecord, messageRecord, recordPayload, recordPayloadPrefix, violationRecord, type LogRecord, type MessageRecord, type SessionRecord } from '../core/log/records.js';
-import { maskKeyValue, parseLogLine } from '../core/log/parse-line.js';
+import {
+  BYTES_OVER, connectRecord, endRecord, errorRecord, eventRecord, frameRecord, handshakeRecord, httpRecord, messageRecord, RECORD_TYPES, recordPayload,
+  recordPayloadPrefix, sessionRecord, tunnelRecord, undecodedEndRecord, violationRecord, type LogRecord, type MessageRecord,
+} from '../core/log/records.js';
+import { parseLogLine } from '../core/log/parse-line.js';
 import { hex, RFC_REQUEST_MINIMAL as REQUEST, RFC_RESPONSE_MINIMAL as RESPONSE } from './support/rfc6455-fixtures.js';
 
 const WS_URL = 'ws://server.example.com/chat';
@@ -31,15 +34,7 @@ function open(options: { startTs?: number; maxPayload?: number } = {}) {
 
 /** Every event of one connection converted the way the proxy does. */
 function toRecords(conn: number, events: WsEvent[]): LogRecord[] {
-  return events.map((e) => {
-    switch (e.type) {
-      case 'handshake': return handshakeRecord(conn, e, WS_URL);
-      case 'frame': return frameRecord(conn, e);
-      case 'message': return messageRecord(conn, e);
-      case 'violation': return violationRecord(conn, e);
-      case 'end': return endRecord(conn, e);
-    }
-  });
+  return events.map((e) => eventRecord(conn, e, WS_URL));
 }
 
 test('handshake record: exactly the schema fields, ms rounded to µs', () => {
@@ -191,47 +186,6 @@ test('a live message past 64 KiB keeps its payload as bytes, not base64; recordP
   assert.equal(small.base64, payload.subarray(0, BYTES_OVER).toString('base64'));
 });
 
-test('a "bytes" field in a file is not taken for a payload', () => {
-  const parsed = parseLogLine('{"type":"message","conn":1,"ts":1,"from":"client","kind":"binary","length":1,"wireLength":1,"frames":1,"compressed":false,"truncated":false,"base64":"AA==","bytes":"AA=="}');
-  assert.equal(parsed.kind, 'record');
-  const r = (parsed as { record: MessageRecord }).record;
-  assert.equal('bytes' in r, false);
-  assert.deepEqual(recordPayload(r), hex('00'));
-});
-
-test('parseLogLine: blank, invalid, unknown, record', () => {
-  assert.deepEqual(parseLogLine(''), { kind: 'blank' });
-  assert.deepEqual(parseLogLine('   \t'), { kind: 'blank' });
-
-  const bad = parseLogLine('{"type":"frame",');
-  assert.equal(bad.kind, 'invalid');
-  assert.ok(bad.kind === 'invalid' && bad.error.length > 0);
-  for (const line of ['[1,2]', '42', 'null', '"frame"', 'true']) {
-    assert.deepEqual(parseLogLine(line), { kind: 'invalid', error: 'not a JSON object' }, line);
-  }
-
-  assert.deepEqual(parseLogLine('{"type":"future-thing","conn":1,"ts":1}'), { kind: 'unknown' });
-  assert.deepEqual(parseLogLine('{"conn":1,"ts":1}'), { kind: 'unknown' });
-  assert.deepEqual(parseLogLine('{"type":7,"conn":1,"ts":1}'), { kind: 'unknown' });
-
-  const noConn = parseLogLine('{"type":"frame","ts":1}');
-  assert.equal(noConn.kind, 'invalid');
-  assert.match((noConn as { error: string }).error, /conn/);
-  assert.equal(parseLogLine('{"type":"message","conn":"1","ts":1}').kind, 'invalid');
-  const noTs = parseLogLine('{"type":"end","conn":1}');
-  assert.equal(noTs.kind, 'invalid');
-  assert.match((noTs as { error: string }).error, /ts/);
-  assert.equal(parseLogLine('{"type":"session","version":1}').kind, 'invalid');
-
-  const session: SessionRecord = { type: 'session', version: 1, tool: 'wspeek', ts: 1795290133410.306, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' };
-  assert.deepEqual(parseLogLine(JSON.stringify(session)), { kind: 'record', record: session });
-  // Fields this version does not know are kept, not refused.
-  // Fields a later version adds are kept; a record missing the fields this version needs is not a record.
-  const future = { type: 'frame', conn: 2, ts: 3, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '01020304', length: 5, future: true };
-  assert.deepEqual(parseLogLine(JSON.stringify(future)), { kind: 'record', record: future });
-  assert.deepEqual(parseLogLine('{"type":"frame","conn":2,"ts":3,"future":true}'), { kind: 'invalid', error: 'frame record: from is not client or server' });
-});
-
 test('every record survives a JSON round trip and parses back as itself', () => {
   const t = open();
   t.send('client', hex('81 02 68 69'), 19); // unmasked: a violation record
@@ -248,10 +202,12 @@ test('every record survives a JSON round trip and parses back as itself', () => 
     { type: 'session', version: 1, tool: 'wspeek', ts: 1, mode: 'demo', listen: '127.0.0.1:1', target: null },
     { type: 'connect', conn: 1, ts: 2, client: '127.0.0.1:5', server: null, tls: true },
     { type: 'http', conn: 2, ts: 3, method: 'GET', url: 'http://x/', status: null, ms: 0.5, error: 'upstream unreachable' },
+    tunnelRecord(3, 4, { via: 'connect', host: 'example.test', port: 443, tls: 'intercepted', sni: 'example.test', alpn: 'http/1.1', version: 'TLSv1.3', alert: null }),
+    errorRecord(3, 5, 'decoder', 'decoding stopped'),
     ...toRecords(1, t.events),
   ];
   const types = new Set(records.map((r) => r.type));
-  assert.deepEqual([...types].sort(), ['connect', 'end', 'frame', 'handshake', 'http', 'message', 'session', 'violation']);
+  assert.deepEqual([...types].sort(), [...RECORD_TYPES].sort(), 'every record type');
   assert.ok(records.some((r) => r.type === 'message' && r.rtt !== undefined && r.incomplete === undefined));
   assert.ok(records.some((r) => r.type === 'message' && r.incomplete === true));
   for (const r of records) {
@@ -267,27 +223,6 @@ test('every record survives a JSON round trip and parses back as itself', () => 
   }
 });
 
-test('parseLogLine refuses frame and message records whose fields could not be written safely again', () => {
-  const ok = { type: 'message', conn: 1, seq: 1, ts: 1, from: 'client', kind: 'binary', length: 1, wireLength: 1, frames: 1, compressed: false, truncated: false, base64: 'AA==' };
-  const bad: Array<[Record<string, unknown>, RegExp]> = [
-    [{ ...ok, from: 'client\x1b[2J' }, /from/],
-    [{ ...ok, kind: 'text","evil":"1' }, /kind/],
-    [{ ...ok, base64: 'AA"}\n{"type":"session' }, /base64/],
-    [{ ...ok, length: 'NaN' }, /numbers/],
-    [{ ...ok, compressed: 'yes' }, /booleans/],
-    [{ ...ok, close: { code: 'x', reason: 'r' } }, /close/],
-    [{ type: 'frame', conn: 1, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 1, masked: false, mask: '"><', length: 1 }, /mask/],
-    [{ type: 'frame', conn: 1, ts: 1, from: 'server', fin: true, rsv: [false, false], opcode: 1, masked: false, mask: null, length: 1 }, /rsv/],
-    [{ type: 'frame', conn: 1, ts: 1, from: 'server', fin: true, rsv: [false, false, false], opcode: 99, masked: false, mask: null, length: 1 }, /opcode/],
-  ];
-  assert.equal(parseLogLine(JSON.stringify(ok)).kind, 'record');
-  for (const [record, why] of bad) {
-    const parsed = parseLogLine(JSON.stringify(record));
-    assert.equal(parsed.kind, 'invalid', JSON.stringify(record));
-    assert.match((parsed as { error: string }).error, why);
-  }
-});
-
 test('recordPayloadPrefix gives the same bytes as the whole payload cut to n, for every n', () => {
   for (const size of [0, 1, 2, 3, 4, 47, 48, 49, 100]) {
     const payload = Buffer.from(Array.from({ length: size }, (_, i) => (i * 91 + 7) & 0xff));
@@ -298,22 +233,21 @@ test('recordPayloadPrefix gives the same bytes as the whole payload cut to n, fo
   assert.deepEqual(recordPayloadPrefix(text, 3), Buffer.from('héllo').subarray(0, 3));
 });
 
-test('maskKeyValue reads 8 lowercase hex digits and refuses anything else', () => {
-  assert.equal(maskKeyValue('00000000'), 0);
-  assert.equal(maskKeyValue('0a1b2c3d'), 0x0a1b2c3d);
-  assert.equal(maskKeyValue('ffffffff'), 0xffffffff);
-  for (const bad of ['0A1B2C3D', '0a1b2c3', '0a1b2c3d4', '0a1b2c3g', '+0a1b2c3', ' a1b2c3d', '', 12345678, null]) {
-    assert.equal(maskKeyValue(bad), -1, String(bad));
-  }
-});
 
-test('parseLogLine refuses a frame whose mask is not null or 8 lowercase hex digits', () => {
-  const frame = (mask: unknown) => JSON.stringify({ type: 'frame', conn: 1, ts: 2, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask, length: 3 });
-  assert.equal(parseLogLine(frame('0a1b2c3d')).kind, 'record');
-  assert.equal(parseLogLine(frame(null)).kind, 'record');
-  for (const bad of ['0A1B2C3D', '0a1b2c3', 'zzzzzzzz', 12345678]) {
-    const parsed = parseLogLine(frame(bad));
-    assert.equal(parsed.kind, 'invalid', String(bad));
-    assert.match((parsed as { error: string }).error, /mask/);
-  }
+test('the proxy\'s own records: exactly their fields, in order, with durations rounded to the µs as the decoder\'s are', () => {
+  assert.deepEqual(sessionRecord(1.5, 'reverse', '127.0.0.1:8080', 'ws://h/'), {
+    type: 'session', version: 1, tool: 'wspeek', ts: 1.5, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://h/',
+  });
+  assert.deepEqual(connectRecord(3, 2, '127.0.0.1:5000', null), { type: 'connect', conn: 3, ts: 2, client: '127.0.0.1:5000', server: null, tls: false });
+  const http = httpRecord(3, 1000.001, 1123.334984375, 'GET', 'http://h/', 200);
+  assert.deepEqual(http, { type: 'http', conn: 3, ts: 1000.001, method: 'GET', url: 'http://h/', status: 200, ms: 123.334 });
+  assert.equal('error' in http, false, 'no error field without an error');
+  assert.deepEqual(httpRecord(3, 1, 1, 'CONNECT', 'h:443', null, 'why'), { type: 'http', conn: 3, ts: 1, method: 'CONNECT', url: 'h:443', status: null, ms: 0, error: 'why' });
+  assert.deepEqual(Object.keys(tunnelRecord(3, 4, { alert: 'a', version: null, alpn: null, sni: null, tls: 'rejected', port: 443, host: 'h', via: 'connect' })),
+    ['type', 'conn', 'ts', 'via', 'host', 'port', 'tls', 'sni', 'alpn', 'version', 'alert'], 'the documented order, whatever order the caller gave');
+  assert.deepEqual(errorRecord(3, 5, 'decoder', 'boom'), { type: 'error', conn: 3, ts: 5, where: 'decoder', detail: 'boom' });
+  assert.deepEqual(undecodedEndRecord(3, 10.0004444, 0.0001, 'proxy', { client: 1, server: 2 }, 'wspeek shut down'), {
+    type: 'end', conn: 3, ts: 10.0004444, by: 'proxy', code: null, clean: false, bytes: { client: 1, server: 2 }, frames: { client: 0, server: 0 },
+    durationMs: 10, reason: 'wspeek shut down',
+  });
 });

@@ -1,6 +1,7 @@
 import type { Side } from '../core/websocket/events.js';
-import type { HandshakeRecord, LogRecord, ViolationRecord } from '../core/log/records.js';
+import type { ErrorRecord, HandshakeRecord, LogRecord, TunnelRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
+import { tunnelSummary } from './line-printer.js';
 
 /** One WebSocket connection in the connections pane. */
 export interface ConnectionRow {
@@ -14,6 +15,10 @@ export interface ConnectionRow {
   handshake: HandshakeRecord | null;
   /** Why the attempt failed, as wspeek recorded it; null when it didn't. */
   error: string | null;
+  /** The CONNECT tunnel the connection came through (forward mode), or null. */
+  tunnel: TunnelRecord | null;
+  /** What wspeek itself failed at on the connection (decoding stopped), in order. */
+  errors: ErrorRecord[];
   /** Violations of the handshake, and at the end those no message claimed. */
   violations: ViolationRecord[];
   /** `open`, `closed 1000`, `HTTP 401`, `reset`… */
@@ -37,6 +42,8 @@ export class ConnectionView {
   readonly rows: ConnectionRow[] = [];
   private readonly byConn = new Map<number, ConnectionRow>();
   private readonly clients = new Map<number, { client: string; ts: number }>();
+  /** Tunnels of connections not listed yet, until their handshake (or end). */
+  private readonly tunnels = new Map<number, TunnelRecord>();
   /** Open connections that were dropped from the list: still counted open until they end. */
   private readonly droppedOpen = new Set<number>();
   /** 0 = all connections. */
@@ -56,22 +63,23 @@ export class ConnectionView {
         this.list({
           conn: r.conn, client: origin?.client ?? '?', url: r.url, protocol: r.protocol,
           extensions: r.extensions.map((e) => (e.name === 'permessage-deflate' ? 'deflate' : e.name)),
-          handshake: r, error: null, violations: [...stored.violations], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
+          handshake: r, error: null, tunnel: this.tunnels.get(r.conn) ?? null, errors: [], violations: [...stored.violations], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
           messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 },
           startTs: origin?.ts ?? r.ts, endTs: null,
         });
         break;
       }
-      case 'http': {
-        if (!r.error || this.byConn.has(r.conn)) break;
-        const origin = this.clients.get(r.conn);
-        this.list({
-          conn: r.conn, client: origin?.client ?? '?', url: r.url, protocol: null, extensions: [], handshake: null, error: r.error,
-          violations: [], state: r.status !== null ? `HTTP ${r.status}` : 'failed', open: false,
-          messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 }, startTs: origin?.ts ?? r.ts, endTs: r.ts,
-        });
+      case 'http':
+        if (r.error && !this.byConn.has(r.conn)) this.failed(r.conn, r.url, r.status !== null ? `HTTP ${r.status}` : 'failed', r.error, r.ts);
         break;
-      }
+      case 'tunnel':
+        this.tunnels.set(r.conn, r);
+        // A client that refused wspeek's certificate never gets as far as a handshake: list the attempt.
+        if (r.tls === 'rejected') this.failed(r.conn, `${r.host}:${r.port}`, 'TLS rejected', tunnelSummary(r), r.ts);
+        break;
+      case 'error':
+        this.byConn.get(r.conn)?.errors.push(r);
+        break;
       case 'message': {
         const row = this.byConn.get(r.conn);
         if (!row) break;
@@ -81,6 +89,7 @@ export class ConnectionView {
       }
       case 'end': {
         this.clients.delete(r.conn);
+        this.tunnels.delete(r.conn);
         const row = this.byConn.get(r.conn);
         if (!row) {
           if (this.droppedOpen.delete(r.conn)) this.openCount--;
@@ -94,6 +103,15 @@ export class ConnectionView {
         break;
       }
     }
+  }
+
+  /** An attempt that failed before any handshake: why, as wspeek recorded it. */
+  private failed(conn: number, url: string, state: string, error: string, ts: number): void {
+    const origin = this.clients.get(conn);
+    this.list({
+      conn, client: origin?.client ?? '?', url, protocol: null, extensions: [], handshake: null, error, tunnel: this.tunnels.get(conn) ?? null, errors: [],
+      violations: [], state, open: false, messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 }, startTs: origin?.ts ?? ts, endTs: ts,
+    });
   }
 
   private list(row: ConnectionRow): void {

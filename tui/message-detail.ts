@@ -3,6 +3,7 @@ import { recordPayload, type FrameRecord, type ViolationRecord } from '../core/l
 import type { ConnectionRow } from './connection-view.js';
 import { clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump } from './hex-dump.js';
+import { tunnelSummary } from './line-printer.js';
 import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
 import { seg, type Line } from './styled-text.js';
@@ -114,14 +115,17 @@ export function violationLines(violations: ViolationRecord[]): Line[] {
 export function handshakeDetail(c: ConnectionRow): Line[] {
   const h = c.handshake;
   const title: Line = [seg(`#${c.conn} `, 'dim'), seg(visible(c.url)), seg(`  from ${visible(c.client)}`, 'dim')];
+  const tunnel: Line[] = c.tunnel ? [[seg('tunnel: ', 'key'), seg(visible(`${c.tunnel.via.toUpperCase()} ${c.tunnel.host}:${c.tunnel.port} · ${tunnelSummary(c.tunnel)}`))]] : [];
   if (!h) {
-    const lines: Line[] = [title, [seg(c.state, 'bad')], [], [seg('No WebSocket handshake', 'heading')], [seg(visible(c.error ?? 'the connection ended before one'))]];
+    const lines: Line[] = [title, [seg(c.state, 'bad')], ...tunnel, [], [seg('No WebSocket handshake', 'heading')], [seg(visible(c.error ?? 'the connection ended before one'))]];
     if (c.violations.length) lines.push([], [seg('Violations', 'heading')], ...violationLines(c.violations));
     return lines;
   }
   const lines: Line[] = [
     title,
     [seg(`${c.state} · handshake ${duration(h.ms)} · ${c.messages.client}↑ ${c.messages.server}↓ messages · ${size(c.bytes.client)}↑ ${size(c.bytes.server)}↓`, 'dim')],
+    ...tunnel,
+    ...c.errors.map((e): Line => [seg(`wspeek ${e.where} error: `, 'bad'), seg(visible(e.detail))]),
     [],
     [seg('Request', 'heading')],
     [seg(visible(`${h.request.method} ${h.request.target} ${h.request.version}`))],
