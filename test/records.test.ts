@@ -251,3 +251,16 @@ test('the proxy\'s own records: exactly their fields, in order, with durations r
     durationMs: 10, reason: 'wspeek shut down',
   });
 });
+
+test('the proxy makes no record itself: no record literal anywhere in proxy/, every record comes from these builders', async () => {
+  const { ROOT } = await import('./support/cli-process.js');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const sources = (fs.readdirSync(path.join(ROOT, 'proxy'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  assert.ok(sources.length >= 10, `the proxy's sources are found (${sources.length})`);
+  const literal = new RegExp(`type:\\s*['"](${[...RECORD_TYPES].join('|')})['"]`);
+  for (const f of sources) {
+    const text = fs.readFileSync(path.join(ROOT, 'proxy', f), 'utf8');
+    assert.doesNotMatch(text, literal, `proxy/${f} writes a record literal`);
+  }
+});
