@@ -1,4 +1,4 @@
-import { FILTER_HELP } from '../core/filter/filter.js';
+import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { seg, type Line } from './styled-text.js';
 
 /** Every key the UI answers to, for the `?` overlay and the README. */
