@@ -1,4 +1,4 @@
-import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import { SESSION_LOG_VERSION, type LogRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
@@ -81,7 +81,7 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
 /** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
 export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
   const store = new SessionStore();
-  const view = await createView(args, { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
+  const view = await createView(args, compileFilter(args.filter), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
   store.subscribe(view.listener);
   let result;
   try {
@@ -129,11 +129,10 @@ interface View {
  * The terminal UI when asked for and stdout is a terminal; else the headless lines or JSONL.
  * blessed is loaded only for the UI: headless, its 1.7 MB of heap would only slow every garbage collection.
  */
-async function createView(args: ViewArgs, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
-  const filter = compileFilter(args.filter);
+async function createView(args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
   if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
     const { startTerminalUi } = await import('../tui/terminal-ui.js');
-    const model = new AppModel(info, args.keep, args.filter ?? '');
+    const model = new AppModel(info, args.keep, filter);
     const ui = startTerminalUi(model, onQuit, now);
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
@@ -156,7 +155,7 @@ function allowList(args: CaptureArgs): AllowList | null {
 }
 
 async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'demo', target: string | null, allow: AllowList | null = null): Promise<Capture> {
-  compileFilter(args.filter); // a bad filter is a usage error before anything starts
+  const filter = compileFilter(args.filter); // a bad filter is a usage error before anything starts
   const store = new SessionStore();
   const writer = args.save ? createWriter(args.save) : null;
   let ui = false;
@@ -200,7 +199,7 @@ async function startCapture(args: CaptureArgs, mode: 'reverse' | 'forward' | 'de
     view.close();
   };
   // The view comes last: the UI takes the terminal over, so the lines above go first.
-  const view = await createView(args, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
+  const view = await createView(args, filter, { mode, listen: proxy.address, target: mode === 'forward' ? null : target, file: writer?.path ?? null }, () => stop('wspeek quit'));
   ui = view.model !== null;
   store.subscribe(view.listener);
   store.add({ type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts: now(), mode, listen: proxy.address, target: mode === 'forward' ? null : target });
@@ -217,10 +216,10 @@ function createWriter(path: string): SessionLogWriter {
   }
 }
 
-function compileFilter(source: string | undefined): FilterPredicate | null {
+function compileFilter(source: string | undefined): CompiledFilter | null {
   if (source === undefined || source.trim() === '') return null;
   const parsed = parseFilter(source);
-  if (parsed.ok) return parsed.predicate;
+  if (parsed.ok) return parsed;
   throw new UsageError(`--filter: ${parsed.error}\n  ${source}\n  ${' '.repeat(parsed.position)}${'^'.repeat(Math.max(1, parsed.length))}`);
 }
 
