@@ -46,7 +46,7 @@ export interface Keyword {
 
 export const FIELDS: readonly Field[] = [
   { name: 'from', aliases: [], type: 'direction', read: (s) => s.from, example: 'from:client', help: 'sender, as a field: client or server (or c2s, s2c)' },
-  { name: 'kind', aliases: [], type: 'kind', read: (s) => s.kind, example: 'kind:text', help: 'kind, as a field; kind:ping,pong is any of them, kind:control a group' },
+  { name: 'kind', aliases: [], type: 'kind', read: (s) => s.kind, example: 'kind:text', help: 'message kind, as a field (or control, data); kind:ping,pong is any of them' },
   { name: 'opcode', aliases: [], type: 'number', read: (s) => s.opcode, example: 'opcode:9', help: 'WebSocket opcode, decimal or 0x hex (1 text, 2 binary, 8 close, 9 ping, 10 pong)' },
   { name: 'conn', aliases: [], type: 'number', read: (s) => s.conn, example: 'conn:3', help: 'connection id; conn:1,4,7 is any of them' },
   { name: 'host', aliases: [], type: 'text', read: (s) => s.url, part: hostOf, example: 'host:example', help: 'host[:port] of the connection URL contains the text (any case)' },

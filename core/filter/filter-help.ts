@@ -10,7 +10,7 @@ const SYNTAX_ROWS: readonly HelpRow[] = [
   ['hello  "hello world"  \'hello world\'', 'the payload contains the text (any case); quote keywords, field names, spaces, ( ) & |'],
   ['/pattern/flags', 'the payload matches a regular expression (case-sensitive unless i; flags i m s u y)'],
   ['#3  #1,4,7', 'the same as conn:3, conn:1,4,7'],
-  ['field:value  field=value', 'is (numbers, kinds, senders) or contains (text); a comma list is any of them'],
+  ['field:value  field=value', 'is (numbers, kinds, senders; a comma list means any of them) or contains (text, any case)'],
   ['field!=value', 'negated field test, e.g. from!=client, host!=cdn, conn!=1,2'],
   ['field<value  field>=value', `numbers compare with < <= > >=: ${NUMERIC_FIELDS.join(', ')}`],
   ['a and b  a && b  a & b  a b', 'both (terms side by side mean and)'],
