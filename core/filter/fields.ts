@@ -18,16 +18,20 @@ export type FieldType =
   | { type: 'size'; read: Read<number> }
   /**
    * Contains the text, ignoring case; null: the row has none. `part`, if given, picks what is
-   * tested out of the string read; both are cached per distinct string (rows of a connection share it).
+   * tested out of the string read. The lower-cased result is cached per string read (rows of a
+   * connection share their URL string).
    */
   | { type: 'text'; read: Read<string | null>; part?: (value: string) => string }
-  /** The payload: contains the text, ignoring case; read at most once per row, only by rows that get that far. */
+  /**
+   * Contains the text, ignoring case; read at most once per row, and only by rows that get that
+   * far. The first field of this type is what bare words, quoted strings and regexes search.
+   */
   | { type: 'payload'; read: Read<string> }
   /** One of the words in CHOICES[type]; a comma list means any of them. */
   | { type: ChoiceType; read: Read<string> };
 
 export type Field = FieldType & {
-  /** Lower-case, as typed. */
+  /** Lower-case; typed in any case. */
   name: string;
   aliases: readonly string[];
   /** Starts with the name; error messages put the name the user typed in its place. */
@@ -36,7 +40,7 @@ export type Field = FieldType & {
 };
 
 export interface Keyword {
-  /** Lower-case, as typed. */
+  /** Lower-case; typed in any case. */
   name: string;
   aliases: readonly string[];
   test: FilterPredicate;
