@@ -162,7 +162,7 @@ export class Lexer {
     let flags = '';
     while (i < n && !isWordEnd(src.charCodeAt(i))) {
       const f = src[i]!;
-      if (!'imsuy'.includes(f)) return error(`unknown regular expression flag '${clip(f)}' (use i, m, s, u or y)`, i, 1);
+      if (!'imsuy'.includes(f)) return error(`unknown regular expression flag '${f}' (use i, m, s, u or y)`, i, 1);
       if (flags.includes(f)) return error(`repeated regular expression flag '${f}'`, i, 1);
       flags += f;
       i++;
@@ -251,9 +251,4 @@ function isIdentStart(c: number): boolean {
 }
 function isIdentPart(c: number): boolean {
   return isIdentStart(c) || (c >= 48 && c <= 57);
-}
-
-/** Shortens user text quoted back in a message. */
-export function clip(s: string): string {
-  return s.length > 32 ? `${s.slice(0, 31)}…` : s;
 }

@@ -1,7 +1,7 @@
 import { didYouMean } from './did-you-mean.js';
 import type { FilterError } from './filter.js';
 import { CHOICES, exampleFor, FIELD_NAMES, FIELDS, fieldNamed, keywordNamed } from './fields.js';
-import { clip, Lexer, type FieldValue, type Token } from './lexer.js';
+import { Lexer, type FieldValue, type Token } from './lexer.js';
 import { parseNumber } from './parse-number.js';
 import type { FilterNode, NumberField, PayloadField } from './syntax-tree.js';
 
@@ -272,4 +272,9 @@ class Parser {
       p = comma + 1;
     }
   }
+}
+
+/** Shortens user text quoted back in a message. */
+function clip(s: string): string {
+  return s.length > 32 ? `${s.slice(0, 31)}…` : s;
 }
