@@ -1,4 +1,4 @@
-import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { openCapture, StartError, type Capture } from '../proxy/capture.js';
@@ -139,10 +139,10 @@ interface View {
  * The terminal UI when asked for and stdout is a terminal; else the headless lines or JSONL.
  * blessed is loaded only for the UI: headless, its 1.7 MB of heap would only slow every garbage collection.
  */
-async function createView(args: ViewArgs, filter: FilterPredicate | null, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
+async function createView(args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
   if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
     const { startTerminalUi } = await import('../tui/terminal-ui.js');
-    const model = new AppModel(info, args.keep, args.filter ?? '');
+    const model = new AppModel(info, args.keep, filter);
     const ui = startTerminalUi(model, { onQuit, saveView: (records) => writeViewLog(records), now });
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
@@ -206,10 +206,10 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
   return { capture, stop, quit: view.quit };
 }
 
-function compileFilter(source: string | undefined): FilterPredicate | null {
+function compileFilter(source: string | undefined): CompiledFilter | null {
   if (source === undefined || source.trim() === '') return null;
   const parsed = parseFilter(source);
-  if (parsed.ok) return parsed.predicate;
+  if (parsed.ok) return parsed;
   throw new UsageError(`--filter: ${parsed.error}\n  ${source}\n  ${' '.repeat(parsed.position)}${'^'.repeat(Math.max(1, parsed.length))}`);
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { Side } from '../core/websocket/events.js';
 import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { parseLogLine } from '../core/log/parse-line.js';
@@ -96,7 +97,7 @@ interface Session {
   lastTs: number;
 }
 
-function session(keep = 1000, filter = ''): Session {
+function session(keep = 1000, filter: CompiledFilter | null = null): Session {
   const model = new AppModel({ mode: 'reverse', listen: null, target: null, file: null }, keep, filter);
   const store = new SessionStore();
   store.subscribe((s) => model.add(s));
@@ -310,6 +311,37 @@ test('an error in the filter is marked in place, keeps the last good filter, and
   press(model, 'enter');
   assert.equal(model.input, null);
   assert.equal(model.messages.filterSource, 'needle');
+});
+
+test('a filter parsed on the command line is in force from the first row, and the editor starts from it', () => {
+  const parsed = parseFilter('server');
+  assert.ok(parsed.ok);
+  const { model } = session(1000, parsed);
+  assert.equal(model.messages.filterSource, 'server');
+  assert.equal(model.messages.length, 5);
+  assert.ok(rowTexts(model).every((r) => r.includes(' ← ')));
+  assert.match(lineText(model.filterBar(W)), /^filter: server +5 of 10$/);
+  press(model, '/');
+  assert.equal(inputText(model), 'server');
+});
+
+test('a typed filter or search that does not parse is reported with its position; the one in force stays', () => {
+  const parsed = parseFilter('client');
+  assert.ok(parsed.ok);
+  const { model } = session(1000, parsed);
+  press(model, '/');
+  type(model, ' (kind:(');
+  assert.deepEqual(model.inputError, { message: "expected a value after 'kind:'", position: 13, length: 1 });
+  assert.equal(model.messages.filterSource, 'client');
+  assert.equal(model.messages.length, 5);
+  press(model, 'escape');
+  press(model, 'F');
+  type(model, 'needle');
+  press(model, 'enter');
+  press(model, 'F');
+  type(model, ' (len>');
+  assert.deepEqual(model.inputError, { message: "expected a number after 'len>'", position: 12, length: 1 });
+  assert.equal(model.messages.searchSource, 'needle');
 });
 
 test('control keys do not type into the editor; C-c still quits', () => {

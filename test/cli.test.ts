@@ -146,6 +146,19 @@ test('open FILE --json reproduces the saved records exactly; --no-tui prints lin
   assert.equal(fs.readFileSync(file, 'utf8'), saved, 'open never writes the file');
 });
 
+test('open FILE --filter: the parsed filter decides the messages shown; a blank one shows everything', async () => {
+  const { file } = await demoSession();
+  const saved = fs.readFileSync(file, 'utf8');
+  const messages = lines(saved).map((l) => JSON.parse(l) as Rec).filter((x) => x.type === 'message');
+  const filtered = await run(['open', file, '--json', '--filter', 'server text']);
+  assert.equal(filtered.code, 0, filtered.stderr);
+  const shown = lines(filtered.stdout).map((l) => JSON.parse(l) as Rec).filter((x) => x.type === 'message');
+  assert.deepEqual(shown, messages.filter((m) => m.from === 'server' && m.kind === 'text'));
+  assert.ok(shown.length > 0 && shown.length < messages.length);
+  const blank = await run(['open', file, '--json', '--filter', ' ']);
+  assert.equal(blank.stdout, saved);
+});
+
 test('open on a log whose last line is torn: the earlier records, and the torn line reported on stderr', async () => {
   const { file } = await demoSession();
   const saved = fs.readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import { type LogRecord, type MessageRecord } from '../core/log/records.js';
 import { parseLogLine } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
@@ -40,14 +40,14 @@ function sessionRecords(): LogRecord[] {
 
 function run(records: LogRecord[], json: boolean, filter: string | null = null): string[] {
   let out = '';
-  let predicate: FilterPredicate | null = null;
+  let compiled: CompiledFilter | null = null;
   if (filter !== null) {
     const parsed = parseFilter(filter);
     assert.ok(parsed.ok);
-    if (parsed.ok) predicate = parsed.predicate;
+    compiled = parsed;
   }
   const store = new SessionStore();
-  store.subscribe(headlessOutput({ json, filter: predicate, write: (t) => (out += t) }));
+  store.subscribe(headlessOutput({ json, filter: compiled, write: (t) => (out += t) }));
   for (const r of records) store.add(r);
   assert.ok(out === '' || out.endsWith('\n'));
   return out === '' ? [] : out.slice(0, -1).split('\n');

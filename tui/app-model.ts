@@ -1,3 +1,4 @@
+import { parseFilter, type CompiledFilter, type FilterParseResult } from '../core/filter/filter.js';
 import type { ConnectionRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView, type ConnectionRow } from './connection-view.js';
@@ -54,10 +55,10 @@ export class AppModel {
   private connectionsTop = 0;
   private detailLength = 0;
 
-  constructor(readonly info: SessionInfo, keep: number, filter = '') {
+  /** `filter`: the view filter to start with (the command line's, parsed there). */
+  constructor(readonly info: SessionInfo, keep: number, filter: CompiledFilter | null = null) {
     this.messages = new MessageView(keep);
-    const r = this.messages.setFilter(filter);
-    if (!r.ok) this.inputError = { message: r.error, position: r.position, length: r.length };
+    if (filter) this.messages.setFilter(filter);
   }
 
   add(stored: StoredRecord): void {
@@ -322,8 +323,14 @@ export class AppModel {
     return 'none';
   }
 
-  private apply(kind: Input['kind'], text: string) {
-    return kind === 'filter' ? this.messages.setFilter(text) : this.messages.setSearch(text);
+  /** Parses what was typed and, if it is valid, puts it in force. */
+  private apply(kind: Input['kind'], text: string): FilterParseResult {
+    const r = parseFilter(text);
+    if (r.ok) {
+      if (kind === 'filter') this.messages.setFilter(r);
+      else this.messages.setSearch(r);
+    }
+    return r;
   }
 
   /** Marks the cursor's line: inverse in the focused pane, bold elsewhere. */

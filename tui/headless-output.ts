@@ -1,4 +1,4 @@
-import type { FilterPredicate } from '../core/filter/filter.js';
+import type { CompiledFilter } from '../core/filter/filter.js';
 import { messageSubject } from '../core/filter/message-subject.js';
 import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { RecordListener } from '../core/store/session-store.js';
@@ -9,7 +9,7 @@ export interface HeadlessOptions {
   /** JSONL records instead of human-readable lines. */
   json: boolean;
   /** The view filter, or null to show everything. */
-  filter: FilterPredicate | null;
+  filter: CompiledFilter | null;
   write: (text: string) => void;
 }
 
@@ -20,7 +20,8 @@ export interface HeadlessOptions {
  * session log that `wspeek open` reads, and drops frames, violations and unmatched messages.
  */
 export function headlessOutput(options: HeadlessOptions): RecordListener {
-  const { json, filter, write } = options;
+  const { json, write } = options;
+  const filter = options.filter?.predicate ?? null;
   const encoder = new RecordLineEncoder();
   return (stored) => {
     const r = stored.record;

@@ -1,10 +1,10 @@
-import { FILTER_HELP } from '../core/filter/filter.js';
+import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { seg, type Line } from './styled-text.js';
 
 /** Every key the UI answers to, for the `?` overlay and the README. */
 export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['↑ ↓  j k', 'move in the focused pane'],
-  ['PgUp PgDn', 'a page up / down'],
+  ['PgUp  PgDn', 'a page up / down'],
   ['g  G', 'first / last row (G turns follow on)'],
   ['Tab  Shift-Tab', 'focus the next / previous pane (connections, messages, detail)'],
   ['Enter', 'connections: show only that connection · messages: focus the detail'],

@@ -1,4 +1,4 @@
-import { parseFilter, type FilterPredicate } from '../core/filter/filter.js';
+import type { CompiledFilter, FilterPredicate } from '../core/filter/filter.js';
 import { messageSubject } from '../core/filter/message-subject.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { MessageRows, type MessageRow } from './message-rows.js';
@@ -6,8 +6,6 @@ import { SeqQueue } from './seq-queue.js';
 
 /** Bytes of payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
 export const PAYLOAD_BUDGET = 32 * 1024 * 1024;
-
-export type FilterResult = { ok: true } | { ok: false; error: string; position: number; length: number };
 
 /**
  * The message list: a bounded ring of rows (the oldest drop past `keep`; the saved log keeps
@@ -91,21 +89,17 @@ export class MessageView {
     return index > 0 ? this.row(index - 1) : undefined;
   }
 
-  setFilter(source: string): FilterResult {
-    const compiled = compile(source);
-    if (!compiled.ok) return compiled;
-    this.filter = compiled.predicate;
-    this.filterSource = source.trim();
+  /** Shows only the rows the filter lets through; a blank source shows every row. */
+  setFilter(filter: CompiledFilter): void {
+    this.filter = predicateOf(filter);
+    this.filterSource = filter.source.trim();
     this.rebuild();
-    return { ok: true };
   }
 
-  setSearch(source: string): FilterResult {
-    const compiled = compile(source);
-    if (!compiled.ok) return compiled;
-    this.search = compiled.predicate;
-    this.searchSource = source.trim();
-    return { ok: true };
+  /** Marks the rows the search matches; a blank source matches none. */
+  setSearch(search: CompiledFilter): void {
+    this.search = predicateOf(search);
+    this.searchSource = search.source.trim();
   }
 
   /** Narrows the list to one connection (null: all). */
@@ -233,10 +227,9 @@ export class MessageView {
   }
 }
 
-function compile(source: string): { ok: true; predicate: FilterPredicate | null } | { ok: false; error: string; position: number; length: number } {
-  if (source.trim() === '') return { ok: true, predicate: null };
-  const parsed = parseFilter(source);
-  return parsed.ok ? { ok: true, predicate: parsed.predicate } : parsed;
+/** Null for a blank source: no filter, or no search. */
+function predicateOf(filter: CompiledFilter): FilterPredicate | null {
+  return filter.source.trim() === '' ? null : filter.predicate;
 }
 
 function clamp(v: number, lo: number, hi: number): number {

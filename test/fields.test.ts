@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CHOICES, exampleFor, FIELD_NAMES, FIELDS, fieldNamed, KEYWORDS, keywordNamed } from '../core/filter/fields.js';
+import { parseFilter, type FilterSubject } from '../core/filter/filter.js';
+import { parse } from '../core/filter/parser.js';
+
+/** Rows that differ in every property a field or keyword reads. */
+const ROWS: FilterSubject[] = [
+  { conn: 1, from: 'client', kind: 'text', opcode: 1, length: 5, compressed: false, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/x', payloadText: () => 'hello' },
+  { conn: 2, from: 'server', kind: 'binary', opcode: 2, length: 2048, compressed: true, truncated: true, violations: 2, closeCode: null, url: null, payloadText: () => '\u0001' },
+  { conn: 3, from: 'client', kind: 'ping', opcode: 9, length: 0, compressed: false, truncated: false, violations: 1, closeCode: null, url: 'ws://b.test/', payloadText: () => '' },
+  { conn: 4, from: 'server', kind: 'pong', opcode: 10, length: 0, compressed: false, truncated: false, violations: 0, closeCode: null, url: 'ws://b.test/', payloadText: () => '' },
+  { conn: 5, from: 'server', kind: 'close', opcode: 8, length: 2, compressed: false, truncated: false, violations: 0, closeCode: 1000, url: 'wss://u@C.test:8443/?q', payloadText: () => 'bye' },
+];
+
+test('names are lower-case and no name stands for two fields or two keywords', () => {
+  const fieldNames = FIELDS.flatMap((f) => [f.name, ...f.aliases]);
+  const keywordNames = KEYWORDS.flatMap((k) => [k.name, ...k.aliases]);
+  for (const names of [fieldNames, keywordNames]) {
+    assert.equal(new Set(names).size, names.length, `duplicates in ${names.join(' ')}`);
+    for (const n of names) assert.equal(n, n.toLowerCase());
+  }
+  assert.deepEqual(FIELD_NAMES, fieldNames, 'the did-you-mean candidates are every field name, in table order');
+  assert.equal(fieldNamed('constructor'), undefined);
+  assert.equal(keywordNamed('toString'), undefined);
+});
+
+test('every keyword and alias parses to its entry and tests what the entry tests', () => {
+  for (const k of KEYWORDS) {
+    for (const word of [k.name, ...k.aliases]) {
+      const r = parse(word);
+      assert.ok(r.ok && r.tree.t === 'keyword' && r.tree.keyword === k, word);
+      const f = parseFilter(word);
+      assert.ok(f.ok);
+      assert.deepEqual(ROWS.map(f.predicate), ROWS.map(k.test), word);
+    }
+  }
+  assert.deepEqual(ROWS.map(keywordNamed('control')!.test), [false, false, true, true, true]);
+  assert.deepEqual(ROWS.map(keywordNamed('bad')!.test), [false, true, true, false, false]);
+});
+
+test('every field example parses to a test of that field, under each alias too', () => {
+  for (const f of FIELDS) {
+    assert.ok(f.example.startsWith(f.name), f.example);
+    for (const name of [f.name, ...f.aliases]) {
+      const r = parse(exampleFor(f, name));
+      assert.ok(r.ok, exampleFor(f, name));
+      assert.ok('field' in r.tree && r.tree.field === f, exampleFor(f, name));
+    }
+  }
+  assert.equal(exampleFor(fieldNamed('len')!, 'LENGTH'), 'LENGTH>100');
+});
+
+test('each field reads its value from the subject', () => {
+  const read = (name: string) => {
+    const f = fieldNamed(name)!;
+    return ROWS.map((s) => f.read(s));
+  };
+  assert.deepEqual(read('from'), ['client', 'server', 'client', 'server', 'server']);
+  assert.deepEqual(read('kind'), ['text', 'binary', 'ping', 'pong', 'close']);
+  assert.deepEqual(read('opcode'), [1, 2, 9, 10, 8]);
+  assert.deepEqual(read('conn'), [1, 2, 3, 4, 5]);
+  assert.deepEqual(read('len'), [5, 2048, 0, 0, 2]);
+  assert.deepEqual(read('code'), [NaN, NaN, NaN, NaN, 1000], 'NaN where there is no close code');
+  assert.deepEqual(read('violations'), [0, 2, 1, 0, 0]);
+  assert.deepEqual(read('url'), ROWS.map((s) => s.url));
+  assert.deepEqual(read('payload'), ['hello', '\u0001', '', '', 'bye']);
+  const host = fieldNamed('host')!;
+  assert.ok(host.type === 'text' && host.part);
+  assert.equal(host.part('wss://u@C.test:8443/?q'), 'C.test:8443', 'host tests the host part of the URL');
+});
+
+test('the choice words say which values of kind and from they stand for', () => {
+  assert.deepEqual(CHOICES.kind.words.get('control'), ['ping', 'pong', 'close']);
+  assert.deepEqual(CHOICES.kind.words.get('data'), ['text', 'binary']);
+  assert.deepEqual(CHOICES.direction.words.get('s2c'), ['server']);
+  const kinds = parseFilter('kind:data');
+  assert.ok(kinds.ok);
+  assert.deepEqual(ROWS.map(kinds.predicate), [true, true, false, false, false]);
+});
