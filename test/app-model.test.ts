@@ -8,6 +8,7 @@ import { SessionStore } from '../core/store/session-store.js';
 import { AppModel, type Action } from '../tui/app-model.js';
 import { clockTime } from '../tui/format.js';
 import { lineText, type Line } from '../tui/styled-text.js';
+import { messageOf } from './support/message-of.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a small session built by hand and fed through the store, as the proxy would.
@@ -378,7 +379,7 @@ test("'F' finds without hiding rows; 'n' / 'N' move between matches, with a noti
   assert.equal(model.messages.cursor, 0);
   press(model, 'n');
   assert.equal(model.messages.cursor, 3);
-  assert.equal(model.messages.selected()!.record.text, 'a needle in the haystack');
+  assert.equal(messageOf(model.messages.selected()).text, 'a needle in the haystack');
   press(model, 'n');
   assert.equal(model.messages.cursor, 8);
   press(model, 'n');
@@ -631,7 +632,7 @@ test('a click on a connection selects the connection drawn there, also when the 
     model.click('connections', index);
     assert.equal(model.connections.selectedConn(), conn, `clicked line ${index}: ${lines[index]}`);
     assert.equal(model.messages.connection, conn);
-    assert.deepEqual([...model.messages.rows()].map((r) => r.record.text), [`on ${conn}`]);
+    assert.deepEqual([...model.messages.rows()].map((r) => messageOf(r).text), [`on ${conn}`]);
   }
 });
 

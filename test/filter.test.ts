@@ -9,10 +9,11 @@ function row(over: Partial<Omit<FilterSubject, 'payloadText'>> & { payload?: str
   const { payload = '', ...rest } = over;
   const kind = rest.kind ?? 'text';
   const subject = {
+    type: 'message' as const,
     conn: 1,
     from: 'client' as const,
     kind,
-    opcode: OPCODES[kind],
+    opcode: kind === null ? NaN : OPCODES[kind],
     length: payload.length,
     compressed: false,
     truncated: false,

@@ -176,3 +176,11 @@ test('terminal safety: JSON lines escape control, C1 and bidi characters, and st
   });
   assert.ok(lines[4]!.includes('\\u001b[2J'));
 });
+
+test('with the `error` filter, lines and JSON keep wspeek\'s own errors and drop messages', () => {
+  const error: LogRecord = { type: 'error', conn: 1, ts: T0 + 45, where: 'decoder', detail: 'decoding stopped: boom' };
+  const records = [...sessionRecords().slice(0, -1), error, sessionRecords().at(-1)!];
+  assert.deepEqual(run(records, false, 'error'), ['14:02:03.045  #1 ! wspeek decoder error: decoding stopped: boom']);
+  const json = run(records, true, 'error').map((l) => (JSON.parse(l) as LogRecord).type);
+  assert.deepEqual(json, ['session', 'connect', 'handshake', 'error', 'end']);
+});

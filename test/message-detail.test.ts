@@ -13,6 +13,7 @@ import type { MessageRow } from '../tui/message-rows.js';
 import { MessageView } from '../tui/message-view.js';
 import { lineText, type Line } from '../tui/styled-text.js';
 import { hex } from './support/rfc6455-fixtures.js';
+import { messageOf } from './support/message-of.js';
 
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const T0 = new Date(2024, 0, 15, 14, 2, 3, 123).getTime();
@@ -55,7 +56,7 @@ function message(over: Partial<MessageRecord>): MessageRecord {
 test('Wireshark capture, client frame 81 89 95 39 ff dd ... ("Good bye."): masked bytes recomputed from the payload and the key, unmasked payload', () => {
   const [row, ...rest] = decode([{ from: 'client', bytes: hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb') }]);
   assert.equal(rest.length, 0);
-  assert.equal(row!.record.text, 'Good bye.');
+  assert.equal(messageOf(row).text, 'Good bye.');
   const lines = texts(messageDetail(row!, T0, 80));
   assert.deepEqual(lines, [
     `#1 client → server  text  ${clockTime(T0 + 5)}  (+5.00ms since open)`,
@@ -301,4 +302,13 @@ test('terminal safety: hostile handshake fields come out inert', () => {
   assertSafe(lines);
   assert.ok(texts(lines).some((l) => l.startsWith('Server: \\x1b[2J')));
   assert.ok(texts(lines).some((l) => l.includes('{red-fg}x{/red-fg}')), 'markup stays literal');
+});
+
+test('an error of wspeek\'s own: where and when it happened, what it said, and that the traffic still passes', () => {
+  const e = { type: 'error', conn: 3, ts: 1_700_000_000_500, where: 'decoder', detail: 'decoding stopped: boom\x1b]0;x\x07' } as const;
+  const row: MessageRow = { seq: 1, record: e, frames: [], violations: [], stored: { record: e, connection: null, frames: [], violations: [] }, payloadDropped: false };
+  const text = messageDetail(row, 1_700_000_000_000, 80).map(lineText).join('\n');
+  assert.match(text, /^#3 wspeek decoder error {2}\S+ {2}\(\+500ms since open\)/);
+  assert.match(text, /decoding stopped: boom\\x1b\]0;x\\x07/);
+  assert.match(text, /still forwarded byte for byte/);
 });

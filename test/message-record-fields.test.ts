@@ -10,6 +10,7 @@ import { RecordLineEncoder } from '../core/log/record-line.js';
 import { MESSAGE_OPTIONAL_FIELDS, MESSAGE_REQUIRED_FIELDS, messageRecord, type FrameRecord, type MessageRecord } from '../core/log/records.js';
 import type { MessageEvent } from '../core/websocket/events.js';
 import { MessageRows } from '../tui/message-rows.js';
+import { messageOf } from './support/message-of.js';
 
 const ALL_FIELDS: readonly string[] = [...MESSAGE_REQUIRED_FIELDS, ...MESSAGE_OPTIONAL_FIELDS];
 const encoder = new RecordLineEncoder();
@@ -73,13 +74,13 @@ test('the UI\'s columns carry every field: a row comes back with each field as i
   for (const r of RECORDS) {
     const frame: FrameRecord = { type: 'frame', conn: r.conn, ts: r.ts - 1, from: r.from, fin: true, rsv: [true, false, false], opcode: 1, masked: false, mask: null, length: r.wireLength };
     rows.set(++seq, { record: r, connection: null, frames: [frame], violations: [] });
-    const back = rows.get(seq)!.record;
+    const back = messageOf(rows.get(seq));
     assert.deepEqual({ ...back, bytes: back.bytes && Buffer.from(back.bytes) }, { ...r, bytes: r.bytes && Buffer.from(r.bytes) }, `${r.kind} row`);
     // And a change to any numeric field is kept, so no column is shared or dropped.
     for (const field of ['conn', 'seq', 'ts', 'length', 'wireLength', 'frames'] as const) {
       const changed = { ...r, [field]: r[field] + 1 };
       rows.set(++seq, { record: changed, connection: null, frames: [{ ...frame, conn: changed.conn }], violations: [] });
-      assert.equal(rows.get(seq)!.record[field], r[field] + 1, `${field} is kept`);
+      assert.equal(messageOf(rows.get(seq))[field], r[field] + 1, `${field} is kept`);
     }
   }
 });

@@ -129,3 +129,14 @@ test('terminal safety: escape sequences, C1, bidi, zero-width and markup in payl
   assert.ok(text(messageRowLine(row(rows[1]!), undefined, null, 'absolute', 200)).includes('{red-fg}x{/red-fg}'), 'markup shows literally');
   assert.equal(payloadPreview(rows[2]!), 'Normal Closure "\\x1b[2J\\x1b]0;title\\x07\\x07\\x9b31m\\x7f\\u{202e}gnp.exe\\u{200b}\\u{2066}{red-fg}x{/red-fg}\\r\\n"');
 });
+
+test('an error of wspeek\'s own: a row with no direction, kind error, where, and what happened made visible', () => {
+  const e = { type: 'error', conn: 1, ts: T0, where: 'decoder', detail: 'decoding stopped\x1b[2J' } as const;
+  const r: MessageRow = { seq: 2, record: e, frames: [], violations: [], stored: { record: e, connection: null, frames: [], violations: [] }, payloadDropped: false };
+  const line = messageRowLine(r, row(record({ ts: T0 - 2 })), null, 'absolute', 100);
+  const t = text(line);
+  assert.ok(t.startsWith(`${clockTime(T0)} +2.00ms  ! error      decoder`), t);
+  assert.ok(t.slice(PREVIEW_AT).startsWith('decoding stopped\\x1b[2J'), t);
+  assert.doesNotMatch(t, UNSAFE);
+  assert.ok(line.some((s) => s.style === 'bad'), 'drawn as a problem');
+});

@@ -5,6 +5,7 @@ import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/log/re
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { MessageRows } from '../tui/message-rows.js';
 import { PayloadStore } from '../tui/payload-store.js';
+import { messageOf } from './support/message-of.js';
 
 const CONNECTION: ConnectionSummary = { conn: 4, url: 'ws://127.0.0.1:3000/chat', upgraded: true };
 
@@ -127,8 +128,8 @@ test('a payload larger than the whole budget is kept until the next row arrives'
   assert.equal(rows.get(1)!.payloadDropped, false);
   rows.set(2, stored({ ...big, text: 'z' }));
   assert.equal(rows.get(1)!.payloadDropped, true);
-  assert.equal(rows.get(1)!.record.text, undefined);
-  assert.equal(rows.get(2)!.record.text, 'z');
+  assert.equal(messageOf(rows.get(1)).text, undefined);
+  assert.equal(messageOf(rows.get(2)).text, 'z');
 });
 
 test('bytes come back from the list\'s own copy, not the buffer that was added (which the proxy may reuse)', () => {
@@ -136,7 +137,7 @@ test('bytes come back from the list\'s own copy, not the buffer that was added (
   const record: MessageRecord = { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(60, 1) };
   rows.set(1, stored(record));
   record.bytes!.fill(7);
-  assert.ok(rows.get(1)!.record.bytes!.equals(Buffer.alloc(60, 1)));
+  assert.ok(messageOf(rows.get(1)).bytes!.equals(Buffer.alloc(60, 1)));
   rows.set(2, stored({ ...record, bytes: Buffer.alloc(60, 2) })); // row 1's payload goes
   assert.equal(rows.get(1)!.payloadDropped, true);
 });
@@ -146,7 +147,7 @@ test('a text decoded for drawing is decoded once while it stays on screen, and t
   const rows = new MessageRows(300, BUDGET);
   const r: MessageRecord = { ...PLAIN[0]!, text: 'ö'.repeat(1000) };
   rows.set(1, stored(r));
-  for (let frame = 0; frame < 5; frame++) assert.equal(rows.get(1)!.record.text, r.text);
+  for (let frame = 0; frame < 5; frame++) assert.equal(messageOf(rows.get(1)).text, r.text);
   assert.equal(reads.mock.callCount(), 1, 'decoded once for five frames');
   for (let seq = 2; seq <= 200; seq++) {
     rows.set(seq, stored({ ...r, text: String(seq) }));

@@ -5,6 +5,7 @@ import type { Side } from '../core/websocket/events.js';
 import type { MessageRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { MessageView } from '../tui/message-view.js';
+import { messageOf } from './support/message-of.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: message rows built by hand, the way the store hands them over.
@@ -47,7 +48,7 @@ function seqs(v: MessageView): number[] {
 
 /** The payload texts of the visible rows. */
 function texts(v: MessageView): string[] {
-  return [...v.rows()].map((r) => r.record.text!);
+  return [...v.rows()].map((r) => messageOf(r).text!);
 }
 
 /** A filter as the command line or the UI's editor hands it over. */
@@ -112,7 +113,7 @@ test('ring: long runs past keep (the dropped prefix gets compacted) keep rows an
   addRows(v, 20_000, (i) => ({ text: `n${i}` }));
   assert.equal(v.length, 100);
   assert.deepEqual(seqs(v), range(20_001, 20_100));
-  assert.equal(v.row(0)!.record.text, 'n19901');
+  assert.equal(messageOf(v.row(0)).text, 'n19901');
   assert.equal(v.cursor, 0, 'the selected row dropped long ago: the cursor is on the oldest kept row');
   assert.equal(v.selected()!.seq, 20_001);
 });
@@ -122,16 +123,16 @@ test('ring: the cursor stays on the same row while older rows drop', () => {
   addRows(v, 5, (i) => ({ text: `m${i}` }));
   v.select(2); // m3, not the last row: follow goes off
   assert.equal(v.follow, false);
-  assert.equal(v.selected()!.record.text, 'm3');
+  assert.equal(messageOf(v.selected()).text, 'm3');
   v.add(message({ text: 'm6' })); // m1 drops
   assert.equal(v.cursor, 1);
-  assert.equal(v.selected()!.record.text, 'm3');
+  assert.equal(messageOf(v.selected()).text, 'm3');
   v.add(message({ text: 'm7' })); // m2 drops
   assert.equal(v.cursor, 0);
-  assert.equal(v.selected()!.record.text, 'm3');
+  assert.equal(messageOf(v.selected()).text, 'm3');
   v.add(message({ text: 'm8' })); // m3 itself drops: the cursor lands on the next row
   assert.equal(v.cursor, 0);
-  assert.equal(v.selected()!.record.text, 'm4');
+  assert.equal(messageOf(v.selected()).text, 'm4');
   assert.equal(v.window(3), 0);
 });
 
@@ -140,10 +141,10 @@ test('ring: rows the filter hid drop without moving the cursor', () => {
   v.setFilter(compiled('server'));
   addRows(v, 4, (i) => ({ from: i % 2 ? 'client' : 'server', text: `m${i}` })); // m2, m4 visible
   v.select(0);
-  assert.equal(v.selected()!.record.text, 'm2');
+  assert.equal(messageOf(v.selected()).text, 'm2');
   v.add(message({ from: 'client', text: 'm5' })); // m1 (hidden) drops
   assert.equal(v.cursor, 0);
-  assert.equal(v.selected()!.record.text, 'm2');
+  assert.equal(messageOf(v.selected()).text, 'm2');
   assert.deepEqual(texts(v), ['m2', 'm4']);
 });
 
@@ -418,9 +419,9 @@ test('past the payload budget the oldest rows lose their payload, not their plac
   const kept = rows.filter((r) => !r.payloadDropped);
   assert.deepEqual(kept.map((r) => r.seq), [8, 9, 10], 'the newest payloads that fit (3 × 30 ≤ 100) are kept');
   for (const r of rows.filter((x) => x.payloadDropped)) {
-    assert.equal(r.record.text, undefined);
+    assert.equal(messageOf(r).text, undefined);
     assert.equal((r.stored.record as MessageRecord).text, undefined, 'the store\'s copy is let go too');
-    assert.equal(r.record.length, 30, 'lengths and other fields stay');
+    assert.equal(messageOf(r).length, 30, 'lengths and other fields stay');
   }
   v.setFilter(compiled('"08x"'));
   assert.deepEqual(seqs(v), [8], 'filters see the payloads still kept');
@@ -449,6 +450,23 @@ test('payloads held as bytes count against the budget and are dropped like text'
   }
   const rows = [...v.rows()];
   assert.deepEqual(rows.map((r) => r.payloadDropped), [true, false, false], '2 × 40,000 bytes fit in 100,000; 3 don\'t');
-  assert.equal(rows[0]!.record.bytes, undefined);
-  assert.equal(rows[2]!.record.bytes![0], 2);
+  assert.equal(messageOf(rows[0]).bytes, undefined);
+  assert.equal(messageOf(rows[2]).bytes![0], 2);
+});
+
+test('wspeek\'s own errors are listed where they happened, and the `error` keyword finds them', () => {
+  const v = new MessageView(100);
+  v.add(message({ text: 'before' }));
+  const error: StoredRecord = { record: { type: 'error', conn: 1, ts: 1001, where: 'decoder', detail: 'decoding stopped: boom' }, connection: connection(1), frames: NONE, violations: NONE };
+  v.add(error);
+  v.add(message({ text: 'after', conn: 2 }));
+  assert.deepEqual([...v.rows()].map((r) => r.record.type), ['message', 'error', 'message']);
+  v.setFilter(compiled('error'));
+  assert.deepEqual(seqs(v), [2]);
+  v.setFilter(compiled('not error'));
+  assert.deepEqual(seqs(v), [1, 3]);
+  v.setFilter(compiled('text'));
+  assert.deepEqual(seqs(v), [1, 3], 'a message test never matches an error');
+  v.setFilter(compiled('boom'));
+  assert.deepEqual(seqs(v), [2], 'an error\'s detail is searched as its text');
 });

@@ -1,5 +1,5 @@
 import type { CompiledFilter } from '../core/filter/filter.js';
-import { messageSubject } from '../core/filter/message-subject.js';
+import { subjectOf } from '../core/filter/subject.js';
 import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { RecordListener } from '../core/store/session-store.js';
 import { formatRecordLine } from './line-printer.js';
@@ -15,9 +15,10 @@ export interface HeadlessOptions {
 
 /**
  * The consumer behind `--no-tui` and `--json`. Without a filter it shows every record (lines
- * skip frame records). With a filter, lines show only the matching messages; JSON keeps the
- * records that frame a connection (session, connect, handshake, end) so the output stays a
- * session log that `wspeek open` reads, and drops frames, violations and unmatched messages.
+ * skip frame records). With a filter, lines show only the matching messages and errors; JSON
+ * keeps the records that frame a connection (session, connect, tunnel, handshake, end) so the
+ * output stays a session log that `wspeek open` reads, and drops frames, violations, http records
+ * and unmatched messages and errors.
  */
 export function headlessOutput(options: HeadlessOptions): RecordListener {
   const { json, write } = options;
@@ -26,8 +27,8 @@ export function headlessOutput(options: HeadlessOptions): RecordListener {
   return (stored) => {
     const r = stored.record;
     if (filter) {
-      if (r.type === 'message') {
-        if (!filter(messageSubject(stored, r))) return;
+      if (r.type === 'message' || r.type === 'error') {
+        if (!filter(subjectOf(stored, r))) return;
       } else if (!json || r.type === 'frame' || r.type === 'violation' || r.type === 'http') return;
     }
     if (json) return write(`${encoder.line(r)}\n`);

@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { recordPayload, type FrameRecord, type ViolationRecord } from '../core/log/records.js';
+import { recordPayload, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
 import { clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump } from './hex-dump.js';
@@ -16,9 +16,10 @@ const MAX_HEX_LINES = 256;
 /** Characters a 16-byte hex dump line takes; narrower panes get 8 bytes a line. */
 const HEX16_WIDTH = 78;
 
-/** Everything about one message: payload (text, pretty JSON or hex), frames, close, rtt, violations. */
+/** Everything about one message: payload (text, pretty JSON or hex), frames, close, rtt, violations; or what an error says. */
 export function messageDetail(row: MessageRow, connStart: number | null, width: number): Line[] {
   const m = row.record;
+  if (m.type === 'error') return errorDetail(m, connStart);
   const client = m.from === 'client';
   const lines: Line[] = [];
   const since = connStart !== null ? `  (+${duration(m.ts - connStart)} since open)` : '';
@@ -39,7 +40,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
     if (m.close.reason) lines.push([seg(`reason: "${visible(m.close.reason)}"`)]);
   } else {
     lines.push([], [seg('Payload', 'heading')]);
-    lines.push(...payloadLines(row, width >= HEX16_WIDTH ? 16 : 8));
+    lines.push(...payloadLines(m, row.payloadDropped, width >= HEX16_WIDTH ? 16 : 8));
   }
 
   if (row.violations.length) {
@@ -53,9 +54,20 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   return lines;
 }
 
-function payloadLines(row: MessageRow, perLine: 8 | 16): Line[] {
-  const m = row.record;
-  if (row.payloadDropped) return [[seg('dropped from memory to keep the UI within its payload budget; the session log (--save) has it', 'dim')]];
+/** An error of wspeek's own, where it happened, and what it means for the connection. */
+function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
+  const since = connStart !== null ? `  (+${duration(e.ts - connStart)} since open)` : '';
+  return [
+    [seg(`#${e.conn} `, 'dim'), seg(`wspeek ${e.where} error`, 'bad'), seg(`  ${clockTime(e.ts)}${since}`)],
+    [],
+    [seg(visible(e.detail))],
+    [],
+    [seg('The connection is still forwarded byte for byte; wspeek records no more of its frames or messages.', 'dim')],
+  ];
+}
+
+function payloadLines(m: MessageRecord, payloadDropped: boolean, perLine: 8 | 16): Line[] {
+  if (payloadDropped) return [[seg('dropped from memory to keep the UI within its payload budget; the session log (--save) has it', 'dim')]];
   if (m.text !== undefined) {
     const pretty = prettyJson(m.text);
     const text = pretty ?? m.text;

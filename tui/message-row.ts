@@ -25,6 +25,17 @@ export function messageRowLine(row: MessageRow, previous: MessageRow | undefined
   const m = row.record;
   const time = mode === 'absolute' ? clockTime(m.ts) : `+${duration(m.ts - (connStart ?? m.ts))}`;
   const delta = previous ? `+${duration(m.ts - previous.record.ts)}` : '';
+  if (m.type === 'error') {
+    // wspeek's own error, where it happened: no direction, kind `error`, what happened as the preview.
+    return [
+      seg(fit(time, W.time), 'dim'),
+      seg(fit(delta, W.delta), 'dim'),
+      seg(fit('!', W.dir), 'bad'),
+      seg(fit('error', W.kind), 'bad'),
+      seg(fit(m.where, W.length + W.flags), 'bad'),
+      seg(fit(visible(m.detail), Math.max(0, width - (W.time + W.delta + W.dir + W.kind + W.length + W.flags)))),
+    ];
+  }
   const client = m.from === 'client';
   const kind = m.kind === 'close' && m.close?.code != null ? `close ${m.close.code}` : m.kind;
   const length = m.compressed ? `${m.length} (${m.wireLength})` : String(m.length);

@@ -1,15 +1,18 @@
 import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
-import { MESSAGE_REQUIRED_FIELDS, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
+import { MESSAGE_REQUIRED_FIELDS, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
-/** One message in the list, with what the store linked to it. */
-export interface MessageRow {
+/** What the message list lists: messages, and wspeek's own errors where they happened. */
+export type ListedRecord = MessageRecord | ErrorRecord;
+
+/** One message (or error) in the list, with what the store linked to it. */
+export interface MessageRow<R extends ListedRecord = ListedRecord> {
   /** Arrival order, from 1; never reused. */
   seq: number;
   /** A `bytes` payload is a view into the message list's memory, valid until the next row is added: copy it to keep it. */
-  record: MessageRecord;
+  record: R;
   frames: FrameRecord[];
   violations: ViolationRecord[];
   stored: StoredRecord;
@@ -35,7 +38,7 @@ const DECODED_CHARS = 4 * 1024 * 1024;
 
 /** A row kept as the objects it came in, for shapes the columns don't hold; its payload field (if one) is in the payload store. */
 interface Whole {
-  record: MessageRecord;
+  record: ListedRecord;
   frames: FrameRecord[];
   violations: ViolationRecord[];
 }
@@ -118,12 +121,17 @@ export class MessageRows {
 
   /** Puts row `seq` (a message record from the store) in its slot, replacing what was there. */
   set(seq: number, stored: StoredRecord): void {
-    const r = stored.record as MessageRecord;
+    const r = stored.record as ListedRecord;
     const i = seq % this.seq.length;
     this.seq[i] = seq;
     this.connection[i] = stored.connection;
     this.oversize = null;
     this.closeReason[i] = undefined;
+    if (r.type === 'error') {
+      this.whole[i] = { record: r, frames: NONE, violations: NONE };
+      this.payloadKind[i] = Payload.None;
+      return;
+    }
     const frame = stored.frames.length === 1 ? stored.frames[0]! : null;
     const mask = frame === null || frame.mask === null ? 0 : maskKeyValue(frame.mask);
     if (!frame || mask < 0 || stored.violations.length > 0 || !isPlainMessage(r) || !isPlainFrame(frame, r)) {
@@ -207,7 +215,7 @@ export class MessageRows {
     const i = seq % this.seq.length;
     if (this.seq[i] !== seq) return undefined;
     const whole = this.whole[i];
-    let record: MessageRecord;
+    let record: ListedRecord;
     let frames: FrameRecord[];
     let violations: ViolationRecord[];
     if (whole) {
@@ -218,7 +226,7 @@ export class MessageRows {
       frames = [this.frame(i, record)];
       violations = NONE;
     }
-    const payloadDropped = !this.addPayload(i, seq, record);
+    const payloadDropped = record.type === 'message' && !this.addPayload(i, seq, record);
     const stored: StoredRecord = { record, connection: this.connection[i]!, frames, violations };
     return { seq, record, frames, violations, stored, payloadDropped };
   }

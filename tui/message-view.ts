@@ -1,5 +1,5 @@
 import type { CompiledFilter, FilterPredicate } from '../core/filter/filter.js';
-import { messageSubject } from '../core/filter/message-subject.js';
+import { subjectOf } from '../core/filter/subject.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { MessageRows, type MessageRow } from './message-rows.js';
 import { SeqQueue } from './seq-queue.js';
@@ -61,7 +61,7 @@ export class MessageView {
 
   add(stored: StoredRecord): void {
     const record = stored.record;
-    if (record.type !== 'message') return;
+    if (record.type !== 'message' && record.type !== 'error') return;
     const seq = ++this.lastSeq;
     // Drop first: when the ring is full, the new row's slot is the oldest row's, and dropping clears it.
     if (this.stored > this.keep) this.dropOldest();
@@ -112,7 +112,7 @@ export class MessageView {
   /** Whether a visible row matches the search (for highlighting). */
   isMatch(index: number): boolean {
     const row = this.row(index);
-    return !!row && this.search !== null && this.search(messageSubject(row.stored, row.record));
+    return !!row && this.search !== null && this.search(subjectOf(row.stored, row.record));
   }
 
   /** Moves to the next (dir 1) or previous (-1) search match; false when there is none. */
@@ -192,7 +192,7 @@ export class MessageView {
     if (this.connection === null && this.filter === null) return true;
     const row = this.kept.get(seq)!;
     if (this.connection !== null && row.record.conn !== this.connection) return false;
-    return this.filter === null || this.filter(messageSubject(row.stored, row.record));
+    return this.filter === null || this.filter(subjectOf(row.stored, row.record));
   }
 
   /** Tests the rows that arrived since the view last looked, up to `upTo`. */

@@ -139,13 +139,20 @@ function numberTest(get: (s: FilterSubject) => number, op: Op, values: readonly 
   }
 }
 
-function oneOf(get: (s: FilterSubject) => string, values: readonly string[], negate: boolean): FilterPredicate {
+/** The row's value is (not) one of `values`; false for a row without the value (an error has no sender or kind), whether negated or not. */
+function oneOf(get: (s: FilterSubject) => string | null, values: readonly string[], negate: boolean): FilterPredicate {
   if (values.length === 1) {
     const v = values[0]!;
-    return negate ? (s) => get(s) !== v : (s) => get(s) === v;
+    return negate ? (s) => {
+      const x = get(s);
+      return x !== null && x !== v;
+    } : (s) => get(s) === v;
   }
-  const set = new Set(values);
-  return negate ? (s) => !set.has(get(s)) : (s) => set.has(get(s));
+  const set = new Set<string | null>(values);
+  return negate ? (s) => {
+    const x = get(s);
+    return x !== null && !set.has(x);
+  } : (s) => set.has(get(s));
 }
 
 /** Contains, ignoring case; false for rows without the value, whether negated or not. */

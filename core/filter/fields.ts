@@ -27,8 +27,8 @@ export type FieldType =
    * far. The first field of this type is what bare words, quoted strings and regexes search.
    */
   | { type: 'payload'; read: Read<string> }
-  /** One of the words in CHOICES[type]; a comma list means any of them. */
-  | { type: ChoiceType; read: Read<string> };
+  /** One of the words in CHOICES[type]; a comma list means any of them. null: the row has none. */
+  | { type: ChoiceType; read: Read<string | null> };
 
 export type Field = FieldType & {
   /** Lower-case; typed in any case. */
@@ -90,13 +90,14 @@ export const KEYWORDS: readonly Keyword[] = [
   { name: 'compressed', aliases: [], test: (s) => s.compressed, help: 'the message was compressed (permessage-deflate)' },
   { name: 'truncated', aliases: [], test: (s) => s.truncated, help: 'only the first --max-payload bytes of the payload were kept' },
   { name: 'violation', aliases: ['bad', 'violations'], test: (s) => s.violations > 0, help: 'a protocol violation was recorded for the message' },
+  { name: 'error', aliases: [], test: (s) => s.type === 'error', help: "an error of wspeek's own on the connection (decoding stopped; the traffic still passes)" },
 ];
 
 /** The values of the choice types, and what each means; the first words are the did-you-mean candidates. */
 export const CHOICES = {
   direction: {
     noun: 'direction',
-    words: new Map<string, readonly FilterSubject['from'][]>([
+    words: new Map<string, readonly NonNullable<FilterSubject['from']>[]>([
       ['client', ['client']],
       ['c2s', ['client']],
       ['server', ['server']],
@@ -107,7 +108,7 @@ export const CHOICES = {
   },
   kind: {
     noun: 'kind',
-    words: new Map<string, readonly FilterSubject['kind'][]>([
+    words: new Map<string, readonly NonNullable<FilterSubject['kind']>[]>([
       ['text', ['text']],
       ['binary', ['binary']],
       ['ping', ['ping']],

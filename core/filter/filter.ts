@@ -43,13 +43,17 @@ import { parse } from './parser.js';
 
 /** What a filter sees of one message row. */
 export interface FilterSubject {
+  /** What the row is: a message, or an error of wspeek's own on the connection. */
+  type: 'message' | 'error';
   /** Connection id. */
   conn: number;
-  from: 'client' | 'server';
-  kind: 'text' | 'binary' | 'ping' | 'pong' | 'close';
-  /** 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
+  /** The sender; null for an error. */
+  from: 'client' | 'server' | null;
+  /** The message kind; null for an error. */
+  kind: 'text' | 'binary' | 'ping' | 'pong' | 'close' | null;
+  /** 1 text, 2 binary, 8 close, 9 ping, 10 pong; NaN for an error. */
   opcode: number;
-  /** Payload length. */
+  /** Payload length; NaN for an error. */
   length: number;
   compressed: boolean;
   truncated: boolean;
@@ -58,7 +62,7 @@ export interface FilterSubject {
   closeCode: number | null;
   /** The connection's URL, e.g. ws://127.0.0.1:3000/chat. */
   url: string | null;
-  /** Payload as text (lazy: text, or a lossy decoding of binary); called at most once per row and only if needed. */
+  /** Payload as text (lazy: text, or a lossy decoding of binary; an error's detail); called at most once per row and only if needed. */
   payloadText(): string;
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageSubject } from '../core/filter/message-subject.js';
-import type { HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
+import { errorSubject, messageSubject } from '../core/filter/subject.js';
+import type { ErrorRecord, HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 
 const HANDSHAKE: HandshakeRecord = {
@@ -34,7 +34,7 @@ test('the subject\'s fields come from the stored message record and its connecti
   const s = messageSubject(storedFor(m), m);
   const { payloadText, ...fields } = s;
   assert.deepEqual(fields, {
-    conn: 3, from: 'client', kind: 'binary', opcode: 2, length: 70000, compressed: true, truncated: true,
+    type: 'message', conn: 3, from: 'client', kind: 'binary', opcode: 2, length: 70000, compressed: true, truncated: true,
     violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat',
   });
   assert.equal(typeof payloadText, 'function');
@@ -82,4 +82,19 @@ test('violations: how many the store linked to this message', () => {
 test('url is null when no handshake was seen on the connection', () => {
   const m = msg({ kind: 'text', text: 'x' });
   assert.equal(messageSubject(storedFor(m, []), m).url, null);
+});
+
+test('an error\'s subject: no sender, kind or length, its detail as text, its connection\'s URL', () => {
+  const e: ErrorRecord = { type: 'error', conn: 3, ts: 5, where: 'decoder', detail: 'decoding stopped: boom' };
+  const store = new SessionStore();
+  let got: StoredRecord | null = null;
+  store.subscribe((s) => { if (s.record === e) got = s; });
+  store.add(HANDSHAKE);
+  store.add(e);
+  const { payloadText, ...fields } = errorSubject(got!, e);
+  assert.deepEqual(fields, {
+    type: 'error', conn: 3, from: null, kind: null, opcode: NaN, length: NaN, compressed: false, truncated: false,
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat',
+  });
+  assert.equal(payloadText(), 'decoding stopped: boom');
 });
