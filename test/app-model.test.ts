@@ -704,3 +704,22 @@ test('terminal safety: hostile payloads, headers, URLs, reasons and typed text c
   assertSafe(d.all, 'handshake');
   assertSafe(model.helpLines(), 'help');
 });
+
+test('an error of wspeek\'s own reaches the message list, the connection\'s detail and the `error` filter, not the rates', () => {
+  const { model, store, lastTs } = session();
+  const before = lineText(model.statusBar(W, lastTs + 1));
+  store.add({ type: 'error', conn: 2, ts: lastTs + 0.5, where: 'decoder', detail: 'decoding stopped: boom' });
+  const d = draw(model, lastTs + 1);
+  assert.match(d.messages.at(-1)!, /! error +decoder +decoding stopped: boom/);
+  assert.match(d.filter, / 11 of 11$/);
+  assert.equal(lineText(model.statusBar(W, lastTs + 1)), before, 'the rates count messages only');
+  press(model, '/');
+  type(model, 'error');
+  press(model, 'enter');
+  assert.deepEqual(rowTexts(model).map((t) => /! error/.test(t)), [true]);
+  press(model, 'S-tab');
+  assert.equal(model.focus, 'connections');
+  press(model, 'down');
+  press(model, 'down');
+  assert.match(draw(model, lastTs + 1).detail.join('\n'), /^#2 .*\n.*\nwspeek decoder error: decoding stopped: boom/, 'the connection\'s detail lists it');
+});

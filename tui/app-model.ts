@@ -70,8 +70,8 @@ export class AppModel {
       return;
     }
     this.connections.add(stored);
-    if (r.type === 'message') {
-      this.rates.record(r.from, r.wireLength, r.ts);
+    if (r.type === 'message' || r.type === 'error') {
+      if (r.type === 'message') this.rates.record(r.from, r.wireLength, r.ts);
       const wasSelected = this.messages.selectedSeq();
       this.messages.add(stored);
       if (this.messages.selectedSeq() !== wasSelected) this.detailTop = 0;
