@@ -3,7 +3,6 @@ import { SESSION_LOG_VERSION, type LogRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { CaError, CertificateAuthority } from '../proxy/certificate-authority.js';
 import { now } from '../proxy/clock.js';
-import { runDemoClient, startDemoServer } from '../proxy/demo.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { lanAddresses, startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { readSessionLog, SessionLogWriter } from '../proxy/session-log.js';
@@ -51,27 +50,18 @@ export async function runProxy(args: CaptureArgs): Promise<void> {
   await Promise.race([untilSignal(capture), capture.quit]);
 }
 
-/** `wspeek demo`: the embedded echo server and scripted client, behind the proxy. */
+/**
+ * `wspeek demo`: the embedded echo server and scripted client, behind the proxy. Loaded here and
+ * only here: the demo runs on `ws`, which no other command needs.
+ */
 export async function runDemo(args: CaptureArgs): Promise<void> {
+  const [{ startDemoServer }, { runDemoClient }] = await Promise.all([import('../demo/demo-server.js'), import('../demo/demo-client.js')]);
   const demo = await startDemoServer();
   const capture = await startCapture({ ...args, target: new URL(demo.origin) }, 'demo', demo.origin);
   try {
-    if (capture.quit) {
-      // With the UI: play the script again and again until the user quits.
-      let quit = false;
-      void capture.quit.then(() => (quit = true));
-      while (!quit) {
-        try {
-          await runDemoClient(`http://${capture.proxy.address}`);
-        } catch (err) {
-          if (!quit) throw err; // quitting closes the proxy under the script: expected
-        }
-        await Promise.race([delay(2000), capture.quit]);
-      }
-    } else {
-      await runDemoClient(`http://${capture.proxy.address}`);
-      await delay(100); // let the last close frames and FINs pass through
-    }
+    // With the UI: again and again until the user quits; headless: once.
+    await runDemoClient(`http://${capture.proxy.address}`, capture.quit);
+    if (!capture.quit) await delay(100); // let the last close frames and FINs pass through
   } finally {
     await capture.stop();
     await demo.close();
