@@ -80,7 +80,7 @@ export function stopEverythingOnExit(script: string, also: () => void = () => {}
 }
 
 /**
- * Copies the compiled wspeek (dist/cli, core, proxy, tui) aside and runs that copy for the rest
+ * Copies the compiled wspeek (dist/cli, core, demo, proxy, tui) aside and runs that copy for the rest
  * of the bench: a rebuild of dist/ during the run (another `tsc`) can't break or change it midway.
  * The copy is removed at the end. Returns the directory, relative to the project root.
  */
@@ -89,7 +89,7 @@ export function snapshotWspeek(): string {
   const dir = fs.mkdtempSync(path.join(SNAPSHOT_PARENT, '.wspeek-snapshot-'));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   emergency.add(remove);
-  for (const part of ['cli', 'core', 'proxy', 'tui']) {
+  for (const part of ['cli', 'core', 'demo', 'proxy', 'tui']) {
     fs.cpSync(path.join(DIST, part), path.join(dir, part), { recursive: true, filter: (src) => !src.endsWith('.map') });
   }
   CLI = path.join(dir, 'cli', 'main.js');

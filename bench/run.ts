@@ -23,7 +23,8 @@ import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { UNMASK_IMPLEMENTATION } from '../core/websocket/unmask.js';
+import { useNativeMask } from '../core/websocket/unmask.js';
+import { loadNativeMask } from '../proxy/native-mask.js';
 import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, type CoreScenarioResult } from './core-decode.js';
 import { pipelined, roundTrips, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {
@@ -49,6 +50,10 @@ const SEGMENT_TIMEOUT_MS = TIMING.warmupMs + TIMING.measureMs + 45_000;
 const RESULTS = path.join(ROOT, 'bench', 'results', 'latest.json');
 
 const BIN1M = randomFillSync(Buffer.allocUnsafe(1024 * 1024));
+/** The in-process decoder unmasks as the CLI does: with bufferutil where it loads. Reported with the results. */
+const nativeMask = loadNativeMask();
+useNativeMask(nativeMask);
+const UNMASK_IMPLEMENTATION = nativeMask ? 'bufferutil' : 'javascript';
 
 interface Workload {
   name: WorkloadName;

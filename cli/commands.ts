@@ -4,7 +4,6 @@ import { SessionStore, type RecordListener } from '../core/store/session-store.j
 import { openCapture, StartError, type Capture } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
-import { runDemoClient, startDemoServer } from '../proxy/demo.js';
 import { readSessionLog, writeViewLog } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
@@ -52,28 +51,18 @@ export async function runProxy(args: CaptureArgs): Promise<void> {
   await Promise.race([untilSignal(live), live.quit]);
 }
 
-/** `wspeek demo`: the embedded echo server and scripted client, behind the proxy. */
+/**
+ * `wspeek demo`: the embedded echo server and scripted client, behind the proxy. Loaded here and
+ * only here: the demo runs on `ws`, which no other command needs.
+ */
 export async function runDemo(args: CaptureArgs): Promise<void> {
+  const [{ startDemoServer }, { runDemoClient }] = await Promise.all([import('../demo/demo-server.js'), import('../demo/demo-client.js')]);
   const demo = await startDemoServer();
   const live = await startCapture(args, 'demo', new URL(demo.origin));
-  const proxyOrigin = `http://${live.capture.proxy.address}`;
   try {
-    if (live.quit) {
-      // With the UI: play the script again and again until the user quits.
-      let quit = false;
-      void live.quit.then(() => (quit = true));
-      while (!quit) {
-        try {
-          await runDemoClient(proxyOrigin);
-        } catch (err) {
-          if (!quit) throw err; // quitting closes the proxy under the script: expected
-        }
-        await Promise.race([delay(2000), live.quit]);
-      }
-    } else {
-      await runDemoClient(proxyOrigin);
-      await delay(100); // let the last close frames and FINs pass through
-    }
+    // With the UI: again and again until the user quits; headless: once.
+    await runDemoClient(`http://${live.capture.proxy.address}`, live.quit);
+    if (!live.quit) await delay(100); // let the last close frames and FINs pass through
   } finally {
     await live.stop();
     await demo.close();

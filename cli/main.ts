@@ -4,6 +4,8 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
+import { useNativeMask } from '../core/websocket/unmask.js';
+import { loadNativeMask } from '../proxy/native-mask.js';
 import { parseListen, parseTarget } from './arguments.js';
 import { runCa, runDemo, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';
@@ -11,6 +13,7 @@ import { limitHeapGrowth } from './heap-limits.js';
 const defaultCaDir = path.join(os.homedir(), '.wspeek');
 
 limitHeapGrowth();
+useNativeMask(loadNativeMask());
 
 // A closed pipe (`wspeek --json | head`) ends the output, not with a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unmaskInto as unmaskIntoDefault, unmaskIntoJs, unmaskShort, UNMASK_IMPLEMENTATION } from '../core/websocket/unmask.js';
+import { unmaskImplementation, unmaskInto, unmaskIntoJs, unmaskShort, useNativeMask, type NativeMask, type Unmask } from '../core/websocket/unmask.js';
+import { loadNativeMask } from '../proxy/native-mask.js';
 
 function naive(src: Uint8Array, key: Uint8Array, payloadOffset: number): Buffer {
   const out = Buffer.alloc(src.length);
@@ -8,30 +9,72 @@ function naive(src: Uint8Array, key: Uint8Array, payloadOffset: number): Buffer 
   return out;
 }
 
-// bufferutil ships prebuilt binaries for these; elsewhere the JavaScript path is the one used.
-const PREBUILT = ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'];
+/** bufferutil's native mask, where its binary loads here (else these cases are skipped). */
+const bufferutilMask = loadNativeMask();
 
-test('unmasking uses bufferutil from the optional dependency where it has a prebuilt binary', { skip: !PREBUILT.includes(`${process.platform}-${process.arch}`) }, () => {
-  assert.equal(UNMASK_IMPLEMENTATION, 'bufferutil');
+test('unmasking is JavaScript until a native mask is handed in, native after, JavaScript again after null', () => {
+  useNativeMask(null);
+  assert.equal(unmaskImplementation(), 'javascript');
+  useNativeMask(() => {});
+  assert.equal(unmaskImplementation(), 'native');
+  useNativeMask(null);
+  assert.equal(unmaskImplementation(), 'javascript');
 });
 
-// The same cases for the default path (bufferutil for long runs) and the JavaScript one.
-for (const [name, unmaskInto] of [['unmaskInto', unmaskIntoDefault], ['unmaskIntoJs', unmaskIntoJs]] as const) {
-  test(`${name} decodes the RFC 6455 §5.7 masked "Hello"`, () => {
+test('unmaskInto hands payloads of 256 bytes and more to the native mask, with the key rotated to the payload offset; shorter ones never', () => {
+  const calls: number[] = [];
+  const recordingMask: NativeMask = (source, mask, output, offset, length) => {
+    calls.push(length);
+    for (let i = 0; i < length; i++) output[offset + i] = source[i]! ^ mask[i & 3]!;
+  };
+  useNativeMask(recordingMask);
+  try {
+    const key = Buffer.from('a1b2c3d4', 'hex');
+    const src = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 13 + 5) & 0xff));
+    for (const [length, offset] of [[255, 0], [256, 0], [256, 1], [300, 2], [599, 3], [1, 0], [128, 1]] as const) {
+      calls.length = 0;
+      const dst = Buffer.alloc(length + 4, 0xee);
+      unmaskInto(src, 1, 1 + length, key, offset, dst, 2);
+      assert.deepEqual(dst.subarray(2, 2 + length), naive(src.subarray(1, 1 + length), key, offset), `length ${length} offset ${offset}`);
+      assert.deepEqual([dst[0], dst[1], dst[2 + length], dst[3 + length]], [0xee, 0xee, 0xee, 0xee], `length ${length}: nothing outside the destination range is written`);
+      assert.deepEqual(calls, length >= 256 ? [length] : [], `length ${length}: native calls`);
+    }
+  } finally {
+    useNativeMask(null);
+  }
+});
+
+// The same cases for unmaskInto with bufferutil, unmaskInto without a native mask, and the JavaScript loop itself.
+const variants: Array<{ name: string; unmask: Unmask; native: NativeMask | null; skip?: string }> = [
+  { name: 'unmaskInto with bufferutil', unmask: unmaskInto, native: bufferutilMask, ...(bufferutilMask ? {} : { skip: 'no bufferutil binary loads here' }) },
+  { name: 'unmaskInto without a native mask', unmask: unmaskInto, native: null },
+  { name: 'unmaskIntoJs', unmask: unmaskIntoJs, native: null },
+];
+for (const { name, unmask, native, skip } of variants) {
+  const it = (title: string, body: () => void) => test(title, { skip }, () => {
+    useNativeMask(native);
+    try {
+      body();
+    } finally {
+      useNativeMask(null);
+    }
+  });
+
+  it(`${name} decodes the RFC 6455 §5.7 masked "Hello"`, () => {
     const frame = Buffer.from('818537fa213d7f9f4d5158', 'hex');
     const out = Buffer.alloc(5);
-    unmaskInto(frame, 6, 11, frame.subarray(2, 6), 0, out, 0);
+    unmask(frame, 6, 11, frame.subarray(2, 6), 0, out, 0);
     assert.equal(out.toString(), 'Hello');
   });
 
-  test(`${name} equals a naive XOR at every payload offset 0..3 and every length 0..13`, () => {
+  it(`${name} equals a naive XOR at every payload offset 0..3 and every length 0..13`, () => {
     const key = Buffer.from('a1b2c3d4', 'hex');
     const src = Buffer.from('00112233445566778899aabbccddeeff0123', 'hex');
     for (let offset = 0; offset < 4; offset++) {
       for (let len = 0; len <= 13; len++) {
         for (const srcStart of [0, 1, 3]) {
           const dst = Buffer.alloc(len + 5, 0xee);
-          unmaskInto(src, srcStart, srcStart + len, key, offset, dst, 2);
+          unmask(src, srcStart, srcStart + len, key, offset, dst, 2);
           const expected = naive(src.subarray(srcStart, srcStart + len), key, offset);
           assert.deepEqual(dst.subarray(2, 2 + len), expected, `offset ${offset} len ${len} srcStart ${srcStart}`);
           // Nothing outside [dstStart, dstStart + len) is touched.
@@ -42,34 +85,34 @@ for (const [name, unmaskInto] of [['unmaskInto', unmaskIntoDefault], ['unmaskInt
     }
   });
 
-  test(`${name} at a large payload offset uses offset mod 4`, () => {
+  it(`${name} at a large payload offset uses offset mod 4`, () => {
     const key = Buffer.from('01020304', 'hex');
     const src = Buffer.from('0000000000000000', 'hex');
     const dst = Buffer.alloc(8);
-    unmaskInto(src, 0, 8, key, 1_000_003, dst, 0);
+    unmask(src, 0, 8, key, 1_000_003, dst, 0);
     assert.deepEqual(dst, Buffer.from('0401020304010203', 'hex'));
   });
 
-  test(`${name}: unmasking a payload in arbitrary pieces equals unmasking it whole`, () => {
+  it(`${name}: unmasking a payload in arbitrary pieces equals unmasking it whole`, () => {
     const key = Buffer.from('37fa213d', 'hex');
     const src = Buffer.from(Array.from({ length: 37 }, (_, i) => (i * 29 + 7) & 0xff));
     const whole = Buffer.alloc(src.length);
-    unmaskInto(src, 0, src.length, key, 0, whole, 0);
+    unmask(src, 0, src.length, key, 0, whole, 0);
     assert.deepEqual(whole, naive(src, key, 0));
     const pieced = Buffer.alloc(src.length);
     const cuts = [0, 1, 2, 7, 8, 13, 30, 37];
-    for (let c = 0; c + 1 < cuts.length; c++) unmaskInto(src, cuts[c]!, cuts[c + 1]!, key, cuts[c]!, pieced, cuts[c]!);
+    for (let c = 0; c + 1 < cuts.length; c++) unmask(src, cuts[c]!, cuts[c + 1]!, key, cuts[c]!, pieced, cuts[c]!);
     assert.deepEqual(pieced, whole);
   });
 
-  test(`${name} gives the naive XOR for long runs at every key offset, into aligned and unaligned destinations`, () => {
+  it(`${name} gives the naive XOR for long runs at every key offset, into aligned and unaligned destinations`, () => {
     const key = Buffer.from('95 39 ff dd'.replace(/ /g, ''), 'hex');
     const src = Buffer.from(Array.from({ length: 1031 }, (_, i) => (i * 37 + 11) & 0xff));
     for (const offset of [0, 1, 2, 3, 5]) {
       for (const dstStart of [0, 1, 2, 3, 4]) {
         for (const [start, end] of [[0, 1031], [3, 700], [64, 128], [10, 73]] as const) {
           const dst = new Uint8Array(new ArrayBuffer(1040), 0, 1040);
-          unmaskInto(src, start, end, key, offset, dst, dstStart);
+          unmask(src, start, end, key, offset, dst, dstStart);
           for (let i = 0; i < end - start; i++) {
             assert.equal(dst[dstStart + i], src[start + i]! ^ key[(offset + i) & 3]!, `offset ${offset} dst ${dstStart} [${start},${end}) byte ${i}`);
           }

@@ -1,33 +1,29 @@
-import { createRequire } from 'node:module';
-
 /** Below this many bytes the byte loop is faster than setting up a word view. */
 export const WORD_MIN = 128;
 /** Below this many bytes a native call costs more than it saves. */
 const NATIVE_MIN = 256;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
-type NativeMask = (source: Uint8Array, mask: Uint8Array, output: Uint8Array, offset: number, length: number) => void;
+/**
+ * A native masking function with the signature of `bufferutil`'s `mask`: writes
+ * `source[i] ^ mask[i & 3]` to `output[offset + i]` for i below `length`.
+ */
+export type NativeMask = (source: Uint8Array, mask: Uint8Array, output: Uint8Array, offset: number, length: number) => void;
+
+let nativeMask: NativeMask | null = null;
 
 /**
- * `bufferutil` (the `ws` authors' native masking, an optional dependency) when its prebuilt
- * binary loads: about 20× the JavaScript loop on 1 MiB frames. Its own fallback is a plain
- * byte loop, slower than ours, so that one is not used.
+ * Hands the core a native masking function for payloads of NATIVE_MIN bytes and more, or null
+ * for the JavaScript loop (the default). The core does no I/O: the edge loads the native module.
  */
-function loadNativeMask(): NativeMask | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const native = require('bufferutil') as { mask: NativeMask };
-    const fallback = require('bufferutil/fallback') as { mask: NativeMask };
-    return native.mask === fallback.mask ? null : native.mask;
-  } catch {
-    return null;
-  }
+export function useNativeMask(mask: NativeMask | null): void {
+  nativeMask = mask;
 }
 
-const nativeMask = loadNativeMask();
-
-/** Which unmasking runs: reported by the benchmark. */
-export const UNMASK_IMPLEMENTATION = nativeMask ? 'bufferutil' : 'javascript';
+/** Which unmasking runs for long payloads: `native` once `useNativeMask` was given a function. */
+export function unmaskImplementation(): 'native' | 'javascript' {
+  return nativeMask ? 'native' : 'javascript';
+}
 
 /**
  * XOR payload bytes with the masking key (RFC 6455 §5.3): byte i of the payload
@@ -39,7 +35,7 @@ export type Unmask = (src: Uint8Array, srcStart: number, srcEnd: number, key: Ui
 
 export const unmaskInto: Unmask = (src, srcStart, srcEnd, key, payloadOffset, dst, dstStart) => {
   const n = srcEnd - srcStart;
-  if (nativeMask && n >= NATIVE_MIN) {
+  if (n >= NATIVE_MIN && nativeMask) {
     const r = payloadOffset & 3;
     const rotated = r === 0 ? key : Uint8Array.of(key[r]!, key[(r + 1) & 3]!, key[(r + 2) & 3]!, key[(r + 3) & 3]!);
     nativeMask(src.subarray(srcStart, srcEnd), rotated, dst, dstStart, n);
@@ -81,7 +77,7 @@ export function unmaskShort(src: Uint8Array, srcStart: number, srcEnd: number, k
   return or;
 }
 
-/** `unmaskInto` in JavaScript: where `bufferutil` is not installed, and for short payloads. */
+/** `unmaskInto` in JavaScript: without a native mask, and for short payloads. */
 export const unmaskIntoJs: Unmask = (src, srcStart, srcEnd, key, payloadOffset, dst, dstStart) => {
   const n = srcEnd - srcStart;
   if (n < WORD_MIN) {

@@ -1,70 +1,35 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
-
-/** The embedded demo's server: a page and its WebSocket on one port, like the seed article's setup. */
-export interface DemoServer {
-  /** `http://127.0.0.1:PORT` */
-  origin: string;
-  close(): Promise<void>;
-}
-
-const PAGE = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>wspeek demo</title></head>
-<body><p id="log">connecting…</p>
-<script>
-  const ws = new WebSocket('ws://' + location.host + '/chat', 'chat');
-  ws.onmessage = (evt) => { document.getElementById('log').textContent = 'Received: ' + evt.data; ws.send('Good bye.'); };
-</script></body></html>
-`;
-
-/** Starts the demo server on 127.0.0.1 (any free port): echoes, greets, streams ticks on subscribe, closes on "kick". */
-export async function startDemoServer(): Promise<DemoServer> {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE);
-    else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-  });
-  const wss = new WebSocketServer({
-    server,
-    perMessageDeflate: { threshold: 0 },
-    handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
-  });
-  wss.on('connection', (ws) => {
-    ws.send('Hello, world');
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const text = isBinary ? null : data.toString();
-      if (text === 'kick') return ws.close(4001, 'kicked by the demo server');
-      if (text?.startsWith('{')) {
-        const request = JSON.parse(text) as { type?: string; channel?: string };
-        if (request.type === 'subscribe') {
-          for (let i = 1; i <= 3; i++) ws.send(JSON.stringify({ type: 'tick', channel: request.channel, seq: i, price: 100 + i * 0.25 }));
-          return;
-        }
-      }
-      ws.send(data, { binary: isBinary });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise((r) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      server.close(() => r());
-    }),
-  };
-}
+import { WebSocket } from 'ws';
 
 /** How long any one step of the script may take before the demo gives up on it. */
 const STEP_TIMEOUT_MS = 5000;
+/** Between two plays of the script, when it plays again and again. */
+const REPLAY_PAUSE_MS = 2000;
 
 /**
- * Plays a scripted session through the proxy at `proxyOrigin` (http://host:port): text, JSON,
- * binary, a fragmented message, compressed and uncompressed messages, ping/pong, a page load,
- * a client close and a server close.
+ * Plays the demo's scripted session through the proxy at `proxyOrigin` (http://host:port): once,
+ * or, given `until`, again and again every 2 s until `until` resolves. Quitting closes the proxy
+ * under the script, so an error after `until` has resolved is expected and ends the replay quietly.
  */
-export async function runDemoClient(proxyOrigin: string): Promise<void> {
+export async function runDemoClient(proxyOrigin: string, until: Promise<void> | null = null): Promise<void> {
+  if (!until) return playScript(proxyOrigin);
+  let stopped = false;
+  void until.then(() => (stopped = true));
+  while (!stopped) {
+    try {
+      await playScript(proxyOrigin);
+    } catch (err) {
+      if (!stopped) throw err;
+    }
+    await pause(REPLAY_PAUSE_MS, until);
+  }
+}
+
+/**
+ * The script: text, JSON, binary, a fragmented message, compressed and uncompressed messages,
+ * ping/pong, a page load, a client close and a server close.
+ */
+async function playScript(proxyOrigin: string): Promise<void> {
   await fetchPage(`${proxyOrigin}/`);
   const wsOrigin = proxyOrigin.replace(/^http/, 'ws');
 
@@ -144,4 +109,10 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`demo: ${what} took over ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Waits `ms`, or less if `until` resolves first; leaves no timer behind. */
+function pause(ms: number, until: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), until]).finally(() => clearTimeout(timer));
 }

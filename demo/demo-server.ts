@@ -1,0 +1,57 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData } from 'ws';
+
+/** The embedded demo's server: a page and its WebSocket on one port. */
+export interface DemoServer {
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+const PAGE = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>wspeek demo</title></head>
+<body><p id="log">connecting…</p>
+<script>
+  const ws = new WebSocket('ws://' + location.host + '/chat', 'chat');
+  ws.onmessage = (evt) => { document.getElementById('log').textContent = 'Received: ' + evt.data; ws.send('Good bye.'); };
+</script></body></html>
+`;
+
+/** Starts the demo server on 127.0.0.1 (any free port): echoes, greets, streams ticks on subscribe, closes on "kick". */
+export async function startDemoServer(): Promise<DemoServer> {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE);
+    else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  });
+  const wss = new WebSocketServer({
+    server,
+    perMessageDeflate: { threshold: 0 },
+    handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
+  });
+  wss.on('connection', (ws) => {
+    ws.send('Hello, world');
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const text = isBinary ? null : data.toString();
+      if (text === 'kick') return ws.close(4001, 'kicked by the demo server');
+      if (text?.startsWith('{')) {
+        const request = JSON.parse(text) as { type?: string; channel?: string };
+        if (request.type === 'subscribe') {
+          for (let i = 1; i <= 3; i++) ws.send(JSON.stringify({ type: 'tick', channel: request.channel, seq: i, price: 100 + i * 0.25 }));
+          return;
+        }
+      }
+      ws.send(data, { binary: isBinary });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((r) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.close(() => r());
+    }),
+  };
+}
