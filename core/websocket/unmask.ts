@@ -97,6 +97,6 @@ export const unmaskIntoJs: Unmask = (src, srcStart, srcEnd, key, payloadOffset, 
   const k3 = key[(o + 3) & 3]!;
   const view = new Uint32Array(dst.buffer, dst.byteOffset + at, words);
   const mask = LITTLE_ENDIAN ? (k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)) >>> 0 : ((k0 << 24) | (k1 << 16) | (k2 << 8) | k3) >>> 0;
-  for (let w = 0; w < words; w++) view[w] ^= mask;
+  for (let w = 0; w < words; w++) view[w] = view[w]! ^ mask;
   for (let i = lead + words * 4; i < n; i++) dst[dstStart + i] = src[srcStart + i]! ^ key[(payloadOffset + i) & 3]!;
 };
