@@ -118,7 +118,7 @@ test('a message line is byte for byte the terminal-safe JSON.stringify of the re
   }), { numRuns: 3000 });
 });
 
-test('encodeRecordLine writes at the given offset, touches nothing past the line, and returns the end', () => {
+test('encode writes at the given offset, touches nothing past the line, and returns the end', () => {
   const m: MessageRecord = { type: 'message', conn: 3, seq: 1, ts: 12.5, from: 'server', kind: 'text', length: 2, wireLength: 2, frames: 1, compressed: false, truncated: false, text: 'hé' };
   const expected = Buffer.from(reference(m), 'utf8');
   const buf = Buffer.alloc(10 + recordLineCapacity(m), 0xee);
