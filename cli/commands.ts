@@ -41,14 +41,15 @@ const stdout = batchedOutput(process.stdout);
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
 export async function runProxy(args: CaptureArgs): Promise<void> {
   const allow = allowList(args);
-  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow);
+  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true);
   if (!isLoopback(args.listen.host)) {
     say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
     const lan = lanAddresses();
     if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${live.capture.proxy.port}`).join(', ')}`);
   }
   if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
-  await Promise.race([untilSignal(live), live.quit]);
+  // Headless, only a signal ends it; with the UI, quitting does too.
+  await Promise.race([live.signalled, ...(live.quit ? [live.quit] : [])]);
 }
 
 /**
@@ -114,6 +115,8 @@ interface LiveCapture {
   stop(reason?: string): Promise<void>;
   /** With the UI: resolves when the user quits; null when headless. */
   quit: Promise<void> | null;
+  /** When asked for: resolves once SIGINT, SIGTERM or SIGHUP has stopped the capture. */
+  signalled: Promise<void> | null;
 }
 
 interface View {
@@ -153,8 +156,12 @@ function allowList(args: CaptureArgs): AllowList | null {
   return !args.target && !isLoopback(args.listen.host) ? localSubnets() : null;
 }
 
-/** Opens the capture, says where it listens, then attaches the view (which may take the terminal over) and lets records flow. */
-async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null): Promise<LiveCapture> {
+/**
+ * Opens the capture, says where it listens, then attaches the view (which may take the terminal
+ * over) and lets records flow. With `stopOnSignal`, a stop signal ends it from before it says where
+ * it listens: a client (or a test) told where to connect may send one at once.
+ */
+async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false): Promise<LiveCapture> {
   const filter = compileFilter(args.filter); // a bad filter is a usage error before anything starts
   let capture: Capture;
   try {
@@ -177,22 +184,26 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
       process.exit(1);
     });
   }
-  say(`listening on ${capture.proxy.address}`);
-  if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
+  let view: View | null = null;
   let stopped = false;
   const stop = async (reason?: string) => {
     if (stopped) return;
     stopped = true;
     await capture.stop(reason);
     stdout.flush();
-    view.close();
+    view?.close();
   };
+  const signalled = stopOnSignal ? untilSignal(stop) : null;
+  say(`listening on ${capture.proxy.address}`);
+  if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
-  const view = await createView(args, filter, info, () => stop('wspeek quit'));
-  ui = view.model !== null;
-  capture.start([view.listener]);
-  return { capture, stop, quit: view.quit };
+  const created = await createView(args, filter, info, () => stop('wspeek quit'));
+  view = created;
+  if (stopped) created.close(); // a signal came while the view was starting
+  ui = created.model !== null;
+  capture.start([created.listener]);
+  return { capture, stop, quit: created.quit, signalled };
 }
 
 function compileFilter(source: string | undefined): CompiledFilter | null {
@@ -205,14 +216,14 @@ function compileFilter(source: string | undefined): CompiledFilter | null {
 /** Signals that end a capture; SIGHUP is the terminal (or its tmux session) going away. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Runs until SIGINT, SIGTERM or SIGHUP, then ends every connection and closes the log whole. */
-function untilSignal(live: LiveCapture): Promise<void> {
+/** Resolves after SIGINT, SIGTERM or SIGHUP has run `stop` (which ends every connection and closes the log whole). */
+function untilSignal(stop: (reason: string) => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      for (const s of STOP_SIGNALS) process.off(s, stop);
-      void live.stop(`wspeek stopped by ${signal}`).then(resolve);
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      void stop(`wspeek stopped by ${signal}`).then(resolve);
     };
-    for (const s of STOP_SIGNALS) process.on(s, stop);
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
   });
 }
 

@@ -285,3 +285,32 @@ test('--filter with a syntax error exits 2 and shows where the error is', async 
   const open = await run(['open', file, '--filter', 'kind:(']);
   assert.equal(open.code, 2);
 });
+
+test('a forward proxy checks its CA before it listens: created on first use, refused with the fix when stored insecurely', { skip: process.platform === 'win32' }, async () => {
+  const dir = path.join(sandbox.work, 'forward-ca');
+  // First use: the CA exists, 0700 and 0600, by the time the proxy says where it listens.
+  const first = start(['--listen', '127.0.0.1:0', '--no-tui', '--ca-dir', dir]);
+  const port = await listeningPort(first);
+  assert.ok(port > 0, first.output.stderr);
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+  assert.equal(fs.statSync(path.join(dir, 'ca-key.pem')).mode & 0o777, 0o600);
+  first.child.kill('SIGTERM');
+  assert.equal((await finished(first)).code, 0);
+
+  fs.chmodSync(path.join(dir, 'ca-key.pem'), 0o644);
+  const key = await run(['--listen', '127.0.0.1:0', '--no-tui', '--ca-dir', dir]);
+  assertUsageError(key, new RegExp(`chmod 600 ${path.join(dir, 'ca-key.pem').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+  assert.doesNotMatch(key.stderr, /listening on/, 'refused before listening');
+  fs.chmodSync(path.join(dir, 'ca-key.pem'), 0o600);
+
+  fs.chmodSync(dir, 0o755);
+  const directory = await run(['--listen', '127.0.0.1:0', '--no-tui', '--ca-dir', dir]);
+  assertUsageError(directory, /chmod 700 /);
+  assert.doesNotMatch(directory.stderr, /listening on/);
+
+  // Reverse mode intercepts no TLS: it neither needs nor checks the CA.
+  const reverse = start(['--listen', '127.0.0.1:0', '--no-tui', '--ca-dir', dir, '--target', 'ws://127.0.0.1:1']);
+  assert.ok(await listeningPort(reverse) > 0, reverse.output.stderr);
+  reverse.child.kill('SIGTERM');
+  assert.equal((await finished(reverse)).code, 0);
+});
