@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { EndRecord, HttpRecord, LogRecord, MessageRecord } from '../core/log/records.js';
+import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { finished, listeningPort, startCli, useCliSandbox, type CliProcess } from './support/cli-process.js';
 import { testCa } from './support/test-ca.js';
@@ -532,5 +533,52 @@ test('--save into a read-only directory: exit 2 with one clear line', async (t) 
     assert.equal(fs.existsSync(file), false);
   } finally {
     fs.chmodSync(dir, 0o755);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// wspeek's own faults
+// ---------------------------------------------------------------------------------------------
+
+test('a decoder fault stops decoding that connection, never forwarding: an error record says so, the traffic and other connections go on', async (t) => {
+  // The decoder throws on no input (the property tests check it): a fault is made here by hand.
+  const receive = ConnectionDecoder.prototype.receive;
+  t.mock.method(ConnectionDecoder.prototype, 'receive', function (this: ConnectionDecoder, from: 'client' | 'server', data: Buffer, ts: number) {
+    if (data.includes('BOOM')) throw new Error('decoder fault made by the test');
+    receive.call(this, from, data, ts);
+  });
+  const records = new Records();
+  let upstream: Upstream | undefined;
+  let proxy: RunningProxy | undefined;
+  let a: { ws: WebSocket; messages: string[] } | undefined;
+  let b: { ws: WebSocket; messages: string[] } | undefined;
+  try {
+    upstream = await startUpstream(() => {});
+    proxy = await reverseProxy(records, upstream.port);
+    a = await openWs(`ws://${HOST}:${proxy.port}/echo/a`);
+    b = await openWs(`ws://${HOST}:${proxy.port}/echo/b`);
+    await echo(a, 'before');
+    // The client's frame is masked, so the bytes BOOM first reach the decoder in the server's unmasked echo.
+    await echo(a, 'BOOM');
+    await echo(a, 'after the fault');
+    await echo(b, 'the other connection');
+    const conn = (await records.waitFor('handshake a', (r): r is LogRecord & { type: 'handshake' } => r.type === 'handshake' && r.url.endsWith('/echo/a'))).conn;
+    const error = await records.waitFor('the error record', isType('error', conn));
+    assert.equal(error.where, 'decoder');
+    assert.match(error.detail, /decoding stopped \(the connection is still forwarded\): decoder fault made by the test/);
+    await closeWs(a.ws);
+    const end = await records.waitFor('end a', isType('end', conn));
+    assert.equal(end.reason, 'decoding had stopped');
+    const texts = records.of(conn).filter((r): r is MessageRecord => r.type === 'message').map((m) => `${m.from} ${m.text}`);
+    assert.ok(texts.includes('client before') && texts.includes('server before'), texts.join(' | '));
+    assert.ok(!texts.includes('server after the fault'), 'nothing is decoded after the fault');
+    const other = (await records.waitFor('handshake b', (r): r is LogRecord & { type: 'handshake' } => r.type === 'handshake' && r.url.endsWith('/echo/b'))).conn;
+    await records.waitFor('the other connection still decoded', (r): r is MessageRecord => r.type === 'message' && r.conn === other && r.from === 'server' && r.text === 'the other connection');
+    assert.equal(records.all.filter((r) => r.type === 'error').length, 1);
+  } finally {
+    await closeWs(a?.ws);
+    await closeWs(b?.ws);
+    await proxy?.close();
+    await upstream?.close();
   }
 });
