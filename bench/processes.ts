@@ -216,12 +216,12 @@ export function startRelay(targetPort: number): Promise<Running> {
 const LISTENING = /listening on (\S+):(\d+)/;
 
 /**
- * `wspeek --no-tui --save FILE` in front of the echo server, stdout to /dev/null (stdio
- * 'ignore'). Stopped with SIGINT so the log is flushed and closed; the log file is removed.
+ * `wspeek --no-tui --save FILE` in front of the echo server (`cli`: this checkout's, or another's
+ * for an A/B), stdout to /dev/null (stdio 'ignore'). Stopped with SIGINT so the log is flushed and closed; the log file is removed.
  */
-export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = []): Promise<Running> {
+export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = [], cli = CLI): Promise<Running> {
   const save = tmpFile('save', '.jsonl');
-  const args = [...nodeArgs, CLI, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', save];
+  const args = [...nodeArgs, cli, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', save];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
   const kill = () => {
     child.kill('SIGKILL');

@@ -8,13 +8,14 @@ import type { CoreScenarioResult } from './core-decode.js';
 import { median } from './core-decode.js';
 import type { WorkloadResult } from './load.js';
 
-export type PathName = 'direct' | 'relay' | 'save' | 'ui';
+export type PathName = 'direct' | 'relay' | 'save' | 'baseline' | 'ui';
 export type WorkloadName = 'msg64' | 'bin1m' | 'rtt' | 'conn200' | 'deflate64';
 
 export const PATH_LABELS: Record<PathName, string> = {
   direct: 'direct',
   relay: 'relay',
   save: 'wspeek --save',
+  baseline: 'baseline --save',
   ui: 'wspeek UI',
 };
 
@@ -79,6 +80,9 @@ export interface PathSummary {
   uiExtraP50Us: number | null;
   /** UI path: its CPU per message (wspeek + tmux) over headless wspeek's, paired per round, minus 1. */
   uiCpuExtra: number | null;
+  /** With BENCH_BASELINE: --save against the baseline's --save, paired per round: throughput ratio, or added p50 (µs). */
+  vsBaseline: number | null;
+  vsBaselineP50Us: number | null;
   /** (max − min) / median of the workload's main figure over rounds: how noisy the rounds were. */
   spread: number | null;
   peakRssBytes: number | null;
@@ -151,6 +155,8 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         addedP99Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN), 'direct') : null,
         uiExtra: p === 'ui' && tput.length ? paired((a, b) => primary(b) / primary(a) - 1, 'save') : null,
         uiExtraP50Us: p === 'ui' && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
+        vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired((a, b) => primary(a) / primary(b), 'baseline') : null,
+        vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'baseline') : null,
         uiCpuExtra: p === 'ui' ? orNull(rounds.flatMap((r) => {
           const ui = samples.find((x) => x.workload === w && x.path === 'ui' && x.round === r && x.result);
           const save = samples.find((x) => x.workload === w && x.path === 'save' && x.round === r && x.result);
@@ -270,7 +276,8 @@ function signedUs(x: number | null): string {
 /** The main table's rows: header first. */
 export function tableRows(summary: Summary, paths: PathName[]): string[][] {
   const cols = paths;
-  const header = ['workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : [])];
+  const baseline = cols.includes('baseline');
+  const header = ['workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : []), ...(baseline ? ['--save vs baseline'] : [])];
   const rows: string[][] = [header];
   for (const ws of summary.workloads) {
     const w = ws.workload;
@@ -302,6 +309,11 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
         row.push(cpu ? `${tput} · ${cpu}` : tput);
       }
     }
+    if (baseline) {
+      const s = ws.paths.save;
+      if (w === 'rtt') row.push(s?.vsBaselineP50Us != null ? `p50 ${signedUs(s.vsBaselineP50Us)} µs` : '-');
+      else row.push(s?.vsBaseline != null ? `${s.vsBaseline.toFixed(3)}×` : '-');
+    }
     rows.push(row);
   }
   const rss: string[] = ['peak RSS'];
@@ -314,6 +326,11 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
   if (cols.includes('ui')) {
     const a = summary.peakRss.save;
     const b = summary.peakRss.ui;
+    rss.push(a && b ? `${b.bytes >= a.bytes ? '+' : ''}${fmtMB(b.bytes - a.bytes)}` : '-');
+  }
+  if (baseline) {
+    const a = summary.peakRss.baseline;
+    const b = summary.peakRss.save;
     rss.push(a && b ? `${b.bytes >= a.bytes ? '+' : ''}${fmtMB(b.bytes - a.bytes)}` : '-');
   }
   rows.push(rss);

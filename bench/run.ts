@@ -7,6 +7,8 @@
  *   BENCH_ROUNDS=N       rounds (default 5)
  *   BENCH_WORKLOADS=a,b  only these workloads (msg64, bin1m, rtt, conn200, deflate64)
  *   BENCH_NO_CORE=1      skip the in-process decoder benchmark
+ *   BENCH_BASELINE=DIR   also run another built checkout's wspeek (DIR/dist/cli/main.js) headless with --save,
+ *                        in the same rounds, and compare --save with it per round: an A/B of a change
  *   BENCH_PROFILE=W      instead: profile wspeek --no-tui --save (node --cpu-prof) during workload W,
  *                        or the decoder in-process with W = core-small, core-large, core-overCap, core-inflate;
  *                        top self-time functions on stdout and in bench/results/profile-W.txt;
@@ -40,6 +42,8 @@ import {
 const QUICK = process.env.BENCH_QUICK === '1';
 const UI_PROFILE = process.env.BENCH_PROFILE_UI === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 1 : 5);
+/** BENCH_BASELINE: another checkout's built CLI, run as a path of its own. */
+const BASELINE_CLI = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE, 'dist', 'cli', 'main.js') : null;
 const TIMING: Timing = QUICK ? { warmupMs: 250, measureMs: 750 } : { warmupMs: 500, measureMs: 2000 };
 const CORE = QUICK ? { warmupMs: 200, measureMs: 400 } : { warmupMs: 500, measureMs: 1000 };
 /** A segment during which other processes used more than this (in cores) is run again, up to MAX_ATTEMPTS in all. */
@@ -106,6 +110,7 @@ async function startPath(p: PathName, echoPort: number): Promise<Running | null>
     case 'direct': return null;
     case 'relay': return startRelay(echoPort);
     case 'save': return startWspeekHeadless(echoPort);
+    case 'baseline': return startWspeekHeadless(echoPort, [], BASELINE_CLI!);
     case 'ui': return startWspeekUi(echoPort);
   }
 }
@@ -195,7 +200,7 @@ async function benchmark(): Promise<void> {
   const loadStart = os.loadavg();
   const workloads = selectedWorkloads();
   const tmux = haveTmux();
-  const paths: PathName[] = tmux ? ['direct', 'relay', 'save', 'ui'] : ['direct', 'relay', 'save'];
+  const paths: PathName[] = ['direct', 'relay', 'save', ...(BASELINE_CLI ? ['baseline' as const] : []), ...(tmux ? ['ui' as const] : [])];
   const skipped = tmux ? [] : ['wspeek UI: tmux is not installed'];
   const notes = [
     'wspeek runs as `node dist/cli/main.js --target ws://127.0.0.1:<echo> --listen 127.0.0.1:0 [--no-tui] --save <tmp file>`; headless stdout goes to /dev/null (stdio "ignore")',
@@ -205,6 +210,10 @@ async function benchmark(): Promise<void> {
     'MB = 10^6 bytes; CPU is in % of one core during measurement',
   ];
   if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: build first (npm run bench builds)');
+  if (BASELINE_CLI) {
+    if (!fs.existsSync(BASELINE_CLI)) throw new Error(`BENCH_BASELINE: ${BASELINE_CLI} is missing: build that checkout first`);
+    notes.push('baseline --save is BENCH_BASELINE\'s wspeek, run exactly as wspeek --save; "--save vs baseline" is the median of per-round ratios (or p50 differences)');
+  }
   notes.push(`wspeek runs from a copy of dist/ taken at start (${snapshotWspeek()}, removed at the end), so a rebuild during the run can't change it`);
   const perWorkload = (TIMING.warmupMs + TIMING.measureMs) / 1000;
   log(`wspeek bench: ${ROUNDS} round(s) × ${workloads.length} workloads × ${paths.length} paths, ${perWorkload} s each (${TIMING.warmupMs} ms warm-up)${QUICK ? ' [BENCH_QUICK]' : ''}`);
