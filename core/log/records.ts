@@ -1,5 +1,5 @@
 import type {
-  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, MessageKind, Side, ViolationEvent, WsEvent,
+  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, ViolationEvent, WsEvent,
 } from '../websocket/events.js';
 
 /**
@@ -104,19 +104,11 @@ export interface HandshakeRecord {
 /** A frame's header: the core's event without the header size, with the connection id. */
 export type FrameRecord = Omit<FrameEvent, 'headerLength'> & { conn: number };
 
-/** A complete message (see MessageEvent), its payload as text or base64. */
-export interface MessageRecord {
+/** A complete message: the core's event (whose fields say what each means) with the connection id, its payload as text or base64. */
+export interface MessageRecord
+  extends Pick<MessageEvent, 'seq' | 'ts' | 'from' | 'kind' | 'length' | 'wireLength' | 'frames' | 'compressed' | 'truncated' | 'close' | 'rtt'> {
   type: 'message';
   conn: number;
-  /** Per connection, from 1, in the order its message records are written, both directions sharing one count. */
-  seq: number;
-  ts: number;
-  from: Side;
-  kind: MessageKind;
-  length: number;
-  wireLength: number;
-  frames: number;
-  compressed: boolean;
   /** Text messages whose (kept) bytes are valid UTF-8. */
   text?: string;
   /** Binary, ping, pong, and text that is not valid UTF-8. */
@@ -127,12 +119,8 @@ export interface MessageRecord {
    * `recordPayload` reads either. A 1 MiB message then costs no 1.4 MB string on its way to the log.
    */
   bytes?: Buffer;
-  truncated: boolean;
   /** Present (true) only when the message never finished. */
   incomplete?: true;
-  close?: { code: number | null; reason: string };
-  /** On a pong answering an earlier ping: ms between them. */
-  rtt?: number;
 }
 
 /** The fields every message record has, in the order records and lines give them. */
