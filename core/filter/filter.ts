@@ -41,7 +41,7 @@
 import { compile } from './compile.js';
 import { parse } from './parser.js';
 
-/** What a filter sees of one message row. */
+/** What a filter sees of one row of the list: a message, or an error of wspeek's own. */
 export interface FilterSubject {
   /** What the row is: a message, or an error of wspeek's own on the connection. */
   type: 'message' | 'error';
