@@ -4,7 +4,7 @@ import { SessionStore, type RecordListener } from '../core/store/session-store.j
 import { openCapture, StartError, type Capture } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
-import { readSessionLog, writeViewLog } from '../proxy/log/session-log.js';
+import { NotASessionLog, openSessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { AppModel, type SessionInfo } from '../tui/app-model.js';
@@ -72,13 +72,21 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
 
 /** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
 export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
+  let log: SessionLogFile;
+  try {
+    log = await openSessionLog(args.file);
+  } catch (err) {
+    if (err instanceof NotASessionLog) throw new UsageError(err.message);
+    throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
+  }
   const store = new SessionStore();
   const view = await createView(args, compileFilter(args.filter), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
   store.subscribe(view.listener);
   let result;
   try {
-    result = await readSessionLog(args.file, (r) => store.add(r));
+    result = await log.read((r) => store.add(r));
   } catch (err) {
+    view.close();
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
   for (const p of result.problems) {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { finished, listeningPort, RUN_MS, startCli, useCliSandbox, type CliProcess, type CliRun as Run } from './support/cli-process.js';
+import { finished, listeningPort, ROOT, RUN_MS, startCli, useCliSandbox, type CliProcess, type CliRun as Run } from './support/cli-process.js';
 import { waitUntil } from './support/wait.js';
 
 const sandbox = useCliSandbox('cli');
@@ -313,4 +313,25 @@ test('a forward proxy checks its CA before it listens: created on first use, ref
   assert.ok(await listeningPort(reverse) > 0, reverse.output.stderr);
   reverse.child.kill('SIGTERM');
   assert.equal((await finished(reverse)).code, 0);
+});
+
+test('open refuses what is not a wspeek session log, in one line with exit 2: a README, package.json, another tool\'s JSON lines, an empty file', async () => {
+  const write = (name: string, content: string) => {
+    const p = path.join(sandbox.work, name);
+    fs.writeFileSync(p, content);
+    return p;
+  };
+  const cases: Array<[string, RegExp]> = [
+    [path.join(ROOT, 'README.md'), /README\.md is not a wspeek session log: its first line is not JSON: "# wspeek"$/],
+    [path.join(ROOT, 'package.json'), /package\.json is not a wspeek session log: its first line is not JSON: "\{"$/],
+    [write('other.jsonl', '{"level":"info","msg":"started"}\n{"level":"info","msg":"done"}\n'), /other\.jsonl is not a wspeek session log: its first line is not wspeek's session record/],
+    [write('empty.jsonl', ''), /empty\.jsonl is not a wspeek session log: it is empty$/],
+  ];
+  for (const [file, why] of cases) {
+    for (const view of [['--no-tui'], ['--json']]) {
+      const r = await run(['open', file, ...view]);
+      assertUsageError(r, why);
+      assert.equal(r.stdout, '', 'nothing is shown');
+    }
+  }
 });

@@ -96,6 +96,7 @@ test('SessionLogReader numbers the messages of a log written without seq, per co
     compressed: false, truncated: false, text: 'x',
   });
   const reader = new SessionLogReader();
+  assert.equal(reader.read('{"type":"session","version":1,"tool":"wspeek","ts":1,"mode":"demo","listen":"127.0.0.1:1","target":null}').kind, 'record');
   const seqs = [message(1), message(2), message(1), message(1, 7), message(1), message(2)].map((line) => {
     const parsed = reader.read(line);
     assert.equal(parsed.kind, 'record');
@@ -109,4 +110,18 @@ test('parseLogLine refuses a seq that is not a whole number from 1', () => {
     const parsed = parseLogLine(JSON.stringify({ type: 'message', conn: 1, seq, ts: 1, from: 'client', kind: 'text', length: 1, wireLength: 1, frames: 1, compressed: false, truncated: false, text: 'x' }));
     assert.equal(parsed.kind, 'invalid', String(seq));
   }
+});
+
+test('SessionLogReader takes a file for a session log only when its first line (blank lines aside) is wspeek\'s session record', () => {
+  const session = '{"type":"session","version":1,"tool":"wspeek","ts":1,"mode":"demo","listen":"127.0.0.1:1","target":null}';
+  const first = (lines: string[]) => {
+    const reader = new SessionLogReader();
+    return lines.map((l) => reader.read(l).kind);
+  };
+  assert.deepEqual(first(['', session, '{"type":"frame"}']), ['blank', 'record', 'invalid'], 'after the session record, lines are read as always');
+  assert.deepEqual(first(['# a README']), ['not-a-log']);
+  assert.deepEqual(first(['{"type":"connect","conn":1,"ts":2,"client":"x","server":null,"tls":false}', session]), ['not-a-log', 'record']);
+  assert.deepEqual(first(['{"type":"session","tool":"elsewhere","ts":1}']), ['not-a-log']);
+  const why = new SessionLogReader().read('not json at all');
+  assert.ok(why.kind === 'not-a-log' && /^its first line is not JSON: "not json at all"$/.test(why.why), JSON.stringify(why));
 });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/records.js';
-import { readSessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
+import { NotASessionLog, openSessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
 
 const encoder = new RecordLineEncoder();
 
@@ -24,10 +24,19 @@ function textRec(i: number, text: string): MessageRecord {
 const linesOf = (records: LogRecord[]) => records.map((r) => `${encoder.line(r)}\n`).join('');
 const openFds = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : null);
 
+const SESSION: LogRecord = { type: 'session', version: 1, tool: 'wspeek', ts: 1, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' };
+
+/** Writes a log file: the session record's line, then `rest` as it is. */
+function writeLog(p: string, rest: string): void {
+  fs.writeFileSync(p, `${JSON.stringify(SESSION)}\n${rest}`);
+}
+
+/** The records read back, less the session record (checked to come first), and what the reader reported. */
 async function readAll(p: string) {
   const list: LogRecord[] = [];
-  const result = await readSessionLog(p, (r) => list.push(r));
+  const result = await (await openSessionLog(p)).read((r) => list.push(r));
   assert.equal(result.records, list.length, 'the count is the number of records delivered');
+  assert.deepEqual(list.shift(), SESSION, 'the session record comes first');
   return { list, problems: result.problems, tornLastLine: result.tornLastLine };
 }
 
@@ -149,12 +158,13 @@ test('strings with newlines, separators and any unicode stay one line each and r
   const w = SessionLogWriter.create(p, (e) => assert.fail(e.message));
   const strings = ['a\nb', 'c\r\nd', 'e\rf', 'line\u2028sep\u2029para', 'emoji 🦊 ünïcödé 中文', 'lone \ud800 surrogate', 'nul\0tab\t', '"quoted" \\ back', ''];
   const records = strings.map((s, i) => textRec(i, s));
+  w.write(SESSION);
   for (const r of records) w.write(r);
   w.closeSync();
   const text = fs.readFileSync(p, 'utf8');
   const lines = text.split('\n');
   assert.equal(lines.pop(), '');
-  assert.equal(lines.length, records.length);
+  assert.equal(lines.length, records.length + 1);
   for (const line of lines) assert.equal(line.includes('\r'), false, 'no raw CR (a line break to readers) in a line');
   const back = await readAll(p);
   assert.deepEqual(back.problems, []);
@@ -163,11 +173,11 @@ test('strings with newlines, separators and any unicode stay one line each and r
   assert.deepEqual(back.list, records);
 });
 
-test('readSessionLog reads back what the writer wrote', async () => {
+test('openSessionLog reads back what the writer wrote', async () => {
   const p = freshPath();
   const w = SessionLogWriter.create(p, (e) => assert.fail(e.message));
+  w.write(SESSION);
   const records: LogRecord[] = [
-    { type: 'session', version: 1, tool: 'wspeek', ts: 1, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' },
     { type: 'connect', conn: 1, ts: 2, client: '127.0.0.1:51234', server: '127.0.0.1:3000', tls: false },
     frameRec(3),
     textRec(4, 'Good bye.'),
@@ -183,7 +193,7 @@ test('an invalid line in the middle is a problem with its line number; reading g
   const a = frameRec(1);
   const b = frameRec(2);
   const c = textRec(3, 'three');
-  fs.writeFileSync(p, [
+  writeLog(p, [
     JSON.stringify(a),
     'this is not json',
     JSON.stringify(b),
@@ -196,7 +206,7 @@ test('an invalid line in the middle is a problem with its line number; reading g
   const back = await readAll(p);
   assert.deepEqual(back.list, [a, b, c]);
   assert.equal(back.tornLastLine, false);
-  assert.deepEqual(back.problems.map((x) => x.line), [2, 6]);
+  assert.deepEqual(back.problems.map((x) => x.line), [3, 7]);
   for (const x of back.problems) assert.ok(x.error.length > 0);
   assert.equal(back.problems[1]!.error, 'not a JSON object');
 });
@@ -206,48 +216,71 @@ test('a torn last line (no trailing newline): tornLastLine, and the records befo
   const a = frameRec(1);
   const b = textRec(2, 'two');
   const whole = JSON.stringify(textRec(3, 'three'));
-  fs.writeFileSync(p, `${JSON.stringify(a)}\n${JSON.stringify(b)}\n${whole.slice(0, whole.length - 7)}`);
+  writeLog(p, `${JSON.stringify(a)}\n${JSON.stringify(b)}\n${whole.slice(0, whole.length - 7)}`);
   const back = await readAll(p);
   assert.deepEqual(back.list, [a, b]);
   assert.equal(back.tornLastLine, true);
   assert.equal(back.problems.length, 1);
-  assert.equal(back.problems[0]!.line, 3);
+  assert.equal(back.problems[0]!.line, 4);
 });
 
 test('damage in the middle and a torn last line are told apart', async () => {
   const p = freshPath();
   const a = frameRec(1);
-  fs.writeFileSync(p, `${JSON.stringify(a)}\n{broken\n${JSON.stringify(a)}\n{"type":"frame","co`);
+  writeLog(p, `${JSON.stringify(a)}\n{broken\n${JSON.stringify(a)}\n{"type":"frame","co`);
   const back = await readAll(p);
   assert.deepEqual(back.list, [a, a]);
   assert.equal(back.tornLastLine, true);
-  assert.deepEqual(back.problems.map((x) => x.line), [2, 4], 'the torn line is the last problem');
+  assert.deepEqual(back.problems.map((x) => x.line), [3, 5], 'the torn line is the last problem');
 });
 
 test('a last line that is invalid but ends with a newline is a problem, not a torn line', async () => {
   const p = freshPath();
   const a = frameRec(1);
-  fs.writeFileSync(p, `${JSON.stringify(a)}\n{"type":"frame","conn":1}\n`);
+  writeLog(p, `${JSON.stringify(a)}\n{"type":"frame","conn":1}\n`);
   const back = await readAll(p);
   assert.deepEqual(back.list, [a]);
   assert.equal(back.tornLastLine, false);
   assert.equal(back.problems.length, 1);
-  assert.equal(back.problems[0]!.line, 2);
+  assert.equal(back.problems[0]!.line, 3);
   assert.match(back.problems[0]!.error, /ts/);
 });
 
-test('a complete file without a trailing newline is not torn; an empty file has nothing', async () => {
+test('a complete file without a trailing newline is not torn', async () => {
   const p = freshPath();
   const a = frameRec(1);
-  fs.writeFileSync(p, JSON.stringify(a));
+  writeLog(p, JSON.stringify(a));
   assert.deepEqual(await readAll(p), { list: [a], problems: [], tornLastLine: false });
-  const empty = freshPath();
-  fs.writeFileSync(empty, '');
-  assert.deepEqual(await readAll(empty), { list: [], problems: [], tornLastLine: false });
 });
 
 test('a file that does not exist rejects', async () => {
-  await assert.rejects(readSessionLog(path.join(dir, 'missing.jsonl'), () => assert.fail('no record')), /ENOENT/);
+  await assert.rejects(openSessionLog(path.join(dir, 'missing.jsonl')), /ENOENT/);
+});
+
+test('a file that does not start with wspeek\'s session record is refused before any record is read, saying why', async () => {
+  const refused = async (content: string, why: RegExp) => {
+    const p = freshPath();
+    fs.writeFileSync(p, content);
+    await assert.rejects(openSessionLog(p), (err: unknown) => {
+      assert.ok(err instanceof NotASessionLog);
+      assert.ok(err.message.startsWith(`${p} is not a wspeek session log: `), err.message);
+      assert.match(err.message, why);
+      assert.ok(!err.message.includes('\n'), 'one line');
+      return true;
+    });
+  };
+  await refused('', /it is empty$/);
+  await refused('\n\n  \n', /it is empty$/);
+  await refused('# wspeek\n\nSee every frame\n', /its first line is not JSON: "# wspeek"$/);
+  await refused('{\n  "name": "wspeek"\n}\n', /its first line is not JSON: "\{"$/);
+  await refused(`${JSON.stringify(frameRec(1))}\n`, /not wspeek's session record.*"\{\\"type\\":\\"frame\\"/);
+  await refused('{"type":"session","tool":"other-tool","ts":1}\n', /not wspeek's session record/);
+  await refused('{"level":"info","msg":"another tool\'s JSON lines"}\n', /not wspeek's session record/);
+  await refused('\u001b]0;pwned\u0007\n', /not JSON: "\\u001b\]0;pwned\\u0007"$/);
+  // Blank lines before the session record are fine.
+  const p = freshPath();
+  fs.writeFileSync(p, `\n${JSON.stringify(SESSION)}\n${JSON.stringify(frameRec(1))}\n`);
+  assert.deepEqual(await readAll(p), { list: [frameRec(1)], problems: [], tornLastLine: false });
 });
 
 /** Runs in a child process, in its own mount namespace, with `argv[2]` a 64 KiB tmpfs. */

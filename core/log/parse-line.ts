@@ -1,4 +1,5 @@
 import { MESSAGE_KINDS } from '../websocket/events.js';
+import { escapeUnsafe } from './record-line.js';
 import { RECORD_TYPES, type FrameRecord, type LogRecord, type MessageRecord } from './records.js';
 
 export type ParsedLine =
@@ -6,7 +7,9 @@ export type ParsedLine =
   /** A record type or shape this version does not know: skipped, as the format asks. */
   | { kind: 'unknown' }
   | { kind: 'blank' }
-  | { kind: 'invalid'; error: string };
+  | { kind: 'invalid'; error: string }
+  /** The first line of a file that is not a wspeek session log, and why. */
+  | { kind: 'not-a-log'; why: string };
 
 /**
  * Parses one line of a session log. A message record without `seq` (written before the field
@@ -82,14 +85,22 @@ function messageProblem(m: MessageRecord): string | null {
 
 
 /**
- * Reads a session log line by line, in order: parses each line and gives every message record its
- * `seq`, numbering those a file wrote without one as the writer would have (per connection, from 1).
+ * Reads a session log line by line, in order: its first line must be wspeek's `session` record
+ * (else the file is some other file, and `read` says so with `not-a-log`); then it parses each
+ * line and gives every message record its `seq`, numbering those a file wrote without one as the
+ * writer would have (per connection, from 1).
  */
 export class SessionLogReader {
   private readonly lastSeq = new Map<number, number>();
+  private started = false;
 
   read(line: string): ParsedLine {
     const parsed = parseLogLine(line);
+    if (!this.started && parsed.kind !== 'blank') {
+      const why = notASessionRecord(parsed, line);
+      if (why !== null) return { kind: 'not-a-log', why };
+      this.started = true;
+    }
     if (parsed.kind !== 'record' || parsed.record.type !== 'message') return parsed;
     const m = parsed.record;
     const seq = m.seq ?? (this.lastSeq.get(m.conn) ?? 0) + 1;
@@ -97,4 +108,16 @@ export class SessionLogReader {
     if (m.seq === undefined) parsed.record = { ...m, seq };
     return parsed;
   }
+}
+
+/** Why the first line of a file is not a wspeek session record, or null when it is one. */
+function notASessionRecord(parsed: ParsedLine, line: string): string | null {
+  if (parsed.kind === 'record' && parsed.record.type === 'session' && parsed.record.tool === 'wspeek') return null;
+  const start = escapeUnsafe(JSON.stringify(line.length > 40 ? `${line.slice(0, 40)}…` : line));
+  try {
+    JSON.parse(line);
+  } catch {
+    return `its first line is not JSON: ${start}`;
+  }
+  return `its first line is not wspeek's session record (a session log starts with {"type":"session",…,"tool":"wspeek"}): ${start}`;
 }

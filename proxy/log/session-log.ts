@@ -170,34 +170,71 @@ export interface LogReadResult {
   tornLastLine: boolean;
 }
 
-/** Streams a session log's records to `onRecord`; unknown record types are skipped. */
-export async function readSessionLog(path: string, onRecord: (r: LogRecord) => void): Promise<LogReadResult> {
+/** A file `wspeek open` can't read as a session log, said in one line for the user. */
+export class NotASessionLog extends Error {}
+
+/** A session log whose first line has been checked: its records are read with `read`. */
+export interface SessionLogFile {
+  /** Streams the log's records to `onRecord`; unknown record types are skipped. */
+  read(onRecord: (r: LogRecord) => void): Promise<LogReadResult>;
+}
+
+/**
+ * Opens a session log and checks that it starts with wspeek's session record, before anything
+ * is shown: throws NotASessionLog for an empty file or any other file, and the file system's
+ * error when it can't be read.
+ */
+export async function openSessionLog(path: string): Promise<SessionLogFile> {
   const stream = fs.createReadStream(path, { encoding: 'utf8' });
-  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  const result: LogReadResult = { records: 0, problems: [], tornLastLine: false };
-  let n = 0;
-  let lastInvalid: { line: number; error: string } | null = null;
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity })[Symbol.asyncIterator]();
   const reader = new SessionLogReader();
-  for await (const line of lines) {
-    n++;
-    if (lastInvalid) result.problems.push(lastInvalid);
-    lastInvalid = null;
-    const parsed = reader.read(line);
-    if (parsed.kind === 'record') {
-      result.records++;
-      onRecord(parsed.record);
-    } else if (parsed.kind === 'invalid') {
-      lastInvalid = { line: n, error: parsed.error };
+  let n = 0;
+  let session: LogRecord | null = null;
+  while (session === null) {
+    const next = await lines.next();
+    if (next.done) {
+      stream.destroy();
+      throw new NotASessionLog(`${path} is not a wspeek session log: it is empty`);
     }
+    n++;
+    const parsed = reader.read(next.value);
+    if (parsed.kind === 'not-a-log') {
+      stream.destroy();
+      throw new NotASessionLog(`${path} is not a wspeek session log: ${parsed.why}`);
+    }
+    // Past the blank lines, the reader lets only the session record through.
+    if (parsed.kind === 'record') session = parsed.record;
   }
-  if (lastInvalid) {
-    // Only the last line can be torn by an interrupted write; anywhere else it is damage.
-    const size = fs.statSync(path).size;
-    const endsWithNewline = size > 0 && (await lastByte(path, size)) === 0x0a;
-    result.tornLastLine = !endsWithNewline;
-    result.problems.push(lastInvalid);
-  }
-  return result;
+  const firstLine = n;
+  const first = session;
+  return {
+    async read(onRecord) {
+      const result: LogReadResult = { records: 1, problems: [], tornLastLine: false };
+      onRecord(first);
+      let line = firstLine;
+      let lastInvalid: { line: number; error: string } | null = null;
+      for (let next = await lines.next(); !next.done; next = await lines.next()) {
+        line++;
+        if (lastInvalid) result.problems.push(lastInvalid);
+        lastInvalid = null;
+        const parsed = reader.read(next.value);
+        if (parsed.kind === 'record') {
+          result.records++;
+          onRecord(parsed.record);
+        } else if (parsed.kind === 'invalid') {
+          lastInvalid = { line, error: parsed.error };
+        }
+      }
+      if (lastInvalid) {
+        // Only the last line can be torn by an interrupted write; anywhere else it is damage.
+        const size = fs.statSync(path).size;
+        const endsWithNewline = size > 0 && (await lastByte(path, size)) === 0x0a;
+        result.tornLastLine = !endsWithNewline;
+        result.problems.push(lastInvalid);
+      }
+      return result;
+    },
+  };
 }
 
 async function lastByte(path: string, size: number): Promise<number> {
