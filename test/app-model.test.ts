@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { Side } from '../core/websocket/events.js';
 import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
-import { parseLogLine } from '../core/log/parse-line.js';
+import { parseLogLine, SessionLogReader } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { AppModel, type Action } from '../tui/app-model.js';
 import { clockTime } from '../tui/format.js';
@@ -567,31 +567,41 @@ test('the detail pane shows the selected message', () => {
   assert.equal(narrow.join('').replace(/\s/g, ''), model.detailLines(80, 1000).map(lineText).join('').replace(/\s/g, ''));
 });
 
-test('viewRecords: each connection\'s handshake, then frames, violations and messages; they parse back', () => {
+test('viewRecords: a whole session log, the session and each connection\'s framing records among its rows, in the order they came; it reopens as it was', () => {
   const { model, records } = session();
   const out = model.viewRecords();
-  assert.deepEqual(out.map((r) => r.type), [
-    'handshake', ...Array.from({ length: 8 }, () => ['frame', 'message']).flat(),
-    'handshake', 'frame', 'message', 'frame', 'violation', 'message',
-  ]);
-  // Equal to the session's own records, each connection's in the order the session had them (a message's violation goes after its frames).
-  const ofConn = (conn: number) => records.filter((r) => r.type !== 'session' && r.conn === conn && ['handshake', 'frame', 'message', 'violation'].includes(r.type));
-  const [v10, f10, m10] = ofConn(2).slice(-3); // the violation came before the frame it was about
-  assert.deepEqual(out, [...ofConn(1), ...ofConn(2).slice(0, -3), f10, v10, m10]);
-  assert.equal(v10!.type, 'violation');
+  // Everything the session had, but the violation after the frame of the message it concerns.
+  const i = records.findIndex((r) => r.type === 'violation');
+  const expected = [...records.slice(0, i), records[i + 1]!, records[i]!, ...records.slice(i + 2)];
+  assert.deepEqual(out, expected);
   for (const r of out) {
     const parsed = parseLogLine(JSON.stringify(r));
     assert.equal(parsed.kind, 'record');
     if (parsed.kind === 'record') assert.deepEqual(parsed.record, r);
   }
 
-  // The filtered view saves only what it shows.
+  // The filtered view saves only what it shows, framed: what --json --filter writes.
   press(model, '/');
   type(model, 'needle');
   press(model, 'enter');
   const filtered = model.viewRecords();
-  assert.deepEqual(filtered.map((r) => `${r.type}#${r.conn}`), ['handshake#1', 'frame#1', 'message#1', 'handshake#2', 'frame#2', 'message#2']);
+  assert.deepEqual(filtered.map((r) => (r.type === 'session' ? 'session' : `${r.type}#${r.conn}`)), [
+    'session', 'connect#1', 'handshake#1', 'connect#2', 'handshake#2', 'frame#1', 'message#1', 'end#1', 'frame#2', 'message#2',
+  ]);
   assert.deepEqual(filtered.filter((r): r is MessageRecord => r.type === 'message').map((r) => r.text), ['a needle in the haystack', 'feed needle 1']);
+
+  // Reopened, the saved view shows its connections as they were: client known, #1 closed, #2 still open at the end.
+  const reopened = new AppModel({ mode: 'open', listen: null, target: null, file: 'view.jsonl' }, 1000, null);
+  const store = new SessionStore();
+  store.subscribe((x) => reopened.add(x));
+  const reader = new SessionLogReader();
+  for (const r of filtered) {
+    const parsed = reader.read(JSON.stringify(r));
+    assert.equal(parsed.kind, 'record');
+    if (parsed.kind === 'record') store.add(parsed.record);
+  }
+  assert.deepEqual(reopened.connections.rows.map((c) => [c.conn, c.client, c.state]), [[1, '127.0.0.1:50001', 'closed 1000'], [2, '127.0.0.1:50002', 'open']]);
+  assert.equal(reopened.messages.length, 2);
 });
 
 test('a click selects the clicked message row', () => {

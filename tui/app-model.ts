@@ -1,5 +1,5 @@
 import { parseFilter, type CompiledFilter, type FilterParseResult } from '../core/filter/filter.js';
-import type { ConnectionRecord } from '../core/log/records.js';
+import type { LogRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView, type ConnectionRow } from './connection-view.js';
 import { count, duration, fit, size } from './format.js';
@@ -10,6 +10,7 @@ import type { MessageRow } from './message-rows.js';
 import { MessageView } from './message-view.js';
 import { RateMeter } from './rate-meter.js';
 import { visible } from './sanitize.js';
+import { ViewFraming } from './view-framing.js';
 import { lineText, seg, type Line } from './styled-text.js';
 
 export type Pane = 'connections' | 'messages' | 'detail';
@@ -41,6 +42,8 @@ interface Input {
 export class AppModel {
   readonly messages: MessageView;
   readonly connections = new ConnectionView();
+  /** What frames the connections, for saving the view as a whole session log. */
+  private readonly framing = new ViewFraming();
   private readonly rates = new RateMeter();
   focus: Pane = 'messages';
   timeMode: TimeMode = 'absolute';
@@ -63,6 +66,7 @@ export class AppModel {
 
   add(stored: StoredRecord): void {
     const r = stored.record;
+    this.framing.add(r, this.messages.newestSeq);
     if (r.type === 'session') {
       this.info.mode = r.mode;
       this.info.listen = r.listen;
@@ -139,20 +143,13 @@ export class AppModel {
     this.focus = focus;
   }
 
-  /** The records of the current view, in order, readable by `wspeek open`: each connection's handshake, then its frames, violations and messages. */
-  viewRecords(): ConnectionRecord[] {
-    const out: ConnectionRecord[] = [];
-    const seen = new Set<number>();
-    for (const row of this.messages.rows()) {
-      const conn = row.record.conn;
-      if (!seen.has(conn)) {
-        seen.add(conn);
-        const c = this.connections.get(conn);
-        if (c?.handshake) out.push(c.handshake);
-      }
-      out.push(...row.frames, ...row.violations, row.record);
-    }
-    return out;
+  /**
+   * The records of the current view, in order, a whole session log for `wspeek open`: the session
+   * record, and each listed connection's connect, tunnel, handshake and end records among its rows'
+   * frames, violations and messages (what `--json --filter` writes).
+   */
+  viewRecords(): LogRecord[] {
+    return this.framing.records(this.messages.rows());
   }
 
   // --- what the screen draws -------------------------------------------------

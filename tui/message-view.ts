@@ -44,6 +44,11 @@ export class MessageView {
     this.visible = new SeqQueue(keep);
   }
 
+  /** The seq of the newest row added (0 before the first). */
+  get newestSeq(): number {
+    return this.lastSeq;
+  }
+
   /** Rows kept in memory. */
   get stored(): number {
     return this.lastSeq - this.firstSeq + 1;

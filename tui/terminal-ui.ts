@@ -1,5 +1,5 @@
 import blessed from 'blessed';
-import type { ConnectionRecord } from '../core/log/records.js';
+import type { LogRecord } from '../core/log/records.js';
 import type { RecordListener } from '../core/store/session-store.js';
 import type { AppModel, Pane } from './app-model.js';
 import { DrawPacer, type DrawCause } from './draw-pacer.js';
@@ -41,7 +41,7 @@ export interface TerminalUiOptions {
   /** Runs when the user quits (stops the capture); the screen closes after it. */
   onQuit: () => Promise<void>;
   /** Writes the records of a view the user saved (`s`) as a session log; returns where, or throws why not. */
-  saveView: (records: ConnectionRecord[]) => string;
+  saveView: (records: LogRecord[]) => string;
   now: () => number;
 }
 
