@@ -1,3 +1,5 @@
+import { parseNumber } from '../core/filter/parse-number.js';
+
 /** Parses `[HOST:]PORT` (IPv6 in brackets); throws a one-line Error for yargs to report. */
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(String(value));
@@ -6,18 +8,33 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1', port };
 }
 
-/** Parses --target; throws a one-line Error unless it is a ws, wss, http or https URL. */
+/** Parses --target; throws a one-line Error, echoing what was typed, unless it is a ws, wss, http or https URL. */
 export function parseTarget(value: string): URL {
-  let url: URL;
+  let url: URL | null = null;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`--target wants a URL like ws://localhost:3000; got ${JSON.stringify(value)}`);
+    // not a URL: said below
   }
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) {
-    throw new Error(`--target must be a ws://, wss://, http:// or https:// URL; got ${url.protocol}`);
-  }
-  return url;
+  if (url && ['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) return url;
+  // `localhost:3000` parses as a URL whose scheme is `localhost:`: a host and port without a scheme.
+  const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+)(:\d{1,5})?(\/\S*)?$/.test(value);
+  const hint = hostPort ? ` (did you mean ws://${value}?)` : '';
+  throw new Error(`--target wants a ws://, wss://, http:// or https:// URL, e.g. ws://localhost:3000; got ${JSON.stringify(value)}${hint}`);
+}
+
+/**
+ * Parses a count flag (--keep, --max-payload): a whole number of at least `min`, with the units
+ * the filter knows (k and m, 1024-based: 64k, 1m, 1.5k). Throws a one-line Error echoing what was typed.
+ */
+export function parseCount(flag: string, min: number): (value: string | number) => number {
+  return (value) => {
+    const n = typeof value === 'number' ? value : parseNumber(String(value).trim(), true);
+    if (n === null || !Number.isSafeInteger(n) || n < min) {
+      throw new Error(`${flag} wants a whole number of at least ${min} (k and m are 1024-based: 64k, 1m); got ${JSON.stringify(String(value))}`);
+    }
+    return n;
+  };
 }
 
 /** Whether an address is loopback, where listening needs no warning. */

@@ -1,13 +1,16 @@
+import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
-import { openCapture, StartError, type Capture } from '../proxy/capture.js';
+import { openCapture, StartError, type Capture, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { NotASessionLog, openSessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { AppModel, type SessionInfo } from '../tui/app-model.js';
+import { pointClientAt } from '../tui/client-hint.js';
+import { count, size } from '../tui/format.js';
 import { headlessOutput } from '../tui/headless-output.js';
 import { isLoopback } from './arguments.js';
 import { batchedOutput } from './batched-output.js';
@@ -99,6 +102,14 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
   }
   stdout.flush();
   await view.quit;
+}
+
+/** `wspeek help filter`: the filter language, a row per form. */
+export function runHelpFilter(): void {
+  const width = Math.max(...FILTER_HELP.map(([syntax]) => syntax.length));
+  process.stdout.write('Filter syntax (--filter EXPR; / and F in the UI): terms side by side mean and.\n\n');
+  process.stdout.write(FILTER_HELP.map(([syntax, meaning]) => `  ${syntax.padEnd(width)}  ${meaning}\n`).join(''));
+  process.stdout.write("\nExamples: server text len>1k · host:api and not ping and not pong · /\"error\":\\s*true/i or code>=4000 · #3 binary · violation\n");
 }
 
 /** `wspeek ca`: print the CA certificate (creating the CA on first use). */
@@ -197,12 +208,15 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
   const stop = async (reason?: string) => {
     if (stopped) return;
     stopped = true;
-    await capture.stop(reason);
+    const summary = await capture.stop(reason);
     stdout.flush();
     view?.close();
+    // Said once the UI has given the terminal back, so it stays on screen.
+    say(captureSummary(summary, capture.logPath));
   };
   const signalled = stopOnSignal ? untilSignal(stop) : null;
   say(`listening on ${capture.proxy.address}`);
+  if (mode === 'reverse' && target) say(pointClientAt(capture.proxy.address, target.href));
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
@@ -212,6 +226,13 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
   ui = created.model !== null;
   capture.start([created.listener]);
   return { capture, stop, quit: created.quit, signalled };
+}
+
+/** The line said when a capture ends: what it saw, and where the log is. */
+function captureSummary(s: CaptureSummary, logPath: string | null): string {
+  const plural = (n: number, one: string) => `${count(n)} ${one}${n === 1 ? '' : 's'}`;
+  const log = logPath ? `; session log ${logPath}${s.logBytes !== null ? ` (${size(s.logBytes)})` : ''}` : '';
+  return `captured ${plural(s.connections, 'connection')} (${count(s.webSockets)} WebSocket), ${plural(s.messages, 'message')}${log}`;
 }
 
 function compileFilter(source: string | undefined): CompiledFilter | null {

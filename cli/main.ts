@@ -6,8 +6,8 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
 import { useNativeMask } from '../core/websocket/unmask.js';
 import { loadNativeMask } from '../proxy/native-mask.js';
-import { parseListen, parseTarget } from './arguments.js';
-import { runCa, runDemo, runOpen, runProxy, UsageError } from './commands.js';
+import { parseCount, parseListen, parseTarget } from './arguments.js';
+import { runCa, runDemo, runHelpFilter, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';
 
 const defaultCaDir = path.join(os.homedir(), '.wspeek');
@@ -24,14 +24,14 @@ const viewOptions = {
   tui: { type: 'boolean', default: true, describe: 'terminal UI; --no-tui prints one line per message on stdout' },
   json: { type: 'boolean', default: false, describe: 'JSONL records on stdout (implies --no-tui)' },
   filter: { alias: 'f', type: 'string', describe: 'view filter for the UI and stdout (never limits --save)' },
-  keep: { type: 'number', default: 100_000, describe: 'messages the UI keeps in memory (the oldest drop; --save keeps all)' },
+  keep: { type: 'string', default: 100_000, describe: 'messages the UI keeps in memory (the oldest drop; --save keeps all); 64k, 1m', coerce: parseCount('--keep', 1) },
 } as const;
 
 const captureOptions = {
   ...viewOptions,
   listen: { alias: 'l', type: 'string', default: '127.0.0.1:8080', describe: '[HOST:]PORT to listen on; port 0 = any free port', coerce: parseListen },
   save: { alias: 'w', type: 'string', describe: 'write the session log (JSONL) to FILE while capturing' },
-  'max-payload': { type: 'number', default: DEFAULT_MAX_PAYLOAD, describe: 'payload bytes kept per message (lengths stay exact)' },
+  'max-payload': { type: 'string', default: DEFAULT_MAX_PAYLOAD, describe: 'payload bytes kept per message (lengths stay exact); 64k, 1m', coerce: parseCount('--max-payload', 0) },
   'ca-dir': { type: 'string', default: defaultCaDir, describe: 'CA for TLS interception' },
   insecure: { type: 'boolean', default: false, describe: "don't verify the upstream's certificate" },
 } as const;
@@ -49,17 +49,29 @@ async function main(): Promise<void> {
       .options(captureOptions)
       .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget })
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' }),
-    (a) => runProxy({ ...a, target: a.target, maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
+    (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
     .command('open <file>', 'view a saved session log', (y) => y
       .options(viewOptions)
       .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
-    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: checkCount('--keep', a.keep, 1) }))
+    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep }))
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
-    (a) => runDemo({ ...a, target: undefined, allow: [], maxPayload: checkCount('--max-payload', a.maxPayload, 0), keep: checkCount('--keep', a.keep, 1), caDir: a.caDir, listen: a.listen }))
+    (a) => runDemo({ ...a, target: undefined, allow: [], maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
     .command('ca', 'print the CA certificate for TLS interception', (y) => y
       .option('ca-dir', captureOptions['ca-dir']),
     (a) => runCa({ caDir: a.caDir }))
+    .command('help <topic>', 'more help on a topic: filter (the filter syntax)', (y) => y
+      .positional('topic', { type: 'string', demandOption: true }),
+    (a) => {
+      if (a.topic !== 'filter') throw new UsageError(`no help on ${JSON.stringify(a.topic)}; the topic is filter (wspeek help filter), and --help shows the rest`);
+      runHelpFilter();
+    })
+    .example('$0 -t ws://localhost:3000', 'reverse proxy in front of a dev server: point the client at ws://127.0.0.1:8080/')
+    .example('$0 -t http://localhost:3000 -w session.jsonl --no-tui', 'a page and its WebSocket; save the session, print a line per message')
+    .example('$0 --listen 0.0.0.0:8080', 'forward proxy for a phone (set it as the HTTP proxy; trust the CA from http://wspeek.ca/)')
+    .example("$0 open session.jsonl -f 'server text'", 'a saved session, only the text the server sent')
+    .example('$0 demo', 'an echo server and a scripted client behind the proxy')
+    .epilog('Filters (--filter, / and F in the UI): wspeek help filter. Keys in the UI: press ?.')
     .strict()
     .help()
     .alias('h', 'help')
@@ -70,11 +82,6 @@ async function main(): Promise<void> {
       fail(msg ?? err?.message ?? 'invalid arguments');
     })
     .parseAsync();
-}
-
-function checkCount(flag: string, n: number, min: number): number {
-  if (!Number.isInteger(n) || n < min) fail(`${flag} wants a whole number of at least ${min}; got ${n}`);
-  return n;
 }
 
 main().catch((err: unknown) => {

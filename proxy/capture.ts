@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import type { AllowList } from './client-allowlist.js';
@@ -25,6 +26,17 @@ export interface CaptureOptions {
   onLogError: (err: Error) => void;
 }
 
+/** What a capture saw, for the line said when it ends. */
+export interface CaptureSummary {
+  /** TCP connections accepted. */
+  connections: number;
+  /** Of those, the ones upgraded to WebSocket. */
+  webSockets: number;
+  messages: number;
+  /** The session log's size once closed, or null without one. */
+  logBytes: number | null;
+}
+
 export interface Capture {
   proxy: RunningProxy;
   /** The session log's path, or null. */
@@ -34,8 +46,8 @@ export interface Capture {
    * bound address), then whatever arrived since the proxy started listening.
    */
   start(consumers: RecordListener[]): void;
-  /** Ends every connection, then closes the session log whole. */
-  stop(reason?: string): Promise<void>;
+  /** Ends every connection, then closes the session log whole; says what was captured. */
+  stop(reason?: string): Promise<CaptureSummary>;
   /** Writes what the log has pending, now, and closes it: for a process about to die. */
   closeLogSync(): void;
 }
@@ -50,6 +62,12 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   const writer = options.save ? createWriter(options.save, options.onLogError) : null;
   const store = new SessionStore();
   if (writer) store.subscribe(({ record }) => writer.write(record));
+  const summary: CaptureSummary = { connections: 0, webSockets: 0, messages: 0, logBytes: null };
+  store.subscribe(({ record }) => {
+    if (record.type === 'message') summary.messages++;
+    else if (record.type === 'connect') summary.connections++;
+    else if (record.type === 'handshake' && record.upgraded) summary.webSockets++;
+  });
   // Records wait until the session record has gone first.
   let early: LogRecord[] | null = [];
   let proxy: RunningProxy;
@@ -62,7 +80,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
     writer?.closeSync();
     throw listenError(err as NodeJS.ErrnoException, options.listen);
   }
-  let stopped = false;
+  let stopped: Promise<CaptureSummary> | null = null;
   return {
     proxy,
     logPath: writer?.path ?? null,
@@ -72,14 +90,24 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
       for (const r of early ?? []) store.add(r);
       early = null;
     },
-    async stop(reason) {
-      if (stopped) return;
-      stopped = true;
-      await proxy.close(reason);
-      writer?.closeSync();
+    stop(reason) {
+      stopped ??= proxy.close(reason).then(() => {
+        if (!writer) return summary;
+        writer.closeSync();
+        return { ...summary, logBytes: fileSize(writer.path) };
+      });
+      return stopped;
     },
     closeLogSync: () => writer?.closeSync(),
   };
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return null;
+  }
 }
 
 function loadCa(dir: string): CertificateAuthority {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { finished, listeningPort, ROOT, RUN_MS, startCli, useCliSandbox, type CliProcess, type CliRun as Run } from './support/cli-process.js';
 import { waitUntil } from './support/wait.js';
 
@@ -212,6 +213,8 @@ test('SIGINT: the live proxy ends its connections, writes their end records, clo
     ]);
     assert.equal(r.signal, null);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`^point your client at ws://127\\.0\\.0\\.1:${port}/ instead of ws://127\\.0\\.0\\.1:${upstreamPort}/$`, 'm'), 'where to point the client');
+    assert.match(r.stderr, /\ncaptured 1 connection \(1 WebSocket\), 6 messages; session log \S*sigint\.jsonl \(\d[^)]*\)\n$/, 'what was captured, said last');
     await Promise.race([clientClosed, new Promise((r2) => setTimeout(r2, 3000))]);
     assert.equal(c.readyState, WebSocket.CLOSED, 'the client connection was ended');
 
@@ -335,3 +338,31 @@ test('open refuses what is not a wspeek session log, in one line with exit 2: a 
     }
   }
 });
+
+test('count flags take the filter\'s units; a bad flag value is echoed as typed, with a hint for a target without a scheme', async () => {
+  assertUsageError(await run(['--keep', 'abc', '--listen', '127.0.0.1:0', '--target', 'ws://127.0.0.1:1']), /^wspeek: --keep wants a whole number of at least 1 .*; got "abc"$/);
+  assertUsageError(await run(['--max-payload', '1x', '--listen', '127.0.0.1:0', '--target', 'ws://127.0.0.1:1']), /--max-payload .*got "1x"$/);
+  assertUsageError(await run(['-t', 'localhost:3000', '--listen', '127.0.0.1:0']), /got "localhost:3000" \(did you mean ws:\/\/localhost:3000\?\)$/);
+  // 1k is 1024: the demo's 4,200-byte text message is kept to its first 1,024 bytes.
+  const r = await run(['demo', '--json', '--max-payload', '1k']);
+  assert.equal(r.code, 0, r.stderr);
+  const long = lines(r.stdout).map((l) => JSON.parse(l) as Rec).find((x) => x.type === 'message' && x.length === 4200);
+  assert.ok(long, 'the 4,200-byte message');
+  assert.equal(long.truncated, true);
+  assert.equal(String(long.text).length, 1024);
+});
+
+test('--help shows examples and points at the filter syntax, which `help filter` prints row for row', async () => {
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Examples:\n +wspeek -t ws:\/\/localhost:3000 /);
+  assert.match(help.stdout, /wspeek help filter/);
+  const filter = await run(['help', 'filter']);
+  assert.equal(filter.code, 0, filter.stderr);
+  for (const [syntax, meaning] of FILTER_HELP) assert.match(filter.stdout, new RegExp(`\\n  ${escape(syntax)} +${escape(meaning)}\\n`), syntax);
+  assertUsageError(await run(['help', 'keys']), /no help on "keys"/);
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
