@@ -247,9 +247,9 @@ export class AppModel {
 
   /** The line under the lists: the filter (or its editor, with the error), find, and the row count. */
   filterBar(width: number): Line {
+    if (this.input?.kind === 'save') return this.savePrompt(this.input);
     const m = this.messages;
     const shown = `${count(m.length)} of ${count(m.total)}`;
-    if (this.input?.kind === 'save') return this.savePrompt(this.input);
     if (this.input) {
       const label = this.input.kind === 'filter' ? 'filter: ' : 'find: ';
       const text = this.input.text;
