@@ -1,10 +1,11 @@
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
-import type { SessionRecord } from '../core/log/records.js';
+import type { LogRecord, SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { openCapture, StartError, type Capture, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
+import { writeNewFile } from '../proxy/log/new-file.js';
 import { NotASessionLog, openSessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
@@ -12,6 +13,7 @@ import { AppModel, type SessionInfo } from '../tui/app-model.js';
 import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
 import { headlessOutput } from '../tui/headless-output.js';
+import type { ViewFormat } from '../tui/view-formats.js';
 import { isLoopback } from './arguments.js';
 import { batchedOutput } from './batched-output.js';
 import { isNullDevice } from './null-device.js';
@@ -154,13 +156,16 @@ async function createView(args: ViewArgs, filter: CompiledFilter | null, info: S
   if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
     const { startTerminalUi } = await import('../tui/terminal-ui.js');
     const model = new AppModel(info, args.keep, filter);
-    const ui = startTerminalUi(model, { onQuit, saveView: (records) => writeViewLog(records), now });
+    const ui = startTerminalUi(model, { onQuit, saveView: (file, format, records) => VIEW_WRITERS[format](records, file), writePayload: writeNewFile, now });
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
   // Lines to /dev/null are not worth building: the capture (and --save) go on without them.
   const listener: RecordListener = isNullDevice(1) ? () => {} : headlessOutput({ json: args.json, filter, write: writeStdout });
   return { listener, quit: null, model: null, close: () => {} };
 }
+
+/** How each format the save prompt offers is written. */
+const VIEW_WRITERS: Record<ViewFormat, (records: LogRecord[], file: string) => string> = { jsonl: writeViewLog };
 
 /**
  * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address

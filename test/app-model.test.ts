@@ -5,7 +5,10 @@ import type { Side } from '../core/websocket/events.js';
 import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { parseLogLine, SessionLogReader } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
-import { AppModel, type Action } from '../tui/app-model.js';
+import { AppModel, type Action, type Effect } from '../tui/app-model.js';
+import { localStamp } from '../tui/file-names.js';
+import { indentJson } from '../tui/indent-json.js';
+import { osc52 } from '../tui/osc52.js';
 import { clockTime } from '../tui/format.js';
 import { lineText, type Line } from '../tui/styled-text.js';
 import { messageOf } from './support/message-of.js';
@@ -456,17 +459,16 @@ test("'?' shows the help; any key closes it and does nothing else", () => {
   assert.equal(model.messages.length, 10, "the key that closed the help didn't clear");
 });
 
-test("'q' and C-c quit; 's' saves, with a notice when the view is empty", () => {
+test("'q' and C-c quit; 's' on an empty view says there is nothing to save", () => {
   const { model } = session();
   assert.equal(press(model, 'q'), 'quit');
   assert.equal(press(model, 'C-c'), 'quit');
-  assert.equal(press(model, 's'), 'save');
-  assert.equal(model.notice, null);
   press(model, '/');
   type(model, 'nothing like this');
   press(model, 'enter');
   assert.equal(model.messages.length, 0);
   assert.equal(press(model, 's'), 'none');
+  assert.equal(model.input, null);
   assert.equal(model.notice, 'nothing to save: the view is empty');
   assert.match(lineText(model.filterBar(W)), /nothing to save: the view is empty +0 of 10$/);
 });
@@ -732,4 +734,144 @@ test('an error of wspeek\'s own reaches the message list, the connection\'s deta
   press(model, 'down');
   press(model, 'down');
   assert.match(draw(model, lastTs + 1).detail.join('\n'), /^#2 .*\n.*\nwspeek decoder error: decoding stopped: boom/, 'the connection\'s detail lists it');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Getting a payload out: copy (y), write (w, W), the mouse (M), saving the view (s)
+
+/** The save prompt's error (a function, so TypeScript doesn't narrow model.input across key presses). */
+const promptError = (model: AppModel): string | null | undefined => (model.input?.kind === 'save' ? model.input.error : undefined);
+
+/** The effect a key asked for, failing when it asked for none or another. */
+function effect<K extends Effect['kind']>(action: Action, kind: K): Effect & { kind: K } {
+  assert.ok(typeof action === 'object' && action.kind === kind, `expected ${kind}, got ${JSON.stringify(action)}`);
+  return action as Effect & { kind: K };
+}
+
+test("'y' copies the selected payload with OSC 52: text as text, binary as base64, with a notice", () => {
+  const { model } = session();
+  press(model, 'g');
+  assert.deepEqual(press(model, 'y'), { kind: 'copy', sequence: osc52('hello server') });
+  assert.equal(model.notice, "copied 12 B of text to the clipboard (OSC 52; if it doesn't arrive, w writes a file)");
+  assert.match(lineText(model.filterBar(W)), /copied 12 B of text to the clipboard/);
+  press(model, 'j');
+  press(model, 'j');
+  const binary = Buffer.from([0, 1, 2, 3, 0xfe, 0xff, 0x41, 0x42]);
+  assert.deepEqual(press(model, 'y'), { kind: 'copy', sequence: osc52(binary.toString('base64')) });
+  assert.match(model.notice ?? '', /^copied 8 B of binary as base64 \(12 characters\) to the clipboard/);
+  press(model, 'tab');
+  assert.equal(model.focus, 'detail');
+  assert.equal(effect(press(model, 'y'), 'copy').sequence, osc52(binary.toString('base64')), 'the detail pane shows the same message');
+  press(model, 'tab');
+  assert.equal(model.focus, 'connections');
+  assert.equal(press(model, 'y'), 'none');
+  assert.equal(model.notice, 'nothing copied: select a message first (Tab to the messages)');
+  press(model, 'tab');
+  press(model, '/');
+  type(model, 'nothing like this');
+  press(model, 'enter');
+  assert.equal(press(model, 'y'), 'none');
+  assert.equal(model.notice, 'nothing copied: no message selected');
+});
+
+test("'w' asks for the raw payload in a new file, 'W' for indented JSON; the screen's outcome becomes the notice", () => {
+  const { model } = session();
+  press(model, 'g');
+  press(model, 'j'); // the JSON text
+  const row = model.messages.selected()!;
+  const raw = effect(press(model, 'w'), 'write-payload');
+  assert.equal(model.notice, null, 'nothing said before it is written');
+  assert.deepEqual(raw.file, { name: `wspeek-conn1-seq1-${localStamp(row.record.ts)}.json`, bytes: Buffer.from('{"type":"tick","seq":1,"price":100.25}'), what: '38 B' });
+  model.wrote(raw, { path: raw.file.name });
+  assert.equal(model.notice, `wrote 38 B to ${raw.file.name}`);
+  const indented = effect(press(model, 'W'), 'write-payload');
+  assert.equal(indented.file.name, `wspeek-conn1-seq1-${localStamp(row.record.ts)}-indented.json`);
+  assert.equal(indented.file.bytes.toString(), indentJson('{"type":"tick","seq":1,"price":100.25}'));
+  assert.equal(indented.file.bytes.toString(), '{\n  "type": "tick",\n  "seq": 1,\n  "price": 100.25\n}\n');
+  model.wrote(indented, { error: `${indented.file.name} already exists; wspeek never overwrites a file` });
+  assert.equal(model.notice, `could not write the payload: ${indented.file.name} already exists; wspeek never overwrites a file`);
+  press(model, 'j'); // binary
+  const binary = effect(press(model, 'w'), 'write-payload');
+  assert.deepEqual(binary.file.bytes, Buffer.from([0, 1, 2, 3, 0xfe, 0xff, 0x41, 0x42]));
+  assert.match(binary.file.name, /^wspeek-conn1-seq1-\d{8}-\d{6}\.bin$/);
+  assert.equal(press(model, 'W'), 'none');
+  assert.equal(model.notice, 'nothing written: not a JSON object or array: w writes the payload as it is');
+  press(model, 'S-tab');
+  assert.equal(press(model, 'w'), 'none');
+  assert.equal(model.notice, 'nothing written: select a message first (Tab to the messages)');
+});
+
+test("'M' turns the UI's mouse handling off (the terminal selects text) and on; the status bar says when it is off", () => {
+  const { model, lastTs } = session();
+  assert.equal(model.mouse, true);
+  assert.doesNotMatch(lineText(model.statusBar(W, lastTs)), /MOUSE OFF/);
+  assert.deepEqual(press(model, 'M'), { kind: 'mouse', on: false });
+  assert.equal(model.notice, 'mouse off: the terminal selects text (M turns it on)');
+  assert.match(lineText(model.statusBar(W, lastTs)), /FOLLOW MOUSE OFF {2}\? help $/);
+  press(model, 'j');
+  assert.match(lineText(model.statusBar(W, lastTs)), /MOUSE OFF/, 'it stays in the status bar after the notice goes');
+  assert.deepEqual(press(model, 'M'), { kind: 'mouse', on: true });
+  assert.equal(model.notice, 'mouse on: click selects, the wheel scrolls');
+  assert.doesNotMatch(lineText(model.statusBar(W, lastTs)), /MOUSE OFF/);
+});
+
+test("'s' asks for a file name (local time, the JSONL format); Enter asks the screen to save, Esc cancels", () => {
+  const { model } = session();
+  model.clock = () => new Date(2024, 0, 15, 9, 30, 5).getTime();
+  assert.equal(press(model, 's'), 'none');
+  assert.deepEqual(model.input, { kind: 'save', text: 'wspeek-view-20240115-093005.jsonl', format: 'jsonl', error: null });
+  assert.equal(lineText(model.filterBar(W)), 'save view as: wspeek-view-20240115-093005.jsonl█  format: [jsonl]  Tab format · Enter saves · Esc cancels');
+  press(model, 'tab');
+  assert.deepEqual(model.input, { kind: 'save', text: 'wspeek-view-20240115-093005.jsonl', format: 'jsonl', error: null }, 'the only format');
+  // Keys are typed, not acted on.
+  press(model, 'C-u');
+  type(model, 'q y w M /c s');
+  assert.equal(inputText(model), 'q y w M /c s');
+  assert.equal(model.messages.length, 10);
+  assert.equal(model.mouse, true);
+  press(model, 'escape');
+  assert.equal(model.input, null);
+  assert.equal(model.notice, null);
+
+  press(model, 's');
+  for (const _ of '.jsonl') press(model, 'backspace');
+  type(model, '.log');
+  assert.equal(inputText(model), 'wspeek-view-20240115-093005.log');
+  press(model, 'C-u');
+  assert.equal(press(model, 'enter'), 'none');
+  assert.deepEqual(model.input, { kind: 'save', text: '', format: 'jsonl', error: 'type a file name' });
+  assert.match(lineText(model.filterBar(W)), /Esc cancels {2}✗ type a file name$/);
+  type(model, ' view.jsonl ');
+  assert.equal(promptError(model), null, 'typing clears the error');
+  const save = effect(press(model, 'enter'), 'save-view');
+  assert.deepEqual(save, { kind: 'save-view', path: 'view.jsonl', format: 'jsonl', records: model.viewRecords() });
+  assert.ok(model.input, 'the prompt stays until the screen says how it went');
+
+  // Refused (the file exists): the prompt stays, with the name as typed and why.
+  model.wrote(save, { error: 'view.jsonl already exists; wspeek never overwrites a file' });
+  assert.equal(inputText(model), ' view.jsonl ');
+  assert.match(lineText(model.filterBar(W)), /^save view as: {2}view\.jsonl █ .* {2}✗ view\.jsonl already exists; wspeek never overwrites a file$/);
+  press(model, 'C-u');
+  type(model, 'other.jsonl');
+  const again = effect(press(model, 'enter'), 'save-view');
+  model.wrote(again, { path: 'other.jsonl' });
+  assert.equal(model.input, null);
+  assert.equal(model.notice, `saved 10 messages (${again.records.length} records) to other.jsonl`);
+  assert.equal(press(model, 'C-c'), 'quit');
+  press(model, 's');
+  assert.equal(press(model, 'C-c'), 'quit', 'C-c quits from the prompt too');
+});
+
+test('terminal safety: a typed file name and an error that quotes it come out inert', () => {
+  const { model } = session();
+  press(model, 's');
+  type(model, EVIL);
+  assertSafe([model.filterBar(W)], 'save prompt');
+  const save = effect(press(model, 'enter'), 'save-view');
+  model.wrote(save, { error: `cannot write ${EVIL}: no such file or directory` });
+  assertSafe([model.filterBar(W)], 'save error');
+  press(model, 'escape');
+  press(model, 'y');
+  model.wrote(effect(press(model, 'w'), 'write-payload'), { path: EVIL });
+  assertSafe([model.filterBar(W)], 'written notice');
 });

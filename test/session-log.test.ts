@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/records.js';
-import { NotASessionLog, openSessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
+import { NotASessionLog, openSessionLog, SessionLogWriter, writeViewLog } from '../proxy/log/session-log.js';
 
 const encoder = new RecordLineEncoder();
 
@@ -429,4 +429,14 @@ test('with direct I/O and without, the same records make the same file', async (
   }
   assert.ok(files[0]!.equals(Buffer.from(linesOf(records))));
   assert.ok(files[1]!.equals(files[0]!));
+});
+
+test('writeViewLog: a saved view is a session log at the path given, read back record for record; an existing file is refused', async () => {
+  const records: LogRecord[] = [SESSION, frameRec(1), textRec(2, 'héllo "view"\n'), frameRec(3)];
+  const file = freshPath();
+  assert.equal(writeViewLog(records, file), file);
+  assert.equal(fs.readFileSync(file, 'utf8'), linesOf(records));
+  assert.deepEqual((await readAll(file)).list, records.slice(1));
+  assert.throws(() => writeViewLog([frameRec(9)], file), { message: `${file} already exists; wspeek never overwrites a file` });
+  assert.equal(fs.readFileSync(file, 'utf8'), linesOf(records), 'left as it was');
 });

@@ -238,3 +238,92 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     fs.rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('wspeek demo in a real terminal: y copies with OSC 52 into tmux, w writes the exact bytes, M hands the mouse back, s saves the view', { timeout: 60_000 }, async (t) => {
+  if (!hasTmux()) {
+    t.skip('tmux not installed');
+    return;
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-tui-'));
+  const session = `wspeek${process.pid}out`;
+  let socketPath = '';
+  const filterTo = async (expression: string) => {
+    tmux('send-keys', '-t', session, '/');
+    tmux('send-keys', '-t', session, 'C-u');
+    tmux('send-keys', '-t', session, '-l', expression);
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitFor(session, `the filter ${expression} with rows`, (s) => new RegExp(`^filter: ${expression.replace(/"/g, '.')} +[1-9][\\d,]* of `, 'm').test(s));
+  };
+  const bottom = (s: string) => s.trimEnd().split('\n').slice(-2).join('\n');
+  try {
+    stderrFile = path.join(home, 'stderr.log');
+    const command = `exec env HOME=${quote(home)} ${quote(process.execPath)} ${quote(MAIN)} demo 2>${quote(stderrFile)}`;
+    const created = tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '45', '-c', home, command);
+    assert.equal(created.status, 0, created.stderr);
+    socketPath = tmux('display-message', '-p', '-t', session, '#{socket_path}').stdout.trim();
+    // tmux's default (external) ignores an application's OSC 52; `on` takes it as a paste buffer.
+    assert.equal(tmux('set-option', '-s', 'set-clipboard', 'on').status, 0);
+    await waitFor(session, 'demo traffic', (s) => s.includes('Hello, world') && messageRows(s).length > 0);
+
+    // w: the demo client's 32-byte binary message, written byte for byte.
+    await filterTo('client and binary');
+    tmux('send-keys', '-t', session, 'w');
+    let screen = await waitFor(session, 'the payload written', (s) => / wrote 32 B to wspeek-conn\d+-seq\d+-\d{8}-\d{6}\.bin /.test(s));
+    const name = / wrote 32 B to (\S+)/.exec(screen)![1]!;
+    assert.deepEqual(fs.readFileSync(path.join(home, name)), Buffer.from(Array.from({ length: 32 }, (_, i) => i * 8)));
+    // W: the subscribe message, indented.
+    await filterTo('client and payload:subscribe');
+    tmux('send-keys', '-t', session, 'W');
+    screen = await waitFor(session, 'the JSON written', (s) => / wrote \d+ B of indented JSON to \S+-indented\.json /.test(s));
+    const json = / of indented JSON to (\S+)/.exec(screen)![1]!;
+    assert.equal(fs.readFileSync(path.join(home, json), 'utf8'), '{\n  "type": "subscribe",\n  "channel": "prices"\n}\n');
+
+    // y: the text reaches tmux's paste buffer through OSC 52, and nothing of it shows on the screen.
+    await filterTo('client and "Hello from"');
+    tmux('send-keys', '-t', session, 'y');
+    screen = await waitFor(session, 'the copy notice', (s) => s.includes('copied 33 B of text to the clipboard'));
+    assert.doesNotMatch(screen, /52;c;/);
+    const deadline = Date.now() + 5000;
+    let buffer = tmux('show-buffer');
+    while (buffer.stdout !== 'Hello from the wspeek demo client' && Date.now() < deadline) {
+      await sleep(100);
+      buffer = tmux('show-buffer');
+    }
+    assert.equal(buffer.stdout, 'Hello from the wspeek demo client', buffer.stderr);
+
+    // M: the terminal's mouse reporting off (tmux sees the modes reset), and on again.
+    const mouseReporting = () => tmux('display-message', '-p', '-t', session, '#{mouse_any_flag}').stdout.trim();
+    assert.equal(mouseReporting(), '1');
+    tmux('send-keys', '-t', session, 'M');
+    await waitFor(session, 'MOUSE OFF', (s) => / MOUSE OFF {2}\? help/.test(s));
+    assert.equal(mouseReporting(), '0');
+    tmux('send-keys', '-t', session, 'M');
+    await waitFor(session, 'the mouse back on', (s) => s.includes('mouse on: click selects') && !s.includes('MOUSE OFF'));
+    assert.equal(mouseReporting(), '1');
+
+    // s: a name of the user's choosing; the same name again is refused, the file left as it was.
+    tmux('send-keys', '-t', session, 's');
+    await waitFor(session, 'the save prompt', (s) => /^save view as: wspeek-view-\d{8}-\d{6}\.jsonl█ {2}format: \[jsonl\]/m.test(s));
+    tmux('send-keys', '-t', session, 'C-u');
+    tmux('send-keys', '-t', session, '-l', 'view.jsonl');
+    tmux('send-keys', '-t', session, 'Enter');
+    screen = await waitFor(session, 'the view saved', (s) => /saved \d+ messages \(\d+ records\) to view\.jsonl/.test(s));
+    const saved = fs.readFileSync(path.join(home, 'view.jsonl'), 'utf8');
+    const types = saved.trimEnd().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    assert.ok(types.includes('message') && types.includes('handshake'), types.join());
+    tmux('send-keys', '-t', session, 's');
+    tmux('send-keys', '-t', session, 'C-u');
+    tmux('send-keys', '-t', session, '-l', 'view.jsonl');
+    tmux('send-keys', '-t', session, 'Enter');
+    screen = await waitFor(session, 'the refusal', (s) => s.includes('✗ view.jsonl already exists; wspeek never overwrites a file'));
+    assert.match(bottom(screen), /^save view as: view\.jsonl█/);
+    assert.equal(fs.readFileSync(path.join(home, 'view.jsonl'), 'utf8'), saved);
+    tmux('send-keys', '-t', session, 'Escape');
+    await waitFor(session, 'the prompt closed', (s) => /^filter: client and "Hello from"/m.test(s));
+  } finally {
+    tmux('kill-session', '-t', session);
+    tmux('kill-server');
+    if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});

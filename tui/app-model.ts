@@ -2,16 +2,19 @@ import { parseFilter, type CompiledFilter, type FilterParseResult } from '../cor
 import type { LogRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView, type ConnectionRow } from './connection-view.js';
+import { viewFileName } from './file-names.js';
 import { count, duration, fit, size } from './format.js';
 import { helpLines } from './help.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
 import { messageHeader, messageRowLine, type TimeMode } from './message-row.js';
 import type { MessageRow } from './message-rows.js';
 import { MessageView } from './message-view.js';
+import { clipboardCopy, payloadFile, payloadOf, type Payload, type PayloadFile } from './payload-export.js';
 import { RateMeter } from './rate-meter.js';
 import { visible } from './sanitize.js';
 import { ViewFraming } from './view-framing.js';
 import { lineText, seg, type Line } from './styled-text.js';
+import { VIEW_FORMATS, type ViewFormat } from './view-formats.js';
 
 export type Pane = 'connections' | 'messages' | 'detail';
 const PANES: Pane[] = ['connections', 'messages', 'detail'];
@@ -26,14 +29,30 @@ export interface SessionInfo {
 }
 
 /** What a key asks the screen to do besides redrawing. */
-export type Action = 'none' | 'quit' | 'save';
+export type Action = 'none' | 'quit' | Effect;
 
-interface Input {
-  kind: 'filter' | 'find';
-  text: string;
-  /** The expression in force when editing began, restored by Esc. */
-  before: string;
-}
+/** What the screen does for the model beyond drawing. */
+export type Effect =
+  /** Write this OSC 52 sequence to the terminal as it is. */
+  | { kind: 'copy'; sequence: string }
+  /** Turn the terminal's mouse reporting on or off. */
+  | { kind: 'mouse'; on: boolean }
+  | WriteEffect;
+
+/** A file to write with the writer the CLI gave the screen, which reports how it went (`wrote`). */
+export type WriteEffect =
+  | { kind: 'write-payload'; file: PayloadFile }
+  | { kind: 'save-view'; path: string; format: ViewFormat; records: LogRecord[] };
+
+type Input =
+  | {
+    kind: 'filter' | 'find';
+    text: string;
+    /** The expression in force when editing began, restored by Esc. */
+    before: string;
+  }
+  /** The save prompt: the file name, the format, and why the last try failed. */
+  | { kind: 'save'; text: string; format: ViewFormat; error: string | null };
 
 /**
  * The whole UI's state and behaviour, without a terminal: records in, keys in, lines out.
@@ -51,7 +70,11 @@ export class AppModel {
   input: Input | null = null;
   inputError: { message: string; position: number; length: number } | null = null;
   notice: string | null = null;
+  /** The UI handles the mouse; off, the terminal's own text selection works (`M`). */
+  mouse = true;
   detailTop = 0;
+  /** Wall-clock time, for the saved view's default name. */
+  clock: () => number = Date.now;
   /** Rows per pane at the last draw, for paging and clicks. */
   private heights: Record<Pane, number> = { connections: 5, messages: 20, detail: 20 };
   /** Index (0 = all connections) of the first connections line at the last draw, for clicks. */
@@ -110,7 +133,7 @@ export class AppModel {
         }
         return 'none';
       case 'space': m.togglePause(); return 'none';
-      case 's': return this.messages.length > 0 ? 'save' : (this.notice = 'nothing to save: the view is empty', 'none');
+      case 's': return this.startSave();
     }
     switch (ch) {
       case '?': this.showHelp = true; break;
@@ -122,8 +145,29 @@ export class AppModel {
       case 'f': m.toggleFollow(); break;
       case 't': this.timeMode = this.timeMode === 'absolute' ? 'relative' : 'absolute'; break;
       case 'c': m.clear(); break;
+      case 'y': return this.copy();
+      case 'w': case 'W': return this.writePayload(ch === 'W');
+      case 'M':
+        this.mouse = !this.mouse;
+        this.notice = this.mouse ? 'mouse on: click selects, the wheel scrolls' : 'mouse off: the terminal selects text (M turns it on)';
+        return { kind: 'mouse', on: this.mouse };
     }
     return 'none';
+  }
+
+  /** How a file the model asked for (`WriteEffect`) was written: where, or why not. */
+  wrote(effect: WriteEffect, outcome: { path: string } | { error: string }): void {
+    if (effect.kind === 'save-view') {
+      if ('error' in outcome) {
+        // The prompt stays open with the name as typed, to correct it or Esc.
+        if (this.input?.kind === 'save') this.input.error = outcome.error;
+        return;
+      }
+      this.input = null;
+      this.notice = `saved ${count(this.messages.length)} messages (${count(effect.records.length)} records) to ${outcome.path}`;
+    } else {
+      this.notice = 'error' in outcome ? `could not write the payload: ${outcome.error}` : `wrote ${effect.file.what} to ${outcome.path}`;
+    }
   }
 
   /** A click on row `index` (0-based, below the pane's header) of a pane. */
@@ -200,6 +244,7 @@ export class AppModel {
 
   /** The line under the lists: the filter (or its editor, with the error), find, and the row count. */
   filterBar(width: number): Line {
+    if (this.input?.kind === 'save') return this.savePrompt(this.input);
     const m = this.messages;
     const shown = `${count(m.length)} of ${count(m.total)}`;
     if (this.input) {
@@ -236,7 +281,7 @@ export class AppModel {
       seg('  '), seg(`← ${down.messages} msg/s ${size(down.bytes)}/s`, 'server'),
     ];
     if (i.file) parts.push(seg(' │ '), seg(visible(i.file), 'dim'));
-    const state = [this.messages.paused ? 'PAUSED' : null, this.messages.follow ? 'FOLLOW' : null].filter(Boolean).join(' ');
+    const state = [this.messages.paused ? 'PAUSED' : null, this.messages.follow ? 'FOLLOW' : null, this.mouse ? null : 'MOUSE OFF'].filter(Boolean).join(' ');
     const used = lineText(parts).length;
     parts.push(seg(`${state}  ? help `.padStart(Math.max(1, width - used)), this.messages.paused ? 'warn' : 'dim'));
     return parts;
@@ -292,7 +337,7 @@ export class AppModel {
     this.detailTop = 0;
   }
 
-  private startInput(kind: Input['kind'], current: string): void {
+  private startInput(kind: 'filter' | 'find', current: string): void {
     this.input = { kind, text: current, before: current };
     this.inputError = null;
   }
@@ -300,6 +345,7 @@ export class AppModel {
   /** Typing in the filter/find line: applied live; an error keeps the last good expression in force. */
   private editInput(ch: string | undefined, name: string): Action {
     const input = this.input!;
+    if (input.kind === 'save') return this.editSave(input, ch, name);
     if (name === 'escape') {
       this.apply(input.kind, input.before);
       this.input = null;
@@ -311,17 +357,88 @@ export class AppModel {
       return 'none';
     }
     if (name === 'C-c') return 'quit';
-    if (name === 'backspace') input.text = input.text.slice(0, -1);
-    else if (name === 'C-u') input.text = '';
-    else if (ch && ch >= ' ' && ch !== '\x7f' && name !== 'tab') input.text += ch;
-    else return 'none';
+    const text = edited(input.text, ch, name);
+    if (text === null) return 'none';
+    input.text = text;
     const r = this.apply(input.kind, input.text);
     this.inputError = r.ok ? null : { message: r.error, position: r.position, length: r.length };
     return 'none';
   }
 
+  /** `s`: the save prompt, with a name from the local time and the first format. */
+  private startSave(): Action {
+    if (this.messages.length === 0) return this.tell('nothing to save: the view is empty');
+    const format = VIEW_FORMATS[0]!;
+    this.input = { kind: 'save', text: viewFileName(this.clock(), format.extension), format: format.id, error: null };
+    return 'none';
+  }
+
+  /** Typing in the save prompt: Tab changes the format, Enter asks for the file, Esc cancels. */
+  private editSave(input: Input & { kind: 'save' }, ch: string | undefined, name: string): Action {
+    switch (name) {
+      case 'escape': this.input = null; return 'none';
+      case 'C-c': return 'quit';
+      case 'enter': {
+        const path = input.text.trim();
+        if (path === '') return (input.error = 'type a file name', 'none');
+        return { kind: 'save-view', path, format: input.format, records: this.viewRecords() };
+      }
+      case 'tab': {
+        const from = VIEW_FORMATS.findIndex((f) => f.id === input.format);
+        const to = VIEW_FORMATS[(from + 1) % VIEW_FORMATS.length]!;
+        const old = VIEW_FORMATS[from]!.extension;
+        if (input.text.endsWith(old)) input.text = input.text.slice(0, -old.length) + to.extension;
+        input.format = to.id;
+        return 'none';
+      }
+    }
+    const text = edited(input.text, ch, name);
+    if (text !== null) {
+      input.text = text;
+      input.error = null;
+    }
+    return 'none';
+  }
+
+  /** The line the save prompt takes under the lists. */
+  private savePrompt(input: Input & { kind: 'save' }): Line {
+    const line: Line = [seg('save view as: ', 'key'), seg(visible(input.text)), seg('█'), seg('  format:', 'dim')];
+    for (const f of VIEW_FORMATS) line.push(seg(f.id === input.format ? ` [${f.id}]` : ` ${f.id}`, f.id === input.format ? 'key' : 'dim'));
+    line.push(seg('  Tab format · Enter saves · Esc cancels', 'dim'));
+    if (input.error) line.push(seg(`  ✗ ${visible(input.error)}`, 'bad'));
+    return line;
+  }
+
+  /** The selected message's payload, or why there is none: the connections pane shows a handshake, not a message. */
+  private selectedPayload(): Payload | string {
+    if (this.focus === 'connections') return 'select a message first (Tab to the messages)';
+    return payloadOf(this.messages.selected());
+  }
+
+  /** `y`: the selected payload to the clipboard, with OSC 52. */
+  private copy(): Action {
+    const p = this.selectedPayload();
+    const copy = typeof p === 'string' ? p : clipboardCopy(p);
+    if (typeof copy === 'string') return this.tell(`nothing copied: ${copy}`);
+    this.notice = copy.notice;
+    return { kind: 'copy', sequence: copy.sequence };
+  }
+
+  /** `w` / `W`: the selected payload to a new file, raw or indented JSON. */
+  private writePayload(indented: boolean): Action {
+    const p = this.selectedPayload();
+    const file = typeof p === 'string' ? p : payloadFile(p, indented);
+    if (typeof file === 'string') return this.tell(`nothing written: ${file}`);
+    return { kind: 'write-payload', file };
+  }
+
+  private tell(notice: string): Action {
+    this.notice = notice;
+    return 'none';
+  }
+
   /** Parses what was typed and, if it is valid, puts it in force. */
-  private apply(kind: Input['kind'], text: string): FilterParseResult {
+  private apply(kind: 'filter' | 'find', text: string): FilterParseResult {
     const r = parseFilter(text);
     if (r.ok) {
       if (kind === 'filter') this.messages.setFilter(r);
@@ -335,6 +452,14 @@ export class AppModel {
     if (!selected) return line;
     return line.map((s) => seg(s.text, focused ? 'selected' : 'selected-unfocused'));
   }
+}
+
+/** Text after an editing key (Backspace, Ctrl-U, a printable character); null for any other key. */
+function edited(text: string, ch: string | undefined, name: string): string | null {
+  if (name === 'backspace') return text.slice(0, -1);
+  if (name === 'C-u') return '';
+  if (ch && ch >= ' ' && ch !== '\x7f' && name !== 'tab') return text + ch;
+  return null;
 }
 
 function connectionLine(c: ConnectionRow, width: number, now: number): Line {

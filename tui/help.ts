@@ -14,7 +14,10 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['space', 'pause the view (capture goes on) / resume'],
   ['t', 'time: absolute / since the connection opened'],
   ['c', 'clear the view (the saved log keeps everything)'],
-  ['s', 'save the current (filtered) view as JSONL'],
+  ['s', 'save the current (filtered) view: asks for a file name (Tab format, Enter saves, Esc cancels)'],
+  ['y', 'copy the selected payload to the clipboard (OSC 52): text as text, anything else as base64'],
+  ['w  W', 'write the selected payload to a new file: raw bytes / indented JSON'],
+  ['M', 'mouse off (the terminal selects text) / on'],
   ['?', 'this help'],
   ['q  Ctrl-C', 'quit (the session log is flushed first)'],
 ];

@@ -1,10 +1,11 @@
 import blessed from 'blessed';
 import type { LogRecord } from '../core/log/records.js';
 import type { RecordListener } from '../core/store/session-store.js';
-import type { AppModel, Pane } from './app-model.js';
+import type { AppModel, Effect, Pane, WriteEffect } from './app-model.js';
 import { DrawPacer, type DrawCause } from './draw-pacer.js';
 import { visible } from './sanitize.js';
 import type { Line, Style } from './styled-text.js';
+import type { ViewFormat } from './view-formats.js';
 
 /** Rates and ages change with time alone: redraw at least this often. */
 const TICK_MS = 1000;
@@ -40,8 +41,10 @@ export interface TerminalUi {
 export interface TerminalUiOptions {
   /** Runs when the user quits (stops the capture); the screen closes after it. */
   onQuit: () => Promise<void>;
-  /** Writes the records of a view the user saved (`s`) as a session log; returns where, or throws why not. */
-  saveView: (records: LogRecord[]) => string;
+  /** Writes the records of a view the user saved (`s`) to a new file in the format; returns where, or throws why not. */
+  saveView: (file: string, format: ViewFormat, records: LogRecord[]) => string;
+  /** Writes a payload (`w`, `W`) to a new file; returns where, or throws why not. */
+  writePayload: (file: string, bytes: Uint8Array) => string;
   now: () => number;
 }
 
@@ -137,13 +140,21 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
     resolveDone();
   }
 
-  function saveView(): void {
-    const records = model.viewRecords();
+  /** Does what the model asked for: the terminal's part here, files through the CLI's writers. */
+  function perform(effect: Effect): void {
+    if (effect.kind === 'copy') screen.program.write(effect.sequence);
+    else if (effect.kind === 'mouse') {
+      if (effect.on) screen.program.enableMouse();
+      else screen.program.disableMouse();
+    } else if (effect.kind === 'write-payload') write(effect, () => options.writePayload(effect.file.name, effect.file.bytes));
+    else write(effect, () => options.saveView(effect.path, effect.format, effect.records));
+  }
+
+  function write(effect: WriteEffect, writer: () => string): void {
     try {
-      const file = options.saveView(records);
-      model.notice = `saved ${model.messages.length} messages (${records.length} records) to ${file}`;
+      model.wrote(effect, { path: writer() });
     } catch (err) {
-      model.notice = `could not save the view: ${(err as Error).message}`;
+      model.wrote(effect, { error: (err as Error).message });
     }
   }
 
@@ -153,7 +164,7 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
     const action = model.key(ch, key?.full ?? ch ?? '');
     if (action === 'quit') void quit();
     else {
-      if (action === 'save') saveView();
+      if (action !== 'none') perform(action);
       schedule('input');
     }
   });

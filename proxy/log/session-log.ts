@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { RecordLineEncoder, recordLineCapacity } from '../../core/log/record-line.js';
 import { type LogRecord } from '../../core/log/records.js';
 import { SessionLogReader } from '../../core/log/parse-line.js';
 import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
+import { writeNewFile } from './new-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
@@ -151,15 +151,12 @@ export class SessionLogWriter {
 }
 
 /**
- * Writes `records` as a new session log `wspeek-view-<UTC date and time>.jsonl` in `dir` (never
- * over an existing file): for a view saved from the UI. Returns its path; throws the file system's error.
+ * Writes `records` as a new session log at `file` (never over an existing file): for a view saved
+ * from the UI. Returns `file`; throws a one-line Error that names it.
  */
-export function writeViewLog(records: LogRecord[], dir = '.', date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const file = path.join(dir, `wspeek-view-${stamp}.jsonl`);
+export function writeViewLog(records: LogRecord[], file: string): string {
   const encoder = new RecordLineEncoder();
-  fs.writeFileSync(file, records.map((r) => `${encoder.line(r)}\n`).join(''), { flag: 'wx' });
-  return file;
+  return writeNewFile(file, records.map((r) => `${encoder.line(r)}\n`).join(''));
 }
 
 export interface LogReadResult {
