@@ -216,11 +216,11 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     screen = await waitFor(session, 'the editor closed', (s) => /^filter: server and len>50 +[\d,]+ of [\d,]+ *$/m.test(s));
     assert.ok(!screen.includes('✗'));
 
-    // Help, closed by any key.
+    // Help, closed by q (which quits only once it is closed).
     tmux('send-keys', '-t', session, '?');
     screen = await waitFor(session, 'the help', (s) => s.includes('Keys') && s.includes('Filter and find expressions'));
     assert.match(screen, /q {2}Ctrl-C +quit/);
-    tmux('send-keys', '-t', session, 'x');
+    tmux('send-keys', '-t', session, 'q');
     await waitFor(session, 'the help closed', (s) => !s.includes('Filter and find expressions'));
 
     // Quit: the program ends, and with it the tmux session.

@@ -103,7 +103,8 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
     filterBar.setContent(render([model.filterBar(cols)]));
     statusBar.setContent(render([model.statusBar(cols, t)]));
     if (model.showHelp) {
-      help.setContent(render(model.helpLines()));
+      const h = inner(help);
+      help.setContent(render(model.helpLines(h.h, h.w)));
       help.show();
       help.setFront();
     } else help.hide();
@@ -160,11 +161,19 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
 
   screen.enableMouse();
   screen.on('mouse', (data: blessed.Widgets.Events.IMouseEventArg) => {
+    const action = data.action as string; // blessed's typings leave out the wheel actions
+    if (model.showHelp) {
+      // The help takes the wheel; clicks go nowhere while it covers the panes.
+      if (action === 'wheelup' || action === 'wheeldown') {
+        model.scrollHelp(action === 'wheelup' ? -3 : 3);
+        schedule('input');
+      }
+      return;
+    }
     for (const [name, b] of Object.entries(panes) as Array<[Pane, blessed.Widgets.BoxElement]>) {
       const top = Number(b.atop);
       const left = Number(b.aleft);
       if (data.x < left || data.x >= left + Number(b.width) || data.y < top || data.y >= top + Number(b.height)) continue;
-      const action = data.action as string; // blessed's typings leave out the wheel actions
       if (action === 'wheelup') model.scroll(name, -3);
       else if (action === 'wheeldown') model.scroll(name, 3);
       else if (action === 'mousedown') {
