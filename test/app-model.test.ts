@@ -5,11 +5,13 @@ import type { Side } from '../core/websocket/events.js';
 import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { parseLogLine, SessionLogReader } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
+import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { AppModel, type Action, type Effect } from '../tui/app-model.js';
 import { localStamp } from '../tui/file-names.js';
 import { indentJson } from '../tui/indent-json.js';
 import { osc52 } from '../tui/osc52.js';
 import { clockTime } from '../tui/format.js';
+import { KEYS } from '../tui/help.js';
 import { lineText, type Line } from '../tui/styled-text.js';
 import { messageOf } from './support/message-of.js';
 
@@ -255,8 +257,8 @@ test('Enter, which blessed reports as "enter" then "return", acts once', () => {
   press(model, '?');
   assert.equal(model.showHelp, true);
   press(model, 'enter');
-  assert.equal(model.showHelp, false);
-  assert.equal(model.focus, 'detail', 'Enter closing the help does nothing else');
+  assert.equal(model.showHelp, true, 'Enter does not close the help');
+  assert.equal(model.focus, 'detail', 'nor does anything else while the help shows');
 });
 
 test('Esc restores the filter in force before editing', () => {
@@ -443,20 +445,118 @@ test("'f' toggles follow, 'space' pauses, 't' switches the time, 'c' clears", ()
   assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), ['no message matches the view (/ to change the filter, Esc for all connections)']);
 });
 
-test("'?' shows the help; any key closes it and does nothing else", () => {
+/** The help overlay's inner size in an 80×24 terminal (90% of it, less the border). */
+const HELP = { height: 19, width: 70 };
+
+/** Every line of the help at `width` (a window tall enough for all of it), without the footer. */
+function wholeHelp(model: AppModel, width: number): string[] {
+  return model.helpLines(1000, width).map(lineText).slice(0, -1).join('\n').trimEnd().split('\n');
+}
+
+const squeeze = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+test("'?' shows the help; q, Esc and ? close it; other keys do nothing; C-c still quits", () => {
   const { model } = session();
   assert.equal(press(model, '?'), 'none');
   assert.equal(model.showHelp, true);
-  const help = model.helpLines().map(lineText);
-  assert.equal(help[0], 'Keys');
-  assert.ok(help.includes('Filter and find expressions'));
-  assert.ok(help.some((l) => /^q {2}Ctrl-C +quit/.test(l)));
-  assert.equal(press(model, 'q'), 'none', 'q closes the help instead of quitting');
-  assert.equal(model.showHelp, false);
+  assert.equal(lineText(model.helpLines(HELP.height, HELP.width)[0]!), 'Keys');
+  const all = wholeHelp(model, HELP.width);
+  assert.ok(all.includes('Filter and find expressions'));
+  assert.ok(all.some((l) => /^q {2}Ctrl-C +quit/.test(l)));
+  for (const key of ['c', 'x', 'enter', 'tab', 'f', 't', 's', 'space', '/']) {
+    assert.equal(press(model, key), 'none', key);
+    assert.equal(model.showHelp, true, `${key} leaves the help open`);
+  }
+  assert.equal(model.messages.length, 10, "'c' in the help didn't clear");
+  assert.equal(model.input, null, "'/' in the help didn't open the filter");
+  assert.equal(model.focus, 'messages');
+  model.messages.setConnection(2);
+  for (const key of ['q', 'escape', '?']) {
+    if (!model.showHelp) press(model, '?');
+    assert.equal(press(model, key), 'none', `${key} closes the help instead of doing what it does elsewhere`);
+    assert.equal(model.showHelp, false, key);
+  }
+  assert.equal(model.messages.connection, 2, 'Esc closing the help kept the connection filter');
   press(model, '?');
-  press(model, 'c');
-  assert.equal(model.showHelp, false);
-  assert.equal(model.messages.length, 10, "the key that closed the help didn't clear");
+  assert.equal(press(model, 'C-c'), 'quit');
+});
+
+test('the help scrolls: ↑ ↓ j k a line, PgUp PgDn a page, g G Home End to either end; its footer says where and how', () => {
+  const { model } = session();
+  press(model, '?');
+  const all = wholeHelp(model, HELP.width);
+  const rows = HELP.height - 1;
+  assert.ok(all.length > rows, `the help (${all.length} lines) is longer than the overlay at 80×24`);
+  const view = () => model.helpLines(HELP.height, HELP.width).map(lineText);
+  const top = () => { view(); return model.helpTop; };
+  let lines = view();
+  assert.equal(lines.length, HELP.height);
+  assert.deepEqual(lines.slice(0, -1), all.slice(0, rows));
+  assert.equal(lines.at(-1)!.trimEnd(), `1–${rows} of ${all.length} · ↑ ↓ PgUp PgDn j k g G scroll · q Esc ? close`);
+  press(model, 'up');
+  assert.equal(top(), 0, 'not above the first line');
+  press(model, 'j');
+  press(model, 'down');
+  assert.equal(top(), 2);
+  press(model, 'k');
+  assert.equal(top(), 1);
+  press(model, 'pagedown');
+  assert.equal(top(), 1 + rows - 1, 'a page keeps one line of the last');
+  press(model, 'pageup');
+  assert.equal(top(), 1);
+  const last = all.length - rows;
+  for (const key of ['G', 'end']) {
+    press(model, 'g');
+    press(model, key);
+    lines = view();
+    assert.equal(model.helpTop, last, key);
+    assert.deepEqual(lines.slice(0, -1), all.slice(last), 'the last line can be reached');
+    assert.match(lines.at(-1)!, new RegExp(`^${last + 1}–${all.length} of ${all.length} `));
+  }
+  press(model, 'pagedown');
+  press(model, 'down');
+  assert.equal(top(), last, 'not below the last line');
+  press(model, 'home');
+  assert.equal(top(), 0);
+  model.scrollHelp(3);
+  assert.equal(top(), 3, 'the wheel scrolls it');
+  press(model, 'q');
+  press(model, '?');
+  assert.equal(top(), 0, 'the help opens at its top');
+  // Taller than the help: it all shows, the footer at the bottom.
+  lines = model.helpLines(all.length + 5, HELP.width).map(lineText);
+  assert.deepEqual(lines.slice(0, all.length), all);
+  assert.match(lines.at(-1)!, new RegExp(`^1–${all.length} of ${all.length} `));
+  assert.deepEqual(model.helpLines(0, HELP.width), []);
+});
+
+test('the help wraps to the overlay: no line wider, every row in full, descriptions aligned under their column', () => {
+  const { model } = session();
+  press(model, '?');
+  for (const width of [HELP.width, 142, 40]) {
+    for (let height = 1; height <= 3; height++) {
+      for (const l of model.helpLines(height, width)) assert.ok(lineText(l).length <= width, `${width}×${height}: ${lineText(l)}`);
+    }
+    const all = wholeHelp(model, width);
+    for (const l of all) assert.ok(l.length <= width, `${width}: ${l}`);
+    const text = squeeze(all.join('\n'));
+    for (const [k, action] of [...KEYS, ...FILTER_HELP]) assert.ok(text.includes(squeeze(`${k} ${action}`)), `${width}: ${k} ${action}`);
+  }
+  const all = wholeHelp(model, HELP.width);
+  for (const [section, table] of [['Keys', KEYS], ['Filter and find expressions', FILTER_HELP]] as const) {
+    const start = all.indexOf(section) + 1;
+    const rows = all.slice(start, all.indexOf('', start));
+    assert.ok(rows.length > table.length, `${section}: some rows wrap at 80 columns`);
+    const keys = new Set(table.map(([k]) => k));
+    const [key, text] = table[0]!;
+    const column = rows[0]!.indexOf(text.split(' ')[0]!, key.length);
+    for (const l of rows) {
+      // Each line has the text at the column, after its key or under the key's; a key too long for the column has a line of its own.
+      if (keys.has(l)) continue;
+      const before = l.slice(0, column).trim();
+      assert.ok((before === '' || keys.has(before)) && l.slice(column - 2, column) === '  ' && /^\S/.test(l.slice(column)), `${section}, column ${column}: ${l}`);
+    }
+  }
 });
 
 test("'q' and C-c quit; 's' on an empty view says there is nothing to save", () => {
@@ -714,7 +814,7 @@ test('terminal safety: hostile payloads, headers, URLs, reasons and typed text c
   const d = draw(model, ts);
   assert.ok(d.detail.some((l) => l.includes('X-Evil')), 'the handshake is shown');
   assertSafe(d.all, 'handshake');
-  assertSafe(model.helpLines(), 'help');
+  assertSafe(model.helpLines(200, 100), 'help');
 });
 
 test('an error of wspeek\'s own reaches the message list, the connection\'s detail and the `error` filter, not the rates', () => {

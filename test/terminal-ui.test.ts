@@ -7,7 +7,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import blessed from 'blessed';
-import { render } from '../tui/terminal-ui.js';
+import { FILTER_HELP } from '../core/filter/filter-help.js';
+import { KEYS } from '../tui/help.js';
+import { colourMode, render, STYLE_TAGS, terminalColours } from '../tui/terminal-ui.js';
 import { seg, type Line } from '../tui/styled-text.js';
 
 const EVIL = '\x1b[2J\x1b]0;title\x07\x07\x9b31m\x7f\u202eevil\u200b{red-fg}x{/red-fg}\r\n';
@@ -16,14 +18,15 @@ const EVIL = '\x1b[2J\x1b]0;title\x07\x07\x9b31m\x7f\u202eevil\u200b{red-fg}x{/r
 // render: the last step before the terminal
 
 test('render: every piece is made visible and its markup escaped, then wrapped in its style', () => {
-  assert.equal(render([[seg('plain'), seg('dim', 'dim')], [seg('bad', 'bad')]]), 'plain{gray-fg}dim{/}\n{red-fg}{bold}bad{/}');
-  assert.equal(render([[seg('{red-fg}x{/red-fg}')]]), '{open}red-fg{close}x{open}/red-fg{close}');
-  assert.equal(render([[seg('\x1b[2J\x9b\u202e')]]), '\\x1b[2J\\x9b\\u{open}202e{close}', 'even text the model forgot to make visible');
-  const out = render([[seg(EVIL, 'match'), seg(EVIL, 'selected')], [seg(EVIL)]]);
+  assert.equal(render([[seg('plain'), seg('dim', 'dim')], [seg('bad', 'bad')]], 'full'), 'plain{gray-fg}dim{/}\n{red-fg}{bold}bad{/}');
+  assert.equal(render([[seg('plain'), seg('dim', 'dim')], [seg('bad', 'bad')]], 'none'), 'plaindim\n{bold}bad{/}');
+  assert.equal(render([[seg('{red-fg}x{/red-fg}')]], 'full'), '{open}red-fg{close}x{open}/red-fg{close}');
+  assert.equal(render([[seg('\x1b[2J\x9b\u202e')]], 'full'), '\\x1b[2J\\x9b\\u{open}202e{close}', 'even text the model forgot to make visible');
+  const out = render([[seg(EVIL, 'match'), seg(EVIL, 'selected')], [seg(EVIL)]], 'full');
   assert.doesNotMatch(out.replace(/\n/g, ''), /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b]/);
   assert.equal(out.split('\n').length, 2, 'only the line breaks between lines');
   // Only our own style tags are left as markup: no brace from the text survives unescaped.
-  const withoutOurTags = out.replace(/\{(?:black-fg|yellow-bg|inverse|\/|open|close)\}/g, '');
+  const withoutOurTags = out.replace(/\{(?:yellow-fg|inverse|\/|open|close)\}/g, '');
   assert.doesNotMatch(withoutOurTags, /[{}]/);
 });
 
@@ -33,7 +36,7 @@ test('render: blessed draws peer markup literally and does not recolour', () => 
   const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
   const screen = blessed.screen({ input, output, terminal: 'xterm-256color', warnings: false });
   try {
-    const content = render([[seg('a{red-fg}x{/red-fg}{bold}'), seg(' dim', 'dim')] as Line, [seg('{/}b\x1b[31m', 'plain')]]);
+    const content = render([[seg('a{red-fg}x{/red-fg}{bold}'), seg(' dim', 'dim')] as Line, [seg('{/}b\x1b[31m', 'plain')]], 'full');
     blessed.box({ parent: screen, tags: true, top: 0, left: 0, width: 60, height: 3, content });
     screen.render();
     const lines = (screen as unknown as { lines: Array<Array<[number, string]>> }).lines;
@@ -49,6 +52,45 @@ test('render: blessed draws peer markup literally and does not recolour', () => 
   } finally {
     screen.destroy();
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Colours: how many the terminal has, and what each style is drawn with
+
+test('terminalColours: a 256color name or COLORTERM outranks the 8 colours of the entry blessed falls back on; the Linux console draws 16', () => {
+  assert.equal(terminalColours('tmux-256color', '', 8), 256);
+  assert.equal(terminalColours('screen-256color', '', 8), 256);
+  assert.equal(terminalColours('xterm-256color', '', 256), 256);
+  assert.equal(terminalColours('xterm', 'truecolor', 8), 256);
+  assert.equal(terminalColours('xterm', '24bit', 8), 256);
+  assert.equal(terminalColours('linux', '', 8), 16);
+  assert.equal(terminalColours('screen', '', 8), 8);
+  assert.equal(terminalColours('xterm', '', 8), 8);
+  assert.equal(terminalColours('xterm-16color', '', 16), 16);
+  assert.equal(terminalColours('vt100', '', -1), -1);
+});
+
+test('colourMode: NO_COLOR set and non-empty means none; 16 colours and more full, 8 basic, fewer none', () => {
+  assert.equal(colourMode(undefined, 256), 'full');
+  assert.equal(colourMode('', 256), 'full', 'an empty NO_COLOR does not count');
+  assert.equal(colourMode('1', 256), 'none');
+  assert.equal(colourMode('0', 16), 'none', 'any non-empty value');
+  assert.equal(colourMode(undefined, 16), 'full');
+  assert.equal(colourMode(undefined, 8), 'basic');
+  assert.equal(colourMode(undefined, 2), 'none');
+  assert.equal(colourMode(undefined, -1), 'none');
+});
+
+test('STYLE_TAGS: never a black foreground; grey is bright black only with 16 colours; without colour only bold, underline and reverse', () => {
+  for (const [mode, tags] of Object.entries(STYLE_TAGS)) {
+    for (const [style, tag] of Object.entries(tags)) assert.doesNotMatch(tag, /black/, `${mode} ${style}`);
+  }
+  assert.equal(STYLE_TAGS.full.dim, '{gray-fg}');
+  assert.equal(STYLE_TAGS.basic.dim, '', 'with 8 colours grey would be black: the text keeps its colour');
+  for (const [style, tag] of Object.entries(STYLE_TAGS.none)) assert.match(tag, /^(\{(bold|underline|inverse)\})*$/, style);
+  assert.equal(STYLE_TAGS.none.selected, '{inverse}');
+  assert.equal(STYLE_TAGS.none['selected-unfocused'], '{underline}');
+  assert.notEqual(STYLE_TAGS.none.match, '', 'find matches stay visible');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -110,16 +152,26 @@ function messageRows(screen: string): ShownRow[] {
   return rows;
 }
 
-/** The screen as cells with their foreground colour, from `capture-pane -e` (SGR state carries across lines). */
-function colouredCells(ansi: string): Array<Array<{ ch: string; fg: string }>> {
-  const rows: Array<Array<{ ch: string; fg: string }>> = [[]];
-  let fg = 'default';
+/** A character on the screen and how it is drawn (`default`: the terminal's own colour). */
+interface Cell {
+  ch: string;
+  fg: string;
+  bg: string;
+  bold: boolean;
+  underline: boolean;
+  reverse: boolean;
+}
+
+/** The screen as cells, from `capture-pane -e` (SGR state carries across lines). */
+function screenCells(ansi: string): Cell[][] {
+  const rows: Cell[][] = [[]];
+  let pen: Omit<Cell, 'ch'> = { fg: 'default', bg: 'default', bold: false, underline: false, reverse: false };
   for (let i = 0; i < ansi.length;) {
     const c = ansi[i]!;
     if (c === '\x1b') {
       const csi = /^\x1b\[([0-9;:]*)([A-Za-z])/.exec(ansi.slice(i, i + 40));
       if (csi) {
-        if (csi[2] === 'm') fg = sgr(fg, csi[1]!);
+        if (csi[2] === 'm') pen = sgr(pen, csi[1]!);
         i += csi[0].length;
       } else i += 2;
       continue;
@@ -130,36 +182,53 @@ function colouredCells(ansi: string): Array<Array<{ ch: string; fg: string }>> {
       continue;
     }
     const ch = String.fromCodePoint(ansi.codePointAt(i)!);
-    rows.at(-1)!.push({ ch, fg });
+    rows.at(-1)!.push({ ch, ...pen });
     i += ch.length;
   }
   return rows;
 }
 
-function sgr(fg: string, params: string): string {
+function sgr(pen: Omit<Cell, 'ch'>, params: string): Omit<Cell, 'ch'> {
+  const next = { ...pen };
   const p = params === '' ? [0] : params.split(/[;:]/).map(Number);
   for (let j = 0; j < p.length; j++) {
     const n = p[j]!;
-    if (n === 0 || n === 39) fg = 'default';
-    else if ((n >= 30 && n <= 37) || (n >= 90 && n <= 97)) fg = String(n);
+    if (n === 0) Object.assign(next, { fg: 'default', bg: 'default', bold: false, underline: false, reverse: false });
+    else if (n === 1) next.bold = true;
+    else if (n === 4) next.underline = true;
+    else if (n === 7) next.reverse = true;
+    else if (n === 22) next.bold = false;
+    else if (n === 24) next.underline = false;
+    else if (n === 27) next.reverse = false;
+    else if (n === 39) next.fg = 'default';
+    else if (n === 49) next.bg = 'default';
+    else if ((n >= 30 && n <= 37) || (n >= 90 && n <= 97)) next.fg = String(n);
+    else if ((n >= 40 && n <= 47) || (n >= 100 && n <= 107)) next.bg = String(n);
     else if (n === 38 || n === 48) {
       const skip = p[j + 1] === 5 ? 2 : p[j + 1] === 2 ? 4 : 0;
-      if (n === 38) fg = p.slice(j, j + 1 + skip).join(';');
+      const colour = p.slice(j, j + 1 + skip).join(';');
+      if (n === 38) next.fg = colour;
+      else next.bg = colour;
       j += skip;
     }
   }
-  return fg;
+  return next;
 }
 
-/** The colour of the border just after a pane's label (" Messages "): yellow (33) marks the focused pane. */
-function borderColour(session: string, label: string): string {
-  const cells = colouredCells(tmux('capture-pane', '-p', '-e', '-t', session).stdout);
+const rowText = (row: Cell[]) => row.map((c) => c.ch).join('');
+
+/** The cells of a pane's label (" Messages ") and the border cell just after it. */
+function labelCells(cells: Cell[][], label: string): { label: Cell[]; border: Cell } {
   for (const row of cells) {
-    const text = row.map((c) => c.ch).join('');
-    const at = text.indexOf(`─ ${label} ─`);
-    if (at >= 0) return row[at + label.length + 3]!.fg;
+    const at = rowText(row).indexOf(`─ ${label} ─`);
+    if (at >= 0) return { label: row.slice(at + 1, at + label.length + 3), border: row[at + label.length + 3]! };
   }
   assert.fail(`no pane labelled ${label}`);
+}
+
+/** The colour of the border just after a pane's label: yellow (33) marks the focused pane. */
+function borderColour(session: string, label: string): string {
+  return labelCells(screenCells(tmux('capture-pane', '-p', '-e', '-t', session).stdout), label).border.fg;
 }
 
 test('wspeek demo in a real terminal: panes, live filter, filter errors, help, quit', { timeout: 30_000 }, async (t) => {
@@ -216,11 +285,11 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     screen = await waitFor(session, 'the editor closed', (s) => /^filter: server and len>50 +[\d,]+ of [\d,]+ *$/m.test(s));
     assert.ok(!screen.includes('✗'));
 
-    // Help, closed by any key.
+    // Help, closed by q (which quits only once it is closed).
     tmux('send-keys', '-t', session, '?');
     screen = await waitFor(session, 'the help', (s) => s.includes('Keys') && s.includes('Filter and find expressions'));
     assert.match(screen, /q {2}Ctrl-C +quit/);
-    tmux('send-keys', '-t', session, 'x');
+    tmux('send-keys', '-t', session, 'q');
     await waitFor(session, 'the help closed', (s) => !s.includes('Filter and find expressions'));
 
     // Quit: the program ends, and with it the tmux session.
@@ -233,6 +302,136 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     t.diagnostic(`end to end in ${Date.now() - started} ms`);
   } finally {
     tmux('kill-session', '-t', session);
+    tmux('kill-server');
+    if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Colours under each TERM and NO_COLOR, and the help at 80×24: `wspeek open` in one tmux server
+
+/** Grey as bright black: SGR 90, or colour 8 or 244 of 256. */
+const BRIGHT_BLACK = ['90', '38;5;8', '38;5;244'];
+
+/** Each terminal: its environment, and the colours grey may be drawn in there. */
+const TERMINALS: Array<{ name: string; env: string; grey: string[] }> = [
+  { name: 'tmux-256color', env: 'TERM=tmux-256color', grey: BRIGHT_BLACK },
+  { name: 'screen-256color', env: 'TERM=screen-256color', grey: BRIGHT_BLACK },
+  { name: 'xterm-256color', env: 'TERM=xterm-256color', grey: BRIGHT_BLACK },
+  { name: 'screen (8 colours)', env: 'TERM=screen', grey: ['default'] },
+  { name: 'linux (the console draws 90-97)', env: 'TERM=linux', grey: BRIGHT_BLACK },
+  { name: 'NO_COLOR', env: 'TERM=xterm-256color NO_COLOR=1', grey: ['default'] },
+];
+
+/** The inner lines of the help overlay on a captured screen (between its borders). */
+function helpBox(screen: string): string[] {
+  const rows = screen.split('\n').map((r) => [...r]);
+  const top = rows.findIndex((r) => r.join('').includes('┌─ Help ─'));
+  assert.ok(top >= 0, `the help shows:\n${screen}`);
+  const left = rows[top]!.join('').indexOf('┌─ Help ─');
+  const right = rows[top]!.indexOf('┐', left);
+  const lines: string[] = [];
+  for (let y = top + 1; rows[y] && rows[y]![left] === '│'; y++) lines.push(rows[y]!.slice(left + 1, right).join(''));
+  return lines;
+}
+
+const squeeze = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+test('colours under tmux-256color, screen-256color, xterm-256color, screen, linux and NO_COLOR; the help at 80×24', { timeout: 60_000 }, async (t) => {
+  if (!hasTmux()) {
+    t.skip('tmux not installed');
+    return;
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-colours-'));
+  let socketPath = '';
+  try {
+    const log = path.join(home, 'demo.jsonl');
+    const demo = spawnSync(process.execPath, [MAIN, 'demo', '--json'], { env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 15_000 });
+    assert.equal(demo.status, 0, demo.stderr);
+    fs.writeFileSync(log, demo.stdout);
+    const sessions = TERMINALS.map((terminal, i) => {
+      const session = `colours${i}`;
+      const stderr = path.join(home, `${session}.log`);
+      const command = `exec env -u NO_COLOR -u COLORTERM ${terminal.env} HOME=${quote(home)} ${quote(process.execPath)} ${quote(MAIN)} open ${quote(log)} 2>${quote(stderr)}`;
+      const created = tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', home, command);
+      assert.equal(created.status, 0, created.stderr);
+      return { ...terminal, session, stderr };
+    });
+    socketPath = tmux('display-message', '-p', '-t', sessions[0]!.session, '#{socket_path}').stdout.trim();
+    for (const { session, stderr } of sessions) {
+      stderrFile = stderr;
+      await waitFor(session, 'the panes', (s) => s.includes('Messages') && messageRows(s).length > 0);
+      // Find, so that its highlight is on the screen too.
+      tmux('send-keys', '-t', session, 'F');
+      tmux('send-keys', '-t', session, '-l', 'hello');
+      tmux('send-keys', '-t', session, 'Enter');
+    }
+
+    for (const { name, session, grey } of sessions) {
+      await t.test(name, async () => {
+        stderrFile = path.join(home, `${session}.log`);
+        await waitFor(session, 'find in force', (s) => /^filter: .*find: hello /m.test(s));
+        const cells = screenCells(tmux('capture-pane', '-p', '-e', '-t', session).stdout);
+        const all = cells.flat();
+        const black = all.filter((c) => c.fg === '30' || c.fg === '38;5;0');
+        assert.equal(black.length, 0, `black foreground on ${black.map((c) => c.ch).join('')}`);
+        const noColour = name === 'NO_COLOR';
+
+        // Grey: the borders of the panes without the focus, and the dim columns (the time of a message).
+        const connections = labelCells(cells, 'Connections');
+        assert.ok(grey.includes(connections.border.fg), `the border of an unfocused pane is ${connections.border.fg}, not ${grey.join(' or ')}`);
+        const row = cells.find((r) => /^│\d\d:\d\d:\d\d\.\d{3} /.test(rowText(r)) && !r[1]!.reverse);
+        assert.ok(row, 'an unselected message row');
+        assert.ok(grey.includes(row[1]!.fg), `the time column is ${row[1]!.fg}, not ${grey.join(' or ')}`);
+
+        // The focus, the selection, the find highlight and the status bar stay visible.
+        const messages = labelCells(cells, 'Messages');
+        const selected = cells.find((r) => /^│\d\d:\d\d:\d\d\.\d{3} /.test(rowText(r)) && r.slice(1, -1).every((c) => c.reverse));
+        assert.ok(selected, 'the selected message row is in reverse');
+        const filterRow = cells.find((r) => rowText(r).startsWith('filter: '))!;
+        const at = rowText(filterRow).indexOf('find: hello') + 'find: '.length;
+        const found = filterRow.slice(at, at + 'hello'.length);
+        const status = cells.find((r) => rowText(r).startsWith(' wspeek '))!;
+        const header = cells.find((r) => /^│time +Δ/.test(rowText(r)))!;
+        if (noColour) {
+          const coloured = all.filter((c) => c.fg !== 'default' || c.bg !== 'default');
+          assert.equal(coloured.length, 0, `no colour at all, yet: ${coloured.slice(0, 10).map((c) => `${c.ch}(${c.fg}/${c.bg})`).join(' ')}…`);
+          assert.ok(messages.label.every((c) => c.reverse) && messages.border.bold, 'the focused pane: its label in reverse, its border bold');
+          assert.ok(connections.label.every((c) => !c.reverse) && !connections.border.bold, 'the others: neither');
+          assert.ok(found.every((c) => c.bold && !c.reverse), 'find matches are bold');
+          assert.ok(status.every((c) => c.reverse), 'the status bar is in reverse');
+          assert.ok(header[1]!.bold, 'headings are bold');
+        } else {
+          assert.equal(messages.border.fg, '33', 'the focused pane has a yellow border');
+          assert.notEqual(connections.border.fg, '33');
+          assert.ok(all.some((c) => c.ch === '→' && c.fg === '32') && all.some((c) => c.ch === '←' && c.fg === '36'), 'directions in green and cyan');
+          assert.ok(found.every((c) => c.reverse && c.fg === '33'), 'find matches in reverse yellow');
+          assert.ok(status.every((c) => c.bg === '44'), 'the status bar is blue');
+          assert.ok(header[1]!.bold && header[1]!.fg === '33', 'headings are bold yellow');
+        }
+      });
+    }
+
+    await t.test('the help at 80×24: wrapped to the overlay, scrolled to its last line, closed by q', async () => {
+      const { session, stderr } = sessions[0]!;
+      stderrFile = stderr;
+      tmux('send-keys', '-t', session, '?');
+      let box = helpBox(await waitFor(session, 'the help', (s) => s.includes('─ Help ─') && s.includes('Keys')));
+      const first = squeeze(box.join(' '));
+      for (const [keys, action] of KEYS.slice(0, 6)) assert.ok(first.includes(squeeze(`${keys} ${action}`)), `in full: ${keys} ${action}\n${box.join('\n')}`);
+      assert.ok(!first.includes('Mouse: click selects'), 'the last line is below the first page');
+      const footer = /^1–(\d+) of (\d+) · ↑ ↓ PgUp PgDn j k g G scroll · q Esc \? close/.exec(box.at(-1)!);
+      assert.ok(footer, `the footer: ${box.at(-1)}`);
+      assert.ok(Number(footer[2]) > Number(footer[1]));
+      tmux('send-keys', '-t', session, 'G');
+      box = helpBox(await waitFor(session, 'the last help line', (s) => s.includes('Mouse: click selects, the wheel scrolls.')));
+      assert.match(box.at(-1)!, new RegExp(`^\\d+–${footer[2]} of ${footer[2]} `));
+      assert.ok(squeeze(box.join(' ')).includes(squeeze(FILTER_HELP.at(-1)!.join(' '))), 'the last filter row in full');
+      tmux('send-keys', '-t', session, 'q');
+      await waitFor(session, 'the help closed, the UI still there', (s) => !s.includes('─ Help ─') && s.includes('Messages') && messageRows(s).length > 0);
+    });
+  } finally {
     tmux('kill-server');
     if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
     fs.rmSync(home, { recursive: true, force: true });

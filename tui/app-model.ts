@@ -4,7 +4,7 @@ import type { StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView, type ConnectionRow } from './connection-view.js';
 import { viewFileName } from './file-names.js';
 import { count, duration, fit, size } from './format.js';
-import { helpLines } from './help.js';
+import { helpFooter, helpLines } from './help.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
 import { messageHeader, messageRowLine, type TimeMode } from './message-row.js';
 import type { MessageRow } from './message-rows.js';
@@ -67,6 +67,8 @@ export class AppModel {
   focus: Pane = 'messages';
   timeMode: TimeMode = 'absolute';
   showHelp = false;
+  /** The first help line in view. */
+  helpTop = 0;
   input: Input | null = null;
   inputError: { message: string; position: number; length: number } | null = null;
   notice: string | null = null;
@@ -80,6 +82,8 @@ export class AppModel {
   /** Index (0 = all connections) of the first connections line at the last draw, for clicks. */
   private connectionsTop = 0;
   private detailLength = 0;
+  /** The help's text size at the last draw, for scrolling it. */
+  private helpSize = { height: 20, width: 78 };
 
   /** `filter`: the view filter to start with (the command line's, parsed there). */
   constructor(readonly info: SessionInfo, keep: number, filter: CompiledFilter | null = null) {
@@ -108,10 +112,7 @@ export class AppModel {
   /** Handles one key press: `ch` is the character typed (if any), `name` blessed's full key name (`up`, `enter`, `C-c`, `S-tab`). */
   key(ch: string | undefined, name: string): Action {
     this.notice = null;
-    if (this.showHelp) {
-      this.showHelp = false;
-      return 'none';
-    }
+    if (this.showHelp) return this.helpKey(ch, name);
     if (this.input) return this.editInput(ch, name);
     const m = this.messages;
     const page = Math.max(1, this.heights[this.focus] - 1);
@@ -136,7 +137,7 @@ export class AppModel {
       case 's': return this.startSave();
     }
     switch (ch) {
-      case '?': this.showHelp = true; break;
+      case '?': this.showHelp = true; this.helpTop = 0; break;
       case '/': this.startInput('filter', m.filterSource); break;
       case 'F': this.startInput('find', m.searchSource); break;
       case 'n': case 'N':
@@ -238,8 +239,22 @@ export class AppModel {
     return content.slice(this.detailTop, this.detailTop + height);
   }
 
-  helpLines(): Line[] {
-    return helpLines();
+  /** The help overlay's `height` lines: a window on the help wrapped to `width`, and a footer that says how to scroll and close. */
+  helpLines(height: number, width: number): Line[] {
+    if (height <= 0) return [];
+    this.helpSize = { height: Math.max(1, height - 1), width };
+    const content = helpLines(width);
+    this.helpTop = Math.max(0, Math.min(this.helpTop, content.length - this.helpSize.height));
+    const shown = content.slice(this.helpTop, this.helpTop + height - 1);
+    const footer = helpFooter(this.helpTop + 1, this.helpTop + shown.length, content.length);
+    const blank = Array.from({ length: height - 1 - shown.length }, (): Line => []);
+    return [...shown, ...blank, [seg(fit(footer, width), 'dim')]];
+  }
+
+  /** Scrolls the help by `delta` lines (the mouse wheel, the keys). */
+  scrollHelp(delta: number): void {
+    const last = Math.max(0, helpLines(this.helpSize.width).length - this.helpSize.height);
+    this.helpTop = Math.max(0, Math.min(this.helpTop + delta, last));
   }
 
   /** The line under the lists: the filter (or its editor, with the error), find, and the row count. */
@@ -288,6 +303,23 @@ export class AppModel {
   }
 
   // --- internals -------------------------------------------------------------
+
+  /** While the help shows, keys scroll or close it; C-c still quits. */
+  private helpKey(ch: string | undefined, name: string): Action {
+    const page = Math.max(1, this.helpSize.height - 1);
+    switch (name) {
+      case 'C-c': return 'quit';
+      case 'q': case 'escape': this.showHelp = false; break;
+      case 'up': case 'k': this.scrollHelp(-1); break;
+      case 'down': case 'j': this.scrollHelp(1); break;
+      case 'pageup': this.scrollHelp(-page); break;
+      case 'pagedown': this.scrollHelp(page); break;
+      case 'home': case 'g': this.scrollHelp(-Infinity); break;
+      case 'end': case 'S-g': this.scrollHelp(Infinity); break;
+      default: if (ch === '?') this.showHelp = false;
+    }
+    return 'none';
+  }
 
   private detailContent(width: number): Line[] {
     if (this.focus === 'connections') {

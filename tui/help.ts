@@ -18,15 +18,68 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['y', 'copy the selected payload to the clipboard (OSC 52): text as text, anything else as base64'],
   ['w  W', 'write the selected payload to a new file: raw bytes / indented JSON'],
   ['M', 'mouse off (the terminal selects text) / on'],
-  ['?', 'this help'],
+  ['?', 'this help: ↑ ↓ PgUp PgDn j k g G scroll it; q, Esc or ? close it'],
   ['q  Ctrl-C', 'quit (the session log is flushed first)'],
 ];
 
-export function helpLines(): Line[] {
-  const lines: Line[] = [[seg('Keys', 'heading')]];
-  for (const [k, a] of KEYS) lines.push([seg(k.padEnd(18), 'key'), seg(a)]);
-  lines.push([], [seg('Filter and find expressions', 'heading')]);
-  for (const [syntax, meaning] of FILTER_HELP) lines.push([seg(syntax.padEnd(38), 'key'), seg(meaning)]);
-  lines.push([], [seg('Mouse: click selects, the wheel scrolls. Any key closes this help.', 'dim')]);
+/** The help's last line, always in view: where the view is, how to scroll and close. */
+export function helpFooter(first: number, last: number, total: number): string {
+  return `${first}–${last} of ${total} · ↑ ↓ PgUp PgDn j k g G scroll · q Esc ? close`;
+}
+
+/** The width the descriptions keep at least: a key longer than the column this leaves gets a line of its own. */
+const MIN_TEXT = 24;
+
+/** The help's lines, none wider than `width`: long descriptions wrap under their own column. */
+export function helpLines(width: number): Line[] {
+  return [
+    [seg('Keys', 'heading')],
+    ...table(KEYS, width),
+    [],
+    [seg('Filter and find expressions', 'heading')],
+    ...table(FILTER_HELP, width),
+    [],
+    ...wrapText('Mouse: click selects, the wheel scrolls.', width).map((t) => [seg(t, 'dim')]),
+  ];
+}
+
+/** Rows of key and description: the keys in a column as wide as the longest (while the descriptions keep MIN_TEXT). */
+function table(rows: ReadonlyArray<readonly [string, string]>, width: number): Line[] {
+  const column = Math.max(0, Math.min(Math.max(...rows.map(([k]) => k.length)) + 2, width - MIN_TEXT));
+  return rows.flatMap(([k, text]) => helpRow(k, text, column, width));
+}
+
+/**
+ * One row: the key, then its description word-wrapped to the rest of the width, every line of it
+ * starting at `column`. A key too long for the column gets lines of its own above.
+ */
+export function helpRow(key: string, text: string, column: number, width: number): Line[] {
+  const indent = ' '.repeat(column);
+  const lines = wrapText(text, width - column).map((t): Line => [seg(indent), seg(t)]);
+  if (key.length + 2 <= column && lines.length > 0) {
+    lines[0]![0] = seg(key.padEnd(column), 'key');
+    return lines;
+  }
+  return [...wrapText(key, width).map((t): Line => [seg(t, 'key')]), ...lines];
+}
+
+/** Greedy word wrap to `width`, keeping the spaces between words on a line; a word longer than a line is cut. */
+export function wrapText(text: string, width: number): string[] {
+  width = Math.max(1, width);
+  const lines: string[] = [];
+  let line = '';
+  for (const [, gap, word] of text.matchAll(/(\s*)(\S+)/g)) {
+    if (line && line.length + gap!.length + word!.length <= width) {
+      line += gap! + word!;
+      continue;
+    }
+    if (line) lines.push(line);
+    line = word!;
+    while (line.length > width) {
+      lines.push(line.slice(0, width));
+      line = line.slice(width);
+    }
+  }
+  if (line) lines.push(line);
   return lines;
 }

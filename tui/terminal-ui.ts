@@ -10,7 +10,14 @@ import type { ViewFormat } from './view-formats.js';
 /** Rates and ages change with time alone: redraw at least this often. */
 const TICK_MS = 1000;
 
-const TAGS: Record<Style, string> = {
+/**
+ * How the screen uses colour. `full`: 16 colours or more, grey is bright black. `basic`: 8
+ * colours, where bright black is black: grey is the terminal's own text colour. `none`: NO_COLOR
+ * (https://no-color.org/) or no colours at all: bold, underline and reverse only.
+ */
+export type ColourMode = 'full' | 'basic' | 'none';
+
+const FULL_TAGS: Record<Style, string> = {
   plain: '',
   dim: '{gray-fg}',
   client: '{green-fg}',
@@ -18,11 +25,69 @@ const TAGS: Record<Style, string> = {
   bad: '{red-fg}{bold}',
   heading: '{yellow-fg}{bold}',
   key: '{magenta-fg}',
-  match: '{black-fg}{yellow-bg}',
+  match: '{yellow-fg}{inverse}',
   warn: '{yellow-fg}',
   selected: '{inverse}',
   'selected-unfocused': '{underline}',
 };
+
+/** Each style's blessed tags, per colour mode. No style sets a black foreground: on a dark theme it vanishes. */
+export const STYLE_TAGS: Record<ColourMode, Record<Style, string>> = {
+  full: FULL_TAGS,
+  basic: { ...FULL_TAGS, dim: '' },
+  none: {
+    plain: '', dim: '', client: '', server: '', key: '',
+    bad: '{bold}', heading: '{bold}', match: '{bold}', warn: '{bold}',
+    selected: '{inverse}', 'selected-unfocused': '{underline}',
+  },
+};
+
+/** What blessed's style objects take of ours. */
+interface BoxLook {
+  fg?: string;
+  bg?: string;
+  bold?: boolean;
+  inverse?: boolean;
+}
+
+/** The boxes' styles: the focused pane's border and label stand out from the others'. */
+type Chrome = Record<'border' | 'focusedBorder' | 'label' | 'focusedLabel' | 'status' | 'help', BoxLook>;
+
+const FULL_CHROME: Chrome = {
+  border: { fg: 'gray', bold: false }, focusedBorder: { fg: 'yellow', bold: false },
+  label: { fg: 'yellow', inverse: false }, focusedLabel: { fg: 'yellow', inverse: false },
+  status: { fg: 'white', bg: 'blue' }, help: { fg: 'yellow' },
+};
+
+const CHROME: Record<ColourMode, Chrome> = {
+  full: FULL_CHROME,
+  basic: { ...FULL_CHROME, border: { fg: 'default', bold: false } },
+  none: {
+    border: { bold: false }, focusedBorder: { bold: true },
+    label: { inverse: false }, focusedLabel: { inverse: true },
+    status: { inverse: true }, help: {},
+  },
+};
+
+/**
+ * How many colours the terminal shows, from what blessed read in terminfo and what the
+ * environment says. blessed cannot parse the entries ncurses 6.1+ writes with 32-bit numbers
+ * (tmux-256color, screen-256color, …) and falls back on its own 8-colour xterm entry, where grey
+ * (colour 8) is drawn as black; a `256color` name or COLORTERM=truecolor says better. The Linux
+ * console's entry says 8, but the kernel draws SGR 90–97 as its bright colours, and bright black
+ * as dark grey.
+ */
+export function terminalColours(term: string, colorterm: string, terminfo: number): number {
+  if (/256color|-direct\b/.test(term) || /^(truecolor|24bit)$/i.test(colorterm)) return Math.max(terminfo, 256);
+  if (term === 'linux') return Math.max(terminfo, 16);
+  return terminfo;
+}
+
+/** The colour mode for `colours` colours; NO_COLOR set and non-empty turns colour off. */
+export function colourMode(noColor: string | undefined, colours: number): ColourMode {
+  if (noColor) return 'none';
+  return colours >= 16 ? 'full' : colours >= 8 ? 'basic' : 'none';
+}
 
 export interface TerminalUi {
   /** Subscribe this to the session store. */
@@ -54,13 +119,18 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
   // some terminals (and tmux captures) show as letters.
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'wspeek', warnings: false, autoPadding: false });
-  const box = (label: string) => blessed.box({ parent: screen, label: ` ${label} `, border: { type: 'line' }, tags: true, wrap: false, style: { border: { fg: 'gray' }, label: { fg: 'yellow' } } });
+  // blessed draws every colour reduced to the count it holds: it must be the terminal's.
+  const tput = screen.tput as unknown as { colors: number };
+  tput.colors = terminalColours(process.env.TERM ?? '', process.env.COLORTERM ?? '', tput.colors);
+  const mode = colourMode(process.env.NO_COLOR, tput.colors);
+  const look = CHROME[mode];
+  const box = (label: string) => blessed.box({ parent: screen, label: ` ${label} `, border: { type: 'line' }, tags: true, wrap: false, style: { border: { ...look.border }, label: { ...look.label } } });
   const connections = box('Connections');
   const messages = box('Messages');
   const detail = box('Detail');
   const filterBar = blessed.box({ parent: screen, height: 1, tags: true, wrap: false });
-  const statusBar = blessed.box({ parent: screen, height: 1, tags: true, wrap: false, style: { bg: 'blue', fg: 'white' } });
-  const help = blessed.box({ parent: screen, label: ' Help ', border: { type: 'line' }, tags: true, wrap: false, hidden: true, top: 'center', left: 'center', width: '90%', height: '90%', style: { border: { fg: 'yellow' } } });
+  const statusBar = blessed.box({ parent: screen, height: 1, tags: true, wrap: false, style: { ...look.status } });
+  const help = blessed.box({ parent: screen, label: ' Help ', border: { type: 'line' }, tags: true, wrap: false, hidden: true, top: 'center', left: 'center', width: '90%', height: '90%', style: { border: { ...look.help } } });
   const panes: Record<Pane, blessed.Widgets.BoxElement> = { connections, messages, detail };
 
   const pacer = new DrawPacer();
@@ -94,19 +164,22 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
     layout();
     const inner = (b: blessed.Widgets.BoxElement) => ({ w: Math.max(0, Number(b.width) - 2), h: Math.max(0, Number(b.height) - 2) });
     const c = inner(connections);
-    connections.setContent(render(model.connectionLines(c.h, c.w, t)));
+    connections.setContent(render(model.connectionLines(c.h, c.w, t), mode));
     const m = inner(messages);
-    messages.setContent(render(model.messageLines(m.h, m.w)));
+    messages.setContent(render(model.messageLines(m.h, m.w), mode));
     const d = inner(detail);
-    detail.setContent(render(model.detailLines(d.h, d.w)));
+    detail.setContent(render(model.detailLines(d.h, d.w), mode));
     for (const [name, b] of Object.entries(panes) as Array<[Pane, blessed.Widgets.BoxElement]>) {
-      b.style.border.fg = model.focus === name ? 'yellow' : 'gray';
+      const focused = model.focus === name;
+      Object.assign(b.style.border, focused ? look.focusedBorder : look.border);
+      Object.assign(b.style.label, focused ? look.focusedLabel : look.label);
     }
     const cols = Number(screen.width);
-    filterBar.setContent(render([model.filterBar(cols)]));
-    statusBar.setContent(render([model.statusBar(cols, t)]));
+    filterBar.setContent(render([model.filterBar(cols)], mode));
+    statusBar.setContent(render([model.statusBar(cols, t)], mode));
     if (model.showHelp) {
-      help.setContent(render(model.helpLines()));
+      const h = inner(help);
+      help.setContent(render(model.helpLines(h.h, h.w), mode));
       help.show();
       help.setFront();
     } else help.hide();
@@ -171,11 +244,19 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
 
   screen.enableMouse();
   screen.on('mouse', (data: blessed.Widgets.Events.IMouseEventArg) => {
+    const action = data.action as string; // blessed's typings leave out the wheel actions
+    if (model.showHelp) {
+      // The help takes the wheel; clicks go nowhere while it covers the panes.
+      if (action === 'wheelup' || action === 'wheeldown') {
+        model.scrollHelp(action === 'wheelup' ? -3 : 3);
+        schedule('input');
+      }
+      return;
+    }
     for (const [name, b] of Object.entries(panes) as Array<[Pane, blessed.Widgets.BoxElement]>) {
       const top = Number(b.atop);
       const left = Number(b.aleft);
       if (data.x < left || data.x >= left + Number(b.width) || data.y < top || data.y >= top + Number(b.height)) continue;
-      const action = data.action as string; // blessed's typings leave out the wheel actions
       if (action === 'wheelup') model.scroll(name, -3);
       else if (action === 'wheeldown') model.scroll(name, 3);
       else if (action === 'mousedown') {
@@ -208,11 +289,12 @@ function place(el: blessed.Widgets.BoxElement, top: number, left: number, width:
   el.height = height;
 }
 
-/** Lines to blessed content: each piece made visible, escaped, and wrapped in its style's tags. */
-export function render(lines: Line[]): string {
+/** Lines to blessed content: each piece made visible, escaped, and wrapped in its style's tags for `mode`. */
+export function render(lines: Line[], mode: ColourMode): string {
+  const tags = STYLE_TAGS[mode];
   return lines.map((line) => line.map((s) => {
     const text = blessed.escape(visible(s.text));
-    const tag = TAGS[s.style];
+    const tag = tags[s.style];
     return tag ? `${tag}${text}{/}` : text;
   }).join('')).join('\n');
 }
