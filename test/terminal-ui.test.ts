@@ -376,6 +376,8 @@ test('colours under tmux-256color, screen-256color, xterm-256color, screen, linu
         const all = cells.flat();
         const black = all.filter((c) => c.fg === '30' || c.fg === '38;5;0');
         assert.equal(black.length, 0, `black foreground on ${black.map((c) => c.ch).join('')}`);
+        // blessed's complaints about a terminfo entry it can't read must not reach the terminal.
+        assert.doesNotMatch(fs.readFileSync(path.join(home, `${session}.log`), 'utf8'), /Error on /, 'nothing but wspeek\'s own lines on stderr');
         const noColour = name === 'NO_COLOR';
 
         // Grey: the borders of the panes without the focus, and the dim columns (the time of a message).

@@ -118,7 +118,7 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
   // Draw box and line characters as UTF-8, not through the VT100 alternate charset, which
   // some terminals (and tmux captures) show as letters.
   process.env.NCURSES_NO_UTF8_ACS ??= '1';
-  const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'wspeek', warnings: false, autoPadding: false });
+  const screen = withoutConsoleErrors(() => blessed.screen({ smartCSR: true, fullUnicode: true, title: 'wspeek', warnings: false, autoPadding: false }));
   // blessed draws every colour reduced to the count it holds: it must be the terminal's.
   const tput = screen.tput as unknown as { colors: number };
   tput.colors = terminalColours(process.env.TERM ?? '', process.env.COLORTERM ?? '', tput.colors);
@@ -297,4 +297,20 @@ export function render(lines: Line[], mode: ColourMode): string {
     const tag = tags[s.style];
     return tag ? `${tag}${text}{/}` : text;
   }).join('')).join('\n');
+}
+
+/**
+ * Runs `f` with console.error silenced. blessed can't read terminfo entries in ncurses' newer
+ * format (screen-256color's, on current Debian): it prints each capability it fails to compile,
+ * a dozen lines of its generated code, to stderr, then falls back to an entry of its own. Those
+ * lines would be left on the terminal when the UI exits.
+ */
+function withoutConsoleErrors<T>(f: () => T): T {
+  const error = console.error;
+  console.error = () => {};
+  try {
+    return f();
+  } finally {
+    console.error = error;
+  }
 }
