@@ -98,8 +98,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     address: formatHostPort(bound.address, bound.port),
     port: bound.port,
     async close(reason = 'wspeek shut down') {
+      // Requests in flight first: their records come before their connections' end.
+      web.close(reason);
       const ended = registry.closeAll(reason);
-      web.close();
       await Promise.all([ended, new Promise<void>((r) => server.close(() => r()))]);
       records.drain();
     },
