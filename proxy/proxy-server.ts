@@ -68,7 +68,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     // The passive tap carries every WebSocket connection; a carrier that can act on the traffic would be chosen here.
     const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records });
-    registry.carry(c, carrier, socket);
+    registry.carry(c, carrier);
     socket.resume();
   });
 
