@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
@@ -193,7 +194,13 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
     stdout.flush();
     view?.close();
   };
-  const signalled = stopOnSignal ? untilSignal(stop) : null;
+  // A second signal while stopping: the log closed whole as it stands, the terminal given back, exit now.
+  const abandon = () => {
+    capture.closeLogSync();
+    stdout.flush();
+    view?.close();
+  };
+  const signalled = stopOnSignal ? untilSignal(stop, abandon) : null;
   say(`listening on ${capture.proxy.address}`);
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
@@ -216,12 +223,24 @@ function compileFilter(source: string | undefined): CompiledFilter | null {
 /** Signals that end a capture; SIGHUP is the terminal (or its tmux session) going away. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Resolves after SIGINT, SIGTERM or SIGHUP has run `stop` (which ends every connection and closes the log whole). */
-function untilSignal(stop: (reason: string) => Promise<void>): Promise<void> {
+/**
+ * Resolves after SIGINT, SIGTERM or SIGHUP has run `stop` (which ends every connection and closes
+ * the log whole). Another signal before `stop` is done exits at once, after `abandon`.
+ */
+function untilSignal(stop: (reason: string) => Promise<void>, abandon: () => void): Promise<void> {
   return new Promise((resolve) => {
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      for (const s of STOP_SIGNALS) process.off(s, onSignal);
-      void stop(`wspeek stopped by ${signal}`).then(resolve);
+      if (stopping) {
+        say(`wspeek: ${signal} again: exiting now, without waiting for the connections to end`);
+        abandon();
+        process.exit(128 + os.constants.signals[signal]);
+      }
+      stopping = true;
+      void stop(`wspeek stopped by ${signal}`).then(() => {
+        for (const s of STOP_SIGNALS) process.off(s, onSignal);
+        resolve();
+      });
     };
     for (const s of STOP_SIGNALS) process.on(s, onSignal);
   });
