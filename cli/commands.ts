@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { LogRecord, SessionRecord } from '../core/log/records.js';
@@ -219,7 +220,13 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
     // Said once the UI has given the terminal back, so it stays on screen.
     say(captureSummary(summary, capture.logPath));
   };
-  const signalled = stopOnSignal ? untilSignal(stop) : null;
+  // A second signal while stopping: the log closed whole as it stands, the terminal given back, exit now.
+  const abandon = () => {
+    capture.closeLogSync();
+    stdout.flush();
+    view?.close();
+  };
+  const signalled = stopOnSignal ? untilSignal(stop, abandon) : null;
   say(`listening on ${capture.proxy.address}`);
   if (mode === 'reverse' && target) say(pointClientAt(capture.proxy.address, target.href));
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
@@ -250,12 +257,24 @@ function compileFilter(source: string | undefined): CompiledFilter | null {
 /** Signals that end a capture; SIGHUP is the terminal (or its tmux session) going away. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Resolves after SIGINT, SIGTERM or SIGHUP has run `stop` (which ends every connection and closes the log whole). */
-function untilSignal(stop: (reason: string) => Promise<void>): Promise<void> {
+/**
+ * Resolves after SIGINT, SIGTERM or SIGHUP has run `stop` (which ends every connection and closes
+ * the log whole). Another signal before `stop` is done exits at once, after `abandon`.
+ */
+function untilSignal(stop: (reason: string) => Promise<void>, abandon: () => void): Promise<void> {
   return new Promise((resolve) => {
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      for (const s of STOP_SIGNALS) process.off(s, onSignal);
-      void stop(`wspeek stopped by ${signal}`).then(resolve);
+      if (stopping) {
+        say(`wspeek: ${signal} again: exiting now, without waiting for the connections to end`);
+        abandon();
+        process.exit(128 + os.constants.signals[signal]);
+      }
+      stopping = true;
+      void stop(`wspeek stopped by ${signal}`).then(() => {
+        for (const s of STOP_SIGNALS) process.off(s, onSignal);
+        resolve();
+      });
     };
     for (const s of STOP_SIGNALS) process.on(s, onSignal);
   });

@@ -9,6 +9,8 @@ import type { TunnelEnd } from './destination.js';
 export interface Carrier {
   /** Ends both sides now; the end record says wspeek ended it, and why. */
   abort(reason: string): void;
+  /** Resolves once both sides are closed and the end record is out. */
+  closed: Promise<void>;
 }
 
 /** What wspeek knows of an accepted TCP connection; a TLS socket wrapped around it shares it. */
@@ -84,20 +86,24 @@ export class ConnectionRegistry {
     c.failure ??= reason;
   }
 
-  /** `carrier` carries `c` from now on, until `socket` closes. */
-  carry(c: Connection, carrier: Carrier, socket: net.Socket): void {
+  /**
+   * `carrier` carries `c` from now on, until both its sides are closed: the client's side may
+   * close first while the upstream's still has bytes to deliver.
+   */
+  carry(c: Connection, carrier: Carrier): void {
     c.carrier = carrier;
     this.carriers.add(carrier);
-    socket.on('close', () => this.carriers.delete(carrier));
+    void carrier.closed.then(() => this.carriers.delete(carrier));
   }
 
-  /** Ends every connection; resolves once each has written its end record. */
+  /** Ends every connection; resolves once each has written its end record and closed its sockets. */
   closeAll(reason: string): Promise<void> {
     this.shutdownReason = reason;
+    const carried = [...this.carriers].map((carrier) => carrier.closed);
     for (const carrier of this.carriers) carrier.abort(reason);
     // A destroyed socket's 'close' (which writes its end record) comes a loop turn later: wait for them all.
     const closed = [...this.sockets].map((s) => new Promise<void>((r) => s.once('close', () => r())));
     for (const s of this.sockets) s.destroy();
-    return Promise.all(closed).then(() => {});
+    return Promise.all([...carried, ...closed]).then(() => {});
   }
 }

@@ -1,4 +1,5 @@
-import type http from 'node:http';
+import http from 'node:http';
+import https from 'node:https';
 import httpProxy from 'http-proxy';
 import { httpRecord } from '../core/log/records.js';
 import { now } from './clock.js';
@@ -22,7 +23,8 @@ export interface HttpForwardingOptions {
 export interface HttpForwarding {
   /** The server's 'request' handler. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
-  close(): void;
+  /** Ends every request still in flight upstream; each one's record says why. */
+  close(reason: string): void;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface HttpForwarding {
  */
 export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
   const { records, registry } = options;
+  /** Ends a request in flight, with the reason for its record. */
+  const inFlight = new Set<(reason: string) => void>();
   const web = httpProxy.createProxyServer({ xfwd: false, ws: false, secure: options.verify, changeOrigin: options.target !== null });
   // Connection and Keep-Alive are hop-by-hop (RFC 7230 §6.1): they describe the upstream hop, which
   // http-proxy opens with `Connection: close`. Passed on, the upstream's `close` would close the
@@ -64,10 +68,27 @@ export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
       return record(page.status);
     }
     req.url = dest.path;
+    // http-proxy would open the upstream request on a fresh agent of its own (`agent: false`) and end
+    // it only on the client request's 'aborted', which Node no longer emits once a request was read
+    // whole: a client gone, or wspeek stopping, would leave it waiting on the upstream. The same
+    // fresh agent, handed over, ends it. Given an agent, http-proxy leaves Connection alone: set it as it would.
+    const agent = dest.tls ? new https.Agent() : new http.Agent();
+    const keepUpgrade = /(^|,)\s*upgrade\s*($|,)/i.test(req.headers.connection ?? '');
+    let ended = false;
+    const end = (reason: string) => {
+      ended = true;
+      record(res.headersSent ? res.statusCode : null, reason);
+      agent.destroy();
+    };
+    inFlight.add(end);
     res.on('finish', () => record(res.statusCode));
     // 'finish' never comes when the client goes away mid-response.
-    res.on('close', () => record(res.headersSent ? res.statusCode : null, 'the client closed the connection before the response was complete'));
-    web.web(req, res, { target: dest.origin }, (err) => {
+    res.on('close', () => {
+      inFlight.delete(end);
+      if (!ended) end('the client closed the connection before the response was complete');
+    });
+    web.web(req, res, { target: dest.origin, agent, ...(keepUpgrade ? {} : { headers: { connection: 'close' } }) }, (err) => {
+      if (ended) return;
       const reason = `upstream ${dest.host}:${dest.port}: ${err.message}`;
       record(502, reason);
       if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`wspeek: ${reason}\n`);
@@ -75,5 +96,11 @@ export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
     });
   }
 
-  return { handle, close: () => web.close() };
+  return {
+    handle,
+    close(reason) {
+      for (const end of inFlight) end(reason);
+      web.close();
+    },
+  };
 }

@@ -68,7 +68,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     // The passive tap carries every WebSocket connection; a carrier that can act on the traffic would be chosen here.
     const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records });
-    registry.carry(c, carrier, socket);
+    registry.carry(c, carrier);
     socket.resume();
   });
 
@@ -98,8 +98,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     address: formatHostPort(bound.address, bound.port),
     port: bound.port,
     async close(reason = 'wspeek shut down') {
+      // Requests in flight first: their records come before their connections' end.
+      web.close(reason);
       const ended = registry.closeAll(reason);
-      web.close();
       await Promise.all([ended, new Promise<void>((r) => server.close(() => r()))]);
       records.drain();
     },

@@ -36,6 +36,8 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   let responded = false;
   let finished = false;
   const closed = { client: false, server: false };
+  let bothClosed!: () => void;
+  const carried = new Promise<void>((r) => (bothClosed = r));
 
   /** Feeds the decoder; a decoder fault would stop decoding, never forwarding. */
   const decode = (from: Side, data: Buffer, ts: number) => {
@@ -100,7 +102,10 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     from.on('close', () => {
       closed[side] = true;
       if (!to.destroyed) to.end();
-      if (closed.client && closed.server) finish();
+      if (closed.client && closed.server) {
+        finish();
+        bothClosed();
+      }
     });
   }
 
@@ -119,6 +124,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       client.destroy();
       server.destroy();
     },
+    closed: carried,
   };
 }
 

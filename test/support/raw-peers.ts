@@ -111,9 +111,9 @@ export interface RawConnection {
   closed: Promise<void>;
 }
 
-/** Connects a raw client socket that records what it receives and what happens to it. */
-export async function rawConnect(port: number): Promise<RawConnection> {
-  const socket = net.connect({ host: HOST, port });
+/** Connects a raw client socket that records what it receives and what happens to it; `allowHalfOpen` keeps its side open after the proxy's FIN. */
+export async function rawConnect(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
+  const socket = net.connect({ host: HOST, port, allowHalfOpen: options.allowHalfOpen ?? false });
   socket.setNoDelay(true);
   const received: Buffer[] = [];
   const events: string[] = [];
