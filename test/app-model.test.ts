@@ -169,20 +169,20 @@ function rowTexts(model: AppModel): string[] {
 test('the session feeds the panes: connections, rows, status', () => {
   const { model, lastTs } = session();
   const d = draw(model, lastTs + 1);
-  assert.match(d.connections[0]!, /^all connections \(2, 1 open\)/);
-  assert.match(d.connections[1]!, /^#1 +ws:\/\/127\.0\.0\.1:3000\/chat +chat +closed 1000 +4→ 4← +27 B→ 69 B← +\S+ +127\.0\.0\.1:50001 *$/);
-  assert.match(d.connections[2]!, /^#2 +ws:\/\/127\.0\.0\.1:3000\/feed +open +1→ 1← +1 B→ 13 B← +\S+ +127\.0\.0\.1:50002 *$/);
-  assert.ok(d.connections.every((l) => l.length === W));
-  assert.match(d.messages[0]!, /^time +Δ +kind +length +payload/);
+  assert.match(d.connections[0]!, /^▷all connections \(2, 1 open\)/, 'the cursor is on "all connections", in a pane without the focus');
+  assert.match(d.connections[1]!, /^ #1 ws:\/\/127\.0\.0\.1:3000\/chat chat closed 1000 → 4 \(27 B\) ← 4 \(69 B\) +\d+ms 127\.0\.0\.1:50001$/);
+  assert.match(d.connections[2]!, /^ #2 ws:\/\/127\.0\.0\.1:3000\/feed {6}open {8}→ 1 \(1 B\) {2}← 1 \(13 B\) +\d+ms 127\.0\.0\.1:50002$/);
+  assert.ok(d.connections.every((l) => l.length <= W));
+  assert.match(d.messages[0]!, /^ time +Δ +conn +kind +length +payload/);
   assert.equal(d.messages.length, 11, 'header and 10 rows');
-  assert.match(d.messages[1]!, new RegExp(`^${clockTime(T0 + 20).replace(/\./g, '\\.')} +→ text +12 +hello server`));
-  assert.match(d.messages[2]!, /\+10ms +← text +38 +\{"type":"tick"/);
-  assert.match(d.messages[3]!, /→ binary +8 +00 01 02 03 fe ff 41 42/);
-  assert.match(d.messages[7]!, /→ close 1000 +5 +Normal Closure "bye"/);
-  assert.match(d.messages[10]!, /→ text +1 +! +x *$/, 'the violation flag');
+  assert.match(d.messages[1]!, new RegExp(`^ ${clockTime(T0 + 20).replace(/\./g, '\\.')} +#1 +→ text +12 B +hello server`));
+  assert.match(d.messages[2]!, /\+10ms #1 {3}← text +38 B +\{"type":"tick"/);
+  assert.match(d.messages[3]!, /#1 {3}→ binary +8 B +00 01 02 03 fe ff 41 42/);
+  assert.match(d.messages[7]!, /→ close 1000 +5 B +Normal Closure "bye"/);
+  assert.match(d.messages[10]!, /^▶.*#2 {3}→ text +1 B {2}! x *$/, 'the cursor, and the violation flag');
   assert.match(d.filter, /^filter: \(none, \/ to set\) +10 of 10$/);
   assert.equal(d.filter.length, W);
-  assert.match(d.status, /^ wspeek demo 127\.0\.0\.1:9000 → http:\/\/127\.0\.0\.1:3000 │ conns 1\/2 │ /);
+  assert.match(d.status, /^ wspeek demo 127\.0\.0\.1:9000 │ → http:\/\/127\.0\.0\.1:3000 │ conns 1\/2 │ /);
   assert.match(d.status, /FOLLOW {2}\? help $/);
   assert.equal(d.status.length, W);
 });
@@ -227,7 +227,7 @@ test("'/' opens the filter editor; typing applies live; Enter closes it", () => 
   assert.equal(inputText(model), 'serve');
   type(model, 'r and len>20');
   assert.equal(model.messages.length, 2);
-  assert.deepEqual(rowTexts(model).map((r) => r.slice(51).trimEnd()), ['{"type":"tick","seq":1,"price":100.25}', 'a needle in the haystack']);
+  assert.deepEqual(rowTexts(model).map((r) => /^.*? \d+ B +(.*)$/.exec(r.trimEnd())![1]), ['{"type":"tick","seq":1,"price":100.25}', 'a needle in the haystack']);
   press(model, 'enter');
   assert.equal(model.input, null);
   assert.equal(model.messages.filterSource, 'server and len>20');
@@ -365,11 +365,11 @@ test("'F' finds without hiding rows; 'n' / 'N' move between matches, with a noti
   press(model, 'F');
   assert.deepEqual(model.input, { kind: 'find', text: '', before: '' });
   type(model, 'needle');
-  assert.equal(lineText(model.filterBar(W)), 'find: needle█');
+  assert.equal(lineText(model.filterBar(W)), 'find: needle█  2 matches', 'the editor counts the matches as they are typed');
   press(model, 'enter');
   assert.equal(model.input, null);
   assert.equal(model.messages.length, 10, 'find hides nothing');
-  assert.match(lineText(model.filterBar(W)), /^filter: \(none, \/ to set\) {2}find: needle +10 of 10$/);
+  assert.match(lineText(model.filterBar(W)), /^filter: \(none, \/ to set\) {2}find: needle {2}2 matches +10 of 10$/);
   // Matches are highlighted.
   const lines = model.messageLines(20, W).slice(1);
   const highlighted = lines.map((l, i) => (l.some((s) => s.style === 'match') ? i : -1)).filter((i) => i >= 0);
@@ -380,17 +380,22 @@ test("'F' finds without hiding rows; 'n' / 'N' move between matches, with a noti
   press(model, 'n');
   assert.equal(model.messages.cursor, 3);
   assert.equal(messageOf(model.messages.selected()).text, 'a needle in the haystack');
+  assert.match(lineText(model.filterBar(W)), /find: needle {2}match 1 of 2 +10 of 10$/, 'which match, of how many');
   press(model, 'n');
   assert.equal(model.messages.cursor, 8);
+  assert.match(lineText(model.filterBar(W)), /find: needle {2}match 2 of 2 /);
   press(model, 'n');
   assert.equal(model.messages.cursor, 8);
   assert.equal(model.notice, 'no more matches for needle');
   press(model, 'N');
   assert.equal(model.messages.cursor, 3);
   assert.equal(model.notice, null, 'the next key clears the notice');
+  assert.match(lineText(model.filterBar(W)), /find: needle {2}match 1 of 2 /);
   press(model, 'N');
   assert.equal(model.messages.cursor, 3);
   assert.equal(model.notice, 'no more matches for needle');
+  press(model, 'up');
+  assert.match(lineText(model.filterBar(W)), /find: needle {2}2 matches /, 'off the matches: how many there are');
   // Esc in the find editor restores the search in force.
   press(model, 'F');
   press(model, 'C-u');
@@ -410,34 +415,34 @@ test("'f' toggles follow, 'space' pauses, 't' switches the time, 'c' clears", ()
 
   press(model, 'space');
   assert.equal(model.messages.paused, true);
-  assert.match(lineText(model.statusBar(W, lastTs)), /PAUSED FOLLOW {2}\? help $/);
+  assert.match(lineText(model.statusBar(W, lastTs)), /PAUSED {2}FOLLOW {2}\? help $/);
   for (const r of message({ conn: 2, from: 'server', text: 'while paused' }, lastTs + 10)) store.add(r);
   assert.equal(model.messages.length, 10);
   assert.match(lineText(model.filterBar(W)), /10 of 11$/);
   press(model, 'space');
   assert.equal(model.messages.paused, false);
   assert.equal(model.messages.length, 11);
-  assert.match(rowTexts(model).at(-1)!.trimEnd(), /← text +12 +while paused$/);
+  assert.match(rowTexts(model).at(-1)!.trimEnd(), /← text +12 B +while paused$/);
 
   assert.equal(model.timeMode, 'absolute');
   press(model, 't');
   assert.equal(model.timeMode, 'relative');
   const relative = model.messageLines(20, W);
-  assert.match(lineText(relative[0]!), /^since open/);
+  assert.match(lineText(relative[0]!), /^ since open/);
   // Connection 1 started at its connect record (T0 + 1); its first message came at T0 + 20.
-  assert.match(lineText(relative[1]!), /^\+19ms +→ text/);
+  assert.match(lineText(relative[1]!), /^ \+19ms +#1 +→ text/);
   press(model, 't');
   assert.equal(model.timeMode, 'absolute');
 
   press(model, 'c');
   assert.equal(model.messages.length, 0);
-  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), ['waiting for WebSocket messages…']);
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), [' waiting for WebSocket messages…']);
   assert.match(lineText(model.filterBar(W)), /0 of 0$/);
   for (const r of message({ conn: 2, from: 'server', text: 'after clear' }, lastTs + 20)) store.add(r);
   assert.equal(model.messages.length, 1);
   press(model, '/');
   type(model, 'client');
-  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), ['no message matches the view (/ to change the filter, Esc for all connections)']);
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), [' no message matches the view (/ to change the filter, Esc for all connections)']);
 });
 
 test("'?' shows the help; any key closes it and does nothing else", () => {
@@ -490,8 +495,12 @@ test('Enter on a connection shows only its messages; Esc shows all again', () =>
   assert.equal(model.messages.connection, 2);
   assert.equal(model.focus, 'messages', 'Enter on a connection focuses its messages');
   assert.equal(model.messages.length, 2);
+  assert.equal(model.notice, "showing only #2's messages; Esc for all", 'Enter says what it did');
+  assert.match(lineText(model.filterBar(W)), /conn #2 \(Esc for all\) {2}showing only #2's messages; Esc for all +2 of 10$/);
+  press(model, 'down');
+  assert.equal(model.notice, null);
   assert.match(lineText(model.filterBar(W)), /conn #2 \(Esc for all\) +2 of 10$/);
-  assert.match(draw(model, lastTs).connections[2]!, /^#2 /);
+  assert.match(draw(model, lastTs).connections[2]!, /^▷#2 /, 'the cursor stays on the connection (the focus moved to the messages)');
   press(model, 'escape');
   assert.equal(model.messages.connection, null);
   assert.equal(model.connections.cursor, 0);
@@ -545,14 +554,14 @@ test('the detail pane shows the selected message', () => {
   press(model, 'g');
   press(model, 'down');
   let d = model.detailLines(40, 100).map(lineText);
-  assert.match(d[0]!, /^#1 server → client {2}text {2}\d\d:\d\d:\d\d\.030 {2}\(\+29ms since open\)$/);
+  assert.match(d[0]!, /^#1 client ← server {2}text {2}\d\d:\d\d:\d\d\.030 {2}\(\+29ms since open\)$/);
   assert.equal(d[1], '38 B · 1 frame');
   assert.deepEqual(d.slice(3, 11), ['Payload', 'JSON', '{', '  "type": "tick",', '  "seq": 1,', '  "price": 100.25', '}', '']);
   assert.equal(d[11], 'Frames');
   assert.equal(d[12], '1. FIN=1 RSV=000 opcode=1 (text) MASK=0 length=38');
   press(model, 'j');
   d = model.detailLines(40, 100).map(lineText);
-  assert.ok(d.includes('00000000  00 01 02 03 fe ff 41 42                           |......AB|'));
+  assert.ok(d.includes('0000  00 01 02 03 fe ff 41 42                           |......AB|'));
   assert.ok(d.includes('1. FIN=1 RSV=000 opcode=2 (binary) MASK=1 key=11 22 33 44 length=8'));
   assert.ok(d.includes('   masked:   11 23 31 47 ef dd 72 06'));
   assert.ok(d.includes('   payload:  00 01 02 03 fe ff 41 42'));
@@ -604,7 +613,7 @@ test('a click selects the clicked message row', () => {
   assert.equal(model.messages.follow, false);
   const clicked = lineText(lines[3]!);
   assert.equal(model.messages.selected()!.seq, 8);
-  assert.match(clicked, /← close 1000 +5 +Normal Closure "bye" *$/);
+  assert.match(clicked, /← close 1000 +5 B +Normal Closure "bye" *$/);
   model.click('messages', 99); // below the last row: nothing
   assert.equal(model.messages.cursor, 7);
   model.click('detail', 0);
@@ -620,15 +629,18 @@ test('a click on a connection selects the connection drawn there, also when the 
     store.add(handshake(c, T0 + c, `/c${c}`));
     for (const r of message({ conn: c, from: 'server', text: `on ${c}` }, T0 + 100 + c)) store.add(r);
   }
-  model.click('connections', 3);
-  assert.equal(model.connections.selectedConn(), 3, 'unscrolled: row 3 is connection #3');
-  assert.equal(model.messages.connection, 3);
-  for (let i = 0; i < 7; i++) model.key(undefined, 'down');
-  const drawn = model.connectionLines(4, W, T0 + 1000).map(lineText);
-  assert.ok(!drawn[0]!.startsWith('all connections'), `the list is scrolled: ${drawn[0]}`);
+  // Following: "all connections", then the newest ones.
+  let drawn = model.connectionLines(4, W, T0 + 1000).map(lineText); // the screen draws before each click
+  assert.deepEqual(drawn.map((l) => /^.(#\d+|all)/.exec(l)![1]), ['all', '#10', '#11', '#12']);
+  model.click('connections', 1);
+  assert.equal(model.connections.selectedConn(), 10, 'line 1 is connection #10');
+  assert.equal(model.messages.connection, 10);
+  for (let i = 0; i < 7; i++) model.key(undefined, 'up');
+  drawn = model.connectionLines(4, W, T0 + 1000).map(lineText);
+  assert.ok(!drawn[0]!.includes('all connections'), `the list is scrolled: ${drawn[0]}`);
   for (const index of [0, 1, 3]) {
     const lines = model.connectionLines(4, W, T0 + 1000).map(lineText); // the screen draws before each click
-    const conn = Number(/^#(\d+)/.exec(lines[index]!)![1]);
+    const conn = Number(/^.#(\d+)/.exec(lines[index]!)![1]);
     model.click('connections', index);
     assert.equal(model.connections.selectedConn(), conn, `clicked line ${index}: ${lines[index]}`);
     assert.equal(model.messages.connection, conn);
@@ -710,7 +722,7 @@ test('an error of wspeek\'s own reaches the message list, the connection\'s deta
   const before = lineText(model.statusBar(W, lastTs + 1));
   store.add({ type: 'error', conn: 2, ts: lastTs + 0.5, where: 'decoder', detail: 'decoding stopped: boom' });
   const d = draw(model, lastTs + 1);
-  assert.match(d.messages.at(-1)!, /! error +decoder +decoding stopped: boom/);
+  assert.match(d.messages.at(-1)!, /! error +decoder: decoding stopped: boom/);
   assert.match(d.filter, / 11 of 11$/);
   assert.equal(lineText(model.statusBar(W, lastTs + 1)), before, 'the rates count messages only');
   press(model, '/');
@@ -721,5 +733,5 @@ test('an error of wspeek\'s own reaches the message list, the connection\'s deta
   assert.equal(model.focus, 'connections');
   press(model, 'down');
   press(model, 'down');
-  assert.match(draw(model, lastTs + 1).detail.join('\n'), /^#2 .*\n.*\nwspeek decoder error: decoding stopped: boom/, 'the connection\'s detail lists it');
+  assert.match(draw(model, lastTs + 1).detail.join('\n'), /^#2 .*\n.*\nclient → server .*\nclient ← server .*\nwspeek decoder error: decoding stopped: boom/, 'the connection\'s detail lists it');
 });
