@@ -6,8 +6,10 @@ import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRec
 import { parseLogLine } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { AppModel, type Action } from '../tui/app-model.js';
-import { clockTime } from '../tui/format.js';
-import { lineText, type Line } from '../tui/styled-text.js';
+import { pointClientAt } from '../tui/client-hint.js';
+import { clockTime, dateTime } from '../tui/format.js';
+import { screenLayout } from '../tui/screen-layout.js';
+import { connStyle, lineText, type Line } from '../tui/styled-text.js';
 import { messageOf } from './support/message-of.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -148,6 +150,7 @@ const W = 140;
 
 /** The editor's text (a function, so TypeScript doesn't narrow model.input across key presses). */
 const inputText = (model: AppModel): string | undefined => model.input?.text;
+const inputKind = (model: AppModel): string | undefined => model.input?.kind;
 
 /** Draws every pane once (as the screen does before each key) and returns all the text. */
 function draw(model: AppModel, now: number): { connections: string[]; messages: string[]; detail: string[]; filter: string; status: string; all: Line[] } {
@@ -734,4 +737,282 @@ test('an error of wspeek\'s own reaches the message list, the connection\'s deta
   press(model, 'down');
   press(model, 'down');
   assert.match(draw(model, lastTs + 1).detail.join('\n'), /^#2 .*\n.*\nclient → server .*\nclient ← server .*\nwspeek decoder error: decoding stopped: boom/, 'the connection\'s detail lists it');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Layout: every pane at the sizes people use, with the content that used to overflow
+
+const MiB5 = 5 * 1024 * 1024;
+const LONG_CHAT = 'ws://very-long-host.example.com:3000/api/v2/chat';
+const LONG_GRAPHQL = 'wss://another-really-long-hostname.internal.example.org:8443/graphql/subscriptions';
+
+/** A live reverse capture with long URLs, subprotocols, extensions and 5 MiB messages. */
+function wideSession(info: Partial<AppModel['info']> = {}): Session {
+  const model = new AppModel({ mode: 'reverse', listen: '127.0.0.1:8080', target: LONG_CHAT, file: '/home/someone/captures/2024-01-15-live.jsonl', ...info }, 1000);
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  const records: LogRecord[] = [];
+  const add = (r: LogRecord) => {
+    records.push(r);
+    store.add(r);
+  };
+  const deflate = [{ name: 'permessage-deflate', params: {} }];
+  add(connect(1, T0 + 1, '192.168.100.200:54321'));
+  add({ ...handshake(1, T0 + 2, '/api/v2/chat', { protocol: 'json.v1', extensions: deflate }), url: LONG_CHAT });
+  add(connect(2, T0 + 3, '[2001:db8::1234]:61000'));
+  add({ ...handshake(2, T0 + 4, '/graphql/subscriptions', { protocol: 'graphql-transport-ws', extensions: deflate }), url: LONG_GRAPHQL });
+  let ts = T0 + 10;
+  for (let i = 0; i < 40; i++) {
+    ts += 7;
+    const conn = 1 + (i % 2);
+    const [f, m] = message({ conn, from: i % 3 ? 'server' : 'client', text: `{"id":${i},"payload":"${'x'.repeat(i)}"}` }, ts);
+    // A large message, kept in part (as --max-payload keeps it): its lengths are the real ones.
+    if (i % 4 === 0) Object.assign(m, { length: MiB5, wireLength: MiB5 - 4096 * i, compressed: true, truncated: true });
+    add(f);
+    add(m);
+  }
+  return { model, store, records, lastTs: ts };
+}
+
+const SIZES = [[80, 24], [120, 30], [250, 60]] as const;
+
+/** Every pane drawn as the screen draws it at `cols` × `rows`, with each pane's inner width. */
+function drawAt(model: AppModel, cols: number, rows: number, now: number): Array<{ pane: string; width: number; lines: Line[] }> {
+  const at = screenLayout(cols, rows);
+  const inner = (p: 'connections' | 'messages' | 'detail') => ({ w: at[p].width - 2, h: at[p].height - 2 });
+  const c = inner('connections');
+  const m = inner('messages');
+  const d = inner('detail');
+  return [
+    { pane: 'connections', width: c.w, lines: model.connectionLines(c.h, c.w, now) },
+    { pane: 'messages', width: m.w, lines: model.messageLines(m.h, m.w) },
+    { pane: 'detail', width: d.w, lines: model.detailLines(d.h, d.w) },
+    { pane: 'filter bar', width: cols, lines: [model.filterBar(cols)] },
+    { pane: 'status bar', width: cols, lines: [model.statusBar(cols, now)] },
+  ];
+}
+
+test('every pane at 80×24, 120×30 and 250×60: no line wider than its pane, with long URLs, subprotocols and 5 MiB lengths', () => {
+  for (const [cols, rows] of SIZES) {
+    const { model, lastTs } = wideSession();
+    for (const focus of ['messages', 'connections', 'detail'] as const) {
+      model.focus = focus;
+      if (focus === 'connections') model.connections.select(1);
+      for (const { pane, width, lines } of drawAt(model, cols, rows, lastTs + 1)) {
+        for (const line of lines) assert.ok(lineText(line).length <= width, `${cols}×${rows} ${pane} (focus ${focus}), ${lineText(line).length} > ${width}: ${lineText(line)}`);
+      }
+    }
+  }
+});
+
+test('the messages pane at each size: lengths in MiB, the #conn column, every field whole or cut by rule', () => {
+  for (const [cols, rows] of SIZES) {
+    const { model } = wideSession();
+    const at = screenLayout(cols, rows);
+    const lines = model.messageLines(at.messages.height - 2, at.messages.width - 2).map(lineText);
+    const rowsDrawn = lines.slice(1);
+    assert.ok(rowsDrawn.length > 0);
+    for (const l of rowsDrawn) {
+      assert.match(l, /^[ ▶]\d\d:\d\d:\d\d\.\d{3} +(\+\S+ +)?#[12] +[→←] text +(5\.0 MiB|\d+ B) /, `${cols}: ${l}`);
+      assert.doesNotMatch(l, /5242880|\d…z|MB\b/, `${cols}: no raw or cut lengths: ${l}`);
+    }
+    const big = rowsDrawn.filter((l) => l.includes('5.0 MiB'));
+    assert.ok(big.length > 0, `${cols}: the 5 MiB rows`);
+    for (const l of big) assert.match(l, /5\.0 MiB (\d\.\d MiB )?z +… /, `${cols}: the wire length when there is room, and the flags: ${l}`);
+  }
+});
+
+test('the connections pane at each size: a cut URL keeps its path, subprotocols whole or cut with …, counts whole', () => {
+  for (const [cols, rows] of SIZES) {
+    const { model, lastTs } = wideSession();
+    const at = screenLayout(cols, rows);
+    const lines = model.connectionLines(at.connections.height - 2, at.connections.width - 2, lastTs + 1).map(lineText);
+    const chat = lines.find((l) => l.includes('#1 '))!;
+    const graphql = lines.find((l) => l.includes('#2 '))!;
+    assert.ok(chat.includes('/api/v2/chat'), `${cols}: the path stays: ${chat}`);
+    assert.ok(graphql.includes('/graphql/subscriptions'), `${cols}: ${graphql}`);
+    if (cols >= 120) assert.ok(chat.includes(LONG_CHAT), `${cols}: the whole URL when there is room: ${chat}`);
+    else assert.match(chat, /^ #1 …\S*:3000\/api\/v2\/chat /, `${cols}: cut at the host: ${chat}`);
+    assert.match(chat, / json\.v1 deflate /, `${cols}: ${chat}`);
+    assert.match(graphql, / graphql-transport-ws deflate /, `${cols}: ${graphql}`);
+    for (const l of [chat, graphql]) {
+      assert.match(l, / open +→ +\d+ (\(\d+(\.\d)? (B|KiB|MiB)\) +)?← +\d+( |$)/, `${cols}: the state and the counts, whole: ${l}`);
+      if (cols >= 120) assert.match(l, /→ +\d+ \(\d+(\.\d)? (B|KiB|MiB)\) +← +\d+ \(\d+(\.\d)? (B|KiB|MiB)\)/, `${cols}: and the bytes: ${l}`);
+    }
+    if (cols >= 250) assert.ok(chat.includes('192.168.100.200:54321') && graphql.includes('[2001:db8::1234]:61000'), 'the client when there is room');
+  }
+});
+
+test('the status bar at each size: items whole or cut by rule, never run together; "? help" always whole at the end', () => {
+  for (const [cols] of SIZES) {
+    const { model, lastTs } = wideSession();
+    model.messages.togglePause();
+    const s = lineText(model.statusBar(cols, lastTs + 1));
+    assert.equal(s.length, cols);
+    assert.ok(s.endsWith('  ? help '), `${cols}: ${s}`);
+    assert.match(s, /^ wspeek /);
+    // The items, split where they are separated: each is one of what the bar says, whole or cut by its rule.
+    const items = s.slice(' wspeek '.length, -' ? help '.length).trim().split(/ │ | {2,}/);
+    const known = [
+      /^reverse 127\.0\.0\.1:8080$/, /^→ (ws:\/\/very-long-host\.example\.com:3000\/api\/v2\/chat|…\S*\/api\/v2\/chat)$/, /^conns 2\/2$/,
+      /^→ \d+ msg\/s( \d+(\.\d)? (B|KiB|MiB)\/s)?$/, /^← \d+ msg\/s( \d+(\.\d)? (B|KiB|MiB)\/s)?$/, /^(\/home\/someone\/captures\/|…\S*)2024-01-15-live\.jsonl$/, /^PAUSED$/, /^FOLLOW$/,
+    ];
+    for (const item of items) assert.ok(known.some((k) => k.test(item)), `${cols}: "${item}" in ${s}`);
+    assert.ok(items.includes('conns 2/2') && items.includes('PAUSED') && items.some((i) => i.startsWith('→ ')), `${cols}: the most important items stay: ${s}`);
+    if (cols >= 250) assert.equal(items.length, known.length, `all of them at ${cols}: ${s}`);
+  }
+});
+
+test('sizes are labelled KiB and MiB, 1024-based, in the status bar and the connections pane', () => {
+  const { model, lastTs } = wideSession();
+  const status = lineText(model.statusBar(250, lastTs + 1));
+  assert.match(status, /→ \d+ msg\/s \d+\.\d MiB\/s/);
+  assert.doesNotMatch(status, /\bMB\b|\bKB\b/);
+  const lines = model.connectionLines(5, 200, lastTs + 1).map(lineText);
+  assert.match(lines[1]!, /→ +\d+ \(\d+\.\d MiB\)/);
+});
+
+test('the connections pane follows the newest connection; moving the cursor into the list stops it, g or G start it again', () => {
+  const model = new AppModel({ mode: 'reverse', listen: '127.0.0.1:9000', target: 'ws://x', file: null }, 100);
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  const open = (c: number) => {
+    store.add(connect(c, T0 + c));
+    store.add(handshake(c, T0 + c, `/c${c}`));
+  };
+  const ids = () => model.connectionLines(4, W, T0 + 1000).map((l) => /^.(#\d+|all)/.exec(lineText(l))![1]);
+  for (let c = 1; c <= 3; c++) open(c);
+  assert.deepEqual(ids(), ['all', '#1', '#2', '#3']);
+  open(4);
+  open(5);
+  assert.deepEqual(ids(), ['all', '#3', '#4', '#5'], 'new connections come into view under "all connections"');
+  assert.match(lineText(model.connectionLines(4, W, T0 + 1000)[0]!), /all connections \(5, 5 open\)/);
+  // The user moves the cursor into the list: the pane stays where the cursor is.
+  press(model, 'S-tab');
+  press(model, 'down');
+  assert.equal(model.connections.selectedConn(), 1);
+  open(6);
+  assert.deepEqual(ids(), ['all', '#1', '#2', '#3']);
+  assert.equal(model.connections.selectedConn(), 1, 'the cursor stays on its connection');
+  // G: the newest, followed from there on.
+  press(model, 'G');
+  assert.equal(model.connections.selectedConn(), 6);
+  open(7);
+  assert.equal(model.connections.selectedConn(), 7, 'the cursor moves on to the newest');
+  assert.deepEqual(ids().slice(-1), ['#7']);
+  // Enter shows only that connection's messages and stays on it.
+  press(model, 'enter');
+  open(8);
+  assert.equal(model.connections.selectedConn(), 7);
+  press(model, 'escape');
+  assert.equal(model.connections.cursor, 0);
+  open(9);
+  assert.deepEqual(ids(), ['all', '#7', '#8', '#9'], 'Esc: all connections, following again');
+});
+
+test('the #conn column shows which connection a row belongs to; hidden when the list shows one connection', () => {
+  const { model } = session();
+  const rows = rowTexts(model);
+  assert.match(model.messageLines(5, W).map(lineText)[0]!, / conn /);
+  assert.deepEqual(rows.map((r) => /#(\d+) /.exec(r)![1]), ['1', '1', '1', '1', '1', '1', '1', '1', '2', '2']);
+  const styles = model.messageLines(40, W).slice(1).map((l) => l.find((s) => /^#\d+ *$/.test(s.text))!.style);
+  assert.equal(styles[0], connStyle(1));
+  assert.equal(styles[8], connStyle(2));
+  assert.notEqual(connStyle(1), connStyle(2), 'rows of different connections are told apart by colour');
+  press(model, 'S-tab');
+  press(model, 'G');
+  press(model, 'enter');
+  assert.equal(model.messages.connection, 2);
+  const narrowed = model.messageLines(5, W).map(lineText);
+  assert.doesNotMatch(narrowed.join('\n'), / conn |#2 /);
+});
+
+test('until the first message, a reverse capture tells where to point the client', () => {
+  const info = { mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://localhost:3000/', file: null };
+  const model = new AppModel({ ...info }, 100);
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), [' waiting for WebSocket messages…', ` ${pointClientAt('127.0.0.1:8080', 'ws://localhost:3000/')}`]);
+  // Narrow: the hint wraps at words, whole.
+  const narrow = model.messageLines(8, 40).slice(1).map(lineText);
+  assert.ok(narrow.every((l) => l.length <= 40));
+  assert.equal(narrow.slice(1).map((l) => l.trim()).join(' '), pointClientAt('127.0.0.1:8080', 'ws://localhost:3000/'));
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  store.add(connect(1, T0));
+  store.add(handshake(1, T0, '/'));
+  for (const r of message({ conn: 1, from: 'client', text: 'hi' }, T0 + 1)) store.add(r);
+  press(model, 'c');
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), [' waiting for WebSocket messages…'], 'after the first message, no more hint');
+  const forward = new AppModel({ mode: 'forward', listen: '127.0.0.1:8080', target: null, file: null }, 100);
+  assert.deepEqual(forward.messageLines(5, W).slice(1).map(lineText), [' waiting for WebSocket messages…']);
+});
+
+test('a saved session looks like one: its date, no rates, no FOLLOW; "no messages match" when it has none', () => {
+  const model = new AppModel({ mode: 'open', listen: null, target: null, file: 'capture.jsonl' }, 100);
+  const store = new SessionStore();
+  store.subscribe((s) => model.add(s));
+  store.add({ type: 'session', version: 1, tool: 'wspeek', ts: T0, mode: 'demo', listen: '127.0.0.1:9000', target: 'http://127.0.0.1:3000' });
+  assert.equal(model.info.mode, 'open', 'still a saved session');
+  assert.deepEqual(model.messageLines(5, W).slice(1).map(lineText), [' no messages match: capture.jsonl holds no WebSocket messages']);
+  store.add(connect(1, T0 + 1));
+  store.add(handshake(1, T0 + 2, '/chat'));
+  for (const r of message({ conn: 1, from: 'client', text: 'hi' }, T0 + 3)) store.add(r);
+  const s = lineText(model.statusBar(W, T0 + 10));
+  assert.match(s, new RegExp(`^ wspeek open capture\\.jsonl │ captured ${dateTime(T0)} │ demo 127\\.0\\.0\\.1:9000 → http://127\\.0\\.0\\.1:3000 │ 1 conns, 1 messages +\\? help $`));
+  assert.doesNotMatch(s, /msg\/s|FOLLOW/);
+  assert.match(lineText(model.statusBar(80, T0 + 10)), /^ wspeek open capture\.jsonl │ captured \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\? help $/, 'the date stays at 80 columns');
+});
+
+test('the focused pane is marked: its title, and ▶ on its cursor row (▷ in the others)', () => {
+  const { model, lastTs } = session();
+  assert.equal(model.paneTitle('messages'), '▶ Messages');
+  assert.equal(model.paneTitle('connections'), 'Connections');
+  assert.equal(model.paneTitle('detail'), 'Detail');
+  let d = draw(model, lastTs);
+  assert.ok(d.messages.at(-1)!.startsWith('▶'));
+  assert.ok(d.messages.slice(1, -1).every((l) => l.startsWith(' ')), 'only the cursor row');
+  assert.ok(d.connections[0]!.startsWith('▷'));
+  press(model, 'S-tab');
+  assert.equal(model.paneTitle('connections'), '▶ Connections');
+  assert.equal(model.paneTitle('messages'), 'Messages');
+  d = draw(model, lastTs);
+  assert.ok(d.connections[0]!.startsWith('▶'));
+  assert.ok(d.messages.at(-1)!.startsWith('▷'));
+  assert.deepEqual(model.connectionLines(6, W, lastTs)[0]!.map((s) => s.style).filter((s) => s !== 'selected'), [], 'the whole cursor row is drawn selected');
+});
+
+test("'/' in the detail pane searches its text: matches marked, the view jumps to them, n / N and match k of n", () => {
+  const { model, store, lastTs } = session();
+  const lines: string[] = [];
+  for (let i = 0; i < 60; i++) lines.push(`line ${i}${i % 20 === 7 ? ' has the Needle' : ''}`);
+  for (const r of message({ conn: 2, from: 'server', text: lines.join('\n') }, lastTs + 10)) store.add(r);
+  model.messageLines(12, W);
+  press(model, 'tab');
+  assert.equal(model.focus, 'detail');
+  press(model, '/');
+  assert.equal(inputKind(model), 'detail');
+  type(model, 'needle');
+  assert.equal(model.messages.filterSource, '', 'the list is not filtered');
+  assert.equal(model.messages.length, 11);
+  let view = model.detailLines(10, 80);
+  assert.match(lineText(model.filterBar(W)), /^search the detail: needle█ {2}match 1 of 3/);
+  const current = (v: Line[]) => v.flatMap((l) => l.filter((s) => s.style === 'selected').map((s) => s.text));
+  assert.deepEqual(current(view), ['Needle'], 'the current match, any case');
+  assert.ok(view.some((l) => lineText(l).startsWith('line 7 has')), 'the view jumped to it');
+  press(model, 'enter');
+  assert.equal(model.input, null);
+  press(model, 'n');
+  view = model.detailLines(10, 80);
+  assert.ok(view.some((l) => lineText(l).startsWith('line 27 has') && l.some((s) => s.style === 'selected')), 'n: the next match, in view');
+  assert.match(lineText(model.filterBar(W)), /detail: needle {2}match 2 of 3/);
+  press(model, 'n');
+  model.detailLines(10, 80);
+  press(model, 'n');
+  assert.equal(model.notice, 'no more matches for needle');
+  press(model, 'N');
+  view = model.detailLines(10, 80);
+  assert.ok(view.some((l) => lineText(l).startsWith('line 27 has') && l.some((s) => s.style === 'selected')));
+  // Elsewhere '/' filters the list, as before.
+  press(model, 'S-tab');
+  press(model, '/');
+  assert.equal(inputKind(model), 'filter');
 });

@@ -45,3 +45,12 @@ test('too narrow: columns give way in their order, cut to their minimum or left 
     assert.ok(line.includes('14:02:03.123') && line.includes('closed 1000'), 'whole-only columns stay whole');
   }
 });
+
+test('columns of the same rank give way together; a flexible column with a rank is shown whole before the columns ranked below it', () => {
+  const columns: Column[] = [{}, { flex: true, shrink: 3, min: 6 }, { shrink: 2 }, { shrink: 2 }, { shrink: 1 }, { shrink: 4 }];
+  const rows = [cells('#1', 'ws://h/a/long/path', '(27 B)', '(69 B)', '90ms', '127.0.0.1:5000')];
+  assert.deepEqual(columnWidths(columns, rows, 80), [2, 18, 6, 6, 4, 14]);
+  assert.deepEqual(columnWidths(columns, rows, 50), [2, 18, 6, 6, 0, 14], 'the age gives way for the whole URL');
+  assert.deepEqual(columnWidths(columns, rows, 45), [2, 18, 0, 0, 0, 14], 'then both byte columns');
+  assert.deepEqual(columnWidths(columns, rows, 30), [2, 12, 0, 0, 0, 14], 'not the columns ranked above it');
+});

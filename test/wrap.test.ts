@@ -16,9 +16,12 @@ test('a word longer than the width is cut at the width; the words around it stil
   assert.deepEqual(wrap('a supercalifragilistic word', 10), ['a', 'supercalif', 'ragilistic', 'word']);
 });
 
-test('indentation is kept and never taken for a break', () => {
-  assert.deepEqual(wrap('      "key": "a long value here"', 16), ['      "key": "a', 'long value here"']);
-  assert.deepEqual(wrap('            x', 8), ['        ', '    x']);
+test('indentation is kept, never taken for a break, and continued on the lines that follow', () => {
+  assert.deepEqual(wrap('    "key": "a long value here"', 16), ['    "key": "a', '    long value', '    here"']);
+  assert.deepEqual(wrap('            x', 8), ['        ', '    x'], 'indentation wider than half the width is not continued');
+  const pieces = wrapLine([seg('  "payload": "xxxxxxxxxxxxxxxxxxxx"')], 14);
+  assert.deepEqual(pieces.map((p) => lineText(p.line)), ['  "payload":', '  "xxxxxxxxxxx', '  xxxxxxxxx"']);
+  assert.deepEqual(pieces.map((p) => p.start), [0, 13, 25], 'where each piece starts in the line, indentation left out');
 });
 
 test('styles are kept across breaks, and each piece says where it starts', () => {

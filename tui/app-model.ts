@@ -4,7 +4,7 @@ import type { StoredRecord } from '../core/store/session-store.js';
 import { barLine, clip, type BarItem } from './bar-layout.js';
 import { pointClientAt } from './client-hint.js';
 import { columnWidths } from './columns.js';
-import { CONNECTION_COLUMNS, connectionCells, connectionLine } from './connection-row.js';
+import { connectionCells, connectionColumns, connectionLine } from './connection-row.js';
 import { ConnectionView } from './connection-view.js';
 import { count, cutLeft, cutUrl, dateTime, fit, size } from './format.js';
 import { helpLines } from './help.js';
@@ -213,9 +213,10 @@ export class AppModel {
     this.connectionsShown = shown;
     const inner = width - GUTTER;
     const cells = shown.map((i) => (i === 0 ? [] : connectionCells(rows[i - 1]!, now)));
-    const widths = columnWidths(CONNECTION_COLUMNS, cells, inner);
+    const columns = connectionColumns(cells);
+    const widths = columnWidths(columns, cells, inner);
     return shown.map((i, k) => {
-      const line = i === 0 ? [seg(fit(`all connections (${count(view.total)}, ${view.openCount} open)`, inner))] : connectionLine(widths, cells[k]!);
+      const line = i === 0 ? [seg(fit(`all connections (${count(view.total)}, ${view.openCount} open)`, inner))] : connectionLine(columns, widths, cells[k]!);
       return this.mark(line, i === view.cursor, 'connections');
     });
   }
@@ -332,7 +333,12 @@ export class AppModel {
       left.push({ line: [seg(`conns ${this.connections.openCount}/${this.connections.total}`)], keep: 7 });
       const up = this.rates.rate('client', now);
       const down = this.rates.rate('server', now);
-      left.push({ line: [seg(`→ ${up.messages} msg/s ${size(up.bytes)}/s`, 'client'), seg('  '), seg(`← ${down.messages} msg/s ${size(down.bytes)}/s`, 'server')], keep: 4 });
+      // Too narrow for the bytes: the message rates alone.
+      const short: Line = [seg(`→ ${up.messages} msg/s`, 'client'), seg('  '), seg(`← ${down.messages} msg/s`, 'server')];
+      left.push({
+        line: [seg(`→ ${up.messages} msg/s ${size(up.bytes)}/s`, 'client'), seg('  '), seg(`← ${down.messages} msg/s ${size(down.bytes)}/s`, 'server')],
+        keep: 4, min: lineText(short).length, cut: () => short,
+      });
       if (i.file) {
         const file = visible(i.file);
         left.push({ line: [seg(file, 'dim')], keep: 1, min: 12, cut: (w) => [seg(cutLeft(file, w), 'dim')] });

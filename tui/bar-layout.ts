@@ -6,7 +6,7 @@ export interface BarItem {
   line: Line;
   /** Items with the lowest `keep` give way first: cut to `min` characters if they can be, else left out. Infinity: never. */
   keep: number;
-  /** Cuts the item to at most `width` characters. */
+  /** Cuts the item to at most `width` characters (or to a shorter form of it). */
   cut?: (width: number) => Line;
   min?: number;
 }

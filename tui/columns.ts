@@ -6,11 +6,15 @@ export interface Column {
   /** The header's name for it (also counts towards its width). */
   label?: string;
   align?: 'left' | 'right';
-  /** Takes the room the other columns leave, up to its content's width. At most one column is flexible. */
+  /**
+   * Takes the room the other columns leave, up to its content's width. At most one column is
+   * flexible; with a `shrink` rank of its own, the columns ranked below it give way for it to show whole.
+   */
   flex?: boolean;
   /**
-   * When the pane is too narrow, columns give way in this order (lowest first): cut to `min`
-   * (with …) if they have one, else left out. Without it a column always shows whole.
+   * When the pane is too narrow, columns give way in this order (lowest first; columns of the same
+   * rank together): cut to `min` (with …) if they have one, else left out. Without it a column
+   * always shows whole.
    */
   shrink?: number;
   /** The narrowest a column may be cut to; for the flexible column, the room it needs to be shown at all. */
@@ -37,11 +41,23 @@ export function columnWidths(columns: Column[], rows: Segment[][], width: number
   const content = flex >= 0 ? widths[flex]! : 0;
   if (flex >= 0) widths[flex] = content === 0 ? 0 : Math.min(content, columns[flex]!.min ?? 1);
   const used = () => widths.reduce((sum, w) => sum + w, 0) + GAP * Math.max(0, widths.filter((w) => w > 0).length - 1);
-  const order = columns.map((_, j) => j).filter((j) => columns[j]!.shrink !== undefined && j !== flex).sort((a, b) => columns[a]!.shrink! - columns[b]!.shrink!);
-  for (const j of order) {
-    if (used() <= width) break;
-    const min = columns[j]!.min;
-    widths[j] = min !== undefined && min < widths[j]! ? Math.max(min, widths[j]! - (used() - width)) : 0;
+  const ranks = [...new Set(columns.flatMap((c, j) => (c.shrink !== undefined && j !== flex ? [c.shrink] : [])))].sort((a, b) => a - b);
+  const giveWay = (below: number) => {
+    for (const rank of ranks) {
+      if (used() <= width || rank >= below) break;
+      // Columns of the same rank give way together.
+      for (let j = 0; j < columns.length; j++) {
+        if (columns[j]!.shrink !== rank || j === flex) continue;
+        const min = columns[j]!.min;
+        widths[j] = min !== undefined && min < widths[j]! ? Math.max(min, widths[j]! - Math.max(0, used() - width)) : 0;
+      }
+    }
+  };
+  giveWay(Infinity);
+  // A flexible column with a rank of its own is shown whole before the columns ranked below it.
+  if (flex >= 0 && content > 0 && columns[flex]!.shrink !== undefined) {
+    widths[flex] = content;
+    giveWay(columns[flex]!.shrink!);
   }
   if (flex >= 0 && content > 0) {
     const room = width - (used() - widths[flex]!);

@@ -28,7 +28,7 @@ function columns(time: string): Column[] {
     { label: 'length', align: 'right' },
     { label: 'wire', align: 'right', shrink: 1 },
     {},
-    { label: 'payload', flex: true, min: 8 },
+    { label: 'payload', flex: true, min: 20 },
   ];
 }
 
