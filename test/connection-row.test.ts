@@ -49,7 +49,7 @@ test('narrow: the client, the age and the bytes give way; the URL keeps its path
   const v = view();
   const at60 = lines(v, 60);
   assert.deepEqual(at60, [
-    '#3  …000/api/v2/chat json.v1 deflate            open → 1 ← 0',
+    '#3  …/api/v2/chat    json.v1 deflate            open → 1 ← 0',
     '#12 …example/graphql graphql-transport-ws defl… open → 0 ← 0',
   ], 'the URL keeps the room its paths need; subprotocols and extensions are cut');
   for (let w = 30; w <= 200; w++) for (const l of lines(v, w)) assert.ok(l.length <= w, `${w}: ${l}`);

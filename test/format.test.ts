@@ -81,14 +81,18 @@ test('cutLeft: cuts from the start, keeping the end (a file name, a path); never
   assert.equal(cutLeft('abc', 0), '');
 });
 
-test('cutUrl: a URL that must be cut keeps its path over its host', () => {
+test('cutUrl: a URL that must be cut keeps its path over its host, and whole host labels', () => {
   const url = 'ws://very-long-host.example.com:3000/api/v2/chat';
   assert.equal(cutUrl(url, 60), url, 'whole when it fits');
   assert.equal(cutUrl(url, 18), '…:3000/api/v2/chat');
+  assert.equal(cutUrl(url, 20), '…:3000/api/v2/chat', 'not …om:3000');
+  assert.equal(cutUrl(url, 30), '…example.com:3000/api/v2/chat');
   assert.equal(cutUrl(url, 13), '…/api/v2/chat');
+  assert.equal(cutUrl(url, 15), '…/api/v2/chat');
   // A path longer than the room: the host goes, and the path is cut at its end.
   assert.equal(cutUrl('ws://h.example/api/v2/chat?token=abcdefghijklmnop', 20), '…/api/v2/chat?token…');
-  assert.equal(cutUrl('example.test:443', 10), '….test:443', 'no scheme: cut from the start');
+  assert.equal(cutUrl('http://127.0.0.1:43587/', 14), '…0.0.1:43587/');
+  assert.equal(cutUrl('example.test:443', 10), '…test:443', 'no scheme: all of it is the host');
   for (const w of [0, 1, 2, 5, 13, 30]) assert.ok(cutUrl(url, w).length <= w, `width ${w}`);
 });
 

@@ -94,20 +94,29 @@ async function waitFor(session: string, what: string, ok: (screen: string) => bo
 }
 
 interface ShownRow {
+  conn: number;
   dir: '→' | '←';
   kind: string;
+  /** The length as shown (KiB and MiB are rounded). */
   length: number;
   line: string;
 }
+
+const UNIT: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 * 1024 };
 
 /** The message rows drawn in the Messages pane (the left box under Connections). */
 function messageRows(screen: string): ShownRow[] {
   const rows: ShownRow[] = [];
   for (const line of screen.split('\n')) {
-    const m = /^│\d\d:\d\d:\d\d\.\d{3} +(?:\+\S+ +)?([→←]) (close \d+|\w+) +(\d+)/.exec(line);
-    if (m) rows.push({ dir: m[1] as ShownRow['dir'], kind: m[2]!, length: Number(m[3]), line });
+    const m = /^│[ ▶▷]\d\d:\d\d:\d\d\.\d{3} +(?:\+\S+ +)?#(\d+) +([→←]) (close \d+|\w+) +(\d+(?:\.\d)?) (B|KiB|MiB) /.exec(line);
+    if (m) rows.push({ conn: Number(m[1]), dir: m[2] as ShownRow['dir'], kind: m[3]!, length: Number(m[4]) * UNIT[m[5]!]!, line });
   }
   return rows;
+}
+
+/** The connection ids drawn in the Connections pane. */
+function connectionIds(screen: string): number[] {
+  return [...screen.matchAll(/^│[ ▶▷]#(\d+) /gm)].map((m) => Number(m[1]));
 }
 
 /** The screen as cells with their foreground colour, from `capture-pane -e` (SGR state carries across lines). */
@@ -151,13 +160,13 @@ function sgr(fg: string, params: string): string {
   return fg;
 }
 
-/** The colour of the border just after a pane's label (" Messages "): yellow (33) marks the focused pane. */
+/** The colour of the border just after a pane's label (" Messages ", " ▶ Messages " when focused): yellow (33) marks the focused pane. */
 function borderColour(session: string, label: string): string {
   const cells = colouredCells(tmux('capture-pane', '-p', '-e', '-t', session).stdout);
   for (const row of cells) {
     const text = row.map((c) => c.ch).join('');
-    const at = text.indexOf(`─ ${label} ─`);
-    if (at >= 0) return row[at + label.length + 3]!.fg;
+    const m = new RegExp(`─ (▶ )?${label} ─`).exec(text);
+    if (m) return row[m.index + m[0].length - 1]!.fg;
   }
   assert.fail(`no pane labelled ${label}`);
 }
@@ -183,8 +192,10 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
       s.includes('Connections') && s.includes('Messages') && s.includes('Detail') && s.includes('Hello, world') && /\d+ of \d+/.test(s) &&
       messageRows(s).some((r) => r.dir === '→') && messageRows(s).some((r) => r.dir === '←'));
     assert.match(screen, /ws:\/\/127\.0\.0\.1:\d+\/chat/);
-    assert.match(screen, / wspeek demo 127\.0\.0\.1:\d+ → http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(screen, / wspeek demo 127\.0\.0\.1:\d+ │ → http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(screen, /─ ▶ Messages ─/, 'the focused pane says so in its title');
     assert.equal(borderColour(session, 'Messages'), '33', 'the messages pane has the focus');
+    assert.ok(messageRows(screen).some((r) => r.kind === 'text' && /\d\.\d KiB/.test(r.line)), 'lengths in KiB');
 
     // A live filter.
     tmux('send-keys', '-t', session, '/');
@@ -223,7 +234,20 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     tmux('send-keys', '-t', session, 'x');
     await waitFor(session, 'the help closed', (s) => !s.includes('Filter and find expressions'));
 
-    // Quit: the program ends, and with it the tmux session.
+    // At 80×24: every pane laid out for it; the connections pane follows the newest connection.
+    tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+    screen = await waitFor(session, 'the screen at 80×24 with newer connections than fit', (s) => {
+      const lines = s.split('\n');
+      const total = /all connections \((\d+),/.exec(s);
+      return lines.length >= 24 && lines.every((l) => l.length <= 80) && !!total && Number(total[1]) >= 4 && messageRows(s).length > 0 && connectionIds(s).length > 0;
+    });
+    const lines = screen.split('\n');
+    const status = lines.find((l) => l.startsWith(' wspeek '))!;
+    assert.match(status, / {2}FOLLOW {2}\? help *$/, `the status bar keeps "? help" whole: ${status}`);
+    assert.doesNotMatch(status, /\S(FOLLOW|\? help)/, 'no two items run together');
+    assert.ok(Math.max(...connectionIds(screen)) >= Math.max(...messageRows(screen).map((r) => r.conn)), `the newest connection is in view:\n${screen}`);
+    for (const l of lines.filter((x) => /^│[ ▶▷]#\d+ /.test(x))) assert.match(l, /\/(chat|plain) /, `the URL keeps its path: ${l}`);
+
     tmux('send-keys', '-t', session, 'q');
     const deadline = Date.now() + 10_000;
     while (tmux('has-session', '-t', session).status === 0) {

@@ -72,15 +72,19 @@ export function cutLeft(text: string, width: number): string {
 }
 
 /**
- * A URL in at most `width` characters. One that must be cut keeps its path over its host:
+ * A URL in at most `width` characters. One that must be cut keeps its path over its host, and
+ * what it keeps of the host starts at a label or the port: `…example.com:3000/api/v2/chat`,
  * `…:3000/api/v2/chat`; a path longer than the room loses the host and its own end.
  */
 export function cutUrl(url: string, width: number): string {
   if (url.length <= width) return url;
+  if (width <= 2) return '…'.repeat(Math.max(0, width));
   const scheme = url.indexOf('://');
   const slash = scheme < 0 ? -1 : url.indexOf('/', scheme + 3);
-  if (slash < 0 || url.length - slash < width) return cutLeft(url, width);
-  if (width <= 2) return '…'.repeat(Math.max(0, width));
-  const path = url.slice(slash);
-  return `…${path.slice(0, width - 2)}…`;
+  const path = slash < 0 ? url.length : slash;
+  if (url.length - path >= width) return `…${url.slice(path, path + width - 2)}…`;
+  let from = url.length - width + 1;
+  // Not in the middle of a host label: from the next dot (after it) or colon (at it), else from the path.
+  while (from < path && url[from - 1] !== '.' && url[from] !== ':') from++;
+  return `…${url.slice(from)}`;
 }
