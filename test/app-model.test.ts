@@ -880,7 +880,7 @@ test('the connections pane follows the newest connection; moving the cursor into
     store.add(connect(c, T0 + c));
     store.add(handshake(c, T0 + c, `/c${c}`));
   };
-  const ids = () => model.connectionLines(4, W, T0 + 1000).map((l) => /^.(#\d+|all)/.exec(lineText(l))![1]);
+  const ids = () => model.connectionLines(4, W, T0 + 1000).map((l) => /^[ ▶▷]?(#\d+|all)/.exec(lineText(l))![1]);
   for (let c = 1; c <= 3; c++) open(c);
   assert.deepEqual(ids(), ['all', '#1', '#2', '#3']);
   open(4);
