@@ -957,9 +957,11 @@ test('a saved session looks like one: its date, no rates, no FOLLOW; "no message
   store.add(handshake(1, T0 + 2, '/chat'));
   for (const r of message({ conn: 1, from: 'client', text: 'hi' }, T0 + 3)) store.add(r);
   const s = lineText(model.statusBar(W, T0 + 10));
-  assert.match(s, new RegExp(`^ wspeek open capture\\.jsonl │ captured ${dateTime(T0)} │ demo 127\\.0\\.0\\.1:9000 → http://127\\.0\\.0\\.1:3000 │ 1 conns, 1 messages +\\? help $`));
+  assert.match(s, new RegExp(`^ wspeek open capture\\.jsonl │ captured ${dateTime(T0)} │ demo 127\\.0\\.0\\.1:9000 → http://127\\.0\\.0\\.1:3000 │ 1 connection, 1 message +\\? help $`));
   assert.doesNotMatch(s, /msg\/s|FOLLOW/);
   assert.match(lineText(model.statusBar(80, T0 + 10)), /^ wspeek open capture\.jsonl │ captured \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\? help $/, 'the date stays at 80 columns');
+  model.info.file = '/home/someone/captures/2024-01-15-a-long-name.jsonl';
+  assert.match(lineText(model.statusBar(80, T0 + 10)), /^ wspeek open …\S*long-name\.jsonl │ captured \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\? help $/, 'a long file name is cut at its start');
 });
 
 test('the focused pane is marked: its title, and ▶ on its cursor row (▷ in the others)', () => {

@@ -323,7 +323,7 @@ export class AppModel {
       if (i.started !== undefined) left.push({ line: [seg(`captured ${dateTime(i.started)}`)], keep: 7 });
       const how = [i.captured, i.listen, i.target ? `→ ${visible(i.target)}` : null].filter(Boolean).join(' ');
       if (how) left.push({ line: [seg(how, 'dim')], keep: 2, min: 12, cut: (w) => [seg(fit(how, w), 'dim')] });
-      left.push({ line: [seg(`${count(this.connections.total)} conns, ${count(m.total)} messages`)], keep: 5 });
+      left.push({ line: [seg(`${plural(this.connections.total, 'connection')}, ${plural(m.total, 'message')}`)], keep: 3 });
     } else {
       left.push({ line: [seg([i.mode, i.listen].filter(Boolean).join(' '))], keep: 3 });
       if (i.target) {
@@ -503,4 +503,9 @@ export class AppModel {
     const style = focused ? 'selected' : 'selected-unfocused';
     return [seg(focused ? '▶' : '▷', style), ...line.map((s) => seg(s.text, style))];
   }
+}
+
+/** `1 message`, `2,048 messages`. */
+function plural(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
