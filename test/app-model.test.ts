@@ -573,6 +573,16 @@ test('the detail pane shows the selected message', () => {
   d = model.detailLines(40, 100).map(lineText);
   assert.ok(d.includes('Violations'));
   assert.ok(d.includes('! invalid-close-code (RFC 6455 7.4, client): close code 999'));
+  // Text wraps at word boundaries.
+  press(model, 'g');
+  press(model, 'down');
+  press(model, 'down');
+  press(model, 'down');
+  assert.equal(messageOf(model.messages.selected()).text, 'a needle in the haystack');
+  const words = model.detailLines(40, 10).map(lineText);
+  const at = words.indexOf('a needle');
+  assert.deepEqual(words.slice(at, at + 3), ['a needle', 'in the', 'haystack'], words.join('|'));
+  press(model, 'G');
   // Narrow panes wrap the lines.
   const narrow = model.detailLines(40, 10).map(lineText);
   assert.ok(narrow.every((l) => l.length <= 10));
@@ -800,6 +810,13 @@ test('every pane at 80×24, 120×30 and 250×60: no line wider than its pane, wi
       if (focus === 'connections') model.connections.select(1);
       for (const { pane, width, lines } of drawAt(model, cols, rows, lastTs + 1)) {
         for (const line of lines) assert.ok(lineText(line).length <= width, `${cols}×${rows} ${pane} (focus ${focus}), ${lineText(line).length} > ${width}: ${lineText(line)}`);
+        if (pane !== 'connections' && pane !== 'messages') continue;
+        // Fields are segments of their own (after the cursor's gutter), and a blank separates any two.
+        for (const line of lines) {
+          for (let k = 2; k < line.length; k++) {
+            assert.ok(/\s$/.test(line[k - 1]!.text) || /^\s/.test(line[k]!.text) || line[k]!.text === '', `${cols}×${rows} ${pane}: "${line[k - 1]!.text}" runs into "${line[k]!.text}" in ${lineText(line)}`);
+          }
+        }
       }
     }
   }
