@@ -132,6 +132,56 @@ test('the cursor: 0 is all connections, then the rows; moves stay in range', () 
   assert.equal(v.selectedRow(), undefined);
 });
 
+test('follow: on the newest connection the cursor moves on to each new one; elsewhere it stays; "all connections" follows', () => {
+  const v = new ConnectionView();
+  const open = (c: number) => {
+    v.add(connect(c));
+    v.add(handshake(c));
+  };
+  open(1);
+  open(2);
+  assert.equal(v.follow, true);
+  assert.equal(v.cursor, 0, 'on "all connections" the cursor stays there');
+  v.select(2);
+  assert.equal(v.follow, true, 'on the newest');
+  open(3);
+  assert.equal(v.selectedConn(), 3, 'moved on to the new one');
+  v.move(-1);
+  assert.equal(v.follow, false);
+  open(4);
+  assert.equal(v.selectedConn(), 2, 'elsewhere the cursor stays on its connection');
+  v.move(10);
+  assert.equal(v.follow, true);
+  assert.equal(v.selectedConn(), 4);
+  v.follow = false; // as after Enter on it
+  open(5);
+  assert.equal(v.selectedConn(), 4);
+  v.select(0);
+  assert.equal(v.follow, true);
+});
+
+test('a row listed again (a keep-alive failure, then its upgrade) keeps the cursor on the same connections', () => {
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(stored({ type: 'http', conn: 1, ts: T0 + 1, method: 'GET', url: 'http://h/x', status: 502, ms: 1, error: 'refused' }));
+  v.add(connect(2));
+  v.add(handshake(2));
+  v.add(connect(3));
+  v.add(handshake(3));
+  v.select(3);
+  v.follow = false;
+  v.add(handshake(1)); // #1 moves to the end
+  assert.deepEqual(v.rows.map((r) => r.conn), [2, 3, 1]);
+  assert.equal(v.selectedConn(), 3, 'the cursor stays on #3');
+  v.select(1);
+  v.follow = false;
+  v.add(connect(4));
+  v.add(stored({ type: 'http', conn: 4, ts: T0 + 1, method: 'GET', url: 'http://h/x', status: 502, ms: 1, error: 'refused' }));
+  v.select(4);
+  v.add(handshake(4));
+  assert.equal(v.selectedConn(), 4, 'the selected row, listed again, stays selected');
+});
+
 test('past 5000 connections the oldest closed one goes first; the cursor stays on its row', () => {
   const v = new ConnectionView();
   for (let c = 1; c <= 5000; c++) {

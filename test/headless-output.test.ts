@@ -62,11 +62,11 @@ test('lines: one per record but frames, in order', () => {
     '14:02:03.001  #1 connect from 127.0.0.1:50000',
     '14:02:03.002  #2 GET http://127.0.0.1:3000/ → 200 4.50ms',
     '14:02:03.003  #1 handshake ws://127.0.0.1:3000/chat → 101 Switching Protocols 12ms  (protocol chat, deflate, accept valid)',
-    '14:02:03.010  #1 s→c text   12 B (14 on wire) [deflate]  "Hello, world"',
+    '14:02:03.010  #1 s→c text   12 B (14 B on wire) [deflate]  "Hello, world"',
     '14:02:03.020  #1 c→s binary 4 B  de ad be ef',
     '14:02:03.030  #1 ! client violated invalid-close-code (RFC 6455 7.4): close code 999 may not be sent',
     '14:02:03.030  #1 c→s close  2 B  999 Invalid',
-    '14:02:03.050  #1 end by client code 999 after 49ms, 300/250 bytes c/s',
+    '14:02:03.050  #1 end by client code 999 after 49ms, 300 B c→s, 250 B s→c',
   ]);
 });
 
@@ -75,7 +75,7 @@ test('lines: http errors, tls, clean ends with reasons, refused handshakes', () 
     '14:02:03.000  #3 CONNECT example.test:443 → — 0.00ms  (TLS with the client failed)');
   assert.equal(formatRecordLine({ type: 'connect', conn: 4, ts: T0, client: '[::1]:5000', server: null, tls: true }), '14:02:03.000  #4 connect from [::1]:5000 (tls)');
   assert.equal(formatRecordLine({ type: 'end', conn: 4, ts: T0, by: 'proxy', code: 1000, clean: true, bytes: { client: 1, server: 2 }, frames: { client: 1, server: 1 }, durationMs: 5, reason: 'wspeek quit' }),
-    '14:02:03.000  #4 end by proxy code 1000 clean after 5.00ms, 1/2 bytes c/s  (wspeek quit)');
+    '14:02:03.000  #4 end by proxy code 1000 clean after 5.00ms, 1 B c→s, 2 B s→c  (wspeek quit)');
   assert.equal(formatRecordLine({
     type: 'handshake', conn: 5, ts: T0, url: 'ws://h/x', ms: 1, accept: 'missing', protocol: null, extensions: [], upgraded: false,
     request: { method: 'GET', target: '/x', version: 'HTTP/1.1', headers: [] }, response: { version: 'HTTP/1.1', status: 403, reason: 'Forbidden', headers: [] },
@@ -97,7 +97,11 @@ test('lines: what each tunnel became, and wspeek\'s own errors', () => {
 
 test('message summaries: flags, close codes, previews cut at 120 characters', () => {
   assert.equal(messageSummary(msg({ text: 'x'.repeat(500), length: 5000, truncated: true, frames: 3, incomplete: true })),
-    `text   5000 B [truncated incomplete 3 frames]  "${'x'.repeat(119)}…"`);
+    `text   4.9 KiB [truncated incomplete 3 frames]  "${'x'.repeat(119)}…"`);
+  assert.equal(messageSummary(msg({ kind: 'binary', base64: '', length: 5 * 1024 * 1024, wireLength: 5 * 1024 * 1024 - 1000, compressed: true })),
+    'binary 5.0 MiB (5.0 MiB on wire) [deflate]   …', 'sizes as every pane shows them');
+  assert.match(formatRecordLine({ type: 'end', conn: 4, ts: T0, by: 'server', code: 1000, clean: true, bytes: { client: 6 * 1024 * 1024, server: 4200 }, frames: { client: 1, server: 1 }, durationMs: 5, reason: null })!,
+    /, 6\.0 MiB c→s, 4\.1 KiB s→c$/);
   assert.equal(messageSummary(msg({ kind: 'pong', base64: Buffer.from('hb').toString('base64'), length: 2, rtt: 1.5 })), 'pong   2 B [rtt 1.50ms]  68 62');
   assert.equal(messageSummary(msg({ kind: 'close', close: { code: 1000, reason: 'bye' }, length: 5 })), 'close  5 B  1000 Normal Closure "bye"');
   assert.equal(messageSummary(msg({ kind: 'close', close: { code: null, reason: '' } })), 'close  0 B  (no status code)');
@@ -109,7 +113,7 @@ test('message summaries: flags, close codes, previews cut at 120 characters', ()
 // Filters
 
 test('lines with a filter: only the matching messages', () => {
-  assert.deepEqual(run(sessionRecords(), false, 'server'), ['14:02:03.010  #1 s→c text   12 B (14 on wire) [deflate]  "Hello, world"']);
+  assert.deepEqual(run(sessionRecords(), false, 'server'), ['14:02:03.010  #1 s→c text   12 B (14 B on wire) [deflate]  "Hello, world"']);
   assert.deepEqual(run(sessionRecords(), false, 'bad'), ['14:02:03.030  #1 c→s close  2 B  999 Invalid'], 'the violation is linked to its message');
   assert.deepEqual(run(sessionRecords(), false, 'url:/nothing'), []);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hexBytes, hexDump } from '../tui/hex-dump.js';
+import { hexBytes, hexDump, hexDumpWidth } from '../tui/hex-dump.js';
 
 test('the classic format: offset, two groups of 8, ASCII column', () => {
   assert.deepEqual(hexDump(Buffer.from('Hello, world')), ['00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64              |Hello, world|']);
@@ -17,6 +17,17 @@ test('full lines, the next offset, and short last lines line up', () => {
   // The ASCII column starts at the same place on every line.
   assert.deepEqual(new Set(lines.map((l) => l.indexOf('|'))), new Set([60]));
   assert.equal(lines[0]!.length, 78);
+});
+
+test('shorter offsets, and the width of a full line', () => {
+  const bytes = Buffer.from('0123456789abcdef01234567');
+  assert.deepEqual(hexDump(bytes, Infinity, 16, 4), [
+    '0000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|',
+    '0010  30 31 32 33 34 35 36 37                           |01234567|',
+  ]);
+  assert.equal(hexDumpWidth(16, 4), 74);
+  assert.equal(hexDumpWidth(16, 8), hexDump(bytes)[0]!.length);
+  assert.equal(hexDumpWidth(8, 4), hexDump(bytes, Infinity, 8, 4)[0]!.length);
 });
 
 test('exactly 8 and exactly 16 bytes', () => {

@@ -11,7 +11,7 @@ import { clockTime } from '../tui/format.js';
 import { handshakeDetail, messageDetail, violationLines } from '../tui/message-detail.js';
 import type { MessageRow } from '../tui/message-rows.js';
 import { MessageView } from '../tui/message-view.js';
-import { lineText, type Line } from '../tui/styled-text.js';
+import { connStyle, lineText, type Line } from '../tui/styled-text.js';
 import { hex } from './support/rfc6455-fixtures.js';
 import { messageOf } from './support/message-of.js';
 
@@ -72,6 +72,16 @@ test('Wireshark capture, client frame 81 89 95 39 ff dd ... ("Good bye."): maske
   ]);
 });
 
+test('the direction reads with the arrows of the message list: client → server, client ← server', () => {
+  const up = messageDetail(hand(message({ from: 'client', text: 'a' })), null, 80);
+  const down = messageDetail(hand(message({ from: 'server', text: 'b' })), null, 80);
+  assert.match(lineText(up[0]!), /^#1 client → server {2}text/);
+  assert.match(lineText(down[0]!), /^#1 client ← server {2}text/);
+  assert.equal(up[0]!.find((s) => s.text.includes('→'))!.style, 'client');
+  assert.equal(down[0]!.find((s) => s.text.includes('←'))!.style, 'server');
+  assert.equal(up[0]![0]!.style, connStyle(1), "the connection's colour");
+});
+
 test('a fragmented client message: each frame shows its own bytes, masked with its own key', () => {
   const k1 = hex('01020304');
   const k2 = hex('a0b0c0d0');
@@ -124,7 +134,7 @@ test('a compressed message: inflated size, no byte view of the (compressed) fram
   // RFC 7692 §7.2.3.1: "Hello" compressed, from the server.
   const [row] = decode([{ from: 'server', bytes: hex('c1 07 f2 48 cd c9 c9 07 00') }], [{ name: 'permessage-deflate', params: {} }]);
   const lines = texts(messageDetail(row!, null, 80));
-  assert.equal(lines[1], '5 B inflated from 7 B (permessage-deflate) · 1 frame');
+  assert.equal(lines[1], '5 B inflated (permessage-deflate) from 7 B · 1 frame');
   assert.equal(lines[4], 'Hello');
   assert.deepEqual(lines.slice(lines.indexOf('Frames') + 1), ['1. FIN=1 RSV=100 opcode=1 (text) MASK=0 length=7']);
 });
@@ -137,7 +147,7 @@ test('a ping and its pong: the round trip time', () => {
   assert.equal(rows.length, 2);
   const pong = texts(messageDetail(rows[1]!, null, 80));
   assert.equal(pong[2], 'round trip from the ping: 1.00ms');
-  assert.ok(pong.includes('00000000  68 62                                             |hb|'));
+  assert.ok(pong.includes('0000  68 62                                             |hb|'));
 });
 
 test('JSON payloads are pretty-printed; text that only looks like JSON is shown as is', () => {
@@ -152,34 +162,43 @@ test('JSON payloads are pretty-printed; text that only looks like JSON is shown 
   assert.deepEqual(texts(messageDetail(hand(message({ text: 'line one\nline two' })), null, 80)).slice(4), ['line one', 'line two']);
 });
 
-test('binary payloads: a hex dump, 16 bytes a line in wide panes and 8 in narrow ones', () => {
+test('binary payloads: a hex dump, 16 bytes a line whenever the pane is wide enough for one, 8 otherwise', () => {
   const bytes = Buffer.from('Hello, world');
   const row = hand(message({ kind: 'binary', base64: bytes.toString('base64'), length: bytes.length }));
-  assert.deepEqual(texts(messageDetail(row, null, 78)).slice(4), ['00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64              |Hello, world|']);
-  assert.deepEqual(texts(messageDetail(row, null, 77)).slice(4), ['00000000  48 65 6c 6c 6f 2c 20 77  |Hello, w|', '00000008  6f 72 6c 64              |orld|']);
+  const sixteen = ['0000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64              |Hello, world|'];
+  assert.deepEqual(texts(messageDetail(row, null, 80)).slice(4), sixteen);
+  assert.deepEqual(texts(messageDetail(row, null, 74)).slice(4), sixteen, 'a line of 16 takes 74 characters with the offsets a short payload needs');
+  assert.deepEqual(texts(messageDetail(row, null, 73)).slice(4), ['0000  48 65 6c 6c 6f 2c 20 77  |Hello, w|', '0008  6f 72 6c 64              |orld|']);
   assert.deepEqual(texts(messageDetail(hand(message({ kind: 'binary', base64: '' })), null, 80)).slice(4), ['(empty)']);
+  // Offsets as long as the payload needs: 6 digits for 5 MiB, so 16 a line from 76 characters.
+  const big = Buffer.alloc(5 * 1024 * 1024, 0x41);
+  const bigRow = hand(message({ kind: 'binary', base64: big.toString('base64'), length: big.length }));
+  assert.equal(texts(messageDetail(bigRow, null, 76))[4], `000000  ${'41 '.repeat(8)} ${'41 '.repeat(8)} |${'A'.repeat(16)}|`);
+  assert.equal(texts(messageDetail(bigRow, null, 75))[4], `000000  ${'41 '.repeat(8)} |${'A'.repeat(8)}|`);
 });
 
 test('a long binary payload is cut after 256 dump lines, saying how much is left', () => {
   const bytes = Buffer.alloc(5000, 0x41);
   const lines = texts(messageDetail(hand(message({ kind: 'binary', base64: bytes.toString('base64'), length: 5000 })), null, 80));
-  const dump = lines.filter((l) => /^[0-9a-f]{8} {2}/.test(l));
+  const dump = lines.filter((l) => /^[0-9a-f]{4} {2}/.test(l));
   assert.equal(dump.length, 256);
-  assert.ok(lines.includes(`… ${5000 - 256 * 16} more bytes`));
+  assert.ok(lines.includes(`… ${5000 - 256 * 16} B more`));
   const narrow = texts(messageDetail(hand(message({ kind: 'binary', base64: bytes.toString('base64'), length: 5000 })), null, 40));
-  assert.ok(narrow.includes(`… ${5000 - 256 * 8} more bytes`));
+  assert.ok(narrow.includes(`… 2,952 B (2.9 KiB) more`));
 });
 
 test('text that is not valid UTF-8 is shown as hex, flagged', () => {
   const lines = messageDetail(hand(message({ kind: 'text', base64: Buffer.from([0x48, 0xc3, 0x28]).toString('base64'), length: 3 })), null, 80);
   assert.equal(lineText(lines[4]!), 'not valid UTF-8:');
   assert.equal(lines[4]![0]!.style, 'bad');
-  assert.equal(lineText(lines[5]!), '00000000  48 c3 28                                          |H.(|');
+  assert.equal(lineText(lines[5]!), '0000  48 c3 28                                          |H.(|');
 });
 
 test('truncated and incomplete messages say so', () => {
   const lines = texts(messageDetail(hand(message({ text: 'abc', length: 5000, truncated: true, incomplete: true, frames: 2 })), null, 80));
-  assert.equal(lines[1], '5000 B · 2 frames · first 3 B kept (--max-payload) · incomplete: the message never finished');
+  assert.equal(lines[1], '5,000 B (4.9 KiB) · 2 frames · first 3 B kept (--max-payload) · incomplete: the message never finished');
+  const huge = texts(messageDetail(hand(message({ text: 'abc', length: 5 * 1024 * 1024, wireLength: 1234, compressed: true, truncated: true })), null, 80));
+  assert.equal(huge[1], '5,242,880 B (5.0 MiB) inflated (permessage-deflate) from 1,234 B (1.2 KiB) · 1 frame · first 3 B kept (--max-payload)', 'the exact count and the human size');
 });
 
 test('a message cut by --max-payload: frames past the kept bytes show no bytes', () => {
@@ -227,7 +246,9 @@ test('handshakeDetail: request and response as sent, accept check, subprotocol, 
   const lines = handshakeDetail(handshakeRow());
   assert.deepEqual(texts(lines), [
     '#7 ws://127.0.0.1:3000/chat  from 127.0.0.1:50123',
-    'open · handshake 2.50ms · 0↑ 0↓ messages · 0 B↑ 0 B↓',
+    'open · handshake 2.50ms',
+    'client → server  0 messages, 0 B',
+    'client ← server  0 messages, 0 B',
     '',
     'Request',
     'GET /chat HTTP/1.1',
@@ -254,7 +275,7 @@ test('handshakeDetail: a refused upgrade, and handshake violations', () => {
     upgraded: false, protocol: null, extensions: [], accept: 'missing',
     response: { version: 'HTTP/1.1', status: 401, reason: 'Unauthorized', headers: [] },
   }, [v])));
-  assert.equal(lines[1], 'HTTP 401 · handshake 2.50ms · 0↑ 0↓ messages · 0 B↑ 0 B↓');
+  assert.deepEqual(lines.slice(1, 4), ['HTTP 401 · handshake 2.50ms', 'client → server  0 messages, 0 B', 'client ← server  0 messages, 0 B']);
   assert.ok(lines.includes('HTTP/1.1 401 Unauthorized'));
   assert.ok(!lines.some((l) => l.startsWith('Sec-WebSocket-Accept: missing')), 'no accept check without a 101');
   assert.deepEqual(lines.slice(-2), ['Violations', '! malformed-handshake (RFC 6455 4.1, server): no Upgrade header']);

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import type { MessageRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { clockTime } from '../tui/format.js';
-import { messageHeader, messageRowLine, payloadPreview } from '../tui/message-row.js';
+import { columnWidths } from '../tui/columns.js';
+import { messageCells, messageColumns, messageHeader, messageRowLine, payloadPreview, type TimeMode } from '../tui/message-row.js';
 import type { MessageRow } from '../tui/message-rows.js';
-import { lineText, type Line } from '../tui/styled-text.js';
+import { connStyle, lineText, type Line } from '../tui/styled-text.js';
 
 const T0 = new Date(2024, 0, 15, 14, 2, 3, 123).getTime();
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
-/** time 13, Δ 9, direction 2, kind 11, length 12, flags 4: the preview starts here. */
-const PREVIEW_AT = 51;
 
 function record(over: Partial<MessageRecord> = {}): MessageRecord {
   const text = over.text ?? (over.base64 === undefined && over.close === undefined ? 'hello' : undefined);
@@ -30,66 +29,87 @@ function row(r: MessageRecord, violations: ViolationRecord[] = [], seq = 1): Mes
 
 const VIOLATION: ViolationRecord = { type: 'violation', conn: 1, ts: T0, from: 'client', rule: 'rsv-bit-without-extension', rfc: '6455 5.2', detail: 'RSV2 set' };
 
+/** Rows laid out as the pane lays them out: the header, then each row (after the one before it). */
+function lay(rows: MessageRow[], width: number, mode: TimeMode = 'absolute', showConn = true, connStart: number | null = null): string[] {
+  return layLines(rows, width, mode, showConn, connStart).map(lineText);
+}
+
+function layLines(rows: MessageRow[], width: number, mode: TimeMode = 'absolute', showConn = true, connStart: number | null = null): Line[] {
+  const cells = rows.map((r, i) => messageCells(r, rows[i - 1], connStart, mode, showConn));
+  const widths = columnWidths(messageColumns(mode), cells, width);
+  return [messageHeader(mode, widths), ...cells.map((c) => messageRowLine(mode, widths, c))];
+}
+
 function text(line: Line): string {
   return lineText(line);
 }
 
-test('header: the column names, fitted to the width', () => {
-  const h = messageHeader(80, 'absolute');
-  assert.equal(h.length, 1);
-  assert.equal(h[0]!.style, 'heading');
-  assert.equal(text(h), `${'time'.padEnd(13)}${'Δ'.padEnd(9)}  ${'kind'.padEnd(11)}${'length'.padEnd(12)}    payload`.padEnd(80));
-  assert.match(text(messageHeader(80, 'relative')), /^since open {3}Δ/);
-  assert.equal(text(messageHeader(20, 'absolute')).length, 20);
-});
+const MiB5 = 5 * 1024 * 1024;
 
-test('a client text row: time, no Δ for the first row, →, kind, length, preview', () => {
-  const line = messageRowLine(row(record({ text: 'hello server' })), undefined, null, 'absolute', 100);
-  const s = text(line);
-  assert.equal(s.length, 100);
-  assert.equal(s.slice(0, 13), '14:02:03.123 ');
-  assert.equal(s.slice(13, 22), ' '.repeat(9));
-  assert.equal(s.slice(22, 24), '→ ');
-  assert.equal(s.slice(24, 35), 'text       ');
-  assert.equal(s.slice(35, 47), '12          ');
-  assert.equal(s.slice(47, 51), '    ');
-  assert.equal(s.slice(PREVIEW_AT).trimEnd(), 'hello server');
-  assert.deepEqual(line.map((seg) => seg.style), ['dim', 'dim', 'client', 'client', 'plain', 'dim', 'plain']);
+test('a client text row: time, #conn, →, kind, length, preview; columns as wide as their content', () => {
+  const [header, line] = lay([row(record({ text: 'hello server' }))], 100);
+  assert.equal(header, 'time         conn   kind length payload     ');
+  assert.equal(line, '14:02:03.123 #1   → text   12 B hello server');
+  const styles = layLines([row(record({ text: 'hello server' }))], 100)[1]!.filter((s) => s.text.trim()).map((s) => s.style);
+  assert.deepEqual(styles, ['dim', 'conn1', 'client', 'client', 'plain', 'plain']);
 });
 
 test('server rows: ←, the server style, Δ from the previous row, relative time', () => {
-  const prev = row(record({ ts: T0 }));
-  const r = row(record({ from: 'server', ts: T0 + 1250 }), [], 2);
-  const line = messageRowLine(r, prev, T0 - 42, 'absolute', 80);
-  assert.equal(text(line).slice(0, 24), `${clockTime(T0 + 1250)} +1.25s   ← `);
-  assert.equal(line[2]!.style, 'server');
-  const relative = messageRowLine(r, prev, T0 - 42, 'relative', 80);
-  assert.equal(text(relative).slice(0, 13), '+1.29s       ');
+  const rows = [row(record({ ts: T0 })), row(record({ from: 'server', ts: T0 + 1250 }), [], 2)];
+  const lines = lay(rows, 80);
+  assert.match(lines[0]!, /^time {9}Δ {6}conn {3}kind/);
+  assert.equal(lines[2]!.slice(0, 27), `${clockTime(T0 + 1250)} +1.25s #1   ← `);
+  assert.equal(layLines(rows, 80)[2]!.find((s) => s.text === '←')!.style, 'server');
+  const relative = lay(rows, 80, 'relative', true, T0 - 42);
+  assert.match(relative[0]!, /^since open Δ/);
+  assert.match(relative[2]!, /^\+1\.29s {5}\+1\.25s/);
   // No connection start known: relative time is +0.
-  assert.equal(text(messageRowLine(r, prev, null, 'relative', 80)).slice(0, 13), '+0.00ms      ');
+  assert.match(lay(rows, 80, 'relative')[2]!, /^\+0\.00ms {4}\+1\.25s/);
 });
 
-test('compressed, violation, truncated and incomplete flags', () => {
-  const z = text(messageRowLine(row(record({ text: 'x'.repeat(4200), wireLength: 26, compressed: true })), undefined, null, 'absolute', 80));
-  assert.equal(z.slice(35, 51), '4200 (26)   z   ');
-  const bad = messageRowLine(row(record(), [VIOLATION]), undefined, null, 'absolute', 80);
-  assert.equal(text(bad).slice(47, 51), ' !  ');
-  assert.equal(bad[5]!.style, 'bad');
-  assert.equal(text(messageRowLine(row(record({ truncated: true })), undefined, null, 'absolute', 80)).slice(47, 51), '  … ');
-  assert.equal(text(messageRowLine(row(record({ incomplete: true })), undefined, null, 'absolute', 80)).slice(47, 51), '  … ');
-  const all = text(messageRowLine(row(record({ compressed: true, truncated: true }), [VIOLATION]), undefined, null, 'absolute', 80));
-  assert.equal(all.slice(47, 51), 'z!… ');
+test('the #conn column: each connection in its colour; hidden when the list shows one connection', () => {
+  const rows = [row(record({ conn: 3 })), row(record({ conn: 12, ts: T0 + 1 }), [], 2)];
+  const lines = layLines(rows, 100);
+  assert.equal(lines[1]!.find((s) => s.text.trim() === '#3')!.style, connStyle(3));
+  assert.equal(lines[2]!.find((s) => s.text.trim() === '#12')!.style, connStyle(12));
+  assert.notEqual(connStyle(3), connStyle(4));
+  const one = lay(rows, 100, 'absolute', false);
+  assert.doesNotMatch(one.join('\n'), /conn|#3|#12/);
+  assert.match(one[1]!, /^14:02:03\.123 {9}→ text/, 'the column takes no room');
+});
+
+test('lengths in human units; the wire length when compressed; flags only when some row has one', () => {
+  const rows = [
+    row(record({ kind: 'binary', base64: '', length: MiB5, wireLength: 26, compressed: true })),
+    row(record({ text: 'x'.repeat(4200), ts: T0 + 1 }), [], 2),
+  ];
+  const lines = lay(rows, 100);
+  assert.match(lines[0]!, / kind {4}length wire {3}payload/);
+  assert.match(lines[1]!, /→ binary 5\.0 MiB 26 B z *$/);
+  assert.match(lines[2]!, /→ text {3}4\.1 KiB {8}xxxx/);
+  assert.doesNotMatch(lay([row(record())], 100)[0]!, /wire/, 'no compressed row, no wire column');
+});
+
+test('compressed, violation, truncated and incomplete flags, in their places', () => {
+  const flagsOf = (r: MessageRow) => {
+    const line = layLines([r], 100)[1]!;
+    return line.at(-3)!;
+  };
+  assert.equal(flagsOf(row(record({ compressed: true, wireLength: 3 }))).text, 'z');
+  const bad = flagsOf(row(record(), [VIOLATION]));
+  assert.equal(bad.text, ' !');
+  assert.equal(bad.style, 'bad');
+  assert.equal(flagsOf(row(record({ truncated: true }))).text, '  …');
+  assert.equal(flagsOf(row(record({ incomplete: true }))).text, '  …');
+  assert.equal(flagsOf(row(record({ compressed: true, truncated: true }), [VIOLATION])).text, 'z!…');
 });
 
 test('close rows: kind with the code, the code name and reason as preview', () => {
   const close = record({ kind: 'close', close: { code: 1000, reason: 'bye' }, length: 5 });
-  const s = text(messageRowLine(row(close), undefined, null, 'absolute', 90));
-  assert.equal(s.slice(24, 35), 'close 1000 ');
-  assert.equal(s.slice(PREVIEW_AT).trimEnd(), 'Normal Closure "bye"');
+  assert.match(lay([row(close)], 90)[1]!, /→ close 1000 {4}5 B Normal Closure "bye"$/);
   assert.equal(payloadPreview(record({ kind: 'close', close: { code: 4001, reason: '' } })), 'Private use');
   assert.equal(payloadPreview(record({ kind: 'close', close: { code: null, reason: '' } })), '(no status code)');
-  const noCode = text(messageRowLine(row(record({ kind: 'close', close: { code: null, reason: '' } })), undefined, null, 'absolute', 90));
-  assert.equal(noCode.slice(24, 35), 'close      ');
+  assert.match(lay([row(record({ kind: 'close', close: { code: null, reason: '' } }))], 90)[1]!, /→ close {4}0 B \(no status code\)$/);
 });
 
 test('binary, ping and pong rows preview up to 48 bytes in hex', () => {
@@ -101,15 +121,58 @@ test('binary, ping and pong rows preview up to 48 bytes in hex', () => {
 });
 
 test('long text previews are cut to the width', () => {
-  const s = text(messageRowLine(row(record({ text: 'wspeek '.repeat(600) })), undefined, null, 'absolute', 100));
+  const s = lay([row(record({ text: 'wspeek '.repeat(600) }))], 100)[1]!;
   assert.equal(s.length, 100);
   assert.ok(s.endsWith('…'));
   assert.equal(payloadPreview(record({ text: 'a'.repeat(1000) })).length, 400);
 });
 
-test('narrow widths: the preview gets nothing, nothing breaks', () => {
-  const line = messageRowLine(row(record()), undefined, null, 'absolute', 30);
-  assert.equal(line[6]!.text, '');
+/** The rows of the layout tests: long and short kinds, 5 MiB lengths, compression, flags, an error. */
+function mixedRows(): MessageRow[] {
+  const e = { type: 'error', conn: 104, ts: T0 + 9, where: 'decoder', detail: 'decoding stopped' } as const;
+  return [
+    row(record({ text: '{"op":"subscribe","id":"1","payload":{"query":"subscription { ticks }"}}', conn: 7 })),
+    row(record({ kind: 'binary', base64: Buffer.alloc(48, 0xab).toString('base64'), length: MiB5, wireLength: MiB5 - 1000, compressed: true, from: 'server', ts: T0 + 1250 }), [VIOLATION], 2),
+    row(record({ kind: 'close', close: { code: 4001, reason: 'kicked' }, length: 8, ts: T0 + 190_000, conn: 104 }), [], 3),
+    { seq: 4, record: e, frames: [], violations: [], stored: { record: e, connection: null, frames: [], violations: [] }, payloadDropped: false },
+    row(record({ text: 'y', truncated: true, length: 1023 * 1024 * 1024, ts: T0 + 190_001, conn: 7 }), [], 5),
+  ];
+}
+
+test('every width from 30 to 250: no line wider than the pane, no two fields run together, fields whole or cut with … by rule', () => {
+  const rows = mixedRows();
+  for (const mode of ['absolute', 'relative'] as const) {
+    const columns = messageColumns(mode);
+    const cells = rows.map((r, i) => messageCells(r, rows[i - 1], T0 - 5, mode, true));
+    for (let width = 30; width <= 250; width++) {
+      const widths = columnWidths(columns, cells, width);
+      for (const rowCells of cells) {
+        const line = messageRowLine(mode, widths, rowCells);
+        const drawn = lineText(line);
+        assert.ok(drawn.length <= width, `${width}: ${drawn}`);
+        // A blank between any two columns; each shown cell whole, but the preview, which may be cut with … at its end.
+        const shown = line.filter((_, k) => k % 2 === 0);
+        const gaps = line.filter((_, k) => k % 2 === 1);
+        assert.ok(gaps.every((g) => g.text === ' '), `${width}: ${drawn}`);
+        const kept = columns.map((c, j) => ({ c, j })).filter(({ j }) => widths[j]! > 0);
+        assert.equal(shown.length, kept.length);
+        kept.forEach(({ c, j }, k) => {
+          const full = rowCells[j]!.text;
+          const got = shown[k]!.text.trim();
+          if (c.flex && full.length > widths[j]!) assert.equal(got, `${full.slice(0, widths[j]! - 1)}…`.trim(), `${width}: the preview`);
+          else assert.equal(got, full.trim(), `${width}: column ${c.label ?? j} is whole`);
+        });
+      }
+      if (width >= 69) { // the narrowest the messages pane gets at 80 columns or more
+        const drawn = cells.map((c) => lineText(messageRowLine(mode, widths, c)));
+        assert.match(drawn[1]!, / 5\.0 MiB /, `${width}: ${drawn[1]}`);
+        assert.match(drawn[2]!, /#104 .*close 4001 /, `${width}: ${drawn[2]}`);
+        assert.match(drawn[4]!, /1023\.0 MiB/);
+      }
+    }
+  }
+  assert.match(lay(rows, 80)[2]!, /^\d\d:\d\d:\d\d\.\d{3} \+1\.25s {2}#1 {3}← binary {8}5\.0 MiB z! {2}ab ab ab ab ab ab ab ab a…$/, 'at 80: the wire length gave way to the preview');
+  assert.match(lay(rows, 100)[2]!, /^\d\d:\d\d:\d\d\.\d{3} \+1\.25s {2}#1 {3}← binary {8}5\.0 MiB 5\.0 MiB z! {2}ab ab/, 'at 100: every column');
 });
 
 test('terminal safety: escape sequences, C1, bidi, zero-width and markup in payloads and reasons come out inert', () => {
@@ -121,22 +184,21 @@ test('terminal safety: escape sequences, C1, bidi, zero-width and markup in payl
     record({ kind: 'binary', base64: Buffer.from(EVIL).toString('base64') }),
   ];
   for (const r of rows) {
-    const line = messageRowLine(row(r), undefined, null, 'absolute', 200);
+    const line = layLines([row(r)], 200)[1]!;
     for (const seg of line) assert.doesNotMatch(seg.text, UNSAFE, JSON.stringify(seg.text));
     assert.doesNotMatch(payloadPreview(r), UNSAFE);
   }
   assert.equal(payloadPreview(rows[0]!), '\\x1b[2J\\x1b]0;title\\x07\\x07\\x9b31m\\x7f\\u{202e}gnp.exe\\u{200b}\\u{2066}{red-fg}x{/red-fg}\\r\\n');
-  assert.ok(text(messageRowLine(row(rows[1]!), undefined, null, 'absolute', 200)).includes('{red-fg}x{/red-fg}'), 'markup shows literally');
+  assert.ok(lay([row(rows[1]!)], 200)[1]!.includes('{red-fg}x{/red-fg}'), 'markup shows literally');
   assert.equal(payloadPreview(rows[2]!), 'Normal Closure "\\x1b[2J\\x1b]0;title\\x07\\x07\\x9b31m\\x7f\\u{202e}gnp.exe\\u{200b}\\u{2066}{red-fg}x{/red-fg}\\r\\n"');
 });
 
 test('an error of wspeek\'s own: a row with no direction, kind error, where, and what happened made visible', () => {
   const e = { type: 'error', conn: 1, ts: T0, where: 'decoder', detail: 'decoding stopped\x1b[2J' } as const;
   const r: MessageRow = { seq: 2, record: e, frames: [], violations: [], stored: { record: e, connection: null, frames: [], violations: [] }, payloadDropped: false };
-  const line = messageRowLine(r, row(record({ ts: T0 - 2 })), null, 'absolute', 100);
+  const line = layLines([row(record({ ts: T0 - 2 })), r], 100)[2]!;
   const t = text(line);
-  assert.ok(t.startsWith(`${clockTime(T0)} +2.00ms  ! error      decoder`), t);
-  assert.ok(t.slice(PREVIEW_AT).startsWith('decoding stopped\\x1b[2J'), t);
+  assert.ok(t.startsWith(`${clockTime(T0)} +2.00ms #1   ! error        decoder: decoding stopped\\x1b[2J`), t);
   assert.doesNotMatch(t, UNSAFE);
   assert.ok(line.some((s) => s.style === 'bad'), 'drawn as a problem');
 });

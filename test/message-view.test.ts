@@ -336,6 +336,30 @@ test('findNext moves to the next/previous match, without wrapping', () => {
   assert.equal(v.findNext(1), false);
 });
 
+test('matchCount and matchRank: how many rows the search matches, and which of them is selected; kept right as rows come, go and are filtered', () => {
+  const v = new MessageView(12);
+  addRows(v, 10, (i) => ({ text: [3, 6, 9].includes(i) ? `a needle ${i}` : `hay ${i}`, conn: i % 2 ? 1 : 2 }));
+  assert.equal(v.matchCount, 0);
+  v.setSearch(compiled('needle'));
+  assert.equal(v.matchCount, 3);
+  v.home();
+  assert.equal(v.matchRank(), null, 'not on a match');
+  v.findNext(1);
+  assert.equal(v.matchRank(), 1);
+  v.findNext(1);
+  assert.equal(v.matchRank(), 2);
+  addRows(v, 1, () => ({ text: 'needle 11', conn: 1 }));
+  assert.equal(v.matchCount, 4, 'a new row that matches');
+  addRows(v, 4, () => ({ text: 'hay' }));
+  assert.equal(v.matchCount, 3, 'the row with the first match left the ring');
+  assert.equal(v.matchRank(), 1, 'the selected match is now the first');
+  v.setFilter(compiled('conn=1'));
+  assert.deepEqual(range(0, v.length - 1).filter((i) => v.isMatch(i)).map((i) => messageOf(v.row(i)).text), ['a needle 9', 'needle 11'], 'only visible rows match');
+  assert.equal(v.matchCount, 2);
+  v.setSearch(compiled(''));
+  assert.equal(v.matchCount, 0);
+});
+
 test('window(h) keeps the cursor inside the drawn rows', () => {
   const v = new MessageView(1000);
   addRows(v, 50);

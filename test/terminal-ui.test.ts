@@ -136,20 +136,29 @@ async function waitFor(session: string, what: string, ok: (screen: string) => bo
 }
 
 interface ShownRow {
+  conn: number;
   dir: '→' | '←';
   kind: string;
+  /** The length as shown (KiB and MiB are rounded). */
   length: number;
   line: string;
 }
+
+const UNIT: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 * 1024 };
 
 /** The message rows drawn in the Messages pane (the left box under Connections). */
 function messageRows(screen: string): ShownRow[] {
   const rows: ShownRow[] = [];
   for (const line of screen.split('\n')) {
-    const m = /^│\d\d:\d\d:\d\d\.\d{3} +(?:\+\S+ +)?([→←]) (close \d+|\w+) +(\d+)/.exec(line);
-    if (m) rows.push({ dir: m[1] as ShownRow['dir'], kind: m[2]!, length: Number(m[3]), line });
+    const m = /^│[ ▶▷]\d\d:\d\d:\d\d\.\d{3} +(?:\+\S+ +)?#(\d+) +([→←]) (close \d+|\w+) +(\d+(?:\.\d)?) (B|KiB|MiB) /.exec(line);
+    if (m) rows.push({ conn: Number(m[1]), dir: m[2] as ShownRow['dir'], kind: m[3]!, length: Number(m[4]) * UNIT[m[5]!]!, line });
   }
   return rows;
+}
+
+/** The connection ids drawn in the Connections pane. */
+function connectionIds(screen: string): number[] {
+  return [...screen.matchAll(/^│[ ▶▷]#(\d+) /gm)].map((m) => Number(m[1]));
 }
 
 /** A character on the screen and how it is drawn (`default`: the terminal's own colour). */
@@ -220,8 +229,9 @@ const rowText = (row: Cell[]) => row.map((c) => c.ch).join('');
 /** The cells of a pane's label (" Messages ") and the border cell just after it. */
 function labelCells(cells: Cell[][], label: string): { label: Cell[]; border: Cell } {
   for (const row of cells) {
-    const at = rowText(row).indexOf(`─ ${label} ─`);
-    if (at >= 0) return { label: row.slice(at + 1, at + label.length + 3), border: row[at + label.length + 3]! };
+    // The focused pane's title is marked: " ▶ Messages ".
+    const m = new RegExp(`─( (?:▶ )?${label} )─`).exec(rowText(row));
+    if (m) return { label: row.slice(m.index + 1, m.index + 1 + m[1]!.length), border: row[m.index + 1 + m[1]!.length]! };
   }
   assert.fail(`no pane labelled ${label}`);
 }
@@ -252,7 +262,9 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
       s.includes('Connections') && s.includes('Messages') && s.includes('Detail') && s.includes('Hello, world') && /\d+ of \d+/.test(s) &&
       messageRows(s).some((r) => r.dir === '→') && messageRows(s).some((r) => r.dir === '←'));
     assert.match(screen, /ws:\/\/127\.0\.0\.1:\d+\/chat/);
-    assert.match(screen, / wspeek demo 127\.0\.0\.1:\d+ → http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(screen, / wspeek demo 127\.0\.0\.1:\d+ │ → http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(screen, /─ ▶ Messages ─/, 'the focused pane says so in its title');
+    assert.ok(messageRows(screen).some((r) => r.kind === 'text' && /\d\.\d KiB/.test(r.line)), 'lengths in KiB');
     assert.equal(borderColour(session, 'Messages'), '33', 'the messages pane has the focus');
 
     // A live filter.
@@ -291,6 +303,20 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     assert.match(screen, /q {2}Ctrl-C +quit/);
     tmux('send-keys', '-t', session, 'q');
     await waitFor(session, 'the help closed', (s) => !s.includes('Filter and find expressions'));
+
+    // At 80×24: every pane laid out for it; the connections pane follows the newest connection.
+    tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+    screen = await waitFor(session, 'the screen at 80×24 with newer connections than fit', (s) => {
+      const lines = s.split('\n');
+      const total = /all connections \((\d+),/.exec(s);
+      return lines.length >= 24 && lines.every((l) => l.length <= 80) && !!total && Number(total[1]) >= 4 && messageRows(s).length > 0 && connectionIds(s).length > 0;
+    });
+    const lines = screen.split('\n');
+    const status = lines.find((l) => l.startsWith(' wspeek '))!;
+    assert.match(status, / {2}FOLLOW {2}\? help *$/, `the status bar keeps "? help" whole: ${status}`);
+    assert.doesNotMatch(status, /\S(FOLLOW|\? help)/, 'no two items run together');
+    assert.ok(Math.max(...connectionIds(screen)) >= Math.max(...messageRows(screen).map((r) => r.conn)), `the newest connection is in view:\n${screen}`);
+    for (const l of lines.filter((x) => /^│[ ▶▷]#\d+ /.test(x))) assert.match(l, /\/(chat|plain) /, `the URL keeps its path: ${l}`);
 
     // Quit: the program ends, and with it the tmux session.
     tmux('send-keys', '-t', session, 'q');
@@ -383,19 +409,20 @@ test('colours under tmux-256color, screen-256color, xterm-256color, screen, linu
         // Grey: the borders of the panes without the focus, and the dim columns (the time of a message).
         const connections = labelCells(cells, 'Connections');
         assert.ok(grey.includes(connections.border.fg), `the border of an unfocused pane is ${connections.border.fg}, not ${grey.join(' or ')}`);
-        const row = cells.find((r) => /^│\d\d:\d\d:\d\d\.\d{3} /.test(rowText(r)) && !r[1]!.reverse);
+        // A list row: the border, the cursor's gutter, then the time.
+        const row = cells.find((r) => /^│ \d\d:\d\d:\d\d\.\d{3} /.test(rowText(r)) && !r[2]!.reverse);
         assert.ok(row, 'an unselected message row');
-        assert.ok(grey.includes(row[1]!.fg), `the time column is ${row[1]!.fg}, not ${grey.join(' or ')}`);
+        assert.ok(grey.includes(row[2]!.fg), `the time column is ${row[2]!.fg}, not ${grey.join(' or ')}`);
 
         // The focus, the selection, the find highlight and the status bar stay visible.
         const messages = labelCells(cells, 'Messages');
-        const selected = cells.find((r) => /^│\d\d:\d\d:\d\d\.\d{3} /.test(rowText(r)) && r.slice(1, -1).every((c) => c.reverse));
+        const selected = cells.find((r) => /^│▶\d\d:\d\d:\d\d\.\d{3} /.test(rowText(r)) && r.slice(1, -1).every((c) => c.reverse));
         assert.ok(selected, 'the selected message row is in reverse');
         const filterRow = cells.find((r) => rowText(r).startsWith('filter: '))!;
         const at = rowText(filterRow).indexOf('find: hello') + 'find: '.length;
         const found = filterRow.slice(at, at + 'hello'.length);
         const status = cells.find((r) => rowText(r).startsWith(' wspeek '))!;
-        const header = cells.find((r) => /^│time +Δ/.test(rowText(r)))!;
+        const header = cells.find((r) => /^│ time +Δ/.test(rowText(r)))!;
         if (noColour) {
           const coloured = all.filter((c) => c.fg !== 'default' || c.bg !== 'default');
           assert.equal(coloured.length, 0, `no colour at all, yet: ${coloured.slice(0, 10).map((c) => `${c.ch}(${c.fg}/${c.bg})`).join(' ')}…`);
@@ -403,14 +430,14 @@ test('colours under tmux-256color, screen-256color, xterm-256color, screen, linu
           assert.ok(connections.label.every((c) => !c.reverse) && !connections.border.bold, 'the others: neither');
           assert.ok(found.every((c) => c.bold && !c.reverse), 'find matches are bold');
           assert.ok(status.every((c) => c.reverse), 'the status bar is in reverse');
-          assert.ok(header[1]!.bold, 'headings are bold');
+          assert.ok(header[2]!.bold, 'headings are bold');
         } else {
           assert.equal(messages.border.fg, '33', 'the focused pane has a yellow border');
           assert.notEqual(connections.border.fg, '33');
           assert.ok(all.some((c) => c.ch === '→' && c.fg === '32') && all.some((c) => c.ch === '←' && c.fg === '36'), 'directions in green and cyan');
           assert.ok(found.every((c) => c.reverse && c.fg === '33'), 'find matches in reverse yellow');
           assert.ok(status.every((c) => c.bg === '44'), 'the status bar is blue');
-          assert.ok(header[1]!.bold && header[1]!.fg === '33', 'headings are bold yellow');
+          assert.ok(header[2]!.bold && header[2]!.fg === '33', 'headings are bold yellow');
         }
       });
     }

@@ -1,12 +1,17 @@
 import { parseFilter, type CompiledFilter, type FilterParseResult } from '../core/filter/filter.js';
 import type { LogRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
-import { ConnectionView, type ConnectionRow } from './connection-view.js';
+import { barLine, clip, type BarItem } from './bar-layout.js';
+import { pointClientAt } from './client-hint.js';
+import { columnWidths } from './columns.js';
+import { connectionCells, connectionColumns, connectionLine } from './connection-row.js';
+import { ConnectionView } from './connection-view.js';
 import { viewFileName } from './file-names.js';
-import { count, duration, fit, size } from './format.js';
+import { count, cutLeft, cutUrl, dateTime, fit, size } from './format.js';
 import { helpFooter, helpLines } from './help.js';
+import { layoutDetail } from './detail-layout.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
-import { messageHeader, messageRowLine, type TimeMode } from './message-row.js';
+import { messageCells, messageColumns, messageHeader, messageRowLine, type TimeMode } from './message-row.js';
 import type { MessageRow } from './message-rows.js';
 import { MessageView } from './message-view.js';
 import { clipboardCopy, payloadFile, payloadOf, type Payload, type PayloadFile } from './payload-export.js';
@@ -15,9 +20,13 @@ import { visible } from './sanitize.js';
 import { ViewFraming } from './view-framing.js';
 import { lineText, seg, type Line } from './styled-text.js';
 import { VIEW_FORMATS, type ViewFormat } from './view-formats.js';
+import { wrapLine } from './wrap.js';
 
 export type Pane = 'connections' | 'messages' | 'detail';
 const PANES: Pane[] = ['connections', 'messages', 'detail'];
+/** Columns left of each list's lines, for the cursor's mark. */
+const GUTTER = 1;
+const TITLES: Record<Pane, string> = { connections: 'Connections', messages: 'Messages', detail: 'Detail' };
 
 /** What the status bar says about the session. */
 export interface SessionInfo {
@@ -26,6 +35,10 @@ export interface SessionInfo {
   target: string | null;
   /** The session log being written, or the file being viewed. */
   file: string | null;
+  /** When the session began (its session record's time), once known. */
+  started?: number;
+  /** `open`: the mode the session was captured in. */
+  captured?: string;
 }
 
 /** What a key asks the screen to do besides redrawing. */
@@ -46,7 +59,8 @@ export type WriteEffect =
 
 type Input =
   | {
-    kind: 'filter' | 'find';
+    /** The message filter, the message find, or the search in the detail pane's text. */
+    kind: 'filter' | 'find' | 'detail';
     text: string;
     /** The expression in force when editing began, restored by Esc. */
     before: string;
@@ -77,10 +91,17 @@ export class AppModel {
   detailTop = 0;
   /** Wall-clock time, for the saved view's default name. */
   clock: () => number = Date.now;
+  /** The search in the detail pane's text (plain text, any case), and which of its matches is current. */
+  detailSearch = '';
+  detailMatch = 0;
+  /** The detail's matches at the last draw. */
+  detailMatches = 0;
+  /** Scroll the detail to the current match at the next draw. */
+  private detailJump = false;
   /** Rows per pane at the last draw, for paging and clicks. */
   private heights: Record<Pane, number> = { connections: 5, messages: 20, detail: 20 };
-  /** Index (0 = all connections) of the first connections line at the last draw, for clicks. */
-  private connectionsTop = 0;
+  /** The connections pane's index (0 = all connections) drawn on each line at the last draw, for clicks. */
+  private connectionsShown: number[] = [];
   private detailLength = 0;
   /** The help's text size at the last draw, for scrolling it. */
   private helpSize = { height: 20, width: 78 };
@@ -95,7 +116,10 @@ export class AppModel {
     const r = stored.record;
     this.framing.add(r, this.messages.newestSeq);
     if (r.type === 'session') {
-      this.info.mode = r.mode;
+      // A saved session stays one: `open` keeps its mode and says how it was captured.
+      if (this.info.mode === 'open') this.info.captured = r.mode;
+      else this.info.mode = r.mode;
+      this.info.started = r.ts;
       this.info.listen = r.listen;
       this.info.target = r.target;
       return;
@@ -105,7 +129,7 @@ export class AppModel {
       if (r.type === 'message') this.rates.record(r.from, r.wireLength, r.ts);
       const wasSelected = this.messages.selectedSeq();
       this.messages.add(stored);
-      if (this.messages.selectedSeq() !== wasSelected) this.detailTop = 0;
+      if (this.messages.selectedSeq() !== wasSelected) this.selectionChanged();
     }
   }
 
@@ -130,7 +154,7 @@ export class AppModel {
       case 'escape':
         if (m.connection !== null) {
           m.setConnection(null);
-          this.connections.cursor = 0;
+          this.connections.select(0);
         }
         return 'none';
       case 'space': m.togglePause(); return 'none';
@@ -138,10 +162,15 @@ export class AppModel {
     }
     switch (ch) {
       case '?': this.showHelp = true; this.helpTop = 0; break;
-      case '/': this.startInput('filter', m.filterSource); break;
+      case '/':
+        if (this.focus === 'detail') this.startInput('detail', this.detailSearch);
+        else this.startInput('filter', m.filterSource);
+        break;
       case 'F': this.startInput('find', m.searchSource); break;
       case 'n': case 'N':
-        if (!m.findNext(ch === 'n' ? 1 : -1)) this.notice = m.searchSource ? `no more matches for ${m.searchSource}` : 'nothing to find: press F first';
+        if (this.focus === 'detail' && this.detailSearch) this.nextDetailMatch(ch === 'n' ? 1 : -1);
+        else if (!m.findNext(ch === 'n' ? 1 : -1)) this.notice = m.searchSource ? `no more matches for ${m.searchSource}` : 'nothing to find: press F first';
+        else this.selectionChanged();
         break;
       case 'f': m.toggleFollow(); break;
       case 't': this.timeMode = this.timeMode === 'absolute' ? 'relative' : 'absolute'; break;
@@ -176,8 +205,10 @@ export class AppModel {
     this.focus = pane;
     if (pane === 'messages') this.messages.select(this.messages.top + index);
     else if (pane === 'connections') {
-      this.connections.cursor = Math.min(this.connectionsTop + index, this.connections.rows.length);
-      this.messages.setConnection(this.connections.selectedConn());
+      const shown = this.connectionsShown[index];
+      if (shown === undefined) return;
+      this.connections.select(shown);
+      this.showConnection();
     }
   }
 
@@ -199,44 +230,76 @@ export class AppModel {
 
   // --- what the screen draws -------------------------------------------------
 
-  connectionLines(height: number, width: number, now: number): Line[] {
-    this.heights.connections = height;
-    const rows = this.connections.rows;
-    const cursor = this.connections.cursor;
-    // Index 0 is "all connections"; rows follow. Keep the cursor in view.
-    const first = Math.max(0, Math.min(cursor - Math.floor(height / 2), rows.length + 1 - height));
-    this.connectionsTop = first;
-    const lines: Line[] = [];
-    for (let i = first; i < Math.min(rows.length + 1, first + height); i++) {
-      const line = i === 0 ? [seg(fit(`all connections (${count(this.connections.total)}, ${this.connections.openCount} open)`, width))] : connectionLine(rows[i - 1]!, width, now);
-      lines.push(this.mark(line, i === cursor, this.focus === 'connections'));
-    }
-    return lines;
+  /** A pane's title: the focused pane's is marked. */
+  paneTitle(pane: Pane): string {
+    return this.focus === pane ? `▶ ${TITLES[pane]}` : TITLES[pane];
   }
 
-  /** The header and the visible window of message rows. */
+  /**
+   * "all connections", then the connections, in columns as wide as what is drawn. While the view
+   * follows, the newest connections are in view: under "all connections", or at the cursor.
+   */
+  connectionLines(height: number, width: number, now: number): Line[] {
+    this.heights.connections = height;
+    const view = this.connections;
+    const rows = view.rows;
+    const shown: number[] = [];
+    if (view.follow && view.cursor === 0 && rows.length + 1 > height) {
+      shown.push(0);
+      for (let i = rows.length - height + 2; i <= rows.length; i++) shown.push(i);
+    } else {
+      // Index 0 is "all connections"; rows follow. Keep the cursor in view.
+      const first = Math.max(0, Math.min(view.cursor - Math.floor(height / 2), rows.length + 1 - height));
+      for (let i = first; i < Math.min(rows.length + 1, first + height); i++) shown.push(i);
+    }
+    this.connectionsShown = shown;
+    const inner = width - GUTTER;
+    const cells = shown.map((i) => (i === 0 ? [] : connectionCells(rows[i - 1]!, now)));
+    const columns = connectionColumns(cells);
+    const widths = columnWidths(columns, cells, inner);
+    return shown.map((i, k) => {
+      const line = i === 0 ? [seg(fit(`all connections (${count(view.total)}, ${view.openCount} open)`, inner))] : connectionLine(columns, widths, cells[k]!);
+      return this.mark(line, i === view.cursor, 'connections');
+    });
+  }
+
+  /** The header and the visible window of message rows, in columns as wide as what is drawn. */
   messageLines(height: number, width: number): Line[] {
     const rows = Math.max(0, height - 1);
     this.heights.messages = rows;
     const m = this.messages;
     const top = m.window(rows);
-    const lines: Line[] = [messageHeader(width, this.timeMode)];
-    for (let i = top; i < Math.min(m.length, top + rows); i++) {
-      const row = m.row(i)!;
-      const line = messageRowLine(row, m.previous(i), this.connectionStart(row), this.timeMode, width);
+    const inner = width - GUTTER;
+    const drawn: MessageRow[] = [];
+    for (let i = top; i < Math.min(m.length, top + rows); i++) drawn.push(m.row(i)!);
+    const cells = drawn.map((row, k) => messageCells(row, k === 0 ? m.previous(top) : drawn[k - 1], this.connectionStart(row), this.timeMode, m.connection === null));
+    const widths = columnWidths(messageColumns(this.timeMode), cells, inner);
+    const lines: Line[] = [[seg(' '.repeat(GUTTER)), ...messageHeader(this.timeMode, widths)]];
+    cells.forEach((c, k) => {
+      const i = top + k;
+      const line = messageRowLine(this.timeMode, widths, c);
       const matched = m.searchSource !== '' && m.isMatch(i);
-      lines.push(this.mark(matched ? line.map((s) => (s.style === 'plain' ? seg(s.text, 'match') : s)) : line, i === m.cursor, this.focus === 'messages'));
-    }
-    if (m.length === 0) lines.push([seg(m.total === 0 ? 'waiting for WebSocket messages…' : 'no message matches the view (/ to change the filter, Esc for all connections)', 'dim')]);
+      lines.push(this.mark(matched ? line.map((s) => (s.style === 'plain' ? seg(s.text, 'match') : s)) : line, i === m.cursor, 'messages'));
+    });
+    if (m.length === 0) lines.push(...this.emptyMessages().flatMap((l) => wrapLine(l, inner).map((w) => [seg(' '.repeat(GUTTER)), ...w.line])));
     return lines;
   }
 
+  /** The selected message or connection, wrapped at words to the width, with the detail search's matches marked. */
   detailLines(height: number, width: number): Line[] {
     this.heights.detail = height;
-    const content = this.detailContent(width).flatMap((l) => wrap(l, width));
-    this.detailLength = content.length;
-    this.detailTop = Math.max(0, Math.min(this.detailTop, content.length - height));
-    return content.slice(this.detailTop, this.detailTop + height);
+    const { lines, matches } = layoutDetail(this.detailContent(width), width, this.detailSearch, this.detailMatch);
+    this.detailMatches = matches.length;
+    if (this.detailMatch >= matches.length) this.detailMatch = Math.max(0, matches.length - 1);
+    if (this.detailJump) {
+      this.detailJump = false;
+      const at = matches[this.detailMatch];
+      // The match in view, with a line of what comes before it.
+      if (at !== undefined && (at < this.detailTop || at >= this.detailTop + height)) this.detailTop = Math.max(0, at - 1);
+    }
+    this.detailLength = lines.length;
+    this.detailTop = Math.max(0, Math.min(this.detailTop, lines.length - height));
+    return lines.slice(this.detailTop, this.detailTop + height);
   }
 
   /** The help overlay's `height` lines: a window on the help wrapped to `width`, and a footer that says how to scroll and close. */
@@ -257,49 +320,92 @@ export class AppModel {
     this.helpTop = Math.max(0, Math.min(this.helpTop + delta, last));
   }
 
-  /** The line under the lists: the filter (or its editor, with the error), find, and the row count. */
+  /** The line under the lists: the filter (or its editor, with the error), find, the detail search, notices, and the row count. */
   filterBar(width: number): Line {
-    if (this.input?.kind === 'save') return this.savePrompt(this.input);
+    if (this.input?.kind === 'save') return clip(this.savePrompt(this.input), width);
     const m = this.messages;
-    const shown = `${count(m.length)} of ${count(m.total)}`;
     if (this.input) {
-      const label = this.input.kind === 'filter' ? 'filter: ' : 'find: ';
+      const label = { filter: 'filter: ', find: 'find: ', detail: 'search the detail: ' }[this.input.kind];
       const text = this.input.text;
       const e = this.inputError;
-      if (!e) return [seg(label, 'key'), seg(visible(text)), seg('█')];
+      if (!e) return clip([seg(label, 'key'), seg(visible(text)), seg('█'), ...this.matchCount(this.input.kind)], width);
       // The part of the expression the error is about, marked in place; the last good filter stays in force.
       const at = Math.min(e.position, text.length);
       const end = Math.min(at + e.length, text.length);
-      return [
+      return clip([
         seg(label, 'key'), seg(visible(text.slice(0, at))), seg(visible(text.slice(at, end)) || ' ', 'bad'), seg(visible(text.slice(end))), seg('█'),
         seg(`  ✗ ${visible(e.message)} (at ${e.position + 1})`, 'bad'),
-      ];
+      ], width);
     }
-    const parts: Line = [seg('filter: ', 'key'), seg(m.filterSource ? visible(m.filterSource) : '(none, / to set)', m.filterSource ? 'plain' : 'dim')];
-    if (m.connection !== null) parts.push(seg(`  conn #${m.connection} (Esc for all)`, 'warn'));
-    if (m.searchSource) parts.push(seg('  find: ', 'key'), seg(visible(m.searchSource), 'match'));
-    if (this.notice) parts.push(seg(`  ${visible(this.notice)}`, 'warn'));
-    const used = lineText(parts).length;
-    parts.push(seg(shown.padStart(Math.max(shown.length + 1, width - used))));
-    return parts;
+    const cutText = (prefix: Line, text: string, style: 'plain' | 'match' | 'warn') => (w: number): Line => {
+      const room = w - lineText(prefix).length;
+      return [...prefix, seg(fit(text, room), style)];
+    };
+    const filter = m.filterSource ? visible(m.filterSource) : '';
+    const left: BarItem[] = [{
+      line: [seg('filter: ', 'key'), seg(filter || '(none, / to set)', filter ? 'plain' : 'dim')], keep: 4, min: 16,
+      cut: filter ? cutText([seg('filter: ', 'key')], filter, 'plain') : undefined,
+    }];
+    if (m.connection !== null) left.push({ line: [seg(`conn #${m.connection} (Esc for all)`, 'warn')], keep: 5 });
+    if (m.searchSource) {
+      const find = visible(m.searchSource);
+      left.push({ line: [seg('find: ', 'key'), seg(find, 'match'), ...this.matchCount('find')], keep: 3, min: 12, cut: cutText([seg('find: ', 'key')], find, 'match') });
+    }
+    if (this.detailSearch) {
+      const search = visible(this.detailSearch);
+      left.push({ line: [seg('detail: ', 'key'), seg(search, 'match'), ...this.matchCount('detail')], keep: 2, min: 14, cut: cutText([seg('detail: ', 'key')], search, 'match') });
+    }
+    if (this.notice) {
+      const notice = visible(this.notice);
+      left.push({ line: [seg(notice, 'warn')], keep: 6, min: 20, cut: (w) => [seg(fit(notice, w), 'warn')] });
+    }
+    return barLine(left, [{ line: [seg(`${count(m.length)} of ${count(m.total)}`)], keep: Infinity }], width, [seg('  ')]);
   }
 
+  /**
+   * The status bar: where wspeek listens and forwards to, connections, the rates of the last
+   * second, the session log, follow and pause, and how to get help; for a saved session, the file,
+   * when it was captured and how much it holds. Items give way whole when the bar is too narrow.
+   */
   statusBar(width: number, now: number): Line {
     const i = this.info;
-    const up = this.rates.rate('client', now);
-    const down = this.rates.rate('server', now);
-    const where = [i.mode, i.listen, i.target ? `→ ${visible(i.target)}` : null].filter(Boolean).join(' ');
-    const parts: Line = [
-      seg(' wspeek ', 'heading'), seg(where),
-      seg(' │ '), seg(`conns ${this.connections.openCount}/${this.connections.total}`),
-      seg(' │ '), seg(`→ ${up.messages} msg/s ${size(up.bytes)}/s`, 'client'),
-      seg('  '), seg(`← ${down.messages} msg/s ${size(down.bytes)}/s`, 'server'),
-    ];
-    if (i.file) parts.push(seg(' │ '), seg(visible(i.file), 'dim'));
-    const state = [this.messages.paused ? 'PAUSED' : null, this.messages.follow ? 'FOLLOW' : null, this.mouse ? null : 'MOUSE OFF'].filter(Boolean).join(' ');
-    const used = lineText(parts).length;
-    parts.push(seg(`${state}  ? help `.padStart(Math.max(1, width - used)), this.messages.paused ? 'warn' : 'dim'));
-    return parts;
+    const m = this.messages;
+    const left: BarItem[] = [];
+    const right: BarItem[] = [];
+    if (i.mode === 'open') {
+      if (i.file) {
+        const file = visible(i.file);
+        left.push({ line: [seg(`open ${file}`)], keep: 6, min: 16, cut: (w) => [seg(`open ${cutLeft(file, w - 5)}`)] });
+      }
+      if (i.started !== undefined) left.push({ line: [seg(`captured ${dateTime(i.started)}`)], keep: 7 });
+      const how = [i.captured, i.listen, i.target ? `→ ${visible(i.target)}` : null].filter(Boolean).join(' ');
+      if (how) left.push({ line: [seg(how, 'dim')], keep: 2, min: 12, cut: (w) => [seg(fit(how, w), 'dim')] });
+      left.push({ line: [seg(`${plural(this.connections.total, 'connection')}, ${plural(m.total, 'message')}`)], keep: 3 });
+    } else {
+      left.push({ line: [seg([i.mode, i.listen].filter(Boolean).join(' '))], keep: 3 });
+      if (i.target) {
+        const target = visible(i.target);
+        left.push({ line: [seg(`→ ${target}`)], keep: 2, min: 14, cut: (w) => [seg(`→ ${cutUrl(target, w - 2)}`)] });
+      }
+      left.push({ line: [seg(`conns ${this.connections.openCount}/${this.connections.total}`)], keep: 7 });
+      const up = this.rates.rate('client', now);
+      const down = this.rates.rate('server', now);
+      // Too narrow for the bytes: the message rates alone.
+      const short: Line = [seg(`→ ${up.messages} msg/s`, 'client'), seg('  '), seg(`← ${down.messages} msg/s`, 'server')];
+      left.push({
+        line: [seg(`→ ${up.messages} msg/s ${size(up.bytes)}/s`, 'client'), seg('  '), seg(`← ${down.messages} msg/s ${size(down.bytes)}/s`, 'server')],
+        keep: 4, min: lineText(short).length, cut: () => short,
+      });
+      if (i.file) {
+        const file = visible(i.file);
+        left.push({ line: [seg(file, 'dim')], keep: 1, min: 12, cut: (w) => [seg(cutLeft(file, w), 'dim')] });
+      }
+      if (m.follow) right.push({ line: [seg('FOLLOW', 'dim')], keep: 6 });
+    }
+    if (m.paused) right.unshift({ line: [seg('PAUSED', 'warn')], keep: 6 });
+    if (!this.mouse) right.push({ line: [seg('MOUSE OFF', 'warn')], keep: 6 });
+    right.push({ line: [seg('? help ', 'dim')], keep: Infinity });
+    return [seg(' wspeek ', 'heading'), ...barLine(left, right, width - 8, [seg(' │ ')])];
   }
 
   // --- internals -------------------------------------------------------------
@@ -332,15 +438,56 @@ export class AppModel {
     return messageDetail(row, this.connectionStart(row), width);
   }
 
+  /** What the messages pane says while it has no rows: how to get traffic, or why none shows. */
+  private emptyMessages(): Line[] {
+    const m = this.messages;
+    const i = this.info;
+    if (m.total > 0) return [[seg('no message matches the view (/ to change the filter, Esc for all connections)', 'dim')]];
+    if (i.mode === 'open') return [[seg(`no messages match: ${i.file ? visible(i.file) : 'the session'} holds no WebSocket messages`, 'dim')]];
+    const waiting: Line = [seg('waiting for WebSocket messages…', 'dim')];
+    // Until the first message, a reverse proxy's user is told where to point the client.
+    if (m.stored === 0 && i.mode === 'reverse' && i.listen && i.target) return [waiting, [seg(visible(pointClientAt(i.listen, i.target)), 'key')]];
+    return [waiting];
+  }
+
+  /** `match k of n` (or `n matches` off them) for the message find or the detail search. */
+  private matchCount(kind: Input['kind']): Line {
+    if (kind === 'filter') return [];
+    if (kind === 'find') {
+      const m = this.messages;
+      if (!m.searchSource) return [];
+      const k = m.matchRank();
+      return [seg(k ? `  match ${count(k)} of ${count(m.matchCount)}` : `  ${count(m.matchCount)} match${m.matchCount === 1 ? '' : 'es'}`, 'dim')];
+    }
+    if (!this.detailSearch) return [];
+    return [seg(this.detailMatches ? `  match ${this.detailMatch + 1} of ${this.detailMatches}` : '  no match', 'dim')];
+  }
+
   private connectionStart(row: MessageRow): number | null {
     return this.connections.get(row.record.conn)?.startTs ?? null;
+  }
+
+  /** A new message is selected: its detail shows from the top, its first match current. */
+  private selectionChanged(): void {
+    this.detailTop = 0;
+    this.detailMatch = 0;
+  }
+
+  private nextDetailMatch(dir: 1 | -1): void {
+    const next = this.detailMatch + dir;
+    if (next < 0 || next >= this.detailMatches) {
+      this.notice = `no more matches for ${this.detailSearch}`;
+      return;
+    }
+    this.detailMatch = next;
+    this.detailJump = true;
   }
 
   private move(delta: number): void {
     if (this.focus === 'messages') {
       const before = this.messages.selectedSeq();
       this.messages.move(delta);
-      if (this.messages.selectedSeq() !== before) this.detailTop = 0;
+      if (this.messages.selectedSeq() !== before) this.selectionChanged();
     } else if (this.focus === 'connections') {
       this.connections.move(delta);
       this.detailTop = 0;
@@ -353,15 +500,25 @@ export class AppModel {
     if (this.focus === 'messages') {
       if (where === 'first') this.messages.home();
       else this.messages.end();
-    } else if (this.focus === 'connections') this.connections.cursor = where === 'first' ? 0 : this.connections.rows.length;
+    } else if (this.focus === 'connections') this.connections.select(where === 'first' ? 0 : this.connections.rows.length);
     else this.detailTop = where === 'first' ? 0 : this.detailLength;
   }
 
   private enter(): void {
     if (this.focus === 'connections') {
-      this.messages.setConnection(this.connections.selectedConn());
+      this.showConnection();
       this.focus = 'messages';
     } else if (this.focus === 'messages') this.focus = 'detail';
+  }
+
+  /** Narrows the message list to the connection at the cursor (or shows all), and says so. */
+  private showConnection(): void {
+    const conn = this.connections.selectedConn();
+    this.messages.setConnection(conn);
+    if (conn !== null) {
+      this.connections.follow = false;
+      this.notice = `showing only #${conn}'s messages; Esc for all`;
+    }
   }
 
   private cycleFocus(dir: 1 | -1): void {
@@ -369,7 +526,7 @@ export class AppModel {
     this.detailTop = 0;
   }
 
-  private startInput(kind: 'filter' | 'find', current: string): void {
+  private startInput(kind: 'filter' | 'find' | 'detail', current: string): void {
     this.input = { kind, text: current, before: current };
     this.inputError = null;
   }
@@ -386,6 +543,7 @@ export class AppModel {
     }
     if (name === 'enter') {
       if (!this.inputError) this.input = null;
+      if (input.kind === 'detail' && this.detailSearch && this.detailMatches === 0) this.notice = `no match for ${this.detailSearch} in the detail`;
       return 'none';
     }
     if (name === 'C-c') return 'quit';
@@ -434,10 +592,12 @@ export class AppModel {
 
   /** The line the save prompt takes under the lists. */
   private savePrompt(input: Input & { kind: 'save' }): Line {
-    const line: Line = [seg('save view as: ', 'key'), seg(visible(input.text)), seg('█'), seg('  format:', 'dim')];
+    // The error first: on a narrow screen the hints are what is cut.
+    const line: Line = [seg('save view as: ', 'key'), seg(visible(input.text)), seg('█')];
+    if (input.error) line.push(seg(`  ✗ ${visible(input.error)}`, 'bad'));
+    line.push(seg('  format:', 'dim'));
     for (const f of VIEW_FORMATS) line.push(seg(f.id === input.format ? ` [${f.id}]` : ` ${f.id}`, f.id === input.format ? 'key' : 'dim'));
     line.push(seg('  Tab format · Enter saves · Esc cancels', 'dim'));
-    if (input.error) line.push(seg(`  ✗ ${visible(input.error)}`, 'bad'));
     return line;
   }
 
@@ -469,8 +629,14 @@ export class AppModel {
     return 'none';
   }
 
-  /** Parses what was typed and, if it is valid, puts it in force. */
-  private apply(kind: 'filter' | 'find', text: string): FilterParseResult {
+  /** Parses what was typed and, if it is valid, puts it in force. The detail search is plain text: always valid. */
+  private apply(kind: Input['kind'], text: string): FilterParseResult | { ok: true } {
+    if (kind === 'detail') {
+      this.detailSearch = text;
+      this.detailMatch = 0;
+      this.detailJump = true;
+      return { ok: true };
+    }
     const r = parseFilter(text);
     if (r.ok) {
       if (kind === 'filter') this.messages.setFilter(r);
@@ -479,10 +645,12 @@ export class AppModel {
     return r;
   }
 
-  /** Marks the cursor's line: inverse in the focused pane, bold elsewhere. */
-  private mark(line: Line, selected: boolean, focused: boolean): Line {
-    if (!selected) return line;
-    return line.map((s) => seg(s.text, focused ? 'selected' : 'selected-unfocused'));
+  /** Puts a list's line behind its gutter; the cursor's line is marked there (▶ in the focused pane, ▷ elsewhere) and drawn inverse (underlined elsewhere). */
+  private mark(line: Line, selected: boolean, pane: Pane): Line {
+    if (!selected) return [seg(' '.repeat(GUTTER)), ...line];
+    const focused = this.focus === pane;
+    const style = focused ? 'selected' : 'selected-unfocused';
+    return [seg(focused ? '▶' : '▷', style), ...line.map((s) => seg(s.text, style))];
   }
 }
 
@@ -494,45 +662,7 @@ function edited(text: string, ch: string | undefined, name: string): string | nu
   return null;
 }
 
-function connectionLine(c: ConnectionRow, width: number, now: number): Line {
-  const age = duration((c.endTs ?? now) - c.startTs);
-  const ext = [c.protocol, ...c.extensions].filter(Boolean).join(' ');
-  const traffic = `${c.messages.client}→ ${c.messages.server}←  ${size(c.bytes.client)}→ ${size(c.bytes.server)}←`;
-  // The URL takes what the fixed columns leave.
-  const W = { id: 5, client: 17, ext: 14, state: 13, traffic: 27, age: 7 };
-  const fixed = W.id + W.client + W.ext + W.state + W.traffic + W.age;
-  return [
-    seg(fit(`#${c.conn}`, W.id), 'dim'),
-    seg(fit(visible(c.url), Math.max(12, width - fixed)) + ' '),
-    seg(fit(visible(ext), W.ext), 'key'),
-    seg(fit(c.state, W.state), c.open ? 'client' : c.state.startsWith('closed 1000') ? 'dim' : 'warn'),
-    seg(fit(traffic, W.traffic)),
-    seg(fit(age, W.age), 'dim'),
-    seg(fit(visible(c.client), W.client - 1), 'dim'),
-  ];
+/** `1 message`, `2,048 messages`. */
+function plural(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
-
-/** Splits a line into lines of at most `width` characters, keeping styles. */
-function wrap(line: Line, width: number): Line[] {
-  if (width <= 0 || lineText(line).length <= width) return [line];
-  const out: Line[] = [];
-  let current: Line = [];
-  let used = 0;
-  for (const s of line) {
-    let text = s.text;
-    while (text.length > 0) {
-      const take = Math.min(width - used, text.length);
-      current.push(seg(text.slice(0, take), s.style));
-      text = text.slice(take);
-      used += take;
-      if (used === width) {
-        out.push(current);
-        current = [];
-        used = 0;
-      }
-    }
-  }
-  if (current.length) out.push(current);
-  return out;
-}
-

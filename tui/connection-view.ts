@@ -48,6 +48,12 @@ export class ConnectionView {
   private readonly droppedOpen = new Set<number>();
   /** 0 = all connections. */
   cursor = 0;
+  /**
+   * Keep the newest connection in view: on "all connections" the pane shows the newest ones under
+   * it; on the newest connection the cursor moves on to each new one. Moving the cursor elsewhere
+   * stops it; back to either place starts it again.
+   */
+  follow = true;
   /** Connections seen, and open now. */
   total = 0;
   openCount = 0;
@@ -117,13 +123,18 @@ export class ConnectionView {
   private list(row: ConnectionRow): void {
     // A keep-alive connection may fail a request, then upgrade: the handshake's row replaces the failure's.
     const earlier = this.byConn.get(row.conn);
+    let selected = this.follow && this.cursor > 0 && this.cursor === this.rows.length;
     if (earlier) {
-      this.rows.splice(this.rows.indexOf(earlier), 1);
+      const i = this.rows.indexOf(earlier);
+      this.rows.splice(i, 1);
       this.total--;
+      if (this.cursor === i + 1) selected = true;
+      else if (this.cursor > i + 1) this.cursor--;
     }
     this.total++;
     if (row.open) this.openCount++;
     this.rows.push(row);
+    if (selected) this.cursor = this.rows.length;
     this.byConn.set(row.conn, row);
     if (this.rows.length > MAX_CONNECTIONS) this.dropOne();
   }
@@ -142,8 +153,14 @@ export class ConnectionView {
     return this.cursor === 0 ? undefined : this.rows[this.cursor - 1];
   }
 
+  /** Moves the cursor; on "all connections" or the newest connection it follows again. */
   move(delta: number): void {
-    this.cursor = Math.min(Math.max(this.cursor + delta, 0), this.rows.length);
+    this.select(this.cursor + delta);
+  }
+
+  select(index: number): void {
+    this.cursor = Math.min(Math.max(index, 0), this.rows.length);
+    this.follow = this.cursor === 0 || this.cursor === this.rows.length;
   }
 
   /** Drops the oldest closed connection (or the oldest one when all are open). */

@@ -12,6 +12,12 @@ export function clockTime(ts: number): string {
   return `${cachedPrefix}.${String(Math.floor(ts) - second * 1000).padStart(3, '0')}`;
 }
 
+/** The local date and time of day: `2024-01-15 09:30:00`. */
+export function dateTime(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
@@ -26,12 +32,24 @@ export function duration(ms: number): string {
   return s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** A byte count, short: `512 B`, `4.1 KB`, `1.0 MB` (1024-based). */
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+
+/** A byte count, short and 1024-based: `512 B`, `4.1 KiB`, `5.0 MiB`, `1.5 GiB`. */
 export function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+  let value = bytes / 1024;
+  let unit = 0;
+  // Move up a unit when one decimal would round to 1024.0.
+  while (value >= 1023.95 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** An exact byte count, and its human size when that says more: `38 B`, `5,242,880 B (5.0 MiB)`. */
+export function bytes(n: number): string {
+  return n < 1024 ? `${count(n)} B` : `${count(n)} B (${size(n)})`;
 }
 
 /** A count with thousands separators: `58,331`. */
@@ -44,4 +62,29 @@ export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   if (text.length > width) return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
   return text.padEnd(width);
+}
+
+/** At most `width` characters, cut at the start with an ellipsis (the end of a path or file name stays). */
+export function cutLeft(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (text.length <= width) return text;
+  return width === 1 ? '…' : `…${text.slice(text.length - width + 1)}`;
+}
+
+/**
+ * A URL in at most `width` characters. One that must be cut keeps its path over its host, and
+ * what it keeps of the host starts at a label or the port: `…example.com:3000/api/v2/chat`,
+ * `…:3000/api/v2/chat`; a path longer than the room loses the host and its own end.
+ */
+export function cutUrl(url: string, width: number): string {
+  if (url.length <= width) return url;
+  if (width <= 2) return '…'.repeat(Math.max(0, width));
+  const scheme = url.indexOf('://');
+  const slash = scheme < 0 ? -1 : url.indexOf('/', scheme + 3);
+  const path = slash < 0 ? url.length : slash;
+  if (url.length - path >= width) return `…${url.slice(path, path + width - 2)}…`;
+  let from = url.length - width + 1;
+  // Not in the middle of a host label: from the next dot (after it) or colon (at it), else from the path.
+  while (from < path && url[from - 1] !== '.' && url[from] !== ':') from++;
+  return `…${url.slice(from)}`;
 }

@@ -8,7 +8,7 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['g  G', 'first / last row (G turns follow on)'],
   ['Tab  Shift-Tab', 'focus the next / previous pane (connections, messages, detail)'],
   ['Enter', 'connections: show only that connection · messages: focus the detail'],
-  ['/', 'filter the messages (Enter applies, Esc cancels; errors keep the last filter)'],
+  ['/', 'filter the messages (Enter applies, Esc cancels; errors keep the last filter); in the detail pane: search its text, n / N next / previous match'],
   ['F', 'find: highlight matches without hiding rows; n / N next / previous match'],
   ['f', 'follow the newest message on / off'],
   ['space', 'pause the view (capture goes on) / resume'],

@@ -1,6 +1,6 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
 import { recordPayloadPrefix, type LogRecord, type MessageRecord, type TunnelRecord } from '../core/log/records.js';
-import { clockTime, duration } from './format.js';
+import { clockTime, duration, size } from './format.js';
 import { preview, visible } from './sanitize.js';
 
 /** How much of a payload a headless line shows. */
@@ -37,17 +37,17 @@ export function formatRecordLine(record: LogRecord): string | null {
       return `${time}  #${record.conn} ! ${record.from} violated ${record.rule} (RFC ${record.rfc}): ${visible(record.detail)}`;
     case 'end': {
       const code = record.code !== null ? ` code ${record.code}` : '';
-      return `${time}  #${record.conn} end by ${record.by}${code}${record.clean ? ' clean' : ''} after ${duration(record.durationMs)}, ${record.bytes.client}/${record.bytes.server} bytes c/s${record.reason ? `  (${visible(record.reason)})` : ''}`;
+      return `${time}  #${record.conn} end by ${record.by}${code}${record.clean ? ' clean' : ''} after ${duration(record.durationMs)}, ${size(record.bytes.client)} c→s, ${size(record.bytes.server)} s→c${record.reason ? `  (${visible(record.reason)})` : ''}`;
     }
   }
 }
 
-/** Kind, size, flags and a one-line payload preview. */
+/** Kind, size (as `size` gives it everywhere), flags and a one-line payload preview. */
 export function messageSummary(m: MessageRecord): string {
-  const size = m.compressed ? `${m.length} B (${m.wireLength} on wire)` : `${m.length} B`;
+  const length = m.compressed ? `${size(m.length)} (${size(m.wireLength)} on wire)` : size(m.length);
   const flags = [m.compressed ? 'deflate' : '', m.truncated ? 'truncated' : '', m.incomplete ? 'incomplete' : '', m.frames > 1 ? `${m.frames} frames` : '', m.rtt !== undefined ? `rtt ${duration(m.rtt)}` : '']
     .filter(Boolean).join(' ');
-  return `${m.kind.padEnd(6)} ${size}${flags ? ` [${flags}]` : ''}  ${payloadPreview(m)}`;
+  return `${m.kind.padEnd(6)} ${length}${flags ? ` [${flags}]` : ''}  ${payloadPreview(m)}`;
 }
 
 function payloadPreview(m: MessageRecord): string {

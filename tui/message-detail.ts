@@ -1,20 +1,23 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
 import { recordPayload, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
-import { clockTime, duration, size } from './format.js';
-import { hexBytes, hexDump } from './hex-dump.js';
+import { bytes, clockTime, duration, size } from './format.js';
+import { hexBytes, hexDump, hexDumpWidth } from './hex-dump.js';
 import { tunnelSummary } from './line-printer.js';
 import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
-import { seg, type Line } from './styled-text.js';
+import { connStyle, seg, type Line } from './styled-text.js';
 
 const OPCODE_NAMES: Record<number, string> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 /** Payload bytes shown per frame in the frame-level view, masked and unmasked. */
 const FRAME_BYTES = 8;
 /** The detail pane shows at most this many hex dump lines. */
 const MAX_HEX_LINES = 256;
-/** Characters a 16-byte hex dump line takes; narrower panes get 8 bytes a line. */
-const HEX16_WIDTH = 78;
+
+/** Which way a message went, with the arrows the message list uses: `client → server`, `client ← server`. */
+export function direction(from: 'client' | 'server'): string {
+  return from === 'client' ? 'client → server' : 'client ← server';
+}
 
 /** Everything about one message: payload (text, pretty JSON or hex), frames, close, rtt, violations; or what an error says. */
 export function messageDetail(row: MessageRow, connStart: number | null, width: number): Line[] {
@@ -23,11 +26,11 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   const client = m.from === 'client';
   const lines: Line[] = [];
   const since = connStart !== null ? `  (+${duration(m.ts - connStart)} since open)` : '';
-  lines.push([seg(`#${m.conn} `, 'dim'), seg(client ? 'client → server' : 'server → client', client ? 'client' : 'server'), seg(`  ${m.kind}  ${clockTime(m.ts)}${since}`)]);
+  lines.push([seg(`#${m.conn}`, connStyle(m.conn)), seg(' '), seg(direction(m.from), client ? 'client' : 'server'), seg(`  ${m.kind}  ${clockTime(m.ts)}${since}`)]);
   const facts = [
-    `${m.length} B${m.compressed ? ` inflated from ${m.wireLength} B (permessage-deflate)` : ''}`,
+    `${bytes(m.length)}${m.compressed ? ` inflated (permessage-deflate) from ${bytes(m.wireLength)}` : ''}`,
     `${m.frames} frame${m.frames === 1 ? '' : 's'}`,
-    m.truncated ? `first ${recordPayload(m).length} B kept (--max-payload)` : '',
+    m.truncated ? `first ${bytes(recordPayload(m).length)} kept (--max-payload)` : '',
     m.incomplete ? 'incomplete: the message never finished' : '',
   ].filter(Boolean).join(' · ');
   lines.push([seg(facts, 'dim')]);
@@ -40,7 +43,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
     if (m.close.reason) lines.push([seg(`reason: "${visible(m.close.reason)}"`)]);
   } else {
     lines.push([], [seg('Payload', 'heading')]);
-    lines.push(...payloadLines(m, row.payloadDropped, width >= HEX16_WIDTH ? 16 : 8));
+    lines.push(...payloadLines(m, row.payloadDropped, width));
   }
 
   if (row.violations.length) {
@@ -58,7 +61,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
 function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
   const since = connStart !== null ? `  (+${duration(e.ts - connStart)} since open)` : '';
   return [
-    [seg(`#${e.conn} `, 'dim'), seg(`wspeek ${e.where} error`, 'bad'), seg(`  ${clockTime(e.ts)}${since}`)],
+    [seg(`#${e.conn}`, connStyle(e.conn)), seg(' '), seg(`wspeek ${e.where} error`, 'bad'), seg(`  ${clockTime(e.ts)}${since}`)],
     [],
     [seg(visible(e.detail))],
     [],
@@ -66,7 +69,8 @@ function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
   ];
 }
 
-function payloadLines(m: MessageRecord, payloadDropped: boolean, perLine: 8 | 16): Line[] {
+/** The payload: text (JSON pretty-printed), or a hex dump 16 bytes a line when the pane is wide enough for one, else 8. */
+function payloadLines(m: MessageRecord, payloadDropped: boolean, width: number): Line[] {
   if (payloadDropped) return [[seg('dropped from memory to keep the UI within its payload budget; the session log (--save) has it', 'dim')]];
   if (m.text !== undefined) {
     const pretty = prettyJson(m.text);
@@ -75,10 +79,13 @@ function payloadLines(m: MessageRecord, payloadDropped: boolean, perLine: 8 | 16
     for (const l of text.split('\n')) out.push([seg(visible(l))]);
     return out;
   }
-  const bytes = recordPayload(m);
-  if (bytes.length === 0) return [[seg('(empty)', 'dim')]];
-  const dump = hexDump(bytes, MAX_HEX_LINES, perLine).map((l) => [seg(l)]);
-  if (bytes.length > MAX_HEX_LINES * perLine) dump.push([seg(`… ${bytes.length - MAX_HEX_LINES * perLine} more bytes`, 'dim')]);
+  const payload = recordPayload(m);
+  if (payload.length === 0) return [[seg('(empty)', 'dim')]];
+  // Offsets as long as the payload's last one needs, at least 4 digits.
+  const digits = Math.max(4, (payload.length - 1).toString(16).length);
+  const perLine = width >= hexDumpWidth(16, digits) ? 16 : 8;
+  const dump = hexDump(payload, MAX_HEX_LINES, perLine, digits).map((l) => [seg(l)]);
+  if (payload.length > MAX_HEX_LINES * perLine) dump.push([seg(`… ${bytes(payload.length - MAX_HEX_LINES * perLine)} more`, 'dim')]);
   return m.kind === 'text' ? [[seg('not valid UTF-8:', 'bad')], ...dump] : dump;
 }
 
@@ -126,7 +133,7 @@ export function violationLines(violations: ViolationRecord[]): Line[] {
 /** The connection's handshake as sent, with the Accept check's result; or why the attempt failed. */
 export function handshakeDetail(c: ConnectionRow): Line[] {
   const h = c.handshake;
-  const title: Line = [seg(`#${c.conn} `, 'dim'), seg(visible(c.url)), seg(`  from ${visible(c.client)}`, 'dim')];
+  const title: Line = [seg(`#${c.conn}`, connStyle(c.conn)), seg(' '), seg(visible(c.url)), seg(`  from ${visible(c.client)}`, 'dim')];
   const tunnel: Line[] = c.tunnel ? [[seg('tunnel: ', 'key'), seg(visible(`${c.tunnel.via.toUpperCase()} ${c.tunnel.host}:${c.tunnel.port} · ${tunnelSummary(c.tunnel)}`))]] : [];
   if (!h) {
     const lines: Line[] = [title, [seg(c.state, 'bad')], ...tunnel, [], [seg('No WebSocket handshake', 'heading')], [seg(visible(c.error ?? 'the connection ended before one'))]];
@@ -135,7 +142,9 @@ export function handshakeDetail(c: ConnectionRow): Line[] {
   }
   const lines: Line[] = [
     title,
-    [seg(`${c.state} · handshake ${duration(h.ms)} · ${c.messages.client}↑ ${c.messages.server}↓ messages · ${size(c.bytes.client)}↑ ${size(c.bytes.server)}↓`, 'dim')],
+    [seg(`${c.state} · handshake ${duration(h.ms)}`, 'dim')],
+    [seg(direction('client'), 'client'), seg(`  ${traffic(c.messages.client, c.bytes.client)}`, 'dim')],
+    [seg(direction('server'), 'server'), seg(`  ${traffic(c.messages.server, c.bytes.server)}`, 'dim')],
     ...tunnel,
     ...c.errors.map((e): Line => [seg(`wspeek ${e.where} error: `, 'bad'), seg(visible(e.detail))]),
     [],
@@ -158,4 +167,9 @@ export function handshakeDetail(c: ConnectionRow): Line[] {
   }
   if (c.violations.length) lines.push([], [seg('Violations', 'heading')], ...violationLines(c.violations));
   return lines;
+}
+
+/** Messages one way and their bytes on the wire: `4 messages, 27 B`. */
+function traffic(messages: number, wireBytes: number): string {
+  return `${messages} message${messages === 1 ? '' : 's'}, ${size(wireBytes)}`;
 }

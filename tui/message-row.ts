@@ -1,55 +1,78 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
 import { recordPayloadPrefix, type MessageRecord } from '../core/log/records.js';
-import { clockTime, duration, fit } from './format.js';
+import { columnHeader, columnLine, type Column } from './columns.js';
+import { clockTime, duration, size } from './format.js';
 import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
-import { seg, type Line } from './styled-text.js';
+import { connStyle, seg, type Line, type Segment } from './styled-text.js';
 
 export type TimeMode = 'absolute' | 'relative';
 
-/** Column widths of a message row, before the preview (which takes the rest). */
-const W = { time: 13, delta: 9, dir: 2, kind: 11, length: 12, flags: 4 };
+/**
+ * The messages pane's columns: time, Δ since the previous row, #conn (its cells are empty, so the
+ * column hides, when the list shows one connection), direction, kind, length, wire length (when
+ * compressed), flags, and the payload preview, which takes the rest. When the pane is too narrow,
+ * the wire length goes first, then Δ, #conn and time.
+ */
+export function messageColumns(mode: TimeMode): Column[] {
+  return COLUMNS[mode];
+}
 
-/** The header line of the messages pane. */
-export function messageHeader(width: number, mode: TimeMode): Line {
-  const text = `${fit(mode === 'absolute' ? 'time' : 'since open', W.time)}${fit('Δ', W.delta)}${fit('', W.dir)}${fit('kind', W.kind)}${fit('length', W.length)}${fit('', W.flags)}payload`;
-  return [seg(fit(text, width), 'heading')];
+function columns(time: string): Column[] {
+  return [
+    { label: time, shrink: 4 },
+    { label: 'Δ', shrink: 2 },
+    { label: 'conn', shrink: 3 },
+    {},
+    { label: 'kind' },
+    { label: 'length', align: 'right' },
+    { label: 'wire', align: 'right', shrink: 1 },
+    {},
+    { label: 'payload', flex: true, min: 20 },
+  ];
+}
+
+const COLUMNS: Record<TimeMode, Column[]> = { absolute: columns('time'), relative: columns('since open') };
+
+/** The header line of the messages pane, for the widths the rows were laid out with. */
+export function messageHeader(mode: TimeMode, widths: number[]): Line {
+  return columnHeader(messageColumns(mode), widths);
 }
 
 /**
- * One message as a row: time, Δ since the previous row, direction glyph, kind (close with
- * its code), length (and wire length when compressed), flags (z compressed, ! violation,
- * … truncated) and a one-line preview with every control character made visible.
+ * One message's cells, one per column of `messageColumns`: time, Δ since the previous row, #conn
+ * (when `showConn`, in the connection's colour), direction glyph, kind (close with its code),
+ * length and wire length (when compressed) as `size` gives them, flags (z compressed,
+ * ! violation, … truncated) and a one-line preview with every control character made visible.
  */
-export function messageRowLine(row: MessageRow, previous: MessageRow | undefined, connStart: number | null, mode: TimeMode, width: number): Line {
+export function messageCells(row: MessageRow, previous: MessageRow | undefined, connStart: number | null, mode: TimeMode, showConn: boolean): Segment[] {
   const m = row.record;
   const time = mode === 'absolute' ? clockTime(m.ts) : `+${duration(m.ts - (connStart ?? m.ts))}`;
   const delta = previous ? `+${duration(m.ts - previous.record.ts)}` : '';
+  const conn = showConn ? seg(`#${m.conn}`, connStyle(m.conn)) : seg('');
   if (m.type === 'error') {
-    // wspeek's own error, where it happened: no direction, kind `error`, what happened as the preview.
-    return [
-      seg(fit(time, W.time), 'dim'),
-      seg(fit(delta, W.delta), 'dim'),
-      seg(fit('!', W.dir), 'bad'),
-      seg(fit('error', W.kind), 'bad'),
-      seg(fit(m.where, W.length + W.flags), 'bad'),
-      seg(fit(visible(m.detail), Math.max(0, width - (W.time + W.delta + W.dir + W.kind + W.length + W.flags)))),
-    ];
+    // wspeek's own error, where it happened: no direction, kind `error`, where and what happened as the preview.
+    return [seg(time, 'dim'), seg(delta, 'dim'), conn, seg('!', 'bad'), seg('error', 'bad'), seg(''), seg(''), seg(''), seg(`${m.where}: ${visible(m.detail)}`, 'bad')];
   }
-  const client = m.from === 'client';
+  const side = m.from === 'client' ? 'client' : 'server';
   const kind = m.kind === 'close' && m.close?.code != null ? `close ${m.close.code}` : m.kind;
-  const length = m.compressed ? `${m.length} (${m.wireLength})` : String(m.length);
-  const flags = `${m.compressed ? 'z' : ' '}${row.violations.length ? '!' : ' '}${m.truncated || m.incomplete ? '…' : ' '}`;
-  const fixed = W.time + W.delta + W.dir + W.kind + W.length + W.flags;
+  const flags = `${m.compressed ? 'z' : ' '}${row.violations.length ? '!' : ' '}${m.truncated || m.incomplete ? '…' : ''}`.trimEnd();
   return [
-    seg(fit(time, W.time), 'dim'),
-    seg(fit(delta, W.delta), 'dim'),
-    seg(fit(client ? '→' : '←', W.dir), client ? 'client' : 'server'),
-    seg(fit(kind, W.kind), client ? 'client' : 'server'),
-    seg(fit(length, W.length)),
-    seg(fit(flags, W.flags), row.violations.length ? 'bad' : 'dim'),
-    seg(fit(payloadPreview(m), Math.max(0, width - fixed))),
+    seg(time, 'dim'),
+    seg(delta, 'dim'),
+    conn,
+    seg(m.from === 'client' ? '→' : '←', side),
+    seg(kind, side),
+    seg(size(m.length)),
+    seg(m.compressed ? size(m.wireLength) : '', 'dim'),
+    seg(flags, row.violations.length ? 'bad' : 'dim'),
+    seg(payloadPreview(m)),
   ];
+}
+
+/** A row's cells laid out in the widths of its pane. */
+export function messageRowLine(mode: TimeMode, widths: number[], cells: Segment[]): Line {
+  return columnLine(messageColumns(mode), widths, cells);
 }
 
 /** A one-line, terminal-safe preview of a message's payload. */

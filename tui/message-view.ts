@@ -19,6 +19,8 @@ export class MessageView {
   private lastSeq = 0;
   /** seqs that pass the view, ascending (at most `keep`: they are kept rows). */
   private readonly visible: SeqQueue;
+  /** The visible seqs the search matches, ascending. */
+  private readonly matches: SeqQueue;
   /** The last seq tested against the view (paused views fall behind). */
   private testedSeq = 0;
   /** `c` hides every row up to here. */
@@ -42,6 +44,7 @@ export class MessageView {
   constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET) {
     this.kept = new MessageRows(keep, payloadBudget);
     this.visible = new SeqQueue(keep);
+    this.matches = new SeqQueue(keep);
   }
 
   /** The seq of the newest row added (0 before the first). */
@@ -105,6 +108,8 @@ export class MessageView {
   setSearch(search: CompiledFilter): void {
     this.search = predicateOf(search);
     this.searchSource = search.source.trim();
+    this.matches.clear();
+    for (let i = 0; i < this.length; i++) this.testSearch(this.visible.at(i)!);
   }
 
   /** Narrows the list to one connection (null: all). */
@@ -116,22 +121,29 @@ export class MessageView {
 
   /** Whether a visible row matches the search (for highlighting). */
   isMatch(index: number): boolean {
-    const row = this.row(index);
-    return !!row && this.search !== null && this.search(subjectOf(row.stored, row.record));
+    const seq = this.visible.at(index);
+    return seq !== undefined && this.matches.at(this.matches.lowerBound(seq)) === seq;
+  }
+
+  /** Visible rows the search matches. */
+  get matchCount(): number {
+    return this.matches.length;
+  }
+
+  /** Which match (from 1) the selected row is, or null when it is not one. */
+  matchRank(): number | null {
+    return this.isMatch(this.cursor) ? this.matches.lowerBound(this.selectedSeq()!) + 1 : null;
   }
 
   /** Moves to the next (dir 1) or previous (-1) search match; false when there is none. */
   findNext(dir: 1 | -1): boolean {
-    if (!this.search) return false;
-    for (let i = this.cursor + dir, n = 0; n < this.length; i += dir, n++) {
-      if (i < 0 || i >= this.length) break;
-      if (this.isMatch(i)) {
-        this.cursor = i;
-        this.follow = false;
-        return true;
-      }
-    }
-    return false;
+    const seq = this.selectedSeq();
+    const k = seq === undefined ? (dir > 0 ? 0 : -1) : dir > 0 ? this.matches.lowerBound(seq + 1) : this.matches.lowerBound(seq) - 1;
+    const target = this.matches.at(k);
+    if (target === undefined) return false;
+    this.cursor = this.visible.lowerBound(target);
+    this.follow = false;
+    return true;
   }
 
   /** Moves the cursor; scrolling up leaves follow mode. */
@@ -192,6 +204,13 @@ export class MessageView {
     return this.top;
   }
 
+  /** Adds a visible row to the matches if the search matches it (rows come in ascending order). */
+  private testSearch(seq: number): void {
+    if (this.search === null) return;
+    const row = this.kept.get(seq)!;
+    if (this.search(subjectOf(row.stored, row.record))) this.matches.push(seq);
+  }
+
   private passes(seq: number): boolean {
     if (seq <= this.clearedSeq) return false;
     if (this.connection === null && this.filter === null) return true;
@@ -203,7 +222,10 @@ export class MessageView {
   /** Tests the rows that arrived since the view last looked, up to `upTo`. */
   private catchUp(upTo = this.lastSeq): void {
     for (let seq = Math.max(this.testedSeq + 1, this.firstSeq); seq <= upTo; seq++) {
-      if (this.passes(seq)) this.visible.push(seq);
+      if (this.passes(seq)) {
+        this.visible.push(seq);
+        this.testSearch(seq);
+      }
     }
     this.testedSeq = upTo;
   }
@@ -213,6 +235,7 @@ export class MessageView {
     const selectedSeq = this.selectedSeq();
     const upTo = this.paused ? this.testedSeq : this.lastSeq; // a paused view stays frozen in time
     this.visible.clear();
+    this.matches.clear();
     this.testedSeq = 0;
     this.catchUp(upTo);
     if (selectedSeq !== undefined && !this.follow) {
@@ -224,6 +247,7 @@ export class MessageView {
   private dropOldest(): void {
     const seq = this.firstSeq++;
     this.kept.clear(seq);
+    if (this.matches.at(0) === seq) this.matches.shift();
     if (this.visible.at(0) === seq) {
       this.visible.shift();
       this.cursor = Math.max(0, this.cursor - 1);

@@ -4,6 +4,7 @@ import type { RecordListener } from '../core/store/session-store.js';
 import type { AppModel, Effect, Pane, WriteEffect } from './app-model.js';
 import { DrawPacer, type DrawCause } from './draw-pacer.js';
 import { visible } from './sanitize.js';
+import { screenLayout, type Rect } from './screen-layout.js';
 import type { Line, Style } from './styled-text.js';
 import type { ViewFormat } from './view-formats.js';
 
@@ -29,6 +30,12 @@ const FULL_TAGS: Record<Style, string> = {
   warn: '{yellow-fg}',
   selected: '{inverse}',
   'selected-unfocused': '{underline}',
+  conn0: '{light-blue-fg}',
+  conn1: '{magenta-fg}',
+  conn2: '{yellow-fg}',
+  conn3: '{light-green-fg}',
+  conn4: '{light-cyan-fg}',
+  conn5: '{light-red-fg}',
 };
 
 /** Each style's blessed tags, per colour mode. No style sets a black foreground: on a dark theme it vanishes. */
@@ -39,6 +46,7 @@ export const STYLE_TAGS: Record<ColourMode, Record<Style, string>> = {
     plain: '', dim: '', client: '', server: '', key: '',
     bad: '{bold}', heading: '{bold}', match: '{bold}', warn: '{bold}',
     selected: '{inverse}', 'selected-unfocused': '{underline}',
+    conn0: '', conn1: '', conn2: '', conn3: '', conn4: '', conn5: '',
   },
 };
 
@@ -141,19 +149,12 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
   const done = new Promise<void>((r) => (resolveDone = r));
 
   function layout(): void {
-    const rows = Number(screen.height);
-    const cols = Number(screen.width);
-    const connHeight = Math.max(4, Math.min(9, Math.floor(rows * 0.25)));
-    const listHeight = Math.max(3, rows - connHeight - 2);
-    const side = cols >= 110;
-    place(connections, 0, 0, cols, connHeight);
-    const msgWidth = side ? Math.floor(cols * 0.58) : cols;
-    const msgHeight = side ? listHeight : Math.max(3, Math.floor(listHeight * 0.55));
-    place(messages, connHeight, 0, msgWidth, msgHeight);
-    if (side) place(detail, connHeight, msgWidth, cols - msgWidth, listHeight);
-    else place(detail, connHeight + msgHeight, 0, cols, listHeight - msgHeight);
-    place(filterBar, rows - 2, 0, cols, 1);
-    place(statusBar, rows - 1, 0, cols, 1);
+    const at = screenLayout(Number(screen.width), Number(screen.height));
+    place(connections, at.connections);
+    place(messages, at.messages);
+    place(detail, at.detail);
+    place(filterBar, at.filterBar);
+    place(statusBar, at.statusBar);
   }
 
   function draw(): void {
@@ -173,6 +174,7 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
       const focused = model.focus === name;
       Object.assign(b.style.border, focused ? look.focusedBorder : look.border);
       Object.assign(b.style.label, focused ? look.focusedLabel : look.label);
+      b.setLabel(` ${model.paneTitle(name)} `);
     }
     const cols = Number(screen.width);
     filterBar.setContent(render([model.filterBar(cols)], mode));
@@ -282,11 +284,11 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
   };
 }
 
-function place(el: blessed.Widgets.BoxElement, top: number, left: number, width: number, height: number): void {
-  el.top = top;
-  el.left = left;
-  el.width = width;
-  el.height = height;
+function place(el: blessed.Widgets.BoxElement, at: Rect): void {
+  el.top = at.top;
+  el.left = at.left;
+  el.width = at.width;
+  el.height = at.height;
 }
 
 /** Lines to blessed content: each piece made visible, escaped, and wrapped in its style's tags for `mode`. */
