@@ -16,6 +16,7 @@ import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { closedPort, closeServer, connectTunnel, HOST, listen, rawConnect, sha256, switchingProtocols, upgradeHead } from './support/raw-peers.js';
 import { sleep, waitUntil, within } from './support/wait.js';
 import { frame } from './support/ws-frames.js';
+import { readWholeLog } from './support/whole-log.js';
 
 // Faults: peers that die or reset mid-frame, unreachable upstreams next to healthy connections,
 // and the CLI's exits (SIGTERM, an uncaught error, an unwritable --save).
@@ -354,20 +355,6 @@ function start(args: string[], nodeArgs: string[] = []): CliProcess {
   return startCli(sandbox.home, args, nodeArgs);
 }
 
-type Rec = { type: string; conn?: number; [k: string]: unknown };
-
-/** Every line of the log is a whole JSON record, and the file ends with a newline. */
-function readLog(file: string): Rec[] {
-  const text = fs.readFileSync(file, 'utf8');
-  assert.ok(text.endsWith('\n'), 'the log ends with a whole line');
-  return text.split('\n').filter((l) => l !== '').map((l, i) => {
-    try {
-      return JSON.parse(l) as Rec;
-    } catch (err) {
-      throw new Error(`line ${i + 1} of the log is not JSON: ${(err as Error).message}: ${l.slice(0, 200)}`);
-    }
-  });
-}
 
 async function wsEcho(): Promise<{ wss: WebSocketServer; port: number; close(): Promise<void> }> {
   const wss = new WebSocketServer({ host: HOST, port: 0, perMessageDeflate: false });
@@ -428,7 +415,7 @@ test('SIGTERM: the CLI ends every connection (end records by proxy, reason SIGTE
     await within(clientClosed, 'the ws client is closed by the shutdown', 3000);
     await within(live.raw.closed, 'the stuck connection is closed by the shutdown', 3000);
 
-    const records = readLog(file);
+    const records = readWholeLog(file);
     assert.equal(records[0]!.type, 'session');
     const handshakes = records.filter((x) => x.type === 'handshake');
     assert.equal(handshakes.length, 2);
@@ -460,7 +447,7 @@ test('SIGHUP (the terminal closed): the CLI stops as on SIGTERM, every end recor
     const r = await finished(live.proc, 5000);
     assert.equal(r.signal, null, 'not killed by the signal');
     assert.equal(r.code, 0, r.stderr);
-    const records = readLog(file);
+    const records = readWholeLog(file);
     const ends = records.filter((x) => x.type === 'end');
     assert.equal(ends.length, 2);
     for (const end of ends) assert.match(String(end.reason), /SIGHUP/);
@@ -493,7 +480,7 @@ test('an uncaught error in the running CLI (thrown from a preloaded --import mod
     assert.equal(r.signal, null);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /wspeek: Error: injected fault for wspeek faults test\n\s+at /);
-    const records = readLog(file);
+    const records = readWholeLog(file);
     assert.equal(records[0]!.type, 'session');
     const texts = records.filter((x) => x.type === 'message' && x.from === 'server' && x.kind === 'text').map((x) => String(x.text));
     assert.deepEqual(texts.slice(0, 3), ['one', 'two', 'three'], 'what was captured before the error is in the log');

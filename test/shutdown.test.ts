@@ -15,6 +15,7 @@ import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { closeServer, connectTunnel, HOST, listen, rawConnect, switchingProtocols, upgradeHead, type RawConnection } from './support/raw-peers.js';
 import { testCa } from './support/test-ca.js';
 import { waitUntil, within } from './support/wait.js';
+import { readWholeLog, type Rec } from './support/whole-log.js';
 
 // Shutdown: one SIGINT or SIGTERM ends the CLI, whatever state its connections are in, with the
 // session log whole; and the proxy ends what it opened upstream for a client, also when the client goes first.
@@ -313,20 +314,6 @@ function forwardStates(silent: SilentServer): Opener[] {
   ];
 }
 
-type Rec = { type: string; conn?: number; [k: string]: unknown };
-
-/** Every line of the log is a whole JSON record, and the file ends with a newline. */
-function readLog(file: string): Rec[] {
-  const text = fs.readFileSync(file, 'utf8');
-  assert.ok(text.endsWith('\n'), 'the log ends with a whole line');
-  return text.split('\n').filter((l) => l !== '').map((l, i) => {
-    try {
-      return JSON.parse(l) as Rec;
-    } catch (err) {
-      throw new Error(`line ${i + 1} of the log is not JSON: ${(err as Error).message}: ${l.slice(0, 200)}`);
-    }
-  });
-}
 
 /** The connect records in the log so far (the last line may still be partial). */
 function connectsLogged(file: string): number {
@@ -383,7 +370,7 @@ async function signalRun(mode: 'reverse' | 'forward', signal: 'SIGINT' | 'SIGTER
       assert.fail(`${mode} run ${run}: still open for the client: ${[...open].map((p) => p.state).join('; ')}`);
     });
 
-    const records = readLog(file);
+    const records = readWholeLog(file);
     assert.equal(records[0]!.type, 'session');
     const signalled = new RegExp(signal);
     for (const p of peers) {
@@ -446,7 +433,7 @@ test('a second SIGINT while the first is still stopping wspeek: exit at once (12
     assert.equal(r.signal, null, 'exits by itself, not killed by the signal');
     assert.equal(r.code, 130);
     assert.match(r.stderr, /SIGINT again: exiting now/);
-    const records = readLog(file);
+    const records = readWholeLog(file);
     assert.equal(records.filter((x) => x.type === 'end').length, 1);
   } finally {
     client?.socket.destroy();
