@@ -9,6 +9,7 @@ import { ConnectionRegistry } from './connection-registry.js';
 import { DecodeQueue } from './decode-queue.js';
 import { formatHostPort, portOf, resolveDestination } from './destination.js';
 import { httpForwarding } from './http-forwarding.js';
+import { Interception } from './interception.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
 import { tapUpgrade } from './websocket-tap.js';
 
@@ -32,6 +33,8 @@ export interface RunningProxy {
   /** The address actually bound, `host:port`. */
   address: string;
   port: number;
+  /** Acting on the traffic: holding, editing, injecting. */
+  interception: Interception;
   /** Stops listening and ends every connection; each gets its end record. */
   close(reason?: string): Promise<void>;
 }
@@ -47,6 +50,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { target } = options;
   if (!target && !options.ca) throw new Error('a forward proxy needs the CA to intercept TLS with');
   const records = new DecodeQueue(options.emit);
+  const interception = new Interception(records);
   const registry = new ConnectionRegistry(records, target ? `${target.hostname}:${portOf(target)}` : null, options.allow ?? null);
   const web = httpForwarding({ target, verify: !options.insecure, ca: options.ca, records, registry });
   const server = http.createServer({ maxHeaderSize: 64 * 1024 });
@@ -66,8 +70,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    // The passive tap carries every WebSocket connection; a carrier that can act on the traffic would be chosen here.
-    const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records });
+    // The tap carries every WebSocket connection, passively until the interception acts on it.
+    const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records, interception });
     registry.carry(c, carrier);
     socket.resume();
   });
@@ -97,7 +101,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   return {
     address: formatHostPort(bound.address, bound.port),
     port: bound.port,
+    interception,
     async close(reason = 'wspeek shut down') {
+      // Held messages go on: nobody decided to drop them.
+      interception.forwardAll('proxy');
       // Requests in flight first: their records come before their connections' end.
       web.close(reason);
       const ended = registry.closeAll(reason);

@@ -1,13 +1,17 @@
+import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { errorRecord, eventRecord, httpRecord, undecodedEndRecord } from '../core/log/records.js';
+import { errorRecord, eventRecord, httpRecord, undecodedEndRecord, type MessageRecord } from '../core/log/records.js';
+import { MessageGate, type GateStart } from '../core/relay/message-gate.js';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
-import type { Side } from '../core/websocket/events.js';
+import type { Extension, Side, WsEvent } from '../core/websocket/events.js';
+import { deflateParams } from '../core/websocket/permessage-deflate.js';
 import { now } from './clock.js';
 import type { Carrier } from './connection-registry.js';
 import type { DecodeQueue } from './decode-queue.js';
 import { webSocketUrl, type Destination } from './destination.js';
+import type { Interception, TapControl } from './interception.js';
 
 export interface TapOptions {
   conn: number;
@@ -16,6 +20,8 @@ export interface TapOptions {
   verify: boolean;
   /** The proxy's records: chunks are queued there for decoding, and the tap's own records go through it in order. */
   records: DecodeQueue;
+  /** What may act on the connection: until something does, it is carried passively. */
+  interception: Interception;
 }
 
 /** Hop-by-hop headers meant for the proxy itself, not forwarded upstream. */
@@ -23,16 +29,36 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
 
 /**
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
- * Every byte is forwarded unchanged and in order (only the request head's Host differs),
- * then the same chunk is queued for the decoder (see DecodeQueue), which only reads it: decoding
- * can't stall or alter forwarding.
+ *
+ * Passively, as long as nothing acts on the connection: every byte is forwarded unchanged and in
+ * order (only the request head's Host differs), then the same chunk is queued for the decoder (see
+ * DecodeQueue), which only reads it: decoding can't stall or alter forwarding.
+ *
+ * Actively, once the interception needs it (from the first byte, or switched over mid-stream):
+ * each chunk is decoded at once, and goes on through a MessageGate per direction, which releases
+ * data messages whole as they are decided and lets wspeek drop, replace and inject.
+ *
  * Backpressure passes through: a side that can't keep up pauses the other.
  */
 export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffer, upstream: Destination, options: TapOptions): Carrier {
   const startTs = now();
-  const { conn, records } = options;
+  const { conn, records, interception } = options;
   const url = webSocketUrl(upstream);
-  let decoder: ConnectionDecoder | null = new ConnectionDecoder({ startTs, maxPayload: options.maxPayload }, (e) => records.decoded(eventRecord(conn, e, url)));
+  /** Actively carried: a gate per sender. */
+  let gates: Record<Side, MessageGate> | null = null;
+  let extensions: Extension[] | null = null;
+  /** Active: each sender's decoded data messages, waiting for their gate to complete them; and how many to skip (passed on before the gate). */
+  const arrivals: Record<Side, MessageRecord[]> = { client: [], server: [] };
+  const passed = { client: 0, server: 0 };
+  const sink = (e: WsEvent) => {
+    const r = eventRecord(conn, e, url);
+    records.decoded(r);
+    if (e.type === 'handshake') {
+      extensions = e.extensions;
+      if (gates) setDeflate(gates);
+    } else if (gates && r.type === 'message' && (r.kind === 'text' || r.kind === 'binary')) arrivals[r.from].push(r);
+  };
+  let decoder: ConnectionDecoder | null = new ConnectionDecoder({ startTs, maxPayload: options.maxPayload }, sink);
   let responded = false;
   let finished = false;
   const closed = { client: false, server: false };
@@ -56,7 +82,6 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   const sent = requestHead(req, null);
   const forwarded = upstream.hostHeader === null && upstream.path === req.url ? sent : requestHead(req, upstream);
   observe('client', sent);
-  if (head.length > 0) observe('client', head);
 
   const server = upstream.tls
     ? tls.connect({
@@ -69,16 +94,111 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   server.setNoDelay(true);
   client.setNoDelay(true);
   server.write(forwarded);
-  if (head.length > 0) server.write(head);
+
+  const control: TapControl = {
+    conn,
+    url,
+    activate,
+    resolve: (side, index, decision) => gates?.[side].resolve(index, decision) ?? 'the connection is not carried actively',
+    rewritable: (side, index) => gates?.[side].rewritable(index) ?? 'the connection is not carried actively',
+    inject: (to, opcode, payload) => gates?.[to === 'server' ? 'client' : 'server'].inject(opcode, payload) ?? false,
+    held: () => {
+      const c = gates?.client.held;
+      const s = gates?.server.held;
+      return { messages: (c?.messages ?? 0) + (s?.messages ?? 0), waitingFrames: (c?.waitingFrames ?? 0) + (s?.waitingFrames ?? 0), waitingBytes: (c?.waitingBytes ?? 0) + (s?.waitingBytes ?? 0) };
+    },
+    closeAfter: (ms, reason) => {
+      setTimeout(() => {
+        if (finished) return;
+        finish(reason);
+        client.destroy();
+        server.destroy();
+      }, ms).unref();
+    },
+    reset: (reason) => {
+      finish(reason);
+      reset(client);
+      reset(server);
+    },
+  };
+  interception.register(control);
+  if (head.length > 0) carry('client', head);
 
   pipe(client, server, 'client');
   pipe(server, client, 'server');
 
+  /** Bytes from `side`: forwarded at once and decoded later (passive), or decoded now and released by its gate (active). */
+  function carry(side: Side, chunk: Buffer): void {
+    const gate = gates?.[side];
+    if (!gate) {
+      const to = side === 'client' ? server : client;
+      if (!to.write(chunk)) (side === 'client' ? client : server).pause();
+      observe(side, chunk);
+      return;
+    }
+    const ts = now();
+    records.after(() => decode(side, chunk, ts));
+    gate.push(chunk);
+  }
+
+  /** Switches to the active way: at once when both directions can be taken over here, else from the handshake's end. */
+  function activate(): void {
+    if (gates || finished) return;
+    records.drain();
+    const start = (side: Side): GateStart | null => {
+      if (!decoder) return null;
+      const framing = decoder.framing(side);
+      if (framing) return { parser: framing.parser, inMessage: framing.inMessage };
+      // Before frames: the client's bytes after its head are frames; the server's begin with its response head, if none of it has come yet.
+      if (side === 'client') return { head: false };
+      return server.bytesRead === 0 && !responded ? { head: true } : null;
+    };
+    const c = start('client');
+    const s = start('server');
+    if (!c || !s) return; // mid-response head, or decoding stopped: this connection stays passive
+    gates = { client: gate('client', c), server: gate('server', s) };
+    setDeflate(gates);
+  }
+
+  function gate(side: Side, start: GateStart): MessageGate {
+    const from = side === 'client' ? client : server;
+    const to = side === 'client' ? server : client;
+    return new MessageGate({
+      maskFrames: side === 'client',
+      maskKey: () => crypto.randomBytes(4),
+      write: (parts) => {
+        if (to.destroyed) return;
+        to.cork();
+        let ok = true;
+        for (const p of parts) ok = to.write(p);
+        to.uncork();
+        if (!ok) from.pause();
+      },
+      arrived: (m) => {
+        const queue = arrivals[side];
+        for (; passed[side] > 0 && queue.length > 0; passed[side]--) queue.shift();
+        const r = queue.shift();
+        if (!r) return 'forward'; // not decoded (decoding stopped): it goes on
+        m.tag = r.seq;
+        return interception.arrived(control, side, m.index, r);
+      },
+      passed: () => passed[side]++,
+      reencoding: (m) => interception.reencoding(conn, side, m.tag),
+    }, start);
+  }
+
+  /** Each gate learns its sender's permessage-deflate parameters, once the handshake agreed them. */
+  function setDeflate(g: Record<Side, MessageGate>): void {
+    if (!extensions) return;
+    const d = deflateParams(extensions);
+    g.client.setDeflate(d && { noContextTakeover: d.clientNoContextTakeover, windowBits: d.clientMaxWindowBits ?? 15 });
+    g.server.setDeflate(d && { noContextTakeover: d.serverNoContextTakeover, windowBits: d.serverMaxWindowBits ?? 15 });
+  }
+
   function pipe(from: net.Socket, to: net.Socket, side: Side): void {
     from.on('data', (chunk: Buffer) => {
       if (side === 'server') responded = true;
-      if (!to.write(chunk)) from.pause();
-      observe(side, chunk);
+      carry(side, chunk);
     });
     to.on('drain', () => from.resume());
     // Half-close: a FIN from one side is passed on as a FIN to the other.
@@ -104,6 +224,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       if (!to.destroyed) to.end();
       if (closed.client && closed.server) {
         finish();
+        interception.unregister(conn);
         bothClosed();
       }
     });

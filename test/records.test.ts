@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { EndEvent, FrameEvent, HandshakeEvent, MessageEvent, Side, ViolationEvent, WsEvent } from '../core/websocket/events.js';
 import {
-  BYTES_OVER, connectRecord, endRecord, errorRecord, eventRecord, frameRecord, handshakeRecord, httpRecord, messageRecord, RECORD_TYPES, recordPayload,
+  actionRecord, BYTES_OVER, connectRecord, endRecord, errorRecord, eventRecord, frameRecord, handshakeRecord, httpRecord, messageRecord, RECORD_TYPES, recordPayload,
   recordPayloadPrefix, sessionRecord, tunnelRecord, undecodedEndRecord, violationRecord, type LogRecord, type MessageRecord,
 } from '../core/log/records.js';
 import { parseLogLine } from '../core/log/parse-line.js';
@@ -204,6 +204,7 @@ test('every record survives a JSON round trip and parses back as itself', () => 
     { type: 'http', conn: 2, ts: 3, method: 'GET', url: 'http://x/', status: null, ms: 0.5, error: 'upstream unreachable' },
     tunnelRecord(3, 4, { via: 'connect', host: 'example.test', port: 443, tls: 'intercepted', sni: 'example.test', alpn: 'http/1.1', version: 'TLSv1.3', alert: null }),
     errorRecord(3, 5, 'decoder', 'decoding stopped'),
+    actionRecord(1, 6, { from: 'client', to: 'server', action: 'edited', by: 'user', seq: 2, text: 'changed', length: 7 }),
     ...toRecords(1, t.events),
   ];
   const types = new Set(records.map((r) => r.type));
@@ -263,4 +264,12 @@ test('the proxy makes no record itself: no record literal anywhere in proxy/, ev
     const text = fs.readFileSync(path.join(ROOT, 'proxy', f), 'utf8');
     assert.doesNotMatch(text, literal, `proxy/${f} writes a record literal`);
   }
+});
+
+test('an action record: its fields in the documented order, whatever order they were given in, and only those given', () => {
+  const a = actionRecord(4, 10, { error: 'timeout', by: 'script', action: 'forwarded', to: 'client', from: 'server', seq: 7 });
+  assert.deepEqual(Object.keys(a), ['type', 'conn', 'ts', 'from', 'to', 'action', 'by', 'seq', 'error']);
+  assert.deepEqual(actionRecord(4, 11, { from: 'client', to: 'server', action: 'closed', by: 'user', code: 4000, reason: 'bye' }), {
+    type: 'action', conn: 4, ts: 11, from: 'client', to: 'server', action: 'closed', by: 'user', code: 4000, reason: 'bye',
+  });
 });

@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { recordPayloadPrefix, type LogRecord, type MessageRecord, type TunnelRecord } from '../core/log/records.js';
+import { recordPayloadPrefix, type ActionRecord, type LogRecord, type MessageRecord, type TunnelRecord } from '../core/log/records.js';
 import { clockTime, duration, size } from './format.js';
 import { preview, visible } from './sanitize.js';
 
@@ -31,6 +31,8 @@ export function formatRecordLine(record: LogRecord): string | null {
       return null;
     case 'message':
       return `${time}  #${record.conn} ${record.from === 'client' ? 'c→s' : 's→c'} ${messageSummary(record)}`;
+    case 'action':
+      return `${time}  #${record.conn} * ${actionSummary(record)}`;
     case 'error':
       return `${time}  #${record.conn} ! wspeek ${record.where} error: ${visible(record.detail)}`;
     case 'violation':
@@ -68,4 +70,14 @@ export function tunnelSummary(t: TunnelRecord): string {
     case 'passthrough': return `TLS passed through untouched${tls ? ` (${tls})` : ''}`;
     case 'rejected': return `TLS with the client failed${t.alert !== null ? `: ${t.alert}` : ''} (does the client trust wspeek's CA? \`wspeek ca\` prints it)`;
   }
+}
+
+/** What wspeek did, to which message, which way, on whose decision, and what it sent. */
+export function actionSummary(a: ActionRecord): string {
+  const way = `${a.from === 'client' ? 'c→s' : 's→c'}`;
+  const what = a.target === 'handshake' ? 'the handshake' : a.seq !== undefined ? `message ${a.seq}` : a.action === 'injected' ? 'a new message' : 'the connection';
+  const sent = a.text !== undefined ? `"${preview(a.text, PREVIEW_CHARS)}"` : a.base64 !== undefined ? `${a.length ?? 0} bytes` : '';
+  const close = a.code !== undefined ? `${a.code}${a.reason ? ` "${preview(a.reason, PREVIEW_CHARS)}"` : ''}` : '';
+  const extra = [sent, close, a.headers ? `${a.headers.length} headers` : '', a.error ? `(${visible(a.error)})` : ''].filter(Boolean).join(' ');
+  return `${a.action} ${what} ${way} by ${a.by}${extra ? `: ${extra}` : ''}`;
 }

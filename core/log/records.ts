@@ -1,5 +1,5 @@
 import type {
-  EndEvent, Extension, FrameEvent, HandshakeEvent, HttpRequestHead, HttpResponseHead, MessageEvent, ViolationEvent, WsEvent,
+  EndEvent, Extension, FrameEvent, HandshakeEvent, HeaderList, HttpRequestHead, HttpResponseHead, MessageEvent, Side, ViolationEvent, WsEvent,
 } from '../websocket/events.js';
 
 /**
@@ -144,6 +144,39 @@ type AssertNever<T extends never> = T;
 /** A protocol violation on a connection: the core's event with the connection id. */
 export type ViolationRecord = ViolationEvent & { conn: number };
 
+/** What wspeek did to a message or a connection, on the user's, a script's or its own decision. */
+export type ActionKind = 'held' | 'forwarded' | 'dropped' | 'edited' | 'injected' | 'resent' | 'reencode' | 'closed' | 'reset';
+
+/**
+ * Something wspeek did to the traffic, beside the records of what each peer sent (the acted-on
+ * message keeps its own `message` and `frame` records, as received).
+ */
+export interface ActionRecord {
+  type: 'action';
+  conn: number;
+  ts: number;
+  /** The direction the message travels: an injected message toward the client is from the server, to the client. */
+  from: Side;
+  to: Side;
+  action: ActionKind;
+  /** Who decided: the user in the UI, a script's hook, or wspeek itself (held messages released at shutdown, a hook's timeout). */
+  by: 'user' | 'script' | 'proxy';
+  /** The acted-on message's `seq` (the original's, for `resent`; for `reencode`, the first message re-encoded); absent for `injected`, `closed`, `reset`. */
+  seq?: number;
+  /** `handshake` when the upgrade request was changed (with `headers`, as sent upstream). */
+  target?: 'handshake';
+  headers?: HeaderList;
+  /** What wspeek sent, on `edited`, `injected` and `resent`: the text, or the bytes as base64. */
+  text?: string;
+  base64?: string;
+  length?: number;
+  /** The close frame wspeek sent, on `closed`. */
+  code?: number;
+  reason?: string;
+  /** Why wspeek fell back (a hook that threw or timed out: `timeout`), when it did. */
+  error?: string;
+}
+
 /** Where wspeek itself failed on a connection (the traffic goes on; what failed is what the record says). */
 export type ErrorSource = 'decoder';
 
@@ -163,11 +196,11 @@ export type EndRecord = EndEvent & { conn: number };
 
 export type LogRecord =
   | SessionRecord | ConnectRecord | TunnelRecord | HttpRecord | HandshakeRecord | FrameRecord | MessageRecord | ViolationRecord
-  | ErrorRecord | EndRecord;
+  | ErrorRecord | ActionRecord | EndRecord;
 
 /** Every record type, for readers. */
 export const RECORD_TYPES: ReadonlySet<LogRecord['type']> = new Set<LogRecord['type']>([
-  'session', 'connect', 'tunnel', 'http', 'handshake', 'frame', 'message', 'violation', 'error', 'end',
+  'session', 'connect', 'tunnel', 'http', 'handshake', 'frame', 'message', 'violation', 'error', 'action', 'end',
 ]);
 
 /** Records that belong to one connection. */
@@ -191,6 +224,21 @@ export function tunnelRecord(conn: number, ts: number, t: Omit<TunnelRecord, 'ty
 export function httpRecord(conn: number, ts: number, endTs: number, method: string, url: string, status: number | null, error?: string): HttpRecord {
   const r: HttpRecord = { type: 'http', conn, ts, method, url, status, ms: round3(endTs - ts) };
   if (error !== undefined) r.error = error;
+  return r;
+}
+
+/** An action on connection `conn`; `fields` in any order, written in the documented one. */
+export function actionRecord(conn: number, ts: number, fields: Omit<ActionRecord, 'type' | 'conn' | 'ts'>): ActionRecord {
+  const r: ActionRecord = { type: 'action', conn, ts, from: fields.from, to: fields.to, action: fields.action, by: fields.by };
+  if (fields.seq !== undefined) r.seq = fields.seq;
+  if (fields.target !== undefined) r.target = fields.target;
+  if (fields.headers !== undefined) r.headers = fields.headers;
+  if (fields.text !== undefined) r.text = fields.text;
+  if (fields.base64 !== undefined) r.base64 = fields.base64;
+  if (fields.length !== undefined) r.length = fields.length;
+  if (fields.code !== undefined) r.code = fields.code;
+  if (fields.reason !== undefined) r.reason = fields.reason;
+  if (fields.error !== undefined) r.error = fields.error;
   return r;
 }
 

@@ -92,6 +92,12 @@ export class ConnectionDecoder {
     }
   }
 
+  /** Where `side`'s frames stand (see MessageDecoder.framing), once its frames are being decoded; else null. */
+  framing(side: Side): MessageDecoder['framing'] | null {
+    const s = this.state(side);
+    return s.phase === Phase.Frames && s.decoder ? s.decoder.framing : null;
+  }
+
   /** `from` will send nothing more (its TCP stream ended, cleanly or by reset). */
   endOfStream(from: Side, ts: number, reason?: string): void {
     const s = this.state(from);

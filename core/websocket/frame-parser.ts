@@ -76,6 +76,40 @@ export class FrameParser {
     return this.state === State.Lost;
   }
 
+  /** Bytes of the current frame already read (its header so far, then its payload); 0 between frames. */
+  get frameBytesRead(): number {
+    switch (this.state) {
+      case State.Header: return this.have;
+      case State.Length16:
+      case State.Length64: return 2 + this.have;
+      // headerLength already counts the 4 key bytes being read.
+      case State.MaskKey: return this.header.headerLength - 4 + this.have;
+      case State.Payload: return this.header.headerLength + this.payloadOffset;
+      case State.Lost: return 0;
+    }
+  }
+
+  /** The current frame's header once it is whole (its payload is being read), else null. */
+  get payloadHeader(): Readonly<FrameHeader> | null {
+    return this.state === State.Payload ? this.header : null;
+  }
+
+  /**
+   * A parser that goes on from exactly where this one is (mid-header or mid-payload included),
+   * reporting to `handler`: for a second reader to take over a stream this one has read so far.
+   */
+  fork(handler: FrameParserHandler): FrameParser {
+    const p = new FrameParser(handler);
+    p.state = this.state;
+    this.scratch.copy(p.scratch);
+    p.have = this.have;
+    p.header = { ...this.header, maskKey: Buffer.from(this.header.maskKey) };
+    p.remaining = this.remaining;
+    p.payloadOffset = this.payloadOffset;
+    p.frameTs = this.frameTs;
+    return p;
+  }
+
   push(chunk: Buffer, ts: number): void {
     this.chunkTs = ts;
     let i = 0;

@@ -84,6 +84,11 @@ export class MessageDecoder implements FrameParserHandler {
     this.parser.push(chunk, ts);
   }
 
+  /** Where this direction's reading stands: its frame parser (for another reader to take over from), and whether a fragmented data message is in progress. */
+  get framing(): { parser: FrameParser; inMessage: boolean } {
+    return { parser: this.parser, inMessage: this.message !== null };
+  }
+
   /**
    * The stream ended: a message still in progress is emitted as incomplete.
    * Returns why the ending was abrupt (mid-frame, framing lost), or null.
