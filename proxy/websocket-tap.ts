@@ -24,6 +24,8 @@ export interface TapOptions {
   interception: Interception;
 }
 
+const NOT_ACTIVE = 'the connection is not carried actively';
+
 /** Hop-by-hop headers meant for the proxy itself, not forwarded upstream. */
 const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-alive']);
 
@@ -99,9 +101,9 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     conn,
     url,
     activate,
-    resolve: (side, index, decision) => gates?.[side].resolve(index, decision) ?? 'the connection is not carried actively',
-    rewritable: (side, index) => gates?.[side].rewritable(index) ?? 'the connection is not carried actively',
-    inject: (to, opcode, payload) => gates?.[to === 'server' ? 'client' : 'server'].inject(opcode, payload) ?? false,
+    resolve: (side, index, decision) => (gates ? gates[side].resolve(index, decision) : NOT_ACTIVE),
+    rewritable: (side, index) => (gates ? gates[side].rewritable(index) : NOT_ACTIVE),
+    inject: (to, opcode, payload) => gates !== null && gates[to === 'server' ? 'client' : 'server'].inject(opcode, payload),
     held: () => {
       const c = gates?.client.held;
       const s = gates?.server.held;
