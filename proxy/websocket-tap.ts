@@ -52,6 +52,10 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   /** Active: each sender's decoded data messages, waiting for their gate to complete them; and how many to skip (passed on before the gate). */
   const arrivals: Record<Side, MessageRecord[]> = { client: [], server: [] };
   const passed = { client: 0, server: 0 };
+  /** A side that ended while its gate still held messages: its end goes on once they have gone. */
+  const endPending = { client: false, server: false };
+  /** Sides whose stream has ended (FIN received, or the socket closed). */
+  const ended = { client: false, server: false };
   const sink = (e: WsEvent) => {
     const r = eventRecord(conn, e, url);
     records.decoded(r);
@@ -101,7 +105,12 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     conn,
     url,
     activate,
-    resolve: (side, index, decision) => (gates ? gates[side].resolve(index, decision) : NOT_ACTIVE),
+    resolve: (side, index, decision) => {
+      if (!gates) return NOT_ACTIVE;
+      const why = gates[side].resolve(index, decision);
+      if (endPending[side]) endAfterHeld(side);
+      return why;
+    },
     rewritable: (side, index) => (gates ? gates[side].rewritable(index) : NOT_ACTIVE),
     inject: (to, opcode, payload) => gates !== null && gates[to === 'server' ? 'client' : 'server'].inject(opcode, payload),
     held: () => {
@@ -141,6 +150,28 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     const ts = now();
     records.after(() => decode(side, chunk, ts));
     gate.push(chunk);
+  }
+
+  /**
+   * Passes `side`'s end on to the other side (closing with end() rather than destroy() lets what
+   * is still queued drain first): at once, or, while its gate still holds messages and the receiver
+   * is still there to read them, once the gate has let them go, so a message held when its sender
+   * closed can still be forwarded. A receiver that has ended too gets the end at once; what is
+   * still held is then dropped by wspeek when the connection finishes.
+   */
+  function endAfterHeld(side: Side): void {
+    const to = side === 'client' ? server : client;
+    const receiverGone = ended[side === 'client' ? 'server' : 'client'] || to.destroyed;
+    endPending[side] = gates !== null && gates[side].pending && !receiverGone;
+    if (!endPending[side] && !to.destroyed) to.end();
+  }
+
+  /** `side`'s stream has ended: its end goes on, and an end the other side held back for it may go too. */
+  function sideEnded(side: Side): void {
+    ended[side] = true;
+    endAfterHeld(side);
+    const other = side === 'client' ? 'server' : 'client';
+    if (endPending[other]) endAfterHeld(other);
   }
 
   /** Switches to the active way: at once when both directions can be taken over here, else from the handshake's end. */
@@ -206,7 +237,8 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     // Half-close: a FIN from one side is passed on as a FIN to the other.
     from.on('end', () => {
       records.after(() => decoder?.endOfStream(side, now()));
-      if (!to.destroyed) to.end();
+      gates?.[side].end();
+      sideEnded(side);
     });
     from.on('error', (err: NodeJS.ErrnoException) => {
       const reason = describeError(side, err, upstream, responded);
@@ -220,10 +252,9 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       // A reset on one side is passed on as a reset.
       reset(to);
     });
-    // Closing `to` with end() rather than destroy() lets what is still queued for it drain first.
     from.on('close', () => {
       closed[side] = true;
-      if (!to.destroyed) to.end();
+      sideEnded(side);
       if (closed.client && closed.server) {
         finish();
         interception.unregister(conn);

@@ -183,14 +183,14 @@ test('reset ends both sides at once', async () => {
   });
 });
 
-test('a held message whose connection closes is recorded as dropped by wspeek; many held messages across connections forwarded at once', async () => {
+test('a held message whose receiver goes away is recorded as dropped by wspeek; many held messages across connections forwarded at once', async () => {
   await withProxy({}, async (server, proxy, records) => {
     proxy.interception.setFilter(filter('"held"'));
     const a = await connect(`ws://${HOST}:${proxy.port}/1`);
     a.ws.send('held');
     const m = await seqOf(records, 'client', 'held');
     await waitUntil('the held action', () => actions(records, m.conn).length === 1);
-    a.ws.terminate();
+    server.peers[0]!.ws.terminate();
     await records.waitFor('end', isType('end', m.conn));
     await waitUntil('the drop', () => actions(records, m.conn).length === 2);
     const dropped = actions(records, m.conn)[1]!;
@@ -203,6 +203,23 @@ test('a held message whose connection closes is recorded as dropped by wspeek; m
     proxy.interception.forwardAll('user');
     await waitUntil('each upstream', () => server.peers.slice(1).every((p) => p.got.length === 1));
     assert.deepEqual(server.peers.slice(1).map((p) => p.got[0]).sort(), ['held 0', 'held 1', 'held 2']);
+  });
+});
+
+test('a message held when its sender ends can still be forwarded; the end goes on after it', async () => {
+  await withProxy({}, async (server, proxy, records) => {
+    proxy.interception.setFilter(filter('"last words"'));
+    const c = await rawConnect(proxy.port);
+    c.socket.write(upgradeHead('/ending', crypto.randomBytes(16).toString('base64'), `${HOST}:${server.port}`));
+    await waitUntil('101', () => Buffer.concat(c.received).toString('latin1').includes('101 Switching Protocols'));
+    const closed = new Promise<void>((r) => server.peers[0]!.ws.once('close', () => r()));
+    c.socket.end(frame({ opcode: 1, payload: 'last words', mask: true }));
+    const m = await seqOf(records, 'client', 'last words');
+    await sleep(50);
+    assert.deepEqual(server.peers[0]!.got, [], 'held, and the end waits behind it');
+    assert.equal(proxy.interception.forward(m.conn, m.seq, 'user'), null);
+    await within(closed, 'the server sees the end after the message');
+    assert.deepEqual(server.peers[0]!.got, ['last words']);
   });
 });
 

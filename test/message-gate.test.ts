@@ -252,3 +252,18 @@ test('taken over mid-stream under context takeover, a compressed message can be 
   assert.equal(t.g.resolve(1, { kind: 'forward' }), null);
   assert.ok(t.out().equals(frames[1]!));
 });
+
+test('when the sender ends, what it sent of an unfinished message goes on as it is; a held message stays held, and pending until decided', () => {
+  const t = gate({ decide: (m) => (m.index === 1 ? 'hold' : 'forward') });
+  const held = text('held');
+  const cut = text('unfinish', { fin: false });
+  const cutFrame = frame({ opcode: 0, payload: 'ed and cut', fin: true });
+  t.g.push(Buffer.concat([held, cut, cutFrame.subarray(0, 4)]));
+  assert.equal(t.g.pending, true);
+  t.g.end();
+  assert.equal(t.out().length, 0, 'everything still waits behind the held message');
+  assert.equal(t.g.pending, true);
+  assert.equal(t.g.resolve(1, { kind: 'forward' }), null);
+  assert.ok(t.out().equals(Buffer.concat([held, cut, cutFrame.subarray(0, 4)])));
+  assert.equal(t.g.pending, false);
+});

@@ -179,6 +179,27 @@ export class MessageGate implements FrameParserHandler {
     return { messages, waitingFrames, waitingBytes };
   }
 
+  /** Something received is still to go on: held, or waiting behind a held message or for the end of its message. */
+  get pending(): boolean {
+    return this.units.some((u) => !(u.kind === Kind.Raw && u.start >= this.streamEnd));
+  }
+
+  /**
+   * The sender has ended its stream: what it sent of an unfinished message or frame goes on as it
+   * is (there is no whole message to decide about); held messages stay held.
+   */
+  end(): void {
+    for (const u of this.units) {
+      if (u.complete) continue;
+      u.end = Math.min(u.end, this.streamEnd);
+      u.complete = true;
+      if (u.kind === Kind.Data) u.decision = { kind: 'forward' };
+    }
+    this.partial = null;
+    this.unit = null;
+    this.flush();
+  }
+
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const at = this.streamEnd;
