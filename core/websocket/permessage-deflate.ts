@@ -28,8 +28,8 @@ export function deflateParams(extensions: Extension[]): DeflateParams | null {
 }
 
 /**
- * A *_max_window_bits value (RFC 7692 §7.1.2: a decimal 8 to 15), or null when there is none or it
- * is not one: a peer then fails the handshake. Leading zeros are read as `ws` reads them.
+ * A *_max_window_bits value (RFC 7692 §7.1.2: a decimal 8 to 15), or null when there is none, or
+ * none a peer may accept (it then fails the connection). Leading zeros are read, as `ws` reads them.
  */
 function windowBits(value: string | true | undefined): number | null {
   if (typeof value !== 'string' || !/^[0-9]+$/.test(value)) return null;
@@ -73,8 +73,8 @@ export class MessageDeflater {
     const out = Buffer.concat(this.output);
     this.output = [];
     // Z_SYNC_FLUSH ends the output with an empty stored block, whose last 4 bytes are 00 00 ff ff.
-    // With nothing to flush (an empty message after another) zlib writes nothing; the RFC's
-    // empty block then leaves the single byte 00 (RFC 7692 §7.2.3.6).
+    // With nothing to flush (an empty message after another) zlib writes nothing, but the receiver's
+    // 00 00 ff ff still needs its block's header: the byte 00 (RFC 7692 §7.2.3.6).
     return out.length === 0 ? Buffer.of(0) : out.subarray(0, out.length - MESSAGE_TAIL.length);
   }
 
