@@ -99,8 +99,9 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     conn,
     url,
     activate,
-    resolve: (side, index, decision) => gates?.[side].resolve(index, decision) ?? 'the connection is not carried actively',
-    rewritable: (side, index) => gates?.[side].rewritable(index) ?? 'the connection is not carried actively',
+    // The gates answer null for done: `??` would take that for "no gate".
+    resolve: (side, index, decision) => (gates ? gates[side].resolve(index, decision) : 'the connection is not carried actively'),
+    rewritable: (side, index) => (gates ? gates[side].rewritable(index) : 'the connection is not carried actively'),
     inject: (to, opcode, payload) => gates?.[to === 'server' ? 'client' : 'server'].inject(opcode, payload) ?? false,
     held: () => {
       const c = gates?.client.held;
