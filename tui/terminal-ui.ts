@@ -281,7 +281,6 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
         // Already gone: nothing of it is left behind either way.
       }
       if (closed) return;
-      screen.program.hideCursor();
       handle(model.edited(effect, result));
     };
     const run = editor.run(path);
