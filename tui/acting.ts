@@ -1,4 +1,5 @@
 import { parseFilter, type FilterError } from '../core/filter/filter.js';
+import { ownMessageKind } from '../core/filter/subject.js';
 import type { ActionRecord, MessageRecord } from '../core/log/records.js';
 import type { Side } from '../core/websocket/events.js';
 import type { BarItem } from './bar-layout.js';
@@ -231,7 +232,7 @@ export class Acting {
     const payload = editable(row, null);
     if (typeof payload === 'string') return this.say(`can't send it again: ${payload}`);
     const to = OTHER[r.from];
-    const kind = r.type === 'action' ? (r.text !== undefined ? 'text' : 'binary') : r.kind === 'text' ? 'text' : 'binary';
+    const kind = r.type === 'action' ? ownMessageKind(r) : r.kind === 'text' ? 'text' : 'binary';
     const opcode = kind === 'text' ? 1 : 2;
     if (copy) {
       const about = `a copy of ${r.type === 'message' ? `message ${r.seq}` : 'a message wspeek sent'} of #${r.conn}, to send to the ${to}`;
@@ -243,7 +244,6 @@ export class Acting {
 
   private interceptKey(p: ActPrompt & { kind: 'intercept' }, ch: string | undefined, name: string): ActResult {
     if (name === 'enter') {
-      if (p.error) return 'none';
       const source = p.text.trim();
       const parsed = parseFilter(source);
       if (!parsed.ok) return 'none';

@@ -1,7 +1,7 @@
 import { parseFilter, type CompiledFilter, type FilterParseResult } from '../core/filter/filter.js';
-import { Acting, type EditEffect, type EditOutcome } from './acting.js';
 import type { LogRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
+import { Acting, type ActTarget, type EditEffect, type EditOutcome } from './acting.js';
 import { barLine, clip, type BarItem } from './bar-layout.js';
 import { pointClientAt } from './client-hint.js';
 import { columnWidths } from './columns.js';
@@ -14,7 +14,7 @@ import type { InterceptionControl } from './interception-control.js';
 import { layoutDetail } from './detail-layout.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
 import { messageCells, messageColumns, messageHeader, messageRowLine, type TimeMode } from './message-row.js';
-import { MessageActions } from './message-actions.js';
+import { MessageActions, type ActedMessage } from './message-actions.js';
 import { isOwnMessage, type MessageRow } from './message-rows.js';
 import { MessageView } from './message-view.js';
 import { clipboardCopy, payloadFile, payloadOf, type Payload, type PayloadFile } from './payload-export.js';
@@ -148,17 +148,11 @@ export class AppModel {
       if (this.messages.selectedSeq() !== wasSelected) this.selectionChanged();
     }
     if (r.type === 'action') {
+      // The message's row is filtered and searched again; a message not listed yet is, when it comes.
       const acted = this.actions.add(r);
       if (acted) {
         acted.row ??= this.messages.findMessage(acted.conn, acted.seq);
         if (acted.row !== undefined) this.messages.retest(acted.row);
-      }
-    } else if (r.type === 'message' && this.actions.size > 0) {
-      // An action record that came before its message: linked now.
-      const acted = this.actions.of(r.conn, r.seq);
-      if (acted && acted.row === undefined) {
-        acted.row = this.messages.newestSeq;
-        this.messages.retest(acted.row);
       }
     }
   }
@@ -366,7 +360,7 @@ export class AppModel {
   /** The line under the lists: the filter (or its editor, with the error), find, the detail search, notices, and the row count. */
   filterBar(width: number): Line {
     if (this.input?.kind === 'save') return clip(this.savePrompt(this.input), width);
-    if (this.acting.prompt && !this.input) return clip(this.acting.promptLine(), width);
+    if (this.acting.prompt) return clip(this.acting.promptLine(), width);
     const m = this.messages;
     if (this.input) {
       const label = { filter: 'filter: ', find: 'find: ', detail: 'search the detail: ' }[this.input.kind];
@@ -511,13 +505,13 @@ export class AppModel {
   }
 
   /** What wspeek did to a row's message, if anything. */
-  private actedOn(row: MessageRow) {
+  private actedOn(row: MessageRow): ActedMessage | undefined {
     const r = row.record;
     return r.type === 'message' ? this.actions.of(r.conn, r.seq) : undefined;
   }
 
   /** What acting applies to: the selected row (unless the connections pane has the focus), and the connection pointed at. */
-  private actTarget() {
+  private actTarget(): ActTarget {
     if (this.focus === 'connections') return { row: undefined, conn: this.connections.selectedConn() };
     const row = this.messages.selected();
     return { row, conn: row?.record.conn ?? this.messages.connection };
