@@ -14,10 +14,13 @@ import { AppModel, type SessionInfo } from '../tui/app-model.js';
 import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
 import { headlessOutput } from '../tui/headless-output.js';
+import type { InterceptionControl } from '../tui/interception-control.js';
 import type { ViewFormat } from '../tui/view-formats.js';
 import { isLoopback } from './arguments.js';
 import { batchedOutput } from './batched-output.js';
+import { editorCommand, editorFiles } from './editor-files.js';
 import { isNullDevice } from './null-device.js';
+import { userInterception } from './user-interception.js';
 
 /** A problem with what the user asked for: one line on stderr, exit code 2. */
 export class UsageError extends Error {}
@@ -152,12 +155,16 @@ interface View {
 /**
  * The terminal UI when asked for and stdout is a terminal; else the headless lines or JSONL.
  * blessed is loaded only for the UI: headless, its 1.7 MB of heap would only slow every garbage collection.
+ * `control`: what the UI may do to the live proxy's conversation; null for a saved session.
  */
-async function createView(args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>): Promise<View> {
+async function createView(args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>, control: InterceptionControl | null = null): Promise<View> {
   if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
     const { startTerminalUi } = await import('../tui/terminal-ui.js');
-    const model = new AppModel(info, args.keep, filter);
-    const ui = startTerminalUi(model, { onQuit, saveView: (file, format, records) => VIEW_WRITERS[format](records, file), writePayload: writeNewFile, now });
+    const model = new AppModel(info, args.keep, filter, control);
+    const ui = startTerminalUi(model, {
+      onQuit, saveView: (file, format, records) => VIEW_WRITERS[format](records, file), writePayload: writeNewFile,
+      editor: editorFiles(editorCommand(process.env)), now,
+    });
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
   }
   // Lines to /dev/null are not worth building: the capture (and --save) go on without them.
@@ -232,7 +239,7 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
-  const created = await createView(args, filter, info, () => stop('wspeek quit'));
+  const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception));
   view = created;
   if (stopped) created.close(); // a signal came while the view was starting
   ui = created.model !== null;

@@ -23,6 +23,9 @@ test('the flexible column takes the room left, cut with …; too little room lea
   assert.equal(lineText(columnLine(columns, widths, rows[0]!)), 'abc ws://host.… open');
   widths = columnWidths(columns, rows, 12);
   assert.deepEqual(widths, [3, 0, 4], 'less than its minimum: left out');
+  const short = [cells('abc', 'hi', 'open')];
+  assert.deepEqual(columnWidths([{}, { flex: true, min: 20 }, {}], short, 12), [3, 2, 4], 'content shorter than its minimum shows when it fits whole');
+  assert.deepEqual(columnWidths([{}, { flex: true, min: 20 }, {}], short, 10), [3, 0, 4]);
 });
 
 test('too narrow: columns give way in their order, cut to their minimum or left out; others stay whole', () => {

@@ -14,7 +14,7 @@ function tree(source: string): FilterNode {
 
 /** A row that logs every property a test reads. */
 function loggingRow(log: string[], payload = 'hello x'): FilterSubject {
-  const values: Omit<FilterSubject, 'payloadText'> = { type: 'message', conn: 1, from: 'client', kind: 'text', opcode: 1, length: 7, compressed: true, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/' };
+  const values: Omit<FilterSubject, 'payloadText'> = { type: 'message', conn: 1, from: 'client', kind: 'text', opcode: 1, length: 7, compressed: true, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/', actions: null };
   const row = { payloadText: () => (log.push('payload'), payload) } as FilterSubject;
   for (const [k, v] of Object.entries(values)) Object.defineProperty(row, k, { get: () => (log.push(k), v) });
   return row;

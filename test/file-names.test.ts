@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MessageRecord } from '../core/log/records.js';
+import type { ActionRecord, MessageRecord } from '../core/log/records.js';
 import { localStamp, payloadFileName, viewFileName } from '../tui/file-names.js';
 
 // Dates made from local fields, so the expectations hold in any time zone.
@@ -15,4 +15,7 @@ test('a saved view and a written payload are named by time, connection and seq',
   assert.equal(viewFileName(AT, '.jsonl'), 'wspeek-view-20240105-090307.jsonl');
   const m = { type: 'message', conn: 3, seq: 42, ts: AT + 0.5 } as MessageRecord;
   assert.equal(payloadFileName(m, '.bin'), 'wspeek-conn3-seq42-20240105-090307.bin');
+  const injected = { type: 'action', action: 'injected', conn: 3, ts: AT } as ActionRecord;
+  assert.equal(payloadFileName(injected, '.txt'), 'wspeek-conn3-injected-20240105-090307.txt');
+  assert.equal(payloadFileName({ ...injected, action: 'resent', seq: 42 }, '.txt'), 'wspeek-conn3-seq42-resent-20240105-090307.txt');
 });

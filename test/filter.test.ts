@@ -20,6 +20,7 @@ function row(over: Partial<Omit<FilterSubject, 'payloadText'>> & { payload?: str
     violations: 0,
     closeCode: null,
     url: 'ws://127.0.0.1:3000/chat',
+    actions: null,
     ...rest,
     calls: 0,
     payloadText(): string {

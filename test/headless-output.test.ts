@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
-import { type LogRecord, type MessageRecord } from '../core/log/records.js';
+import { actionRecord, type ActionRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
 import { parseLogLine } from '../core/log/parse-line.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { headlessOutput } from '../tui/headless-output.js';
@@ -187,4 +187,25 @@ test('with the `error` filter, lines and JSON keep wspeek\'s own errors and drop
   assert.deepEqual(run(records, false, 'error'), ['14:02:03.045  #1 ! wspeek decoder error: decoding stopped: boom']);
   const json = run(records, true, 'error').map((l) => (JSON.parse(l) as LogRecord).type);
   assert.deepEqual(json, ['session', 'connect', 'handshake', 'error', 'end']);
+});
+
+test('action lines: what wspeek did, which way, by whom, what it sent', () => {
+  const line = (fields: Omit<ActionRecord, 'type' | 'conn' | 'ts'>) => formatRecordLine(actionRecord(3, T0, fields))!.replace(/^\S+ {2}/, '');
+  const c2s = { from: 'client', to: 'server' } as const;
+  const s2c = { from: 'server', to: 'client' } as const;
+  assert.equal(line({ ...c2s, action: 'held', by: 'user', seq: 4 }), '#3 * held message 4 c→s by the user');
+  assert.equal(line({ ...c2s, action: 'edited', by: 'user', seq: 4, text: 'hi "you"', length: 8 }), '#3 * edited message 4 c→s by the user: "hi "you""');
+  assert.equal(line({ ...c2s, action: 'forwarded', by: 'user', seq: 4, text: 'hi', length: 2 }), '#3 * forwarded message 4 c→s as edited by the user: "hi"');
+  assert.equal(line({ ...c2s, action: 'forwarded', by: 'proxy', seq: 5 }), '#3 * forwarded message 5 c→s by wspeek');
+  assert.equal(line({ ...s2c, action: 'dropped', by: 'proxy', seq: 6, error: 'the connection closed while the message was held' }),
+    '#3 * dropped message 6 s→c by wspeek (the connection closed while the message was held)');
+  assert.equal(line({ ...s2c, action: 'injected', by: 'script', base64: 'AAEC', length: 3 }), '#3 * injected a message s→c by a script: 3 B of binary');
+  assert.equal(line({ ...c2s, action: 'resent', by: 'user', seq: 2, text: 'again', length: 5 }), '#3 * sent message 2 again c→s by the user: "again"');
+  assert.equal(line({ ...s2c, action: 'reencode', by: 'proxy', seq: 10 }), '#3 * re-encoding s→c from message 10 on by wspeek');
+  assert.equal(line({ ...c2s, action: 'closed', by: 'user', code: 4001, reason: 'bye' }), '#3 * sent a close frame c→s by the user: 4001 "bye"');
+  assert.equal(line({ ...s2c, action: 'reset', by: 'user' }), '#3 * reset the connection to the client by the user');
+  assert.equal(line({ ...c2s, action: 'edited', by: 'script', target: 'handshake', headers: [['Host', 'a'], ['X', 'y']] }), '#3 * edited the handshake c→s by a script: 2 headers');
+  assert.equal(line({ ...c2s, action: 'forwarded', by: 'script', seq: 7, error: 'timeout' }), '#3 * forwarded message 7 c→s by a script (timeout)');
+  const hostile = line({ ...c2s, action: 'edited', by: 'user', seq: 1, text: '\x1b]0;t\x07\u202e', length: 6, error: '\x9b2J' });
+  assert.doesNotMatch(hostile, UNSAFE);
 });

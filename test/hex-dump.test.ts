@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hexBytes, hexDump, hexDumpWidth } from '../tui/hex-dump.js';
+import { hexBytes, hexDump, hexDumpWidth, parseHexDump } from '../tui/hex-dump.js';
 
 test('the classic format: offset, two groups of 8, ASCII column', () => {
   assert.deepEqual(hexDump(Buffer.from('Hello, world')), ['00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64              |Hello, world|']);
@@ -67,4 +67,41 @@ test('hexBytes: spaced lower-case pairs', () => {
   assert.equal(hexBytes(Buffer.from([0xd2, 0x56, 0x90, 0xb9])), 'd2 56 90 b9');
   assert.equal(hexBytes(Buffer.from([0, 1, 0x0f])), '00 01 0f');
   assert.equal(hexBytes(new Uint8Array(0)), '');
+});
+
+test('parseHexDump reads back what hexDump wrote, at every width and offset size', () => {
+  const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff));
+  for (const perLine of [8, 16] as const) {
+    for (const digits of [4, 8]) {
+      const parsed = parseHexDump(`${hexDump(bytes, Infinity, perLine, digits).join('\n')}\n`);
+      assert.ok(parsed.ok);
+      assert.deepEqual(parsed.bytes, bytes, `${perLine} a line, ${digits}-digit offsets`);
+    }
+  }
+  const empty = parseHexDump('');
+  assert.ok(empty.ok && empty.bytes.length === 0);
+});
+
+test('parseHexDump: offsets ignored (bytes added or removed anywhere), the ASCII column and # lines ignored, bare bytes and xxd offsets too', () => {
+  const text = [
+    '# a comment, even with | and zz in it',
+    '00000000  48 65 6c 6c 6f 21 21  |Hello|',
+    '00000010  0a',
+    '   # indented comment',
+    '20 21',
+    '0000030: ff',
+    'ab',
+    '',
+  ].join('\r\n');
+  const parsed = parseHexDump(text);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  assert.equal(parsed.bytes.toString('hex'), '48656c6c6f21210a2021ffab');
+});
+
+test('parseHexDump says which line is not a byte, and what it found', () => {
+  assert.deepEqual(parseHexDump('00000000  48 65\n00000010  4 65\n'), { ok: false, line: 2, error: 'line 2: "4" is not a byte (two hex digits)' });
+  assert.deepEqual(parseHexDump('zz'), { ok: false, line: 1, error: 'line 1: "zz" is not a byte (two hex digits)' });
+  assert.deepEqual(parseHexDump('0000 48 656c'), { ok: false, line: 1, error: 'line 1: "656c" is not a byte (two hex digits)' });
+  const long = parseHexDump(`00 ${'x'.repeat(50)}`);
+  assert.ok(!long.ok && long.error.includes('"xxxxxxxxxxxxxxxxxxxx…"'));
 });

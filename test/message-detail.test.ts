@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { Extension } from '../core/websocket/events.js';
 import {
-  frameRecord, messageRecord, violationRecord, type FrameRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
+  frameRecord, messageRecord, violationRecord, type ActionRecord, type FrameRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
 } from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 import { ConnectionView } from '../tui/connection-view.js';
@@ -332,4 +332,45 @@ test('an error of wspeek\'s own: where and when it happened, what it said, and t
   assert.match(text, /^#3 wspeek decoder error {2}\S+ {2}\(\+500ms since open\)/);
   assert.match(text, /decoding stopped: boom\\x1b\]0;x\\x07/);
   assert.match(text, /still forwarded byte for byte/);
+});
+
+test('a message wspeek acted on: held with what to do, what it sends instead, every action; a message it sent itself', () => {
+  const m = message({ from: 'client', text: 'the secret', length: 10 });
+  const act = (action: ActionRecord['action'], fields: Partial<ActionRecord> = {}): ActionRecord => ({ type: 'action', conn: 1, ts: T0 + 30, from: 'client', to: 'server', action, by: 'user', seq: 1, ...fields });
+  const edit = act('edited', { base64: Buffer.from([0, 0x1b, 0xff]).toString('base64'), length: 3 });
+  const acted = { conn: 1, seq: 1, row: 1, records: [act('held'), edit], marks: { held: true, dropped: false, edited: true, injected: false }, edit };
+  const d = texts(messageDetail(hand(m), null, 100, acted)).join('\n');
+  assert.match(d, /\nPayload\nthe secret\n\nHeld\nNot forwarded yet: the server has none of it, and what the client sent after it waits behind it\. a forwards it as edited, e edits it, d drops it\.\n/);
+  assert.match(d, /\nEdited: what wspeek sends instead \(once forwarded\)\n0000 {2}00 1b ff {2}.*\|\.\.\.\|\n/);
+  assert.match(d, new RegExp(`\\nWhat wspeek did\\n${clockTime(T0 + 30).replace(/\./g, '\\.')} {2}held message 1 c→s by the user\\n.* {2}edited message 1 c→s by the user: 3 B of binary`));
+  assert.doesNotMatch(texts(messageDetail(hand(m), null, 100)).join('\n'), /What wspeek did/, 'nothing done: nothing said');
+
+  const injected: ActionRecord = { type: 'action', conn: 2, ts: T0 + 40, from: 'server', to: 'client', action: 'injected', by: 'script', text: '{"a":"\u202e"}', length: 10 };
+  const own: MessageRow = { seq: 2, record: injected, frames: [], violations: [], stored: { record: injected, connection: null, frames: [], violations: [] }, payloadDropped: false };
+  const lines = messageDetail(own, T0, 100);
+  const o = texts(lines).join('\n');
+  assert.match(o, /^#2 client ← server {2}text {2}\S+ {2}\(\+40ms since open\)\ninjected by a script\n10 B · one frame written by wspeek: FIN set, uncompressed, unmasked\n\nPayload\nJSON\n/);
+  assert.doesNotMatch(o.replace(/\n/g, ''), UNSAFE);
+});
+
+test('handshakeDetail: what wspeek did to the connection, with the headers it sent upstream', () => {
+  const view = new ConnectionView();
+  const store = new SessionStore();
+  store.subscribe((s) => view.add(s));
+  store.add({
+    type: 'handshake', conn: 1, ts: T0, url: 'ws://h/', ms: 1, accept: 'valid', protocol: null, extensions: [], upgraded: true,
+    request: { method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] }, response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
+  });
+  const act = (fields: Partial<ActionRecord>): ActionRecord => ({ type: 'action', conn: 1, ts: T0 + 1, from: 'client', to: 'server', action: 'edited', by: 'script', ...fields });
+  store.add(act({ target: 'handshake', headers: [['Host', 'h'], ['X-Evil', '\x1b[2J']] }));
+  store.add(act({ action: 'held', by: 'user', seq: 1 }));
+  store.add(act({ action: 'reencode', by: 'proxy', seq: 3 }));
+  store.add(act({ action: 'closed', by: 'user', code: 1000, reason: 'done' }));
+  const d = texts(handshakeDetail(view.rows[0]!));
+  const at = d.indexOf('What wspeek did');
+  assert.ok(at > 0, d.join('\n'));
+  assert.deepEqual(d.slice(at + 1).map((l) => l.replace(/^\S+ {2}/, '')), [
+    'edited the handshake c→s by a script: 2 headers', '  Host: h', '  X-Evil: \\x1b[2J',
+    're-encoding c→s from message 3 on by wspeek', 'sent a close frame c→s by the user: 1000 "done"',
+  ], 'the connection\'s own actions, not what was done to its messages');
 });

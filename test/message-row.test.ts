@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MessageRecord, ViolationRecord } from '../core/log/records.js';
+import type { ActionRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { clockTime } from '../tui/format.js';
 import { columnWidths } from '../tui/columns.js';
-import { messageCells, messageColumns, messageHeader, messageRowLine, payloadPreview, type TimeMode } from '../tui/message-row.js';
+import type { ActedMessage } from '../tui/message-actions.js';
+import { actedMark, messageCells, messageColumns, messageHeader, messageRowLine, payloadPreview, type TimeMode } from '../tui/message-row.js';
 import type { MessageRow } from '../tui/message-rows.js';
 import { connStyle, lineText, type Line } from '../tui/styled-text.js';
 
@@ -201,4 +202,38 @@ test('an error of wspeek\'s own: a row with no direction, kind error, where, and
   assert.ok(t.startsWith(`${clockTime(T0)} +2.00ms #1   ! error        decoder: decoding stopped\\x1b[2J`), t);
   assert.doesNotMatch(t, UNSAFE);
   assert.ok(line.some((s) => s.style === 'bad'), 'drawn as a problem');
+});
+
+test('what wspeek did: HELD (and edited), dropped, edited, re-encoded, sent again, forwarded, in their column; no column while no row has one', () => {
+  const acted = (records: ActionRecord['action'][], marks: Partial<ActedMessage['marks']>): ActedMessage => ({
+    conn: 1, seq: 1, row: 1, edit: null, records: records.map((action) => ({ type: 'action', conn: 1, ts: T0, from: 'client', to: 'server', action, by: 'user', seq: 1 })),
+    marks: { held: false, dropped: false, edited: false, injected: false, ...marks },
+  });
+  const mark = (a: ActedMessage) => actedMark(a);
+  assert.deepEqual(mark(acted(['held'], { held: true })), { text: 'HELD', style: 'warn' });
+  assert.deepEqual(mark(acted(['held', 'edited'], { held: true, edited: true })), { text: 'HELD edited', style: 'warn' });
+  assert.deepEqual(mark(acted(['held', 'dropped'], { dropped: true })), { text: 'dropped', style: 'bad' });
+  assert.deepEqual(mark(acted(['held', 'edited', 'forwarded'], { edited: true })), { text: 'edited', style: 'key' });
+  assert.deepEqual(mark(acted(['reencode'], {})), { text: 're-encoded', style: 'dim' });
+  assert.deepEqual(mark(acted(['resent'], {})), { text: 'sent again', style: 'dim' });
+  assert.deepEqual(mark(acted(['held', 'forwarded'], {})), { text: 'forwarded', style: 'dim' });
+
+  const rows = [row(record({ text: 'one' })), row(record({ text: 'two' }), [], 2)];
+  const plain = rows.map((r, i) => lineText(messageRowLine('absolute', columnWidths(messageColumns('absolute'), [messageCells(r, rows[i - 1], null, 'absolute', true)], 100), messageCells(r, rows[i - 1], null, 'absolute', true))));
+  assert.ok(plain.every((l) => /B one|B two/.test(l)), 'no acted column: the preview follows the length');
+  const cells = rows.map((r, i) => messageCells(r, rows[i - 1], null, 'absolute', true, i === 1 ? acted(['held'], { held: true }) : undefined));
+  const widths = columnWidths(messageColumns('absolute'), cells, 100);
+  const lines = cells.map((c) => lineText(messageRowLine('absolute', widths, c)));
+  assert.match(lines[0]!, /3 B {6}one/, 'the column is there, empty, for the other rows');
+  assert.match(lines[1]!, /3 B HELD two/);
+});
+
+test('a message wspeek sent: its direction and kind, its length, injected or resent, and its payload', () => {
+  const injected: ActionRecord = { type: 'action', conn: 1, ts: T0, from: 'server', to: 'client', action: 'injected', by: 'user', base64: Buffer.from([1, 2, 0xff]).toString('base64'), length: 3 };
+  const resent: ActionRecord = { type: 'action', conn: 1, ts: T0, from: 'client', to: 'server', action: 'resent', by: 'user', seq: 4, text: 'again\x1b[2J', length: 9 };
+  const own = (a: ActionRecord, seq: number): MessageRow => ({ seq, record: a, frames: [], violations: [], stored: { record: a, connection: null, frames: [], violations: [] }, payloadDropped: false });
+  const lines = layLines([own(injected, 1), own(resent, 2)], 100).map(lineText);
+  assert.match(lines[1]!, /#1 {3}← binary +3 B injected 01 02 ff/);
+  assert.match(lines[2]!, /#1 {3}→ text +9 B resent {3}again\\x1b\[2J/);
+  assert.doesNotMatch(lines.join(''), UNSAFE);
 });

@@ -494,3 +494,76 @@ test('wspeek\'s own errors are listed where they happened, and the `error` keywo
   v.setFilter(compiled('boom'));
   assert.deepEqual(seqs(v), [2], 'an error\'s detail is searched as its text');
 });
+
+test('what wspeek did to a message is filtered and searched as it changes: retest moves one row in or out, the selected row stays selected', () => {
+  const marks = new Map<number, { held: boolean; dropped: boolean; edited: boolean; injected: boolean }>();
+  const v = new MessageView(100, undefined, (_conn, seq) => marks.get(seq) ?? null);
+  for (let i = 1; i <= 5; i++) {
+    const s = message({ text: `m${i}` });
+    (s.record as MessageRecord).seq = i;
+    v.add(s);
+  }
+  v.setFilter(compiled('held'));
+  v.setSearch(compiled('acted'));
+  assert.deepEqual(seqs(v), []);
+  marks.set(2, { held: true, dropped: false, edited: false, injected: false });
+  v.retest(2);
+  marks.set(4, { held: true, dropped: false, edited: false, injected: false });
+  v.retest(4);
+  assert.deepEqual(seqs(v), [2, 4]);
+  assert.equal(v.matchCount, 2);
+  v.select(1);
+  v.follow = false;
+  marks.set(3, { held: true, dropped: false, edited: false, injected: false });
+  v.retest(3);
+  assert.deepEqual(seqs(v), [2, 3, 4]);
+  assert.equal(v.selectedSeq(), 4, 'a row let in before the cursor keeps the selected row selected');
+  marks.set(4, { held: false, dropped: true, edited: false, injected: false });
+  v.retest(4);
+  assert.deepEqual(seqs(v), [2, 3]);
+  assert.equal(v.selectedSeq(), 3, 'the selected row left: the row before it is selected');
+  assert.equal(v.matchCount, 2, 'a row out of the view is out of the matches');
+  v.setFilter(compiled(''));
+  assert.equal(v.matchCount, 3, 'rows 2, 3 and 4 were acted on');
+  v.retest(99);
+  assert.deepEqual(seqs(v), [1, 2, 3, 4, 5], 'a row the view has not seen yet: nothing');
+});
+
+test('findMessage finds a row by connection and message seq, newest first, stopping at that connection\'s older messages', () => {
+  const v = new MessageView(100);
+  const add = (conn: number, seq: number) => {
+    const s = message({ conn });
+    (s.record as MessageRecord).seq = seq;
+    v.add(s);
+  };
+  add(1, 1);
+  add(2, 1);
+  add(1, 2);
+  v.add({ record: { type: 'error', conn: 1, ts: 1, where: 'decoder', detail: 'x' }, connection: connection(1), frames: NONE, violations: NONE });
+  add(2, 2);
+  assert.equal(v.findMessage(1, 2), 3);
+  assert.equal(v.findMessage(1, 1), 1);
+  assert.equal(v.findMessage(2, 2), 5);
+  assert.equal(v.findMessage(2, 3), undefined);
+  assert.equal(v.findMessage(1, 9), undefined);
+  assert.equal(v.findMessage(3, 1), undefined);
+});
+
+test('messages wspeek sent itself are rows of their own, found by `injected`; other action records are no rows', () => {
+  const v = new MessageView(100);
+  v.add(message({ text: 'peer' }));
+  const injected: StoredRecord = {
+    record: { type: 'action', conn: 1, ts: 1002, from: 'server', to: 'client', action: 'injected', by: 'user', base64: 'AAE=', length: 2 },
+    connection: connection(1), frames: NONE, violations: NONE,
+  };
+  v.add(injected);
+  v.add({ ...injected, record: { type: 'action', conn: 1, ts: 1003, from: 'client', to: 'server', action: 'held', by: 'user', seq: 1 } });
+  v.add({ ...injected, record: { type: 'action', conn: 1, ts: 1004, from: 'client', to: 'server', action: 'resent', by: 'user', seq: 1, text: 'peer', length: 4 } });
+  assert.deepEqual([...v.rows()].map((r) => (r.record.type === 'action' ? r.record.action : r.record.type)), ['message', 'injected', 'resent']);
+  const row = v.row(1)!;
+  assert.equal(row.record.type === 'action' && row.record.base64, 'AAE=', 'its payload comes back from the payload store');
+  v.setFilter(compiled('injected'));
+  assert.deepEqual(seqs(v), [2, 3]);
+  v.setFilter(compiled('binary and server'));
+  assert.deepEqual(seqs(v), [2]);
+});

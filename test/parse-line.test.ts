@@ -60,6 +60,31 @@ test('parseLogLine refuses frame and message records whose fields could not be w
 });
 
 
+test('parseLogLine refuses action records whose fields the UI could not show or write again', () => {
+  const ok = { type: 'action', conn: 1, ts: 1, from: 'client', to: 'server', action: 'edited', by: 'user', seq: 2, text: 'hi', length: 2 };
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ ...ok, from: 'me' }, /from and to/],
+    [{ ...ok, action: 'exploded' }, /action must be one of held, /],
+    [{ ...ok, by: 'root' }, /by must be/],
+    [{ ...ok, seq: 0 }, /seq/],
+    [{ ...ok, text: 42 }, /text must be a string/],
+    [{ ...ok, text: undefined, base64: 'not base64!' }, /base64/],
+    [{ ...ok, length: -1 }, /numbers/],
+    [{ ...ok, action: 'closed', code: '1000' }, /numbers/],
+    [{ ...ok, action: 'closed', reason: {} }, /strings/],
+    [{ ...ok, error: ['x'] }, /strings/],
+    [{ ...ok, target: 'body' }, /target/],
+    [{ ...ok, target: 'handshake', headers: [['Host']] }, /headers/],
+  ];
+  assert.equal(parseLogLine(JSON.stringify(ok)).kind, 'record');
+  assert.equal(parseLogLine(JSON.stringify({ ...ok, target: 'handshake', headers: [['Host', 'a']] })).kind, 'record');
+  for (const [record, why] of bad) {
+    const parsed = parseLogLine(JSON.stringify(record));
+    assert.equal(parsed.kind, 'invalid', JSON.stringify(record));
+    assert.match((parsed as { error: string }).error, why);
+  }
+});
+
 test('maskKeyValue reads 8 lowercase hex digits and refuses anything else', () => {
   assert.equal(maskKeyValue('00000000'), 0);
   assert.equal(maskKeyValue('0a1b2c3d'), 0x0a1b2c3d);

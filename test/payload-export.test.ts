@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ErrorRecord, MessageRecord } from '../core/log/records.js';
+import type { ActionRecord, ErrorRecord, MessageRecord } from '../core/log/records.js';
 import type { MessageRow } from '../tui/message-rows.js';
 import { localStamp } from '../tui/file-names.js';
 import { OSC52_MAX_BYTES } from '../tui/osc52.js';
@@ -13,7 +13,7 @@ function message(fields: Partial<MessageRecord>): MessageRecord {
   return { type: 'message', conn: 2, seq: 7, ts: TS, from: 'server', kind: 'text', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...fields };
 }
 
-function row(record: MessageRecord | ErrorRecord, payloadDropped = false): MessageRow {
+function row(record: MessageRecord | ErrorRecord | ActionRecord, payloadDropped = false): MessageRow {
   return { seq: 1, record, frames: [], violations: [], stored: { record, connection: null, frames: [], violations: [] }, payloadDropped };
 }
 
@@ -94,4 +94,18 @@ test('payloadFile: indented JSON for text that is JSON; a notice for anything el
   assert.equal(f.what, `${Buffer.byteLength(expected)} B of indented JSON`);
   assert.equal(payloadFile(payload({ text: 'not json' }), true), 'not a JSON object or array: w writes the payload as it is');
   assert.equal(payloadFile(payload({ kind: 'binary', base64: 'e30=' }), true), 'not a JSON object or array: w writes the payload as it is', 'binary is never JSON, even when its bytes read {}');
+});
+
+test('a message wspeek sent itself: copied and written like a peer\'s', () => {
+  const text: ActionRecord = { type: 'action', conn: 2, ts: TS, from: 'client', to: 'server', action: 'injected', by: 'user', text: '{"a":1}', length: 7 };
+  const p = payloadOf(row(text));
+  assert.ok(typeof p !== 'string');
+  assert.deepEqual(p.bytes, Buffer.from('{"a":1}'));
+  assert.deepEqual(payloadFile(p, false), { name: `wspeek-conn2-injected-${STAMP}.json`, bytes: Buffer.from('{"a":1}'), what: '7 B' });
+  const binary = payloadOf(row({ ...text, text: undefined, base64: BINARY.toString('base64'), length: 8 }));
+  assert.ok(typeof binary !== 'string');
+  assert.deepEqual(binary.bytes, BINARY);
+  const copy = clipboardCopy(binary);
+  assert.ok(typeof copy !== 'string');
+  assert.match(copy.notice, /^copied 8 B of binary as base64/);
 });

@@ -65,3 +65,26 @@ test('shift on an empty queue and clear leave it empty and usable', () => {
   q.push(7);
   assert.deepEqual(contents(q), [7]);
 });
+
+test('insert puts a seq in its place and remove takes it out, across the end of the ring, growing when full', () => {
+  const q = new SeqQueue(4);
+  for (const seq of [2, 4, 6, 8]) q.push(seq);
+  q.shift();
+  q.shift();
+  q.push(10);
+  q.push(12); // the ring now wraps: 6 8 10 12
+  assert.equal(q.insert(9), true);
+  assert.deepEqual(contents(q), [6, 8, 9, 10, 12], 'grown, in order');
+  assert.equal(q.insert(9), false, 'already there');
+  assert.equal(q.insert(1), true);
+  assert.equal(q.insert(13), true);
+  assert.deepEqual(contents(q), [1, 6, 8, 9, 10, 12, 13]);
+  assert.equal(q.remove(7), false, 'not there');
+  assert.equal(q.remove(1), true);
+  assert.equal(q.remove(10), true);
+  assert.equal(q.remove(13), true);
+  assert.deepEqual(contents(q), [6, 8, 9, 12]);
+  assert.equal(q.lowerBound(9), 2);
+  q.push(20);
+  assert.deepEqual(contents(q), [6, 8, 9, 12, 20]);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorSubject, messageSubject } from '../core/filter/subject.js';
-import type { ErrorRecord, HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
+import { errorSubject, messageSubject, ownMessageSubject, subjectOf } from '../core/filter/subject.js';
+import type { ActionRecord, ErrorRecord, HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 
 const HANDSHAKE: HandshakeRecord = {
@@ -35,7 +35,7 @@ test('the subject\'s fields come from the stored message record and its connecti
   const { payloadText, ...fields } = s;
   assert.deepEqual(fields, {
     type: 'message', conn: 3, from: 'client', kind: 'binary', opcode: 2, length: 70000, compressed: true, truncated: true,
-    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat',
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: null,
   });
   assert.equal(typeof payloadText, 'function');
 });
@@ -94,7 +94,36 @@ test('an error\'s subject: no sender, kind or length, its detail as text, its co
   const { payloadText, ...fields } = errorSubject(got!, e);
   assert.deepEqual(fields, {
     type: 'error', conn: 3, from: null, kind: null, opcode: NaN, length: NaN, compressed: false, truncated: false,
-    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat',
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: null,
   });
   assert.equal(payloadText(), 'decoding stopped: boom');
+});
+
+test("a message's subject carries what wspeek did to it, as the caller linked it", () => {
+  const m = msg({ kind: 'text', text: 'x' });
+  const marks = { held: true, dropped: false, edited: true, injected: false };
+  assert.equal(messageSubject(storedFor(m), m).actions, null, 'nothing linked: nothing done');
+  assert.deepEqual(messageSubject(storedFor(m), m, marks).actions, marks);
+  assert.deepEqual(subjectOf(storedFor(m), m, marks).actions, marks);
+});
+
+test('a message wspeek sent itself: its direction, its kind from the payload field, its length, marked injected', () => {
+  const text: ActionRecord = { type: 'action', conn: 3, ts: 5, from: 'server', to: 'client', action: 'injected', by: 'user', text: 'héllo', length: 6 };
+  const store = new SessionStore();
+  let got: StoredRecord | null = null;
+  store.subscribe((s) => { if (s.record === text) got = s; });
+  store.add(HANDSHAKE);
+  store.add(text);
+  const { payloadText, ...fields } = ownMessageSubject(got!, text);
+  assert.deepEqual(fields, {
+    type: 'message', conn: 3, from: 'server', kind: 'text', opcode: 1, length: 6, compressed: false, truncated: false,
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: { held: false, dropped: false, edited: false, injected: true },
+  });
+  assert.equal(payloadText(), 'héllo');
+  const binary: ActionRecord = { ...text, action: 'resent', seq: 2, text: undefined, base64: Buffer.from('hi').toString('base64'), length: 2 };
+  delete binary.text;
+  const b = subjectOf(got!, binary);
+  assert.equal(b.kind, 'binary');
+  assert.equal(b.opcode, 2);
+  assert.equal(b.payloadText(), 'hi');
 });

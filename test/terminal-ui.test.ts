@@ -7,10 +7,12 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import blessed from 'blessed';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { KEYS } from '../tui/help.js';
 import { colourMode, render, STYLE_TAGS, terminalColours } from '../tui/terminal-ui.js';
 import { seg, type Line } from '../tui/styled-text.js';
+import { waitUntil, within } from './support/wait.js';
 
 const EVIL = '\x1b[2J\x1b]0;title\x07\x07\x9b31m\x7f\u202eevil\u200b{red-fg}x{/red-fg}\r\n';
 
@@ -549,6 +551,130 @@ test('wspeek demo in a real terminal: y copies with OSC 52 into tmux, w writes t
     tmux('send-keys', '-t', session, 'Escape');
     await waitFor(session, 'the prompt closed', (s) => /^filter: client and "Hello from"/m.test(s));
   } finally {
+    tmux('kill-session', '-t', session);
+    tmux('kill-server');
+    if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Acting on the conversation: a real ws echo server behind wspeek in reverse mode, a ws client
+// through it, and the keys in tmux.
+
+test('acting in a real terminal: the intercept filter holds, the held count shows, e edits through $EDITOR, a forwards, x closes, q asks about what is held', { timeout: 60_000 }, async (t) => {
+  if (!hasTmux()) {
+    t.skip('tmux not installed');
+    return;
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-acting-'));
+  const session = `wspeek${process.pid}act`;
+  let socketPath = '';
+  const received: string[] = [];
+  const closes: Array<{ code: number; reason: string }> = [];
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  server.on('connection', (ws) => {
+    ws.on('message', (data: RawData, binary: boolean) => {
+      received.push(binary ? `binary ${Buffer.from(data as Buffer).toString('hex')}` : Buffer.from(data as Buffer).toString('utf8'));
+    });
+    ws.on('close', (code, reason) => closes.push({ code, reason: reason.toString() }));
+  });
+  await within(new Promise((r) => server.once('listening', r)), 'the echo server listening');
+  const clients: WebSocket[] = [];
+  try {
+    // The editor: replaces "secret" with "public" and saves with a newline at the end, as editors do;
+    // it notes the file it got and its mode, to check that file was private and is gone after.
+    const editor = path.join(home, 'edit.mjs');
+    fs.writeFileSync(editor, [
+      "import fs from 'node:fs';",
+      'const file = process.argv[2];',
+      "fs.appendFileSync(new URL('./edited.log', import.meta.url), `${file} ${(fs.statSync(file).mode & 0o777).toString(8)}\\n`);",
+      "fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('secret', 'public') + '\\n');",
+    ].join('\n'));
+    stderrFile = path.join(home, 'stderr.log');
+    const { port } = server.address() as { port: number };
+    const env = `HOME=${quote(home)} EDITOR=${quote(`${quote(process.execPath)} ${quote(editor)}`)}`;
+    const command = `exec env -u VISUAL ${env} ${quote(process.execPath)} ${quote(MAIN)} --target ws://127.0.0.1:${port} --listen 127.0.0.1:0 2>${quote(stderrFile)}`;
+    const created = tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', '-c', home, command);
+    assert.equal(created.status, 0, created.stderr);
+    socketPath = tmux('display-message', '-p', '-t', session, '#{socket_path}').stdout.trim();
+    await waitFor(session, 'the UI', (s) => s.includes('waiting for WebSocket messages'));
+    const listening = /listening on 127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(stderrFile, 'utf8'));
+    assert.ok(listening, 'wspeek said where it listens');
+
+    // i: hold the messages with "secret" in them.
+    tmux('send-keys', '-t', session, 'i');
+    tmux('send-keys', '-t', session, '-l', 'payload:secret');
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitFor(session, 'the intercept filter in force', (s) => /intercept: payload:secret/.test(s) && / │ held 0 │ /.test(s));
+
+    const client = new WebSocket(`ws://127.0.0.1:${listening[1]}/`);
+    clients.push(client);
+    const clientClosed = new Promise<number>((r) => client.once('close', (code) => r(code)));
+    await within(new Promise((r) => client.once('open', r)), 'the client connected through wspeek');
+    client.send('hello 1');
+    client.send('my secret');
+    client.send('hello 2');
+    let screen = await waitFor(session, 'the message held, and the one behind it waiting', (s) => / │ held 1, 1 frame \(13 B\) waiting behind │ /.test(s) && messageRows(s).length === 3);
+    assert.match(screen, /→ text +9 B HELD +my secret/);
+    await waitUntil('the server got the message before the held one', () => received.length === 1);
+    assert.deepEqual(received, ['hello 1'], 'the held message, and what the client sent after it, wait');
+
+    // e on the held row: the editor gets the terminal, and the edit is held until a.
+    tmux('send-keys', '-t', session, 'k');
+    await waitFor(session, 'the held row selected', (s) => /^│▶.*HELD +my secret/m.test(s));
+    tmux('send-keys', '-t', session, 'e');
+    screen = await waitFor(session, 'the edit', (s) => s.includes('edited message 2 of #1: held until a forwards it (9 B)'));
+    assert.match(screen, /HELD edited +my secret/);
+    assert.match(screen, /Edited: what wspeek sends instead \(once forwarded\)/);
+    assert.deepEqual(received, ['hello 1'], 'an edit sends nothing yet');
+    const [edited, mode] = fs.readFileSync(path.join(home, 'edited.log'), 'utf8').trim().split(' ');
+    assert.equal(mode, '600', 'the file to edit was private');
+    assert.equal(fs.existsSync(path.dirname(edited!)), false, 'and is gone, with its directory');
+    const terminal = tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag} #{mouse_any_flag}').stdout.trim();
+    assert.equal(terminal, '1 0 1', 'the UI has the terminal back: its screen, no cursor, the mouse');
+
+    // a: the edit goes, then what waited behind it, in order; the newline the editor added is not sent.
+    tmux('send-keys', '-t', session, 'a');
+    await waitFor(session, 'the forward', (s) => s.includes('forwarded message 2 of #1 as edited') && / │ held 0 │ /.test(s));
+    await waitUntil('the server got the edit and what waited', () => received.length === 3);
+    assert.deepEqual(received, ['hello 1', 'my public', 'hello 2']);
+
+    // q with a message held asks; Esc stays.
+    client.send('secret 2');
+    await waitFor(session, 'another held', (s) => / │ held 1 │ /.test(s));
+    tmux('send-keys', '-t', session, 'q');
+    await waitFor(session, 'the quit prompt', (s) => s.includes('1 message is held: f forwards them all and quits · d drops them all and quits · Esc stays'));
+    tmux('send-keys', '-t', session, 'Escape');
+    await waitFor(session, 'the prompt gone', (s) => !s.includes('1 message is held:'));
+    tmux('send-keys', '-t', session, 'G');
+    await waitFor(session, 'the new held row selected', (s) => /^│▶.*HELD +secret 2/m.test(s));
+    tmux('send-keys', '-t', session, 'd');
+    await waitFor(session, 'the drop', (s) => /dropped message 4 of #1: the server never gets it/.test(s));
+
+    // x: a close frame with the code and reason typed, to both sides.
+    tmux('send-keys', '-t', session, 'x');
+    await waitFor(session, 'the close prompt', (s) => /close #1 on purpose, code: 1000█ reason:/.test(s));
+    tmux('send-keys', '-t', session, 'C-u');
+    tmux('send-keys', '-t', session, '-l', '4321');
+    tmux('send-keys', '-t', session, 'Tab');
+    tmux('send-keys', '-t', session, '-l', 'closed by wspeek');
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitFor(session, 'the close', (s) => s.includes('sent a close frame (4321 "closed by wspeek") to both sides of #1'));
+    await waitUntil('the server saw the close', () => closes.length === 1);
+    assert.deepEqual(closes, [{ code: 4321, reason: 'closed by wspeek' }]);
+    assert.equal(await within(clientClosed, 'the client saw the close'), 4321);
+    assert.deepEqual(received, ['hello 1', 'my public', 'hello 2'], 'the dropped message never arrived');
+
+    tmux('send-keys', '-t', session, 'q');
+    const deadline = Date.now() + 10_000;
+    while (tmux('has-session', '-t', session).status === 0) {
+      if (Date.now() > deadline) assert.fail(`still running after q:\n${tmux('capture-pane', '-p', '-t', session).stdout}`);
+      await sleep(200);
+    }
+  } finally {
+    for (const c of clients) c.terminate();
+    server.close();
     tmux('kill-session', '-t', session);
     tmux('kill-server');
     if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });

@@ -35,3 +35,15 @@ test('the framing of at most 5000 connections is kept, the oldest dropped first'
   for (let c = 1; c <= 5001; c++) f.add(connect(c), 0);
   assert.deepEqual(names(f.records([row(1, 1), row(2, 2), row(3, 5001)])), ['connect#2', 'connect#5001', 'message#1.1', 'message#2.2', 'message#5001.3']);
 });
+
+test("a view keeps what wspeek did to a connection as a whole, where it happened, and the action records linked to each row after it", () => {
+  const f = new ViewFraming();
+  f.add(connect(1), 0);
+  const closed: ConnectionRecord = { type: 'action', conn: 1, ts: 3, from: 'client', to: 'server', action: 'closed', by: 'user', code: 1000, reason: '' };
+  f.add(closed, 1);
+  f.add({ type: 'action', conn: 1, ts: 3, from: 'client', to: 'server', action: 'injected', by: 'user', text: 'x', length: 1 }, 1);
+  f.add({ type: 'action', conn: 1, ts: 3, from: 'client', to: 'server', action: 'held', by: 'user', seq: 2 }, 1);
+  const held: ConnectionRecord = { type: 'action', conn: 1, ts: 4, from: 'client', to: 'server', action: 'held', by: 'user', seq: 2 };
+  const out = f.records([row(1, 1), row(2, 1)], (r) => (r.seq === 2 ? [held] : []));
+  assert.deepEqual(out.map((r) => (r.type === 'action' ? `action ${r.action}` : names([r])[0])), ['connect#1', 'message#1.1', 'action closed', 'message#1.2', 'action held']);
+});

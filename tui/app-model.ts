@@ -1,6 +1,7 @@
 import { parseFilter, type CompiledFilter, type FilterParseResult } from '../core/filter/filter.js';
 import type { LogRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
+import { Acting, type ActTarget, type EditEffect, type EditOutcome } from './acting.js';
 import { barLine, clip, type BarItem } from './bar-layout.js';
 import { pointClientAt } from './client-hint.js';
 import { columnWidths } from './columns.js';
@@ -9,16 +10,19 @@ import { ConnectionView } from './connection-view.js';
 import { viewFileName } from './file-names.js';
 import { count, cutLeft, cutUrl, dateTime, fit, size } from './format.js';
 import { helpFooter, helpLines } from './help.js';
+import type { InterceptionControl } from './interception-control.js';
 import { layoutDetail } from './detail-layout.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
 import { messageCells, messageColumns, messageHeader, messageRowLine, type TimeMode } from './message-row.js';
-import type { MessageRow } from './message-rows.js';
+import { MessageActions, type ActedMessage } from './message-actions.js';
+import { isOwnMessage, type MessageRow } from './message-rows.js';
 import { MessageView } from './message-view.js';
 import { clipboardCopy, payloadFile, payloadOf, type Payload, type PayloadFile } from './payload-export.js';
 import { RateMeter } from './rate-meter.js';
 import { visible } from './sanitize.js';
 import { ViewFraming } from './view-framing.js';
 import { lineText, seg, type Line } from './styled-text.js';
+import { typedText } from './typed-text.js';
 import { VIEW_FORMATS, type ViewFormat } from './view-formats.js';
 import { wrapLine } from './wrap.js';
 
@@ -50,6 +54,8 @@ export type Effect =
   | { kind: 'copy'; sequence: string }
   /** Turn the terminal's mouse reporting on or off. */
   | { kind: 'mouse'; on: boolean }
+  /** Hand the terminal to the user's editor on a document, and give back what it saved (`edited`). */
+  | EditEffect
   | WriteEffect;
 
 /** A file to write with the writer the CLI gave the screen, which reports how it went (`wrote`). */
@@ -74,6 +80,10 @@ type Input =
  */
 export class AppModel {
   readonly messages: MessageView;
+  /** What wspeek did to each message, from the action records. */
+  readonly actions: MessageActions;
+  /** The intercept filter and what the user does to the conversation. */
+  readonly acting: Acting;
   readonly connections = new ConnectionView();
   /** What frames the connections, for saving the view as a whole session log. */
   private readonly framing = new ViewFraming();
@@ -106,9 +116,14 @@ export class AppModel {
   /** The help's text size at the last draw, for scrolling it. */
   private helpSize = { height: 20, width: 78 };
 
-  /** `filter`: the view filter to start with (the command line's, parsed there). */
-  constructor(readonly info: SessionInfo, keep: number, filter: CompiledFilter | null = null) {
-    this.messages = new MessageView(keep);
+  /**
+   * `filter`: the view filter to start with (the command line's, parsed there). `control`: what
+   * acts on the live proxy's conversation; null for a saved session.
+   */
+  constructor(readonly info: SessionInfo, keep: number, filter: CompiledFilter | null = null, control: InterceptionControl | null = null) {
+    this.actions = new MessageActions(keep);
+    this.messages = new MessageView(keep, undefined, (conn, seq) => this.actions.of(conn, seq)?.marks ?? null);
+    this.acting = new Acting(control, this.actions, (notice) => (this.notice = notice));
     if (filter) this.messages.setFilter(filter);
   }
 
@@ -125,11 +140,20 @@ export class AppModel {
       return;
     }
     this.connections.add(stored);
-    if (r.type === 'message' || r.type === 'error') {
+    const listed = r.type === 'message' || r.type === 'error' || (r.type === 'action' && isOwnMessage(r));
+    if (listed) {
       if (r.type === 'message') this.rates.record(r.from, r.wireLength, r.ts);
       const wasSelected = this.messages.selectedSeq();
       this.messages.add(stored);
       if (this.messages.selectedSeq() !== wasSelected) this.selectionChanged();
+    }
+    if (r.type === 'action') {
+      // The message's row is filtered and searched again; a message not listed yet is, when it comes.
+      const acted = this.actions.add(r);
+      if (acted) {
+        acted.row ??= this.messages.findMessage(acted.conn, acted.seq);
+        if (acted.row !== undefined) this.messages.retest(acted.row);
+      }
     }
   }
 
@@ -138,10 +162,11 @@ export class AppModel {
     this.notice = null;
     if (this.showHelp) return this.helpKey(ch, name);
     if (this.input) return this.editInput(ch, name);
+    if (this.acting.prompt) return this.acting.promptKey(ch, name);
     const m = this.messages;
     const page = Math.max(1, this.heights[this.focus] - 1);
     switch (name) {
-      case 'q': case 'C-c': return 'quit';
+      case 'q': case 'C-c': return this.acting.quit();
       case 'tab': this.cycleFocus(1); return 'none';
       case 'S-tab': this.cycleFocus(-1); return 'none';
       case 'up': case 'k': this.move(-1); return 'none';
@@ -160,6 +185,8 @@ export class AppModel {
       case 'space': m.togglePause(); return 'none';
       case 's': return this.startSave();
     }
+    const acted = ch ? this.acting.key(ch, this.actTarget()) : null;
+    if (acted !== null) return acted;
     switch (ch) {
       case '?': this.showHelp = true; this.helpTop = 0; break;
       case '/':
@@ -200,6 +227,12 @@ export class AppModel {
     }
   }
 
+  /** What the editor gave back for an EditEffect the model asked for: acted on, or the editor again. */
+  edited(effect: EditEffect, outcome: EditOutcome): Action {
+    this.notice = null;
+    return this.acting.edited(effect, outcome);
+  }
+
   /** A click on row `index` (0-based, below the pane's header) of a pane. */
   click(pane: Pane, index: number): void {
     this.focus = pane;
@@ -225,7 +258,11 @@ export class AppModel {
    * frames, violations and messages (what `--json --filter` writes).
    */
   viewRecords(): LogRecord[] {
-    return this.framing.records(this.messages.rows());
+    return this.framing.records(this.messages.rows(), (row) => {
+      const r = row.record;
+      // A message sent again is a row of its own.
+      return r.type === 'message' ? this.actions.of(r.conn, r.seq)?.records.filter((a) => a.action !== 'resent') ?? [] : [];
+    });
   }
 
   // --- what the screen draws -------------------------------------------------
@@ -272,7 +309,7 @@ export class AppModel {
     const inner = width - GUTTER;
     const drawn: MessageRow[] = [];
     for (let i = top; i < Math.min(m.length, top + rows); i++) drawn.push(m.row(i)!);
-    const cells = drawn.map((row, k) => messageCells(row, k === 0 ? m.previous(top) : drawn[k - 1], this.connectionStart(row), this.timeMode, m.connection === null));
+    const cells = drawn.map((row, k) => messageCells(row, k === 0 ? m.previous(top) : drawn[k - 1], this.connectionStart(row), this.timeMode, m.connection === null, this.actedOn(row)));
     const widths = columnWidths(messageColumns(this.timeMode), cells, inner);
     const lines: Line[] = [[seg(' '.repeat(GUTTER)), ...messageHeader(this.timeMode, widths)]];
     cells.forEach((c, k) => {
@@ -323,6 +360,7 @@ export class AppModel {
   /** The line under the lists: the filter (or its editor, with the error), find, the detail search, notices, and the row count. */
   filterBar(width: number): Line {
     if (this.input?.kind === 'save') return clip(this.savePrompt(this.input), width);
+    if (this.acting.prompt) return clip(this.acting.promptLine(), width);
     const m = this.messages;
     if (this.input) {
       const label = { filter: 'filter: ', find: 'find: ', detail: 'search the detail: ' }[this.input.kind];
@@ -347,6 +385,8 @@ export class AppModel {
       cut: filter ? cutText([seg('filter: ', 'key')], filter, 'plain') : undefined,
     }];
     if (m.connection !== null) left.push({ line: [seg(`conn #${m.connection} (Esc for all)`, 'warn')], keep: 5 });
+    const intercept = this.acting.interceptSource ? visible(this.acting.interceptSource) : '';
+    if (intercept) left.push({ line: [seg('intercept: ', 'key'), seg(intercept, 'warn')], keep: 7, min: 16, cut: cutText([seg('intercept: ', 'key')], intercept, 'warn') });
     if (m.searchSource) {
       const find = visible(m.searchSource);
       left.push({ line: [seg('find: ', 'key'), seg(find, 'match'), ...this.matchCount('find')], keep: 3, min: 12, cut: cutText([seg('find: ', 'key')], find, 'match') });
@@ -388,6 +428,7 @@ export class AppModel {
         left.push({ line: [seg(`→ ${target}`)], keep: 2, min: 14, cut: (w) => [seg(`→ ${cutUrl(target, w - 2)}`)] });
       }
       left.push({ line: [seg(`conns ${this.connections.openCount}/${this.connections.total}`)], keep: 7 });
+      left.push(...this.acting.statusItems());
       const up = this.rates.rate('client', now);
       const down = this.rates.rate('server', now);
       // Too narrow for the bytes: the message rates alone.
@@ -435,7 +476,7 @@ export class AppModel {
     }
     const row = this.messages.selected();
     if (!row) return [[seg('Select a message to see its payload, frames and violations.', 'dim')]];
-    return messageDetail(row, this.connectionStart(row), width);
+    return messageDetail(row, this.connectionStart(row), width, this.actedOn(row));
   }
 
   /** What the messages pane says while it has no rows: how to get traffic, or why none shows. */
@@ -461,6 +502,19 @@ export class AppModel {
     }
     if (!this.detailSearch) return [];
     return [seg(this.detailMatches ? `  match ${this.detailMatch + 1} of ${this.detailMatches}` : '  no match', 'dim')];
+  }
+
+  /** What wspeek did to a row's message, if anything. */
+  private actedOn(row: MessageRow): ActedMessage | undefined {
+    const r = row.record;
+    return r.type === 'message' ? this.actions.of(r.conn, r.seq) : undefined;
+  }
+
+  /** What acting applies to: the selected row (unless the connections pane has the focus), and the connection pointed at. */
+  private actTarget(): ActTarget {
+    if (this.focus === 'connections') return { row: undefined, conn: this.connections.selectedConn() };
+    const row = this.messages.selected();
+    return { row, conn: row?.record.conn ?? this.messages.connection };
   }
 
   private connectionStart(row: MessageRow): number | null {
@@ -547,7 +601,7 @@ export class AppModel {
       return 'none';
     }
     if (name === 'C-c') return 'quit';
-    const text = edited(input.text, ch, name);
+    const text = typedText(input.text, ch, name);
     if (text === null) return 'none';
     input.text = text;
     const r = this.apply(input.kind, input.text);
@@ -582,7 +636,7 @@ export class AppModel {
         return 'none';
       }
     }
-    const text = edited(input.text, ch, name);
+    const text = typedText(input.text, ch, name);
     if (text !== null) {
       input.text = text;
       input.error = null;
@@ -652,14 +706,6 @@ export class AppModel {
     const style = focused ? 'selected' : 'selected-unfocused';
     return [seg(focused ? '▶' : '▷', style), ...line.map((s) => seg(s.text, style))];
   }
-}
-
-/** Text after an editing key (Backspace, Ctrl-U, a printable character); null for any other key. */
-function edited(text: string, ch: string | undefined, name: string): string | null {
-  if (name === 'backspace') return text.slice(0, -1);
-  if (name === 'C-u') return '';
-  if (ch && ch >= ' ' && ch !== '\x7f' && name !== 'tab') return text + ch;
-  return null;
 }
 
 /** `1 message`, `2,048 messages`. */

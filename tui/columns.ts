@@ -61,7 +61,8 @@ export function columnWidths(columns: Column[], rows: Segment[][], width: number
   }
   if (flex >= 0 && content > 0) {
     const room = width - (used() - widths[flex]!);
-    widths[flex] = room >= (columns[flex]!.min ?? 1) ? Math.min(content, room) : 0;
+    // Shown when its content fits whole, or its minimum does.
+    widths[flex] = room >= Math.min(content, columns[flex]!.min ?? 1) ? Math.min(content, room) : 0;
   }
   return widths;
 }

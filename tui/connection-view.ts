@@ -1,5 +1,5 @@
 import type { Side } from '../core/websocket/events.js';
-import type { ErrorRecord, HandshakeRecord, LogRecord, TunnelRecord, ViolationRecord } from '../core/log/records.js';
+import type { ActionRecord, ErrorRecord, HandshakeRecord, LogRecord, TunnelRecord, ViolationRecord } from '../core/log/records.js';
 import type { StoredRecord } from '../core/store/session-store.js';
 import { tunnelSummary } from './line-printer.js';
 
@@ -21,6 +21,8 @@ export interface ConnectionRow {
   errors: ErrorRecord[];
   /** Violations of the handshake, and at the end those no message claimed. */
   violations: ViolationRecord[];
+  /** What wspeek did to the connection as a whole: its handshake edited, close frames sent, resets, directions re-encoded. */
+  actions: ActionRecord[];
   /** `open`, `closed 1000`, `HTTP 401`, `reset`… */
   state: string;
   open: boolean;
@@ -69,7 +71,7 @@ export class ConnectionView {
         this.list({
           conn: r.conn, client: origin?.client ?? '?', url: r.url, protocol: r.protocol,
           extensions: r.extensions.map((e) => (e.name === 'permessage-deflate' ? 'deflate' : e.name)),
-          handshake: r, error: null, tunnel: this.tunnels.get(r.conn) ?? null, errors: [], violations: [...stored.violations], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
+          handshake: r, error: null, tunnel: this.tunnels.get(r.conn) ?? null, errors: [], violations: [...stored.violations], actions: [], state: r.upgraded ? 'open' : `HTTP ${r.response.status}`, open: r.upgraded,
           messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 },
           startTs: origin?.ts ?? r.ts, endTs: null,
         });
@@ -85,6 +87,9 @@ export class ConnectionView {
         break;
       case 'error':
         this.byConn.get(r.conn)?.errors.push(r);
+        break;
+      case 'action':
+        if (r.action === 'closed' || r.action === 'reset' || r.action === 'reencode' || r.target === 'handshake') this.byConn.get(r.conn)?.actions.push(r);
         break;
       case 'message': {
         const row = this.byConn.get(r.conn);
@@ -116,7 +121,7 @@ export class ConnectionView {
     const origin = this.clients.get(conn);
     this.list({
       conn, client: origin?.client ?? '?', url, protocol: null, extensions: [], handshake: null, error, tunnel: this.tunnels.get(conn) ?? null, errors: [],
-      violations: [], state, open: false, messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 }, startTs: origin?.ts ?? ts, endTs: ts,
+      violations: [], actions: [], state, open: false, messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 }, startTs: origin?.ts ?? ts, endTs: ts,
     });
   }
 

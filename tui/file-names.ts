@@ -1,4 +1,4 @@
-import type { MessageRecord } from '../core/log/records.js';
+import type { ActionRecord, MessageRecord } from '../core/log/records.js';
 
 /** `YYYYMMDD-HHMMSS` in local time. */
 export function localStamp(ms: number): string {
@@ -12,7 +12,12 @@ export function viewFileName(now: number, extension: string): string {
   return `wspeek-view-${localStamp(now)}${extension}`;
 }
 
-/** A written payload's name: its connection, its seq in the connection, when it arrived: `wspeek-conn3-seq42-20240115-093000.bin`. */
-export function payloadFileName(m: MessageRecord, extension: string): string {
-  return `wspeek-conn${m.conn}-seq${m.seq}-${localStamp(m.ts)}${extension}`;
+/**
+ * A written payload's name: its connection, its seq in the connection, when it arrived:
+ * `wspeek-conn3-seq42-20240115-093000.bin`; for a message wspeek sent itself, `…-injected-…` or
+ * `…-seq42-resent-…`.
+ */
+export function payloadFileName(m: MessageRecord | ActionRecord, extension: string): string {
+  const which = m.type === 'message' ? `seq${m.seq}` : m.action === 'resent' ? `seq${m.seq ?? 0}-resent` : 'injected';
+  return `wspeek-conn${m.conn}-${which}-${localStamp(m.ts)}${extension}`;
 }

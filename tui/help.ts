@@ -18,8 +18,15 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['y', 'copy the selected payload to the clipboard (OSC 52): text as text, anything else as base64'],
   ['w  W', 'write the selected payload to a new file: raw bytes / indented JSON'],
   ['M', 'mouse off (the terminal selects text) / on'],
+  ['i', 'intercept: hold the data messages a filter matches until you decide (Enter sets it, empty turns it off, Esc cancels)'],
+  ['a  A', 'forward the selected held message (as edited, if it was) / every held message'],
+  ['d', 'drop the selected held message'],
+  ['e', 'edit the selected held message in $VISUAL or $EDITOR (text as text, binary as a hex dump); it stays held until a'],
+  ['m', "compose a message on the selected connection (or the selected message's): direction (Tab), text or binary (t b), then the payload in the editor"],
+  ['r  R', 'send the selected message again, the same way / after editing a copy in the editor'],
+  ['x  X', "close the selected connection (or the selected message's) on purpose: a close frame with the code and reason you type, to both sides / reset both sides"],
   ['?', 'this help: ↑ ↓ PgUp PgDn j k g G scroll it; q, Esc or ? close it'],
-  ['q  Ctrl-C', 'quit (the session log is flushed first)'],
+  ['q  Ctrl-C', 'quit (the session log is flushed first); with messages held it asks: f forward them all, d drop them all, Esc stay'],
 ];
 
 /** The help's last line, always in view: where the view is, how to scroll and close. */

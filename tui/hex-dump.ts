@@ -31,3 +31,33 @@ export function hexBytes(bytes: Uint8Array): string {
 export function hexDumpWidth(perLine: 8 | 16, offsetDigits: number): number {
   return offsetDigits + 2 + perLine * 3 + (perLine > 8 ? 1 : 0) + 1 + perLine + 2;
 }
+
+/** A hex dump as the user edited it: the bytes, or the first line that is not one. */
+export type ParsedHexDump = { ok: true; bytes: Buffer } | { ok: false; line: number; error: string };
+
+const HEX_BYTE = /^[0-9a-f]{2}$/i;
+const OFFSET = /^[0-9a-f]+:?$/i;
+
+/**
+ * Reads the bytes back from a hex dump that a person edited (what `hexDump` writes, or xxd's
+ * `00000000:`): on each line an optional offset (a first word of other than two hex digits; it is
+ * ignored, so bytes may be added or removed anywhere), then bytes of two hex digits separated by
+ * spaces; the `|ASCII|` column and lines starting with `#` are ignored.
+ */
+export function parseHexDump(text: string): ParsedHexDump {
+  const out: number[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
+    if (line.trimStart().startsWith('#')) continue;
+    const bar = line.indexOf('|');
+    const words = (bar < 0 ? line : line.slice(0, bar)).split(/\s+/).filter(Boolean);
+    const first = words[0];
+    if (first !== undefined && (first.endsWith(':') || !HEX_BYTE.test(first)) && OFFSET.test(first)) words.shift();
+    for (const w of words) {
+      if (!HEX_BYTE.test(w)) return { ok: false, line: n + 1, error: `line ${n + 1}: ${JSON.stringify(w.length > 20 ? `${w.slice(0, 20)}…` : w)} is not a byte (two hex digits)` };
+      out.push(parseInt(w, 16));
+    }
+  }
+  return { ok: true, bytes: Buffer.from(out) };
+}

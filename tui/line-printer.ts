@@ -60,7 +60,6 @@ function payloadPreview(m: MessageRecord): string {
 }
 
 
-
 /** What a tunnel became: TLS intercepted (with SNI, ALPN and version), plain, passed through, or why TLS failed. */
 export function tunnelSummary(t: TunnelRecord): string {
   const tls = [t.sni !== null ? `SNI ${t.sni}` : null, t.alpn, t.version].filter((x) => x !== null).join(', ');
@@ -72,12 +71,31 @@ export function tunnelSummary(t: TunnelRecord): string {
   }
 }
 
-/** What wspeek did, to which message, which way, on whose decision, and what it sent. */
+/** Who decided an action, as a line says it. */
+const BY: Record<ActionRecord['by'], string> = { user: 'by the user', script: 'by a script', proxy: 'by wspeek' };
+
+/**
+ * What wspeek did, which way, on whose decision, and what it sent: `edited message 4 c→s by the
+ * user: "hi"`, `dropped message 7 s→c by wspeek (the connection closed while the message was held)`.
+ */
 export function actionSummary(a: ActionRecord): string {
-  const way = `${a.from === 'client' ? 'c→s' : 's→c'}`;
-  const what = a.target === 'handshake' ? 'the handshake' : a.seq !== undefined ? `message ${a.seq}` : a.action === 'injected' ? 'a new message' : 'the connection';
-  const sent = a.text !== undefined ? `"${preview(a.text, PREVIEW_CHARS)}"` : a.base64 !== undefined ? `${a.length ?? 0} bytes` : '';
+  const way = a.from === 'client' ? 'c→s' : 's→c';
+  const message = `message ${a.seq ?? '?'}`;
+  let what: string;
+  if (a.target === 'handshake') what = `edited the handshake ${way}`;
+  else {
+    switch (a.action) {
+      case 'injected': what = `injected a message ${way}`; break;
+      case 'resent': what = `sent ${message} again ${way}`; break;
+      case 'reencode': what = `re-encoding ${way} from ${message} on`; break;
+      case 'closed': what = `sent a close frame ${way}`; break;
+      case 'reset': what = `reset the connection to the ${a.to}`; break;
+      case 'forwarded': what = `forwarded ${message} ${way}${a.length !== undefined ? ' as edited' : ''}`; break;
+      default: what = `${a.action} ${message} ${way}`;
+    }
+  }
+  const sent = a.text !== undefined ? `"${preview(a.text, PREVIEW_CHARS)}"` : a.base64 !== undefined ? `${size(a.length ?? 0)} of binary` : '';
   const close = a.code !== undefined ? `${a.code}${a.reason ? ` "${preview(a.reason, PREVIEW_CHARS)}"` : ''}` : '';
-  const extra = [sent, close, a.headers ? `${a.headers.length} headers` : '', a.error ? `(${visible(a.error)})` : ''].filter(Boolean).join(' ');
-  return `${a.action} ${what} ${way} by ${a.by}${extra ? `: ${extra}` : ''}`;
+  const detail = [sent, close, a.headers ? `${a.headers.length} headers` : ''].filter(Boolean).join(' ');
+  return `${what} ${BY[a.by]}${detail ? `: ${detail}` : ''}${a.error ? ` (${visible(a.error)})` : ''}`;
 }

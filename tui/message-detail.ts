@@ -1,9 +1,11 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { recordPayload, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
+import { ownMessageKind } from '../core/filter/subject.js';
+import { recordPayload, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
 import { bytes, clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump, hexDumpWidth } from './hex-dump.js';
-import { tunnelSummary } from './line-printer.js';
+import { actionSummary, tunnelSummary } from './line-printer.js';
+import type { ActedMessage } from './message-actions.js';
 import type { MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
 import { connStyle, seg, type Line } from './styled-text.js';
@@ -19,10 +21,15 @@ export function direction(from: 'client' | 'server'): string {
   return from === 'client' ? 'client → server' : 'client ← server';
 }
 
-/** Everything about one message: payload (text, pretty JSON or hex), frames, close, rtt, violations; or what an error says. */
-export function messageDetail(row: MessageRow, connStart: number | null, width: number): Line[] {
+/**
+ * Everything about one message: payload (text, pretty JSON or hex), frames, close, rtt, violations,
+ * and what wspeek did to it (`acted`: held, dropped, what it sent instead); or what an error says;
+ * or a message wspeek sent itself.
+ */
+export function messageDetail(row: MessageRow, connStart: number | null, width: number, acted?: ActedMessage): Line[] {
   const m = row.record;
   if (m.type === 'error') return errorDetail(m, connStart);
+  if (m.type === 'action') return ownMessageDetail(m, row.payloadDropped, connStart, width);
   const client = m.from === 'client';
   const lines: Line[] = [];
   const since = connStart !== null ? `  (+${duration(m.ts - connStart)} since open)` : '';
@@ -45,6 +52,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
     lines.push([], [seg('Payload', 'heading')]);
     lines.push(...payloadLines(m, row.payloadDropped, width));
   }
+  if (acted) lines.push(...actedLines(acted, m, width));
 
   if (row.violations.length) {
     lines.push([], [seg('Violations', 'heading')]);
@@ -69,24 +77,71 @@ function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
   ];
 }
 
+/** Held, dropped, what was sent instead, and every action on the message in order. */
+function actedLines(acted: ActedMessage, m: MessageRecord, width: number): Line[] {
+  const lines: Line[] = [];
+  const receiver = m.from === 'client' ? 'server' : 'client';
+  if (acted.marks.held) {
+    lines.push([], [seg('Held', 'heading')], [seg(`Not forwarded yet: the ${receiver} has none of it, and what the ${m.from} sent after it waits behind it. a forwards it${acted.edit ? ' as edited' : ''}, e edits it, d drops it.`, 'warn')]);
+  }
+  if (acted.marks.dropped) lines.push([], [seg('Dropped', 'heading')], [seg(`The ${receiver} never got it.`, 'bad')]);
+  const edit = acted.edit;
+  if (edit) {
+    const state = acted.marks.held ? 'once forwarded' : acted.marks.dropped ? 'never sent: dropped' : 'as sent';
+    lines.push([], [seg(`Edited: what wspeek sends instead (${state})`, 'heading')]);
+    lines.push(...ownPayloadLines(edit, width));
+  }
+  lines.push([], [seg('What wspeek did', 'heading')]);
+  for (const a of acted.records) lines.push([seg(clockTime(a.ts), 'dim'), seg(`  ${visible(actionSummary(a))}`)]);
+  return lines;
+}
+
+/** A message wspeek sent itself: which way, who asked, how it was framed, and its payload. */
+function ownMessageDetail(a: ActionRecord, payloadDropped: boolean, connStart: number | null, width: number): Line[] {
+  const client = a.from === 'client';
+  const since = connStart !== null ? `  (+${duration(a.ts - connStart)} since open)` : '';
+  const what = a.action === 'resent' ? `message ${a.seq ?? '?'} sent again` : 'injected';
+  return [
+    [seg(`#${a.conn}`, connStyle(a.conn)), seg(' '), seg(direction(a.from), client ? 'client' : 'server'), seg(`  ${ownMessageKind(a)}  ${clockTime(a.ts)}${since}`)],
+    [seg(`${what} by ${a.by === 'user' ? 'the user' : a.by === 'script' ? 'a script' : 'wspeek'}`, 'key')],
+    [seg(`${bytes(a.length ?? 0)} · one frame written by wspeek: FIN set, uncompressed, ${client ? 'masked with a fresh key' : 'unmasked'}`, 'dim')],
+    [],
+    [seg('Payload', 'heading')],
+    ...(payloadDropped ? [droppedFromMemory()] : ownPayloadLines(a, width)),
+  ];
+}
+
+/** What an action record says wspeek sent: its text (JSON pretty-printed), or a hex dump. */
+function ownPayloadLines(a: ActionRecord, width: number): Line[] {
+  return bodyLines(a.text, () => Buffer.from(a.base64 ?? '', 'base64'), false, width);
+}
+
+function droppedFromMemory(): Line {
+  return [seg('dropped from memory to keep the UI within its payload budget; the session log (--save) has it', 'dim')];
+}
+
 /** The payload: text (JSON pretty-printed), or a hex dump 16 bytes a line when the pane is wide enough for one, else 8. */
 function payloadLines(m: MessageRecord, payloadDropped: boolean, width: number): Line[] {
-  if (payloadDropped) return [[seg('dropped from memory to keep the UI within its payload budget; the session log (--save) has it', 'dim')]];
-  if (m.text !== undefined) {
-    const pretty = prettyJson(m.text);
-    const text = pretty ?? m.text;
+  if (payloadDropped) return [droppedFromMemory()];
+  return bodyLines(m.text, () => recordPayload(m), m.kind === 'text', width);
+}
+
+/** `text` as text (JSON pretty-printed); without it, the bytes as a hex dump (`invalidText`: a text message that is not UTF-8). */
+function bodyLines(text: string | undefined, payloadBytes: () => Buffer, invalidText: boolean, width: number): Line[] {
+  if (text !== undefined) {
+    const pretty = prettyJson(text);
     const out: Line[] = pretty ? [[seg('JSON', 'dim')]] : [];
-    for (const l of text.split('\n')) out.push([seg(visible(l))]);
+    for (const l of (pretty ?? text).split('\n')) out.push([seg(visible(l))]);
     return out;
   }
-  const payload = recordPayload(m);
+  const payload = payloadBytes();
   if (payload.length === 0) return [[seg('(empty)', 'dim')]];
   // Offsets as long as the payload's last one needs, at least 4 digits.
   const digits = Math.max(4, (payload.length - 1).toString(16).length);
   const perLine = width >= hexDumpWidth(16, digits) ? 16 : 8;
   const dump = hexDump(payload, MAX_HEX_LINES, perLine, digits).map((l) => [seg(l)]);
   if (payload.length > MAX_HEX_LINES * perLine) dump.push([seg(`… ${bytes(payload.length - MAX_HEX_LINES * perLine)} more`, 'dim')]);
-  return m.kind === 'text' ? [[seg('not valid UTF-8:', 'bad')], ...dump] : dump;
+  return invalidText ? [[seg('not valid UTF-8:', 'bad')], ...dump] : dump;
 }
 
 /** Indented JSON when the text parses as an object or array, else null. */
@@ -166,7 +221,14 @@ export function handshakeDetail(c: ConnectionRow): Line[] {
     lines.push([seg(`extension: ${visible(e.name)}${params ? `; ${visible(params)}` : ''}`)]);
   }
   if (c.violations.length) lines.push([], [seg('Violations', 'heading')], ...violationLines(c.violations));
+  if (c.actions.length) lines.push([], [seg('What wspeek did', 'heading')], ...c.actions.flatMap(connectionActionLines));
   return lines;
+}
+
+/** An action on a connection as a whole, with the headers sent upstream when it changed the handshake. */
+function connectionActionLines(a: ActionRecord): Line[] {
+  const line: Line = [seg(clockTime(a.ts), 'dim'), seg(`  ${visible(actionSummary(a))}`)];
+  return [line, ...(a.headers ?? []).map(([n, v]): Line => [seg(`  ${visible(n)}: `, 'key'), seg(visible(v))])];
 }
 
 /** Messages one way and their bytes on the wire: `4 messages, 27 B`. */

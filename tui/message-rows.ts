@@ -1,11 +1,16 @@
 import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
-import { MESSAGE_REQUIRED_FIELDS, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
+import { MESSAGE_REQUIRED_FIELDS, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { PayloadStore } from './payload-store.js';
 
-/** What the message list lists: messages, and wspeek's own errors where they happened. */
-export type ListedRecord = MessageRecord | ErrorRecord;
+/** What the message list lists: messages, wspeek's own errors where they happened, and the messages wspeek sent itself (`injected`, `resent`). */
+export type ListedRecord = MessageRecord | ErrorRecord | ActionRecord;
+
+/** Whether an action record is a message wspeek sent itself, which the list shows as a row of its own. */
+export function isOwnMessage(a: ActionRecord): boolean {
+  return a.action === 'injected' || a.action === 'resent';
+}
 
 /** One message (or error) in the list, with what the store linked to it. */
 export interface MessageRow<R extends ListedRecord = ListedRecord> {
@@ -45,6 +50,8 @@ interface Whole {
 
 /** The payload fields the payload store holds. */
 type PayloadField = 'text' | 'base64' | 'bytes';
+/** A record with a payload field: a message, or a message wspeek sent. */
+type WithPayload = Pick<MessageRecord, PayloadField>;
 
 /**
  * The rows the message list keeps, `capacity` of them by slot, stored as columns rather than
@@ -132,6 +139,17 @@ export class MessageRows {
       this.payloadKind[i] = Payload.None;
       return;
     }
+    if (r.type === 'action') {
+      const field = payloadField(r);
+      let record: ActionRecord = r;
+      if (field === 'text' || field === 'base64') {
+        const { [field]: _payload, ...rest } = r;
+        record = rest;
+      }
+      this.whole[i] = { record, frames: NONE, violations: NONE };
+      this.storePayload(i, seq, r, field);
+      return;
+    }
     const frame = stored.frames.length === 1 ? stored.frames[0]! : null;
     const mask = frame === null || frame.mask === null ? 0 : maskKeyValue(frame.mask);
     if (!frame || mask < 0 || stored.violations.length > 0 || !isPlainMessage(r) || !isPlainFrame(frame, r)) {
@@ -170,7 +188,7 @@ export class MessageRows {
   }
 
   /** Copies `r`'s payload `field` into the payload store (or, larger than the budget, keeps it as the newest row's). */
-  private storePayload(i: number, seq: number, r: MessageRecord, field: PayloadField | null): void {
+  private storePayload(i: number, seq: number, r: WithPayload, field: PayloadField | null): void {
     let kind: Payload;
     let at: number;
     if (field === 'text') {
@@ -210,6 +228,24 @@ export class MessageRows {
     this.whole[i] = undefined;
   }
 
+  /**
+   * The connection and the message record's seq of row `seq` (-1 and -1 for a row that is not a
+   * peer's message, or no longer kept), without putting the row together.
+   */
+  messageKey(seq: number, out: { conn: number; seq: number }): void {
+    out.conn = out.seq = -1;
+    const i = seq % this.seq.length;
+    if (this.seq[i] !== seq) return;
+    const whole = this.whole[i];
+    if (!whole) {
+      out.conn = this.conn[i]!;
+      out.seq = this.recordSeq[i]!;
+    } else if (whole.record.type === 'message') {
+      out.conn = whole.record.conn;
+      out.seq = whole.record.seq;
+    }
+  }
+
   /** Row `seq`, put together again; undefined when its slot no longer holds it. */
   get(seq: number): MessageRow | undefined {
     const i = seq % this.seq.length;
@@ -226,13 +262,13 @@ export class MessageRows {
       frames = [this.frame(i, record)];
       violations = NONE;
     }
-    const payloadDropped = record.type === 'message' && !this.addPayload(i, seq, record);
+    const payloadDropped = record.type !== 'error' && !this.addPayload(i, seq, record);
     const stored: StoredRecord = { record, connection: this.connection[i]!, frames, violations };
     return { seq, record, frames, violations, stored, payloadDropped };
   }
 
   /** Puts slot `i`'s payload (text, base64 or bytes) back into `r`; false when the store no longer holds it. */
-  private addPayload(i: number, seq: number, r: MessageRecord): boolean {
+  private addPayload(i: number, seq: number, r: WithPayload): boolean {
     const kind = this.payloadKind[i]!;
     if (kind === Payload.None || kind === Payload.Close) return true;
     if (kind === Payload.Oversize) {
@@ -317,13 +353,13 @@ function isPlainFrame(f: FrameRecord, r: MessageRecord): boolean {
 }
 
 /** The one field of `r` whose payload goes to the payload store, or null (none, a close reason, or several fields, which stay on the record). */
-function payloadField(r: MessageRecord): PayloadField | null {
+function payloadField(r: WithPayload): PayloadField | null {
   if (payloadFieldCount(r) !== 1) return null;
   return r.text !== undefined ? 'text' : r.base64 !== undefined ? 'base64' : 'bytes';
 }
 
 /** How many of `text`, `base64` and `bytes` `r` has (one, for every record the decoder makes). */
-function payloadFieldCount(r: MessageRecord): number {
+function payloadFieldCount(r: WithPayload): number {
   return (r.text !== undefined ? 1 : 0) + (r.base64 !== undefined ? 1 : 0) + (r.bytes !== undefined ? 1 : 0);
 }
 

@@ -1,7 +1,7 @@
-import type { CompiledFilter, FilterPredicate } from '../core/filter/filter.js';
+import type { ActionMarks, CompiledFilter, FilterPredicate } from '../core/filter/filter.js';
 import { subjectOf } from '../core/filter/subject.js';
 import type { StoredRecord } from '../core/store/session-store.js';
-import { MessageRows, type MessageRow } from './message-rows.js';
+import { isOwnMessage, MessageRows, type MessageRow } from './message-rows.js';
 import { SeqQueue } from './seq-queue.js';
 
 /** Bytes of payload (text, base64 and bytes) the list keeps in memory; past it, the oldest rows' payloads go. */
@@ -41,7 +41,8 @@ export class MessageView {
   /** The view is frozen; capture goes on and catches up on resume. */
   paused = false;
 
-  constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET) {
+  /** `marksOf`: what wspeek did to message `seq` of connection `conn`, for the filter and the search. */
+  constructor(private readonly keep: number, payloadBudget = PAYLOAD_BUDGET, private readonly marksOf: (conn: number, seq: number) => ActionMarks | null = () => null) {
     this.kept = new MessageRows(keep, payloadBudget);
     this.visible = new SeqQueue(keep);
     this.matches = new SeqQueue(keep);
@@ -69,7 +70,7 @@ export class MessageView {
 
   add(stored: StoredRecord): void {
     const record = stored.record;
-    if (record.type !== 'message' && record.type !== 'error') return;
+    if (record.type !== 'message' && record.type !== 'error' && !(record.type === 'action' && isOwnMessage(record))) return;
     const seq = ++this.lastSeq;
     // Drop first: when the ring is full, the new row's slot is the oldest row's, and dropping clears it.
     if (this.stored > this.keep) this.dropOldest();
@@ -204,11 +205,45 @@ export class MessageView {
     return this.top;
   }
 
+  /**
+   * The row of message `seq` of connection `conn`, if it is still kept: looked for from the newest
+   * row back (what wspeek acts on is mostly recent), and no further back than that connection's
+   * earlier messages.
+   */
+  findMessage(conn: number, seq: number): number | undefined {
+    const key = { conn: -1, seq: -1 };
+    for (let row = this.lastSeq; row >= this.firstSeq; row--) {
+      this.kept.messageKey(row, key);
+      if (key.conn !== conn) continue;
+      if (key.seq === seq) return row;
+      if (key.seq < seq) return undefined;
+    }
+    return undefined;
+  }
+
+  /** What wspeek did to row `seq`'s message changed: the filter and the search test it again, the selected row stays selected. */
+  retest(seq: number): void {
+    if (seq < this.firstSeq || seq > this.testedSeq || (this.filter === null && this.search === null)) return;
+    const selectedSeq = this.selectedSeq();
+    if (this.passes(seq)) {
+      this.visible.insert(seq);
+      if (this.search !== null && this.searched(seq)) this.matches.insert(seq);
+      else this.matches.remove(seq);
+    } else {
+      this.visible.remove(seq);
+      this.matches.remove(seq);
+    }
+    if (selectedSeq !== undefined && !this.follow) this.cursor = Math.min(this.visible.lowerBound(selectedSeq), Math.max(0, this.length - 1));
+  }
+
   /** Adds a visible row to the matches if the search matches it (rows come in ascending order). */
   private testSearch(seq: number): void {
-    if (this.search === null) return;
+    if (this.search !== null && this.searched(seq)) this.matches.push(seq);
+  }
+
+  private searched(seq: number): boolean {
     const row = this.kept.get(seq)!;
-    if (this.search(subjectOf(row.stored, row.record))) this.matches.push(seq);
+    return this.search!(this.subject(row));
   }
 
   private passes(seq: number): boolean {
@@ -216,7 +251,12 @@ export class MessageView {
     if (this.connection === null && this.filter === null) return true;
     const row = this.kept.get(seq)!;
     if (this.connection !== null && row.record.conn !== this.connection) return false;
-    return this.filter === null || this.filter(subjectOf(row.stored, row.record));
+    return this.filter === null || this.filter(this.subject(row));
+  }
+
+  private subject(row: MessageRow) {
+    const r = row.record;
+    return subjectOf(row.stored, r, r.type === 'message' ? this.marksOf(r.conn, r.seq) : null);
   }
 
   /** Tests the rows that arrived since the view last looked, up to `upTo`. */

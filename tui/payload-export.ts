@@ -1,13 +1,14 @@
-import { recordPayload, type MessageRecord } from '../core/log/records.js';
+import { ownMessageKind } from '../core/filter/subject.js';
+import { recordPayload, type ActionRecord, type MessageRecord } from '../core/log/records.js';
 import { payloadFileName } from './file-names.js';
 import { count } from './format.js';
 import { indentJson } from './indent-json.js';
 import type { MessageRow } from './message-rows.js';
 import { OSC52_MAX_BYTES, osc52 } from './osc52.js';
 
-/** A message's kept payload, as `y`, `w` and `W` take it. */
+/** A message's kept payload, as `y`, `w` and `W` take it: a peer's message, or one wspeek sent itself. */
 export interface Payload {
-  message: MessageRecord;
+  message: MessageRecord | ActionRecord;
   bytes: Buffer;
 }
 
@@ -26,7 +27,7 @@ export function payloadOf(row: MessageRow | undefined): Payload | string {
   if (m.type === 'error') return 'an error row has no payload';
   if (row.payloadDropped) return 'the payload was dropped from memory (payload budget); the session log (--save) has it';
   // Copied: a row's bytes may be a view into the list's memory, reused as rows come.
-  const bytes = Buffer.from(recordPayload(m));
+  const bytes = m.type === 'action' ? Buffer.from(m.text ?? m.base64 ?? '', m.text !== undefined ? 'utf8' : 'base64') : Buffer.from(recordPayload(m));
   return bytes.length === 0 ? 'the payload is empty' : { message: m, bytes };
 }
 
@@ -39,7 +40,8 @@ export function clipboardCopy(p: Payload): { sequence: string; notice: string } 
   const text = p.message.text ?? p.bytes.toString('base64');
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > OSC52_MAX_BYTES) return `too large for the clipboard (${count(bytes)} B, at most ${count(OSC52_MAX_BYTES)} B): w writes it to a file`;
-  const what = p.message.text !== undefined ? `${count(bytes)} B of text` : `${count(p.bytes.length)} B of ${p.message.kind} as base64 (${count(bytes)} characters)`;
+  const kind = p.message.type === 'action' ? ownMessageKind(p.message) : p.message.kind;
+  const what = p.message.text !== undefined ? `${count(bytes)} B of text` : `${count(p.bytes.length)} B of ${kind} as base64 (${count(bytes)} characters)`;
   return { sequence: osc52(text), notice: `copied ${what}${kept(p)} to the clipboard (OSC 52; if it doesn't arrive, w writes a file)` };
 }
 
@@ -62,5 +64,5 @@ export function payloadFile(p: Payload, indented: boolean): PayloadFile | string
 
 /** Says when only the first bytes of the payload were kept. */
 function kept(p: Payload): string {
-  return p.message.truncated ? ' (truncated: --max-payload)' : '';
+  return p.message.type === 'message' && p.message.truncated ? ' (truncated: --max-payload)' : '';
 }

@@ -39,6 +39,28 @@ export class SeqQueue {
     this.size--;
   }
 
+  /** Puts `seq` in its place (when it is not held yet); true when it was added. Moves the seqs after it: for the odd row a filter lets in again. */
+  insert(seq: number): boolean {
+    const at = this.lowerBound(seq);
+    if (this.at(at) === seq) return false;
+    if (this.size === this.ring.length) this.grow();
+    const n = this.ring.length;
+    for (let i = this.size; i > at; i--) this.ring[(this.head + i) % n] = this.ring[(this.head + i - 1) % n]!;
+    this.ring[(this.head + at) % n] = seq;
+    this.size++;
+    return true;
+  }
+
+  /** Takes `seq` out, when it is held; true when it was. */
+  remove(seq: number): boolean {
+    const at = this.lowerBound(seq);
+    if (this.at(at) !== seq) return false;
+    const n = this.ring.length;
+    for (let i = at; i < this.size - 1; i++) this.ring[(this.head + i) % n] = this.ring[(this.head + i + 1) % n]!;
+    this.size--;
+    return true;
+  }
+
   clear(): void {
     this.head = 0;
     this.size = 0;

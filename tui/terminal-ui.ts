@@ -1,7 +1,8 @@
 import blessed from 'blessed';
 import type { LogRecord } from '../core/log/records.js';
 import type { RecordListener } from '../core/store/session-store.js';
-import type { AppModel, Effect, Pane, WriteEffect } from './app-model.js';
+import type { EditEffect, EditOutcome } from './acting.js';
+import type { Action, AppModel, Effect, Pane, WriteEffect } from './app-model.js';
 import { DrawPacer, type DrawCause } from './draw-pacer.js';
 import { visible } from './sanitize.js';
 import { screenLayout, type Rect } from './screen-layout.js';
@@ -118,7 +119,22 @@ export interface TerminalUiOptions {
   saveView: (file: string, format: ViewFormat, records: LogRecord[]) => string;
   /** Writes a payload (`w`, `W`) to a new file; returns where, or throws why not. */
   writePayload: (file: string, bytes: Uint8Array) => string;
+  /** The user's editor and the private temporary file it edits (`e`, `m`, `R`). */
+  editor: EditorFiles;
   now: () => number;
+}
+
+/** The editor's part the CLI does: its command, and the file it edits. Each function throws why it failed. */
+export interface EditorFiles {
+  /** The editor as the user named it (`$VISUAL`, else `$EDITOR`, else vi), for messages. */
+  command: string;
+  /** How to start it on `path`: the program, its arguments and options for spawn. */
+  run(path: string): { file: string; args: string[]; options: { windowsVerbatimArguments?: boolean } };
+  /** Writes `content` to a new file only the user can read (0600), named to end in `extension`; returns its path. */
+  create(content: Buffer, extension: string): string;
+  read(path: string): Buffer;
+  /** Removes the file, and whatever `create` made for it. */
+  remove(path: string): void;
 }
 
 export function startTerminalUi(model: AppModel, options: TerminalUiOptions): TerminalUi {
@@ -143,6 +159,8 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
 
   const pacer = new DrawPacer();
   let scheduled: NodeJS.Timeout | null = null;
+  /** The editor has the terminal: nothing is drawn until it gives it back. */
+  let editing = false;
   let quitting = false;
   let closed = false;
   let resolveDone!: () => void;
@@ -162,6 +180,7 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
     if (quitting) return;
     const t = now();
     pacer.drawing(t);
+    if (editing) return;
     layout();
     const inner = (b: blessed.Widgets.BoxElement) => ({ w: Math.max(0, Number(b.width) - 2), h: Math.max(0, Number(b.height) - 2) });
     const c = inner(connections);
@@ -222,7 +241,59 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
       if (effect.on) screen.program.enableMouse();
       else screen.program.disableMouse();
     } else if (effect.kind === 'write-payload') write(effect, () => options.writePayload(effect.file.name, effect.file.bytes));
+    else if (effect.kind === 'edit') edit(effect);
     else write(effect, () => options.saveView(effect.path, effect.format, effect.records));
+  }
+
+  /** Quits, or does what the model asked for, and draws. */
+  function handle(action: Action): void {
+    if (action === 'quit') void quit();
+    else {
+      if (action !== 'none') perform(action);
+      schedule('input');
+    }
+  }
+
+  /**
+   * The editor on a new private file with the document: blessed hands it the terminal (the normal
+   * screen, the cursor shown, the keyboard in cooked mode, the mouse off) and takes it back once it
+   * exits, drawing everything again. The file is removed whatever happened.
+   */
+  function edit(effect: EditEffect): void {
+    const { editor } = options;
+    let path: string;
+    try {
+      path = editor.create(effect.document.content, effect.document.extension);
+    } catch (err) {
+      handle(model.edited(effect, { error: `could not write the file to edit: ${(err as Error).message}` }));
+      return;
+    }
+    editing = true;
+    let ended = false;
+    const end = (outcome: () => EditOutcome) => {
+      if (ended) return;
+      ended = true;
+      editing = false;
+      const result = outcome();
+      try {
+        editor.remove(path);
+      } catch {
+        // Already gone: nothing of it is left behind either way.
+      }
+      if (closed) return;
+      handle(model.edited(effect, result));
+    };
+    const run = editor.run(path);
+    const child = screen.spawn(run.file, run.args, { ...run.options, stdio: 'inherit' } as Parameters<typeof screen.spawn>[2]);
+    child.on('error', (err) => end(() => ({ error: `could not run the editor (${editor.command}): ${err.message}` })));
+    child.on('exit', (code, signal) => end(() => {
+      if (code !== 0) return { error: `the editor (${editor.command}) exited with ${signal ?? `status ${code}`}` };
+      try {
+        return { file: editor.read(path) };
+      } catch (err) {
+        return { error: `could not read the edited file: ${(err as Error).message}` };
+      }
+    }));
   }
 
   function write(effect: WriteEffect, writer: () => string): void {
@@ -235,13 +306,8 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
 
   screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => {
     // blessed reports one press of Enter twice, as 'enter' and then 'return': the model gets it once.
-    if (key?.full === 'return') return;
-    const action = model.key(ch, key?.full ?? ch ?? '');
-    if (action === 'quit') void quit();
-    else {
-      if (action !== 'none') perform(action);
-      schedule('input');
-    }
+    if (key?.full === 'return' || editing) return;
+    handle(model.key(ch, key?.full ?? ch ?? ''));
   });
 
   screen.enableMouse();

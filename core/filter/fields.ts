@@ -91,6 +91,11 @@ export const KEYWORDS: readonly Keyword[] = [
   { name: 'truncated', aliases: [], test: (s) => s.truncated, help: 'only the first --max-payload bytes of the payload were kept' },
   { name: 'violation', aliases: ['bad', 'violations'], test: (s) => s.violations > 0, help: 'a protocol violation was recorded for the message' },
   { name: 'error', aliases: [], test: (s) => s.type === 'error', help: "an error of wspeek's own on the connection (decoding stopped; the traffic still passes)" },
+  { name: 'held', aliases: [], test: (s) => s.actions?.held === true, help: 'held by the intercept filter, waiting for a decision (forward, drop, edit)' },
+  { name: 'dropped', aliases: [], test: (s) => s.actions?.dropped === true, help: 'dropped by wspeek: the receiver never got it' },
+  { name: 'edited', aliases: [], test: (s) => s.actions?.edited === true, help: 'edited (by the user or a script): wspeek sends, or sent, the edit instead' },
+  { name: 'injected', aliases: [], test: (s) => s.actions?.injected === true, help: 'a message wspeek sent itself: composed, or sent again' },
+  { name: 'acted', aliases: [], test: (s) => s.actions !== null, help: 'wspeek acted on the message: any of the above, or held and forwarded, sent again, re-encoded' },
 ];
 
 /** The values of the choice types, and what each means; the first words are the did-you-mean candidates. */

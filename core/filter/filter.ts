@@ -64,6 +64,18 @@ export interface FilterSubject {
   url: string | null;
   /** Payload as text (lazy: text, or a lossy decoding of binary; an error's detail); called at most once per row and only if needed. */
   payloadText(): string;
+  /** What wspeek did to the message, from the action records linked to it; null when it did nothing (or, headless, not yet). */
+  actions: ActionMarks | null;
+}
+
+/** What wspeek did to one message, as its action records say. */
+export interface ActionMarks {
+  /** Held now: neither forwarded nor dropped yet. */
+  held: boolean;
+  dropped: boolean;
+  edited: boolean;
+  /** The message is one wspeek sent itself: injected, or sent again. */
+  injected: boolean;
 }
 
 export type FilterPredicate = (s: FilterSubject) => boolean;

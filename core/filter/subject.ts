@@ -1,11 +1,11 @@
-import type { FilterSubject } from './filter.js';
-import { recordPayload, type ErrorRecord, type MessageRecord } from '../log/records.js';
+import type { ActionMarks, FilterSubject } from './filter.js';
+import { recordPayload, type ActionRecord, type ErrorRecord, type MessageRecord } from '../log/records.js';
 import type { StoredRecord } from '../store/session-store.js';
 
 const OPCODES = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
-/** What the view filter sees of a stored message record. */
-export function messageSubject(stored: StoredRecord, m: MessageRecord): FilterSubject {
+/** What the view filter sees of a stored message record; `actions`: what wspeek did to it (the UI links them), if anything. */
+export function messageSubject(stored: StoredRecord, m: MessageRecord, actions: ActionMarks | null = null): FilterSubject {
   return {
     type: 'message',
     conn: m.conn,
@@ -19,6 +19,7 @@ export function messageSubject(stored: StoredRecord, m: MessageRecord): FilterSu
     closeCode: m.close?.code ?? null,
     url: stored.connection?.url ?? null,
     payloadText: () => m.text ?? (m.close ? m.close.reason : recordPayload(m).toString('utf8')),
+    actions,
   };
 }
 
@@ -37,10 +38,37 @@ export function errorSubject(stored: StoredRecord, e: ErrorRecord): FilterSubjec
     closeCode: null,
     url: stored.connection?.url ?? null,
     payloadText: () => e.detail,
+    actions: null,
   };
 }
 
-/** What the view filter sees of a stored message or error record. */
-export function subjectOf(stored: StoredRecord, r: MessageRecord | ErrorRecord): FilterSubject {
-  return r.type === 'message' ? messageSubject(stored, r) : errorSubject(stored, r);
+/** The kind of a message wspeek sent itself (an `injected` or `resent` action): text when the record carries text, else binary. */
+export function ownMessageKind(a: ActionRecord): 'text' | 'binary' {
+  return a.text !== undefined ? 'text' : 'binary';
+}
+
+/** What the view filter sees of a message wspeek sent itself: a message from `from`, uncompressed, marked injected. */
+export function ownMessageSubject(stored: StoredRecord, a: ActionRecord): FilterSubject {
+  const kind = ownMessageKind(a);
+  return {
+    type: 'message',
+    conn: a.conn,
+    from: a.from,
+    kind,
+    opcode: OPCODES[kind],
+    length: a.length ?? 0,
+    compressed: false,
+    truncated: false,
+    violations: 0,
+    closeCode: null,
+    url: stored.connection?.url ?? null,
+    payloadText: () => a.text ?? Buffer.from(a.base64 ?? '', 'base64').toString('utf8'),
+    actions: { held: false, dropped: false, edited: false, injected: true },
+  };
+}
+
+/** What the view filter sees of a listed record: a message (with what wspeek did to it), an error, or a message wspeek sent. */
+export function subjectOf(stored: StoredRecord, r: MessageRecord | ErrorRecord | ActionRecord, actions: ActionMarks | null = null): FilterSubject {
+  if (r.type === 'message') return messageSubject(stored, r, actions);
+  return r.type === 'error' ? errorSubject(stored, r) : ownMessageSubject(stored, r);
 }

@@ -1,6 +1,6 @@
 import { MESSAGE_KINDS } from '../websocket/events.js';
 import { escapeUnsafe } from './record-line.js';
-import { RECORD_TYPES, type FrameRecord, type LogRecord, type MessageRecord } from './records.js';
+import { ACTION_KINDS, RECORD_TYPES, type ActionRecord, type FrameRecord, type LogRecord, type MessageRecord } from './records.js';
 
 export type ParsedLine =
   | { kind: 'record'; record: LogRecord }
@@ -30,7 +30,9 @@ export function parseLogLine(line: string): ParsedLine {
   if (typeof (value as { ts?: unknown }).ts !== 'number') return { kind: 'invalid', error: `${type} record without a ts number` };
   // `bytes` is an in-memory field: whatever a file calls by that name is not a record's payload.
   if (type === 'message') delete (value as { bytes?: unknown }).bytes;
-  const problem = type === 'frame' ? frameProblem(value as FrameRecord) : type === 'message' ? messageProblem(value as MessageRecord) : null;
+  const problem = type === 'frame' ? frameProblem(value as FrameRecord)
+    : type === 'message' ? messageProblem(value as MessageRecord)
+      : type === 'action' ? actionProblem(value as ActionRecord) : null;
   if (problem) return { kind: 'invalid', error: `${type} record: ${problem}` };
   return { kind: 'record', record: value as LogRecord };
 }
@@ -80,6 +82,25 @@ function messageProblem(m: MessageRecord): string | null {
   if (m.close !== undefined && (typeof m.close !== 'object' || m.close === null || (m.close.code !== null && !isCount(m.close.code)) || typeof m.close.reason !== 'string')) return 'close must be {code, reason}';
   if (m.incomplete !== undefined && m.incomplete !== true) return 'incomplete must be true when present';
   if (m.rtt !== undefined && !isCount(m.rtt)) return 'rtt must be a number';
+  return null;
+}
+
+const ACTIONS: ReadonlySet<string> = new Set(ACTION_KINDS);
+const DECIDERS = new Set(['user', 'script', 'proxy']);
+const isHeader = (h: unknown) => Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string';
+
+/** What makes an action record from a file unfit to show or write again, or null. */
+function actionProblem(a: ActionRecord): string | null {
+  if (!SIDES.has(a.from) || !SIDES.has(a.to)) return 'from and to must be client or server';
+  if (!ACTIONS.has(a.action)) return `action must be one of ${ACTION_KINDS.join(', ')}`;
+  if (!DECIDERS.has(a.by)) return 'by must be user, script or proxy';
+  if (a.seq !== undefined && !(Number.isSafeInteger(a.seq) && a.seq >= 1)) return 'seq must be a whole number from 1';
+  if (a.target !== undefined && a.target !== 'handshake') return 'target must be handshake when present';
+  if (a.headers !== undefined && !(Array.isArray(a.headers) && a.headers.every(isHeader))) return 'headers must be [name, value] pairs of strings';
+  if (a.text !== undefined && typeof a.text !== 'string') return 'text must be a string';
+  if (a.base64 !== undefined && (typeof a.base64 !== 'string' || !BASE64.test(a.base64))) return 'base64 must be base64';
+  if ((a.length !== undefined && !isCount(a.length)) || (a.code !== undefined && !isCount(a.code)) || !isCount(a.conn)) return 'length, code and conn must be numbers';
+  if ((a.reason !== undefined && typeof a.reason !== 'string') || (a.error !== undefined && typeof a.error !== 'string')) return 'reason and error must be strings';
   return null;
 }
 

@@ -145,7 +145,8 @@ type AssertNever<T extends never> = T;
 export type ViolationRecord = ViolationEvent & { conn: number };
 
 /** What wspeek did to a message or a connection, on the user's, a script's or its own decision. */
-export type ActionKind = 'held' | 'forwarded' | 'dropped' | 'edited' | 'injected' | 'resent' | 'reencode' | 'closed' | 'reset';
+export const ACTION_KINDS = ['held', 'forwarded', 'dropped', 'edited', 'injected', 'resent', 'reencode', 'closed', 'reset'] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
 
 /**
  * Something wspeek did to the traffic, beside the records of what each peer sent (the acted-on
