@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { errorRecord, eventRecord, httpRecord, undecodedEndRecord, type MessageRecord } from '../core/log/records.js';
 import { MessageGate, type GateStart } from '../core/relay/message-gate.js';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
-import type { Extension, Side, WsEvent } from '../core/websocket/events.js';
+import type { Extension, HeaderList, Side, WsEvent } from '../core/websocket/events.js';
 import { deflateParams } from '../core/websocket/permessage-deflate.js';
 import { now } from './clock.js';
 import type { Carrier } from './connection-registry.js';
@@ -31,7 +31,7 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
  *
  * Passively, as long as nothing acts on the connection: every byte is forwarded unchanged and in
- * order (only the request head's Host differs), then the same chunk is queued for the decoder (see
+ * order (only the request head's Host differs, and what a script's onHandshake changed), then the same chunk is queued for the decoder (see
  * DecodeQueue), which only reads it: decoding can't stall or alter forwarding.
  *
  * Actively, once the interception needs it (from the first byte, or switched over mid-stream):
@@ -79,8 +79,8 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     if (decoder) records.later(decode, from, data, now());
   };
 
-  const sent = requestHead(req, null);
-  const forwarded = upstream.hostHeader === null && upstream.path === req.url ? sent : requestHead(req, upstream);
+  const sent = requestHead(req, requestFor(req, null));
+  const asSent = upstream.hostHeader === null && upstream.path === req.url;
   observe('client', sent);
 
   const server = upstream.tls
@@ -93,14 +93,27 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
   server.setNoDelay(true);
   client.setNoDelay(true);
-  server.write(forwarded);
+  /** While a script's onHandshake decides the head the upstream gets, the client's bytes after its own head wait here. */
+  let waiting: Buffer[] | null = null;
+  if (interception.editsHandshakes) {
+    waiting = [];
+    const upstreamRequest = requestFor(req, asSent ? null : upstream);
+    void interception.handshake({ conn, method: req.method ?? 'GET', url, ...upstreamRequest }).then((headers) => {
+      const queued = waiting!;
+      waiting = null;
+      if (!server.writable) return;
+      server.write(requestHead(req, { target: upstreamRequest.target, headers }));
+      for (const chunk of queued) carry('client', chunk);
+      if (!server.writableNeedDrain) client.resume();
+    });
+  } else server.write(asSent ? sent : requestHead(req, requestFor(req, upstream)));
 
   const control: TapControl = {
     conn,
     url,
     activate,
-    resolve: (side, index, decision) => gates?.[side].resolve(index, decision) ?? 'the connection is not carried actively',
-    rewritable: (side, index) => gates?.[side].rewritable(index) ?? 'the connection is not carried actively',
+    resolve: (side, index, decision) => (gates ? gates[side].resolve(index, decision) : 'the connection is not carried actively'),
+    rewritable: (side, index) => (gates ? gates[side].rewritable(index) : 'the connection is not carried actively'),
     inject: (to, opcode, payload) => gates?.[to === 'server' ? 'client' : 'server'].inject(opcode, payload) ?? false,
     held: () => {
       const c = gates?.client.held;
@@ -129,6 +142,11 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
 
   /** Bytes from `side`: forwarded at once and decoded later (passive), or decoded now and released by its gate (active). */
   function carry(side: Side, chunk: Buffer): void {
+    if (waiting && side === 'client') {
+      waiting.push(chunk);
+      client.pause();
+      return;
+    }
     const gate = gates?.[side];
     if (!gate) {
       const to = side === 'client' ? server : client;
@@ -250,21 +268,26 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
 }
 
 /**
- * The request head as bytes, from the parser's raw header list (names' case, order and
+ * The request's target and headers, from the parser's raw header list (names' case, order and
  * duplicates as the client sent them). With `upstream`, rewritten for it: its path, its Host,
  * and no proxy-only headers.
  */
-function requestHead(req: IncomingMessage, upstream: Destination | null): Buffer {
-  const target = upstream ? upstream.path : req.url ?? '/';
-  const lines = [`${req.method} ${target} HTTP/${req.httpVersion}`];
+function requestFor(req: IncomingMessage, upstream: Destination | null): { target: string; headers: HeaderList } {
+  const headers: HeaderList = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (upstream && PROXY_HEADERS.has(lower)) continue;
-    if (upstream?.hostHeader && lower === 'host') lines.push(`${name}: ${upstream.hostHeader}`);
-    else lines.push(`${name}: ${raw[i + 1]}`);
+    headers.push([name, upstream?.hostHeader && lower === 'host' ? upstream.hostHeader : raw[i + 1]!]);
   }
+  return { target: upstream ? upstream.path : req.url ?? '/', headers };
+}
+
+/** The request head as bytes, with `target` and `headers`. */
+function requestHead(req: IncomingMessage, { target, headers }: { target: string; headers: HeaderList }): Buffer {
+  const lines = [`${req.method} ${target} HTTP/${req.httpVersion}`];
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
