@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { errorRecord, eventRecord, httpRecord, undecodedEndRecord, type MessageRecord } from '../core/log/records.js';
-import { MessageGate, type GateStart } from '../core/relay/message-gate.js';
+import { MessageGate, type GateMessage, type GateStart } from '../core/relay/message-gate.js';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
 import type { Extension, HeaderList, Side, WsEvent } from '../core/websocket/events.js';
 import { deflateParams } from '../core/websocket/permessage-deflate.js';
@@ -50,13 +50,19 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   /** Active: each sender's decoded data messages, waiting for their gate to complete them; and how many to skip (passed on before the gate). */
   const arrivals: Record<Side, MessageRecord[]> = { client: [], server: [] };
   const passed = { client: 0, server: 0 };
+  /** Active: data messages a gate completed before the decoder reported them (a client's frames sent before the 101 are decoded once it comes). */
+  const unpaired: Record<Side, GateMessage[]> = { client: [], server: [] };
   const sink = (e: WsEvent) => {
     const r = eventRecord(conn, e, url);
     records.decoded(r);
     if (e.type === 'handshake') {
       extensions = e.extensions;
       if (gates) setDeflate(gates);
-    } else if (gates && r.type === 'message' && (r.kind === 'text' || r.kind === 'binary')) arrivals[r.from].push(r);
+      if (!e.upgraded) releaseUnpaired(); // nothing more will be decoded
+    } else if (gates && r.type === 'message' && (r.kind === 'text' || r.kind === 'binary')) {
+      arrivals[r.from].push(r);
+      if (unpaired[r.from].length > 0) pairLate(r.from);
+    }
   };
   let decoder: ConnectionDecoder | null = new ConnectionDecoder({ startTs, maxPayload: options.maxPayload }, sink);
   let responded = false;
@@ -73,6 +79,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     } catch (err) {
       decoder = null;
       records.decoded(errorRecord(conn, ts, 'decoder', `decoding stopped (the connection is still forwarded): ${(err as Error).message}`));
+      releaseUnpaired();
     }
   };
   const observe = (from: Side, data: Buffer) => {
@@ -193,16 +200,42 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
         if (!ok) from.pause();
       },
       arrived: (m) => {
-        const queue = arrivals[side];
-        for (; passed[side] > 0 && queue.length > 0; passed[side]--) queue.shift();
-        const r = queue.shift();
-        if (!r) return 'forward'; // not decoded (decoding stopped): it goes on
-        m.tag = r.seq;
-        return interception.arrived(control, side, m.index, r);
+        const r = unpaired[side].length === 0 ? nextRecord(side) : undefined;
+        if (r) return ask(side, m, r);
+        if (!decoder) return 'forward'; // decoding stopped: it goes on
+        unpaired[side].push(m);
+        return 'hold';
       },
       passed: () => passed[side]++,
       reencoding: (m) => interception.reencoding(conn, side, m.tag),
     }, start);
+  }
+
+  /** The record of `side`'s next data message the gate asks about, once decoded. */
+  function nextRecord(side: Side): MessageRecord | undefined {
+    const queue = arrivals[side];
+    for (; passed[side] > 0 && queue.length > 0; passed[side]--) queue.shift();
+    return queue.shift();
+  }
+
+  function ask(side: Side, m: GateMessage, r: MessageRecord): 'forward' | 'hold' {
+    m.tag = r.seq;
+    return interception.arrived(control, side, m.index, r);
+  }
+
+  /** Messages a gate completed before their records came: asked about now, in order. */
+  function pairLate(side: Side): void {
+    for (let r = nextRecord(side); r; r = unpaired[side].length > 0 ? nextRecord(side) : undefined) {
+      const m = unpaired[side].shift()!;
+      if (ask(side, m, r) === 'forward') gates?.[side].resolve(m.index, { kind: 'forward' });
+    }
+  }
+
+  /** Decoding stopped: the messages waiting for their records go on. */
+  function releaseUnpaired(): void {
+    for (const side of ['client', 'server'] as const) {
+      for (const m of unpaired[side].splice(0)) gates?.[side].resolve(m.index, { kind: 'forward' });
+    }
   }
 
   /** Each gate learns its sender's permessage-deflate parameters, once the handshake agreed them. */
