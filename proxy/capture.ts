@@ -64,8 +64,8 @@ export interface Capture {
  * insecurely stops the start, not the first TLS tunnel.
  */
 export async function openCapture(options: CaptureOptions): Promise<Capture> {
-  const ca = options.target ? null : loadCa(options.caDir);
   const script = options.script && { ...options.script, module: await loadOrStop(options.script.file) };
+  const ca = options.target ? null : loadCa(options.caDir);
   const writer = options.save ? createWriter(options.save, options.onLogError) : null;
   const store = new SessionStore();
   if (writer) store.subscribe(({ record }) => writer.write(record));
