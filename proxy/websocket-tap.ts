@@ -31,8 +31,9 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
  *
  * Passively, as long as nothing acts on the connection: every byte is forwarded unchanged and in
- * order (only the request head's Host differs, and what a script's onHandshake changed), then the same chunk is queued for the decoder (see
- * DecodeQueue), which only reads it: decoding can't stall or alter forwarding.
+ * order (only the request head's Host differs, and what a script's onHandshake changed), then the
+ * same chunk is queued for the decoder (see DecodeQueue), which only reads it: decoding can't
+ * stall or alter forwarding.
  *
  * Actively, once the interception needs it (from the first byte, or switched over mid-stream):
  * each chunk is decoded at once, and goes on through a MessageGate per direction, which releases
@@ -225,7 +226,9 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
 
   /** Messages a gate completed before their records came: asked about now, in order. */
   function pairLate(side: Side): void {
-    for (let r = nextRecord(side); r; r = unpaired[side].length > 0 ? nextRecord(side) : undefined) {
+    while (unpaired[side].length > 0) {
+      const r = nextRecord(side);
+      if (!r) return;
       const m = unpaired[side].shift()!;
       if (ask(side, m, r) === 'forward') gates?.[side].resolve(m.index, { kind: 'forward' });
     }
