@@ -37,6 +37,8 @@ export interface TapControl {
   closeAfter(ms: number, reason: string): void;
   /** Resets both sides now. */
   reset(reason: string): void;
+  /** Runs `release` with both sockets corked: what it releases goes out in one write per side. */
+  together(release: () => void): void;
 }
 
 /** What a script's onHandshake gets: the upgrade request as wspeek would send it upstream. */
@@ -106,6 +108,8 @@ export class Interception {
   private scriptFilter: FilterPredicate | null = null;
   private readonly taps = new Map<number, TapControl>();
   private readonly held = new Map<string, Held>();
+  /** A script's answers on the messages it held, carried out together once the event loop is done with what came in. */
+  private answers: Array<{ h: Held; outcome: HookOutcome<HookDecision | null> }> = [];
 
   constructor(private readonly records: DecodeQueue) {}
 
@@ -183,10 +187,11 @@ export class Interception {
         return 'forward';
       }
     }
-    // Decided later (a drop or a replacement only once the gate has taken the rest of the chunk in).
+    // Decided later: a drop or a replacement once the gate has taken the rest of the chunk in.
     const h: Held = { tap, side, index, record, edit: null };
     this.held.set(key(tap.conn, record.seq), h);
-    void Promise.resolve(outcome).then((o) => this.scriptDecided(h, o));
+    if (outcome instanceof Promise) void outcome.then((o) => this.answered(h, o));
+    else this.answered(h, outcome);
     return 'hold';
   }
 
@@ -278,6 +283,29 @@ export class Interception {
       sum.waitingBytes += h.waitingBytes;
     }
     return sum;
+  }
+
+  /**
+   * A script's answer on a message it held, carried out with every other answer that came in the
+   * same turn of the event loop, each connection's together: the messages they release go out in
+   * one write (one for each message would cost a system call each).
+   */
+  private answered(h: Held, outcome: HookOutcome<HookDecision | null>): void {
+    if (this.answers.length === 0) setImmediate(() => this.carryOutAnswers());
+    this.answers.push({ h, outcome });
+  }
+
+  private carryOutAnswers(): void {
+    const byTap = new Map<TapControl, typeof this.answers>();
+    for (const a of this.answers) {
+      const list = byTap.get(a.h.tap);
+      if (list) list.push(a);
+      else byTap.set(a.h.tap, [a]);
+    }
+    this.answers = [];
+    for (const [tap, answers] of byTap) tap.together(() => {
+      for (const a of answers) this.scriptDecided(a.h, a.outcome);
+    });
   }
 
   /** A script's answer on a message it held: carried out, unless the message was decided meanwhile (by the user, at shutdown, or its connection closed). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { format } from 'node:util';
 import { hookDecision, hookHeaders, type HookResult } from '../core/relay/hook-results.js';
 import type { HookOutcome, Interception, OwnMessage, ScriptHooks } from './interception.js';
@@ -82,19 +83,20 @@ export function scriptHooks(script: Script, interception: Interception, options:
     },
   });
   const { onHandshake, onMessage } = script;
+  const deadlines = new Deadlines(options.timeoutMs);
   return {
     handshake: onHandshake && (async (req) => {
       const given = { ...req, headers: req.headers.map(([n, v]) => [n, v]) };
       const returned = call(onHandshake, given, ctx);
       if (!returned.ok) return returned;
-      const answered = isThenable(returned.value) ? await timed(returned.value, options.timeoutMs) : returned;
+      const answered = isThenable(returned.value) ? await timed(returned.value, deadlines) : returned;
       return answered.ok ? byScript(hookHeaders(answered.value, given.headers, req.headers)) : answered;
     }),
     message: onMessage && ((msg) => {
       const returned = call(onMessage, msg, ctx);
       if (!returned.ok) return returned;
       if (!isThenable(returned.value)) return byScript(hookDecision(returned.value));
-      return timed(returned.value, options.timeoutMs).then((o) => (o.ok ? byScript(hookDecision(o.value)) : o));
+      return timed(returned.value, deadlines).then((o) => (o.ok ? byScript(hookDecision(o.value)) : o));
     }),
   };
 }
@@ -108,17 +110,76 @@ function call(hook: Hook, arg: unknown, ctx: ScriptContext): HookOutcome<unknown
   }
 }
 
-/** What a hook's promise settles to, or `timeout` (decided by wspeek) after `ms`. */
-function timed(p: PromiseLike<unknown>, ms: number): Promise<HookOutcome<unknown>> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<HookOutcome<unknown>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: 'timeout', by: 'proxy' }), ms);
+/**
+ * What a hook's promise settles to, or `timeout` (decided by wspeek) once `deadlines` says it is
+ * out of time.
+ */
+function timed(p: PromiseLike<unknown>, deadlines: Deadlines): Promise<HookOutcome<unknown>> {
+  return new Promise((resolve) => {
+    let done = false;
+    const settle = (o: HookOutcome<unknown>) => {
+      if (done) return;
+      done = true;
+      cancel();
+      resolve(o);
+    };
+    const cancel = deadlines.add(() => settle(TIMEOUT));
+    p.then((value) => settle({ ok: true, value }), (err: unknown) => settle({ ok: false, error: errorText(err), by: 'script' }));
   });
-  const answer = Promise.resolve(p).then(
-    (value): HookOutcome<unknown> => ({ ok: true, value }),
-    (err: unknown): HookOutcome<unknown> => ({ ok: false, error: errorText(err), by: 'script' }),
-  );
-  return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+}
+
+const TIMEOUT = { ok: false, error: 'timeout', by: 'proxy' } as const;
+
+/**
+ * Timeouts that all last `ms`, so they expire in the order they were set: one timer, for the
+ * oldest, instead of one for each message a hook is thinking about. Hooks mostly answer in order,
+ * so what they answered leaves the front of the queue at once.
+ */
+class Deadlines {
+  private queue: Array<{ at: number; expire: (() => void) | null }> = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly ms: number) {}
+
+  /** `expire` runs once `ms` have passed, unless the returned function is called first. */
+  add(expire: () => void): () => void {
+    const entry: { at: number; expire: (() => void) | null } = { at: performance.now() + this.ms, expire };
+    this.queue.push(entry);
+    this.timer ??= setTimeout(() => this.expire(), this.ms);
+    return () => {
+      entry.expire = null;
+      this.prune();
+    };
+  }
+
+  private expire(): void {
+    this.timer = null;
+    const now = performance.now();
+    for (let e = this.queue[this.head]; e && (!e.expire || e.at <= now); e = this.queue[this.head]) {
+      this.head++;
+      const expire = e.expire;
+      e.expire = null;
+      expire?.();
+    }
+    this.prune();
+    const next = this.queue[this.head];
+    if (next) this.timer = setTimeout(() => this.expire(), Math.max(1, next.at - now));
+  }
+
+  /** Lets go of the answered and expired entries at the front. */
+  private prune(): void {
+    while (this.head < this.queue.length && !this.queue[this.head]!.expire) this.head++;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
 
 function byScript<T>(r: HookResult<T>): HookOutcome<T> {

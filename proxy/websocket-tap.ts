@@ -141,6 +141,16 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       reset(client);
       reset(server);
     },
+    together: (release) => {
+      client.cork();
+      server.cork();
+      try {
+        release();
+      } finally {
+        client.uncork();
+        server.uncork();
+      }
+    },
   };
   interception.register(control);
   if (head.length > 0) carry('client', head);

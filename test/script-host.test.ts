@@ -198,11 +198,17 @@ test('a hook that throws, rejects, answers nonsense or never answers: its messag
     assert.equal(forwarded.length, 4);
     assert.ok(s.actions(conn).every((a) => a.text === undefined || a.seq === seq('fine')), 'nothing but FINE was sent instead of a message');
 
-    // The proxy goes on: another connection, served as the first.
+    // The proxy goes on: another connection, served as the first; hooks that run out of time one after the other each time out.
     const d = await wsClient(s.proxy.port);
+    d.ws.send('never');
+    await sleep(60);
+    d.ws.send('never');
     d.ws.send('fine');
-    await waitUntil('the echo on a new connection', () => d.received.length === 1);
-    assert.deepEqual(d.received, ['FINE']);
+    await waitUntil('the echoes on a new connection', () => d.received.length === 3);
+    assert.deepEqual(d.received, ['never', 'never', 'FINE']);
+    const timeouts = s.actions((await s.records.waitFor('the second handshake', (r): r is HandshakeRecord => r.type === 'handshake' && r.conn !== conn)).conn)
+      .filter((a) => a.error === 'timeout');
+    assert.equal(timeouts.length, 2);
     c.ws.close();
     d.ws.close();
   } finally {
