@@ -215,13 +215,31 @@ export function startRelay(targetPort: number): Promise<Running> {
 
 const LISTENING = /listening on (\S+):(\d+)/;
 
+let passingHooks: string | null = null;
+
+/** A script whose onMessage returns undefined (every message goes on as it came), written once per bench and removed at the end. */
+export function passingScript(): string {
+  if (passingHooks) return passingHooks;
+  const file = tmpFile('hooks', '.mjs');
+  fs.writeFileSync(file, 'export function onMessage() {}\n');
+  emergency.add(() => removeQuietly(file));
+  passingHooks = file;
+  return file;
+}
+
+/** The acting paths' flags: --intercept with a filter nothing in the workloads matches, or the script seeing every message. */
+export function actingArgs(path: 'intercept' | 'script'): string[] {
+  const script = ['--script', passingScript()];
+  return path === 'intercept' ? [...script, '--intercept', 'payload:"never-in-the-workload"'] : script;
+}
+
 /**
- * `wspeek --no-tui --save FILE` in front of the echo server (`cli`: this checkout's, or another's
+ * `wspeek --no-tui --save FILE [wspeekArgs]` in front of the echo server (`cli`: this checkout's, or another's
  * for an A/B), stdout to /dev/null (stdio 'ignore'). Stopped with SIGINT so the log is flushed and closed; the log file is removed.
  */
-export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = [], cli = CLI): Promise<Running> {
+export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = [], cli = CLI, wspeekArgs: string[] = []): Promise<Running> {
   const save = tmpFile('save', '.jsonl');
-  const args = [...nodeArgs, cli, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', save];
+  const args = [...nodeArgs, cli, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', save, ...wspeekArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
   const kill = () => {
     child.kill('SIGKILL');

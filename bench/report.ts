@@ -8,7 +8,7 @@ import type { CoreScenarioResult } from './core-decode.js';
 import { median } from './core-decode.js';
 import type { WorkloadResult } from './load.js';
 
-export type PathName = 'direct' | 'relay' | 'save' | 'baseline' | 'ui';
+export type PathName = 'direct' | 'relay' | 'save' | 'baseline' | 'intercept' | 'script' | 'ui';
 export type WorkloadName = 'msg64' | 'bin1m' | 'rtt' | 'conn200' | 'deflate64';
 
 export const PATH_LABELS: Record<PathName, string> = {
@@ -16,6 +16,8 @@ export const PATH_LABELS: Record<PathName, string> = {
   relay: 'relay',
   save: 'wspeek --save',
   baseline: 'baseline --save',
+  intercept: 'wspeek --intercept',
+  script: 'wspeek --script',
   ui: 'wspeek UI',
 };
 
@@ -80,6 +82,9 @@ export interface PathSummary {
   uiExtraP50Us: number | null;
   /** UI path: its CPU per message (wspeek + tmux) over headless wspeek's, paired per round, minus 1. */
   uiCpuExtra: number | null;
+  /** The acting paths (--intercept, --script) against --save, paired per round: throughput ratio, or added p50 (µs). */
+  vsSave: number | null;
+  vsSaveP50Us: number | null;
   /** With BENCH_BASELINE: --save against the baseline's --save, paired per round: throughput ratio, or added p50 (µs). */
   vsBaseline: number | null;
   vsBaselineP50Us: number | null;
@@ -122,6 +127,14 @@ export const TARGETS = {
 };
 
 const WSPEEK: PathName[] = ['save', 'ui'];
+/**
+ * The paths where wspeek can act on the traffic, each headless with --save as the passive path is:
+ * `--intercept` with a script whose onMessage the filter never calls, and `--script` whose onMessage
+ * sees every message and returns undefined. Their targets: throughput against --save in the same round, on msg64.
+ */
+export const ACTING_TARGETS: Partial<Record<PathName, number>> = { intercept: 0.7, script: 0.5 };
+const ACTING: PathName[] = ['intercept', 'script'];
+const ACTING_WORKLOAD: WorkloadName = 'msg64';
 
 const orNull = (xs: number[]) => (xs.length ? median(xs) : null);
 
@@ -155,6 +168,8 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         addedP99Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN), 'direct') : null,
         uiExtra: p === 'ui' && tput.length ? paired((a, b) => primary(b) / primary(a) - 1, 'save') : null,
         uiExtraP50Us: p === 'ui' && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
+        vsSave: ACTING.includes(p) && tput.length ? paired((a, b) => primary(a) / primary(b), 'save') : null,
+        vsSaveP50Us: ACTING.includes(p) && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
         vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired((a, b) => primary(a) / primary(b), 'baseline') : null,
         vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'baseline') : null,
         uiCpuExtra: p === 'ui' ? orNull(rounds.flatMap((r) => {
@@ -230,6 +245,12 @@ function checkTargets(ws: WorkloadSummary[], peakRss: Summary['peakRss'], core: 
       }
     }
   }
+  const msg64 = ws.find((w) => w.workload === ACTING_WORKLOAD);
+  for (const p of ACTING.filter((x) => paths.includes(x))) {
+    const s = msg64?.paths[p];
+    const min = ACTING_TARGETS[p]!;
+    if (s) checks.push({ name: `${ACTING_WORKLOAD} ${PATH_LABELS[p]} vs wspeek --save`, target: `≥ ${min.toFixed(2)}×`, value: fmtRatio(s.vsSave), pass: pass(s.vsSave, (v) => v >= min) });
+  }
   for (const p of WSPEEK.filter((x) => paths.includes(x))) {
     const r = peakRss[p];
     checks.push({ name: `peak RSS ${PATH_LABELS[p]}`, target: `≤ ${TARGETS.peakRssBytes / 1e6} MB`, value: r ? `${fmtMB(r.bytes)} (${r.workload})` : '-', pass: r ? r.bytes <= TARGETS.peakRssBytes : null });
@@ -277,7 +298,11 @@ function signedUs(x: number | null): string {
 export function tableRows(summary: Summary, paths: PathName[]): string[][] {
   const cols = paths;
   const baseline = cols.includes('baseline');
-  const header = ['workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : []), ...(baseline ? ['--save vs baseline'] : [])];
+  const acting = ACTING.filter((p) => cols.includes(p));
+  const header = [
+    'workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : []),
+    ...(acting.length ? ['acting vs --save'] : []), ...(baseline ? ['--save vs baseline'] : []),
+  ];
   const rows: string[][] = [header];
   for (const ws of summary.workloads) {
     const w = ws.workload;
@@ -309,6 +334,15 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
         row.push(cpu ? `${tput} · ${cpu}` : tput);
       }
     }
+    if (acting.length) {
+      row.push(acting.map((p) => {
+        const s = ws.paths[p];
+        const name = p === 'intercept' ? '--intercept' : '--script';
+        if (w === 'rtt') return `${name} p50 ${s?.vsSaveP50Us != null ? `${signedUs(s.vsSaveP50Us)} µs` : '-'}`;
+        const min = ACTING_TARGETS[p]!;
+        return `${name} ${s?.vsSave != null ? `${s.vsSave.toFixed(2)}×${w === ACTING_WORKLOAD ? mark(s.vsSave >= min) : ''}` : '-'}`;
+      }).join(' · '));
+    }
     if (baseline) {
       const s = ws.paths.save;
       if (w === 'rtt') row.push(s?.vsBaselineP50Us != null ? `p50 ${signedUs(s.vsBaselineP50Us)} µs` : '-');
@@ -328,6 +362,7 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
     const b = summary.peakRss.ui;
     rss.push(a && b ? `${b.bytes >= a.bytes ? '+' : ''}${fmtMB(b.bytes - a.bytes)}` : '-');
   }
+  if (acting.length) rss.push('-');
   if (baseline) {
     const a = summary.peakRss.baseline;
     const b = summary.peakRss.save;

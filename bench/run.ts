@@ -9,10 +9,12 @@
  *   BENCH_NO_CORE=1      skip the in-process decoder benchmark
  *   BENCH_BASELINE=DIR   also run another built checkout's wspeek (DIR/dist/cli/main.js) headless with --save,
  *                        in the same rounds, and compare --save with it per round: an A/B of a change
+ *   BENCH_ACTING=0       leave out the acting paths (wspeek --intercept, wspeek --script)
  *   BENCH_PROFILE=W      instead: profile wspeek --no-tui --save (node --cpu-prof) during workload W,
  *                        or the decoder in-process with W = core-small, core-large, core-overCap, core-inflate;
  *                        top self-time functions on stdout and in bench/results/profile-W.txt;
- *                        with BENCH_PROFILE_UI=1, wspeek with its UI in tmux instead (profile-W-ui.txt)
+ *                        with BENCH_PROFILE_UI=1, wspeek with its UI in tmux instead (profile-W-ui.txt);
+ *                        with BENCH_PROFILE_PATH=intercept or script, that acting path instead (profile-W-intercept.txt)
  *
  * Everything listens on 127.0.0.1 only. Results: a table on stdout (plain and Markdown) and
  * bench/results/latest.json.
@@ -30,7 +32,7 @@ import { loadNativeMask } from '../proxy/native-mask.js';
 import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, type CoreScenarioResult } from './core-decode.js';
 import { pipelined, roundTrips, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {
-  CLI, cpuSeconds, forcedKills, haveTmux, killEverything, peakRss, ROOT, scrubPaths, sleep, snapshotWspeek, startEchoServer,
+  actingArgs, CLI, cpuSeconds, forcedKills, haveTmux, killEverything, peakRss, ROOT, scrubPaths, sleep, snapshotWspeek, startEchoServer,
   startRelay, startWspeekHeadless, startWspeekUi, stopEverythingOnExit, stopTmuxServer, systemCpuSeconds, type Running,
 } from './processes.js';
 import { formatProfile, summarizeProfile } from './profile.js';
@@ -41,6 +43,9 @@ import {
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const UI_PROFILE = process.env.BENCH_PROFILE_UI === '1';
+const ACTING_PATHS: PathName[] = process.env.BENCH_ACTING === '0' ? [] : ['intercept', 'script'];
+/** BENCH_PROFILE_PATH: profile an acting path instead of wspeek --save. */
+const PROFILE_PATH = process.env.BENCH_PROFILE_PATH;
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 1 : 5);
 /** BENCH_BASELINE: another checkout's built CLI, run as a path of its own. */
 const BASELINE_CLI = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE, 'dist', 'cli', 'main.js') : null;
@@ -111,6 +116,8 @@ async function startPath(p: PathName, echoPort: number): Promise<Running | null>
     case 'relay': return startRelay(echoPort);
     case 'save': return startWspeekHeadless(echoPort);
     case 'baseline': return startWspeekHeadless(echoPort, [], BASELINE_CLI!);
+    case 'intercept':
+    case 'script': return startWspeekHeadless(echoPort, [], CLI, actingArgs(p));
     case 'ui': return startWspeekUi(echoPort);
   }
 }
@@ -200,10 +207,11 @@ async function benchmark(): Promise<void> {
   const loadStart = os.loadavg();
   const workloads = selectedWorkloads();
   const tmux = haveTmux();
-  const paths: PathName[] = ['direct', 'relay', 'save', ...(BASELINE_CLI ? ['baseline' as const] : []), ...(tmux ? ['ui' as const] : [])];
+  const paths: PathName[] = ['direct', 'relay', 'save', ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux ? ['ui' as const] : [])];
   const skipped = tmux ? [] : ['wspeek UI: tmux is not installed'];
   const notes = [
     'wspeek runs as `node dist/cli/main.js --target ws://127.0.0.1:<echo> --listen 127.0.0.1:0 [--no-tui] --save <tmp file>`; headless stdout goes to /dev/null (stdio "ignore")',
+    `wspeek --intercept and wspeek --script run as wspeek --save does, plus \`--script hooks.mjs\` (its onMessage returns undefined) and, for --intercept, \`--intercept 'payload:"never-in-the-workload"'\` (the hook is never called); "acting vs --save" is the median of per-round ratios (or p50 differences) to wspeek --save`,
     'wspeek UI runs in a detached tmux pane, 200×50 (its own tmux server); tmux\'s CPU is reported separately',
     'echo server, relay and wspeek are child processes; the load generator (ws clients) is the bench process itself',
     `rounds interleave the paths in rotating order; values are medians over rounds; ratios (×) and added latency are medians of per-round paired comparisons with direct`,
@@ -348,7 +356,8 @@ async function profile(name: string): Promise<void> {
   const window = { startUs: 0, endUs: Infinity };
   try {
     const profArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-    const proxy = UI_PROFILE ? await startWspeekUi(echo.port, profArgs) : await startWspeekHeadless(echo.port, profArgs);
+    if (PROFILE_PATH !== undefined && PROFILE_PATH !== 'intercept' && PROFILE_PATH !== 'script') throw new Error(`BENCH_PROFILE_PATH: ${PROFILE_PATH} is not intercept or script`);
+    const proxy = UI_PROFILE ? await startWspeekUi(echo.port, profArgs) : await startWspeekHeadless(echo.port, profArgs, CLI, PROFILE_PATH ? actingArgs(PROFILE_PATH) : []);
     try {
       // Only the measured part counts: not start-up (module loading), not the warm-up.
       const hooks: Hooks = {
@@ -366,16 +375,16 @@ async function profile(name: string): Promise<void> {
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile was written (did wspeek exit on its signal?)');
   const r = result;
-  const label = UI_PROFILE ? 'wspeek --save with its UI in tmux' : 'wspeek --no-tui --save';
+  const label = UI_PROFILE ? 'wspeek --save with its UI in tmux' : `wspeek --no-tui --save${PROFILE_PATH ? ` ${actingArgs(PROFILE_PATH).join(' ')}` : ''}`;
   log(`${name} through ${label} under --cpu-prof: ${r.kind === 'latency' ? `p50 ${r.p50Us.toFixed(0)} µs` : `${Math.round(r.messagesPerSec).toLocaleString('en-US')} msgs/s, ${(r.bytesPerSec / 1e6).toFixed(1)} MB/s`} (the profiler slows it down); profile of the ${(TIMING.measureMs / 1000).toFixed(2)} s measured, warm-up and start-up left out`);
-  writeProfile(UI_PROFILE ? `${name}-ui` : name, formatProfile(summarizeProfile(path.join(dir, file), ROOT, window)));
+  writeProfile(UI_PROFILE ? `${name}-ui` : PROFILE_PATH ? `${name}-${PROFILE_PATH}` : name, formatProfile(summarizeProfile(path.join(dir, file), ROOT, window)));
   log(`profile kept in ${path.join(dir, file)} (open it in Chrome DevTools)`);
 }
 
 const bail = stopEverythingOnExit('bench');
 
 // Every segment is bounded by SEGMENT_TIMEOUT_MS already; this bounds the whole run as well.
-const segments = ROUNDS * ALL_WORKLOADS.length * 4;
+const segments = ROUNDS * ALL_WORKLOADS.length * (4 + ACTING_PATHS.length);
 const budgetMs = Math.max(10 * 60_000, segments * (TIMING.warmupMs + TIMING.measureMs + 15_000) + 5 * 60_000);
 const watchdog = setTimeout(() => bail(1, `still running after ${(budgetMs / 60_000).toFixed(0)} minutes`), budgetMs);
 

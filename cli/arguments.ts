@@ -37,6 +37,15 @@ export function parseCount(flag: string, min: number): (value: string | number) 
   };
 }
 
+/** Parses a whole number of at least `min` (--script-timeout's milliseconds); throws a one-line Error echoing what was typed. */
+export function parseWhole(flag: string, min: number): (value: string | number) => number {
+  return (value) => {
+    const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`${flag} wants a whole number of at least ${min}; got ${JSON.stringify(String(value))}`);
+    return n;
+  };
+}
+
 /** Whether an address is loopback, where listening needs no warning. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);

@@ -15,6 +15,7 @@ import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
 import { headlessOutput } from '../tui/headless-output.js';
 import type { InterceptionControl } from '../tui/interception-control.js';
+import { visible } from '../tui/sanitize.js';
 import type { ViewFormat } from '../tui/view-formats.js';
 import { isLoopback } from './arguments.js';
 import { batchedOutput } from './batched-output.js';
@@ -44,13 +45,21 @@ export interface CaptureArgs extends ViewArgs {
   allow: string[];
 }
 
+/** What acts on the traffic: `wspeek [proxy]`'s --script, --script-timeout and --intercept. */
+export interface ActArgs {
+  script: string | undefined;
+  /** Milliseconds a hook may take. */
+  scriptTimeout: number;
+  intercept: string | undefined;
+}
+
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = batchedOutput(process.stdout);
 
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
-export async function runProxy(args: CaptureArgs): Promise<void> {
+export async function runProxy(args: CaptureArgs & ActArgs): Promise<void> {
   const allow = allowList(args);
-  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true);
+  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args);
   if (!isLoopback(args.listen.host)) {
     say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
     const lan = lanAddresses();
@@ -89,7 +98,7 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
   const store = new SessionStore();
-  const view = await createView(args, compileFilter(args.filter), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
+  const view = await createView(args, compileFilter(args.filter, '--filter'), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
   store.subscribe(view.listener);
   let result;
   try {
@@ -158,7 +167,7 @@ interface View {
  * `control`: what the UI may do to the live proxy's conversation; null for a saved session.
  */
 async function createView(args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>, control: InterceptionControl | null = null): Promise<View> {
-  if (args.tui && !args.json && process.stdout.isTTY && process.stdin.isTTY) {
+  if (wantsUi(args)) {
     const { startTerminalUi } = await import('../tui/terminal-ui.js');
     const model = new AppModel(info, args.keep, filter, control);
     const ui = startTerminalUi(model, {
@@ -170,6 +179,11 @@ async function createView(args: ViewArgs, filter: CompiledFilter | null, info: S
   // Lines to /dev/null are not worth building: the capture (and --save) go on without them.
   const listener: RecordListener = isNullDevice(1) ? () => {} : headlessOutput({ json: args.json, filter, write: writeStdout });
   return { listener, quit: null, model: null, close: () => {} };
+}
+
+/** Whether the view is the terminal UI: asked for, and stdin and stdout are terminals. */
+function wantsUi(args: ViewArgs): boolean {
+  return args.tui && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
 }
 
 /** How each format the save prompt offers is written. */
@@ -193,13 +207,27 @@ function allowList(args: CaptureArgs): AllowList | null {
  * over) and lets records flow. With `stopOnSignal`, a stop signal ends it from before it says where
  * it listens: a client (or a test) told where to connect may send one at once.
  */
-async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false): Promise<LiveCapture> {
-  const filter = compileFilter(args.filter); // a bad filter is a usage error before anything starts
+async function startCapture(
+  args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false, act: ActArgs | null = null,
+): Promise<LiveCapture> {
+  // A bad filter is a usage error before anything starts.
+  const filter = compileFilter(args.filter, '--filter');
+  const intercept = compileFilter(act?.intercept, '--intercept');
+  if (intercept && !act?.script && !wantsUi(args)) {
+    throw new UsageError('--intercept without --script holds messages for you to decide on in the terminal UI; with --no-tui, --json or stdout not a terminal, give a --script that decides');
+  }
+  // A script's ctx.log: into the UI's notice once there is one, else on stderr; made terminal-safe either way.
+  let model: AppModel | null = null;
+  const scriptLog = (line: string) => {
+    if (model) model.notice = `script: ${visible(line)}`;
+    else for (const l of line.split('\n')) say(`script: ${visible(l)}`);
+  };
   let capture: Capture;
   try {
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
       insecure: args.insecure, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
+      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null,
     });
   } catch (err) {
     if (err instanceof StartError) throw new UsageError(err.message);
@@ -239,8 +267,9 @@ async function startCapture(args: CaptureArgs, mode: SessionRecord['mode'], targ
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
-  const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception));
+  const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''));
   view = created;
+  model = created.model;
   if (stopped) created.close(); // a signal came while the view was starting
   ui = created.model !== null;
   capture.start([created.listener]);
@@ -254,11 +283,11 @@ function captureSummary(s: CaptureSummary, logPath: string | null): string {
   return `captured ${plural(s.connections, 'connection')} (${count(s.webSockets)} WebSocket), ${plural(s.messages, 'message')}${log}`;
 }
 
-function compileFilter(source: string | undefined): CompiledFilter | null {
+function compileFilter(source: string | undefined, flag: '--filter' | '--intercept'): CompiledFilter | null {
   if (source === undefined || source.trim() === '') return null;
   const parsed = parseFilter(source);
   if (parsed.ok) return parsed;
-  throw new UsageError(`--filter: ${parsed.error}\n  ${source}\n  ${' '.repeat(parsed.position)}${'^'.repeat(Math.max(1, parsed.length))}`);
+  throw new UsageError(`${flag}: ${parsed.error}\n  ${source}\n  ${' '.repeat(parsed.position)}${'^'.repeat(Math.max(1, parsed.length))}`);
 }
 
 /** Signals that end a capture; SIGHUP is the terminal (or its tmux session) going away. */

@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
 import { useNativeMask } from '../core/websocket/unmask.js';
 import { loadNativeMask } from '../proxy/native-mask.js';
-import { parseCount, parseListen, parseTarget } from './arguments.js';
+import { parseCount, parseListen, parseTarget, parseWhole } from './arguments.js';
 import { runCa, runDemo, runHelpFilter, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';
 
@@ -36,6 +36,13 @@ const captureOptions = {
   insecure: { type: 'boolean', default: false, describe: "don't verify the upstream's certificate" },
 } as const;
 
+/** Acting on the traffic from a script, or holding messages in the UI: `wspeek [proxy]` only. */
+const actOptions = {
+  script: { type: 'string', describe: 'ES module whose onHandshake and onMessage hooks act on the traffic (README: Scripting)' },
+  'script-timeout': { type: 'string', default: 5000, describe: 'milliseconds a hook may take; after that its message goes on unchanged', coerce: parseWhole('--script-timeout', 1) },
+  intercept: { type: 'string', describe: 'filter: with --script, the messages onMessage sees; else, in the UI, the messages held for you' },
+} as const;
+
 function fail(message: string): never {
   process.stderr.write(`wspeek: ${message}\n`);
   process.exit(2);
@@ -46,10 +53,10 @@ async function main(): Promise<void> {
     .scriptName('wspeek')
     .usage('wspeek — see every WebSocket frame between a client and a server')
     .command(['proxy', '$0'], 'live proxy: reverse with --target, else a forward HTTP proxy', (y) => y
-      .options(captureOptions)
+      .options({ ...captureOptions, ...actOptions })
       .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget })
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' }),
-    (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
+    (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout }))
     .command('open <file>', 'view a saved session log', (y) => y
       .options(viewOptions)
       .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),

@@ -1,9 +1,13 @@
 import type { Interception } from '../proxy/interception.js';
 import type { InterceptionControl } from '../tui/interception-control.js';
 
-/** What the UI asks of the live proxy, carried out by its interception on the user's behalf (`by: "user"`). */
-export function userInterception(interception: Interception): InterceptionControl {
+/**
+ * What the UI asks of the live proxy, carried out by its interception on the user's behalf
+ * (`by: "user"`); `initialFilter`: the source of the filter the proxy already holds messages for.
+ */
+export function userInterception(interception: Interception, initialFilter = ''): InterceptionControl {
   return {
+    initialFilter,
     setFilter: (filter) => {
       interception.setFilter(filter?.predicate ?? null);
       return null;

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import type { FilterPredicate } from '../core/filter/filter.js';
 import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
 import { SessionLogWriter } from './log/session-log.js';
 import { startProxy, type RunningProxy } from './proxy-server.js';
+import { loadScript, ScriptError, type Script, type ScriptHostOptions } from './script-host.js';
 import { CaError, CertificateAuthority } from './tls/certificate-authority.js';
 
 /** A capture that could not start, for a reason the user can fix: said in one line. */
@@ -24,6 +26,10 @@ export interface CaptureOptions {
   allow: AllowList | null;
   /** Writing the session log failed (capture goes on): one line for the user. */
   onLogError: (err: Error) => void;
+  /** A script to load (an ES module, relative to the current directory) that acts on the traffic, or null. */
+  script: (ScriptHostOptions & { file: string }) | null;
+  /** --intercept: with a script, the data messages its onMessage sees; without, the messages held for the user. */
+  intercept: FilterPredicate | null;
 }
 
 /** What a capture saw, for the line said when it ends. */
@@ -58,6 +64,7 @@ export interface Capture {
  * insecurely stops the start, not the first TLS tunnel.
  */
 export async function openCapture(options: CaptureOptions): Promise<Capture> {
+  const script = options.script && { ...options.script, module: await loadOrStop(options.script.file) };
   const ca = options.target ? null : loadCa(options.caDir);
   const writer = options.save ? createWriter(options.save, options.onLogError) : null;
   const store = new SessionStore();
@@ -74,7 +81,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   try {
     proxy = await startProxy({
       host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
-      insecure: options.insecure, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)),
+      insecure: options.insecure, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
     });
   } catch (err) {
     writer?.closeSync();
@@ -115,6 +122,15 @@ function loadCa(dir: string): CertificateAuthority {
     return CertificateAuthority.loadOrCreate(dir);
   } catch (err) {
     if (err instanceof CaError) throw new StartError(err.message);
+    throw err;
+  }
+}
+
+async function loadOrStop(file: string): Promise<Script> {
+  try {
+    return await loadScript(file);
+  } catch (err) {
+    if (err instanceof ScriptError) throw new StartError(err.message);
     throw err;
   }
 }

@@ -1,9 +1,10 @@
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { messageSubject } from '../core/filter/subject.js';
 import { actionRecord, recordPayload, type ActionRecord, type MessageRecord } from '../core/log/records.js';
+import type { HookDecision } from '../core/relay/hook-results.js';
 import type { Decision } from '../core/relay/message-gate.js';
 import { closePayload } from '../core/websocket/frame-encoder.js';
-import type { Side } from '../core/websocket/events.js';
+import type { HeaderList, Side } from '../core/websocket/events.js';
 import { decodeUtf8 } from '../core/websocket/utf8.js';
 import { now } from './clock.js';
 import type { DecodeQueue } from './decode-queue.js';
@@ -36,6 +37,44 @@ export interface TapControl {
   closeAfter(ms: number, reason: string): void;
   /** Resets both sides now. */
   reset(reason: string): void;
+  /** Runs `release` with both sockets corked: what it releases goes out in one write per side. */
+  together(release: () => void): void;
+}
+
+/** What a script's onHandshake gets: the upgrade request as wspeek would send it upstream. */
+export interface ScriptRequest {
+  conn: number;
+  method: string;
+  target: string;
+  url: string;
+  headers: HeaderList;
+}
+
+/** What a script's onMessage gets: a data message, its payload as the log keeps it (the first --max-payload bytes of `length`). */
+export interface ScriptMessage {
+  conn: number;
+  seq: number;
+  from: Side;
+  kind: 'text' | 'binary';
+  /** A text message's text, when it is UTF-8. */
+  text?: string;
+  data: Buffer;
+  length: number;
+  url: string;
+}
+
+/**
+ * What a hook came to: its result, or why there is none and who decided that (`script`: it threw,
+ * rejected or answered something unusable; `proxy`: it ran out of time).
+ */
+export type HookOutcome<T> = { ok: true; value: T } | { ok: false; error: string; by: By };
+
+/** A script's hooks, as the interception calls them (proxy/script-host.ts); null where the script has none. */
+export interface ScriptHooks {
+  /** The headers to send upstream instead of `req.headers` (null: those), once the hook is done. */
+  handshake: ((req: ScriptRequest) => Promise<HookOutcome<HeaderList | null>>) | null;
+  /** What becomes of a data message (null: it goes on as it is): at once when the hook answered at once. */
+  message: ((msg: ScriptMessage) => HookOutcome<HookDecision | null> | Promise<HookOutcome<HookDecision | null>>) | null;
 }
 
 /** How long a connection closed on purpose gets for both peers to answer the close frames and close TCP. */
@@ -57,19 +96,31 @@ const key = (conn: number, seq: number) => `${conn}:${seq}`;
 /**
  * Acting on the conversation: which data messages are held (the intercept filter), and what the
  * user or a script does to them (forward, drop, edit) and to their connections (inject, resend).
- * Connections are carried passively until something can act on them; then each is switched to
- * the active way (MessageGate), and stays so. Every action is an `action` record.
+ * Two sources decide on a data message: the user's filter first (what it matches is held for the
+ * user), then a script's onMessage (what it waits on is held until it answers). Connections are
+ * carried passively until something can act on them; then each is switched to the active way
+ * (MessageGate), and stays so. Every action is an `action` record.
  */
 export class Interception {
   private filter: FilterPredicate | null = null;
+  private script: ScriptHooks | null = null;
+  /** The data messages the script's onMessage sees (null: all). */
+  private scriptFilter: FilterPredicate | null = null;
   private readonly taps = new Map<number, TapControl>();
   private readonly held = new Map<string, Held>();
+  /** A script's answers on the messages it held, carried out together once the event loop is done with what came in. */
+  private answers: Array<{ h: Held; outcome: HookOutcome<HookDecision | null> }> = [];
 
   constructor(private readonly records: DecodeQueue) {}
 
   /** Whether new connections must be carried actively from their first byte. */
   get active(): boolean {
-    return this.filter !== null;
+    return this.filter !== null || this.script?.message != null;
+  }
+
+  /** Whether upgrade requests wait for a script's onHandshake before they go upstream (see `handshake`). */
+  get editsHandshakes(): boolean {
+    return this.script?.handshake != null;
   }
 
   /** A connection's tap, for as long as it is carried. */
@@ -94,14 +145,53 @@ export class Interception {
     if (filter) for (const tap of this.taps.values()) tap.activate();
   }
 
+  /** A script decides from now on: on upgrade requests (onHandshake), and on the data messages `filter` matches (onMessage; null: all). */
+  useScript(script: ScriptHooks, filter: FilterPredicate | null): void {
+    this.script = script;
+    this.scriptFilter = filter;
+    if (script.message) for (const tap of this.taps.values()) tap.activate();
+  }
+
+  /**
+   * The headers an upgrade request goes upstream with: the script's, when its onHandshake changed
+   * them (an `edited` record says what was sent); else `req.headers`, also when the hook failed
+   * (a `forwarded` record says why).
+   */
+  async handshake(req: ScriptRequest): Promise<HeaderList> {
+    const onHandshake = this.script?.handshake;
+    if (!onHandshake) return req.headers;
+    const outcome = await onHandshake(req);
+    if (!outcome.ok) {
+      this.act(req.conn, 'client', 'forwarded', outcome.by, { target: 'handshake', error: outcome.error });
+      return req.headers;
+    }
+    if (outcome.value === null) return req.headers;
+    this.act(req.conn, 'client', 'edited', 'script', { target: 'handshake', headers: outcome.value });
+    return outcome.value;
+  }
+
   /** A data message from `side` is complete on an actively carried connection: forward it, or hold it. */
   arrived(tap: TapControl, side: Side, index: number, record: MessageRecord): 'forward' | 'hold' {
-    const filter = this.filter;
-    if (!filter) return 'forward';
-    const subject = messageSubject({ record, connection: { conn: tap.conn, url: tap.url, upgraded: true }, frames: [], violations: [] }, record);
-    if (!filter(subject)) return 'forward';
-    this.held.set(key(tap.conn, record.seq), { tap, side, index, record, edit: null });
-    this.act(tap.conn, side, 'held', 'user', { seq: record.seq });
+    if (this.filter && matches(this.filter, tap, record)) {
+      this.held.set(key(tap.conn, record.seq), { tap, side, index, record, edit: null });
+      this.act(tap.conn, side, 'held', 'user', { seq: record.seq });
+      return 'hold';
+    }
+    const onMessage = this.script?.message;
+    if (!onMessage || (this.scriptFilter && !matches(this.scriptFilter, tap, record))) return 'forward';
+    const outcome = onMessage(scriptMessage(tap, record));
+    if (!(outcome instanceof Promise)) {
+      if (outcome.ok && outcome.value === null) return 'forward';
+      if (!outcome.ok) {
+        this.act(tap.conn, side, 'forwarded', outcome.by, { seq: record.seq, error: outcome.error });
+        return 'forward';
+      }
+    }
+    // Decided later: a drop or a replacement once the gate has taken the rest of the chunk in.
+    const h: Held = { tap, side, index, record, edit: null };
+    this.held.set(key(tap.conn, record.seq), h);
+    if (outcome instanceof Promise) void outcome.then((o) => this.answered(h, o));
+    else this.answered(h, outcome);
     return 'hold';
   }
 
@@ -195,6 +285,49 @@ export class Interception {
     return sum;
   }
 
+  /**
+   * A script's answer on a message it held, carried out with every other answer that came in the
+   * same turn of the event loop, each connection's together: the messages they release go out in
+   * one write (one for each message would cost a system call each).
+   */
+  private answered(h: Held, outcome: HookOutcome<HookDecision | null>): void {
+    if (this.answers.length === 0) setImmediate(() => this.carryOutAnswers());
+    this.answers.push({ h, outcome });
+  }
+
+  private carryOutAnswers(): void {
+    const byTap = new Map<TapControl, typeof this.answers>();
+    for (const a of this.answers) {
+      const list = byTap.get(a.h.tap);
+      if (list) list.push(a);
+      else byTap.set(a.h.tap, [a]);
+    }
+    this.answers = [];
+    for (const [tap, answers] of byTap) tap.together(() => {
+      for (const a of answers) this.scriptDecided(a.h, a.outcome);
+    });
+  }
+
+  /** A script's answer on a message it held: carried out, unless the message was decided meanwhile (by the user, at shutdown, or its connection closed). */
+  private scriptDecided(h: Held, outcome: HookOutcome<HookDecision | null>): void {
+    const conn = h.tap.conn;
+    const seq = h.record.seq;
+    if (this.held.get(key(conn, seq)) !== h) return;
+    if (!outcome.ok) return this.passOn(h, outcome.by, outcome.error);
+    const d = outcome.value;
+    if (d === null) return this.passOn(h, null);
+    const why = d.kind === 'drop' ? this.drop(conn, seq, 'script') : this.edit(conn, seq, d, 'script') ?? this.forward(conn, seq, 'script');
+    // What the script asked for can't be done to this message (see MessageGate.rewritable): it goes on as it came.
+    if (why !== null) this.passOn(h, 'proxy', why);
+  }
+
+  /** A held message goes on as it came; with `by`, a `forwarded` record says who let it go, and why (`error`). */
+  private passOn(h: Held, by: By | null, error?: string): void {
+    h.tap.resolve(h.side, h.index, { kind: 'forward' });
+    this.held.delete(key(h.tap.conn, h.record.seq));
+    if (by) this.act(h.tap.conn, h.side, 'forwarded', by, { seq: h.record.seq, ...(error !== undefined ? { error } : {}) });
+  }
+
   private send(conn: number, to: Side, message: OwnMessage, by: By, action: 'injected' | 'resent', seq?: number): string | null {
     const tap = this.taps.get(conn);
     if (!tap) return `#${conn} is not open`;
@@ -207,6 +340,18 @@ export class Interception {
   private act(conn: number, from: Side, action: ActionRecord['action'], by: By, fields: Partial<ActionRecord>): void {
     this.records.emit(actionRecord(conn, now(), { from, to: other(from), action, by, ...fields }));
   }
+}
+
+/** Whether `filter` matches a data message as it arrives (only its own record is known yet). */
+function matches(filter: FilterPredicate, tap: TapControl, record: MessageRecord): boolean {
+  return filter(messageSubject({ record, connection: { conn: tap.conn, url: tap.url, upgraded: true }, frames: [], violations: [] }, record));
+}
+
+/** A data message as a script's onMessage gets it. */
+function scriptMessage(tap: TapControl, record: MessageRecord): ScriptMessage {
+  const msg: ScriptMessage = { conn: tap.conn, seq: record.seq, from: record.from, kind: record.kind as 'text' | 'binary', data: recordPayload(record), length: record.length, url: tap.url };
+  if (record.text !== undefined) msg.text = record.text;
+  return msg;
 }
 
 /** What an action record says was sent: text when it is UTF-8, else base64 (as message records do). */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
+import type { FilterPredicate } from '../core/filter/filter.js';
 import { httpRecord, type LogRecord } from '../core/log/records.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
@@ -10,6 +11,7 @@ import { DecodeQueue } from './decode-queue.js';
 import { formatHostPort, portOf, resolveDestination } from './destination.js';
 import { httpForwarding } from './http-forwarding.js';
 import { Interception } from './interception.js';
+import { scriptHooks, type Script, type ScriptHostOptions } from './script-host.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
 import { tapUpgrade } from './websocket-tap.js';
 
@@ -27,6 +29,10 @@ export interface ProxyOptions {
   allow?: AllowList | null;
   /** Takes every record, in order of observation. */
   emit: (record: LogRecord) => void;
+  /** A script that acts on the traffic, with how long its hooks may take and where ctx.log goes. */
+  script?: (ScriptHostOptions & { module: Script }) | null;
+  /** With a script, the data messages its onMessage sees (null: all); without, the messages held for the user. */
+  intercept?: FilterPredicate | null;
 }
 
 export interface RunningProxy {
@@ -51,6 +57,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (!target && !options.ca) throw new Error('a forward proxy needs the CA to intercept TLS with');
   const records = new DecodeQueue(options.emit);
   const interception = new Interception(records);
+  if (options.script) interception.useScript(scriptHooks(options.script.module, interception, options.script), options.intercept ?? null);
+  else if (options.intercept) interception.setFilter(options.intercept);
   const registry = new ConnectionRegistry(records, target ? `${target.hostname}:${portOf(target)}` : null, options.allow ?? null);
   const web = httpForwarding({ target, verify: !options.insecure, ca: options.ca, records, registry });
   const server = http.createServer({ maxHeaderSize: 64 * 1024 });

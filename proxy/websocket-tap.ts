@@ -3,9 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { errorRecord, eventRecord, httpRecord, undecodedEndRecord, type MessageRecord } from '../core/log/records.js';
-import { MessageGate, type GateStart } from '../core/relay/message-gate.js';
+import { MessageGate, type GateMessage, type GateStart } from '../core/relay/message-gate.js';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
-import type { Extension, Side, WsEvent } from '../core/websocket/events.js';
+import type { Extension, HeaderList, Side, WsEvent } from '../core/websocket/events.js';
 import { deflateParams } from '../core/websocket/permessage-deflate.js';
 import { now } from './clock.js';
 import type { Carrier } from './connection-registry.js';
@@ -33,8 +33,9 @@ const PROXY_HEADERS = new Set(['proxy-connection', 'proxy-authorization', 'keep-
  * Joins a client's upgrade request to the upstream and watches the bytes both ways.
  *
  * Passively, as long as nothing acts on the connection: every byte is forwarded unchanged and in
- * order (only the request head's Host differs), then the same chunk is queued for the decoder (see
- * DecodeQueue), which only reads it: decoding can't stall or alter forwarding.
+ * order (only the request head's Host differs, and what a script's onHandshake changed), then the
+ * same chunk is queued for the decoder (see DecodeQueue), which only reads it: decoding can't
+ * stall or alter forwarding.
  *
  * Actively, once the interception needs it (from the first byte, or switched over mid-stream):
  * each chunk is decoded at once, and goes on through a MessageGate per direction, which releases
@@ -56,13 +57,19 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   const endPending = { client: false, server: false };
   /** Sides whose stream has ended (FIN received, or the socket closed). */
   const ended = { client: false, server: false };
+  /** Active: data messages a gate completed before the decoder reported them (a client's frames sent before the 101 are decoded once it comes). */
+  const unpaired: Record<Side, GateMessage[]> = { client: [], server: [] };
   const sink = (e: WsEvent) => {
     const r = eventRecord(conn, e, url);
     records.decoded(r);
     if (e.type === 'handshake') {
       extensions = e.extensions;
       if (gates) setDeflate(gates);
-    } else if (gates && r.type === 'message' && (r.kind === 'text' || r.kind === 'binary')) arrivals[r.from].push(r);
+      if (!e.upgraded) releaseUnpaired(); // nothing more will be decoded
+    } else if (gates && r.type === 'message' && (r.kind === 'text' || r.kind === 'binary')) {
+      arrivals[r.from].push(r);
+      if (unpaired[r.from].length > 0) pairLate(r.from);
+    }
   };
   let decoder: ConnectionDecoder | null = new ConnectionDecoder({ startTs, maxPayload: options.maxPayload }, sink);
   let responded = false;
@@ -79,14 +86,15 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     } catch (err) {
       decoder = null;
       records.decoded(errorRecord(conn, ts, 'decoder', `decoding stopped (the connection is still forwarded): ${(err as Error).message}`));
+      releaseUnpaired();
     }
   };
   const observe = (from: Side, data: Buffer) => {
     if (decoder) records.later(decode, from, data, now());
   };
 
-  const sent = requestHead(req, null);
-  const forwarded = upstream.hostHeader === null && upstream.path === req.url ? sent : requestHead(req, upstream);
+  const sent = requestHead(req, requestFor(req, null));
+  const asSent = upstream.hostHeader === null && upstream.path === req.url;
   observe('client', sent);
 
   const server = upstream.tls
@@ -99,7 +107,20 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
     : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
   server.setNoDelay(true);
   client.setNoDelay(true);
-  server.write(forwarded);
+  /** While a script's onHandshake decides the head the upstream gets, the client's bytes after its own head wait here. */
+  let waiting: Buffer[] | null = null;
+  if (interception.editsHandshakes) {
+    waiting = [];
+    const upstreamRequest = requestFor(req, asSent ? null : upstream);
+    void interception.handshake({ conn, method: req.method ?? 'GET', url, ...upstreamRequest }).then((headers) => {
+      const queued = waiting!;
+      waiting = null;
+      if (!server.writable) return;
+      server.write(requestHead(req, { target: upstreamRequest.target, headers }));
+      for (const chunk of queued) carry('client', chunk);
+      if (!server.writableNeedDrain) client.resume();
+    });
+  } else server.write(asSent ? sent : requestHead(req, requestFor(req, upstream)));
 
   const control: TapControl = {
     conn,
@@ -131,6 +152,16 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       reset(client);
       reset(server);
     },
+    together: (release) => {
+      client.cork();
+      server.cork();
+      try {
+        release();
+      } finally {
+        client.uncork();
+        server.uncork();
+      }
+    },
   };
   interception.register(control);
   if (head.length > 0) carry('client', head);
@@ -140,6 +171,11 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
 
   /** Bytes from `side`: forwarded at once and decoded later (passive), or decoded now and released by its gate (active). */
   function carry(side: Side, chunk: Buffer): void {
+    if (waiting && side === 'client') {
+      waiting.push(chunk);
+      client.pause();
+      return;
+    }
     const gate = gates?.[side];
     if (!gate) {
       const to = side === 'client' ? server : client;
@@ -208,16 +244,44 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
         if (!ok) from.pause();
       },
       arrived: (m) => {
-        const queue = arrivals[side];
-        for (; passed[side] > 0 && queue.length > 0; passed[side]--) queue.shift();
-        const r = queue.shift();
-        if (!r) return 'forward'; // not decoded (decoding stopped): it goes on
-        m.tag = r.seq;
-        return interception.arrived(control, side, m.index, r);
+        const r = unpaired[side].length === 0 ? nextRecord(side) : undefined;
+        if (r) return ask(side, m, r);
+        if (!decoder) return 'forward'; // decoding stopped: it goes on
+        unpaired[side].push(m);
+        return 'hold';
       },
       passed: () => passed[side]++,
       reencoding: (m) => interception.reencoding(conn, side, m.tag),
     }, start);
+  }
+
+  /** The record of `side`'s next data message the gate asks about, once decoded. */
+  function nextRecord(side: Side): MessageRecord | undefined {
+    const queue = arrivals[side];
+    for (; passed[side] > 0 && queue.length > 0; passed[side]--) queue.shift();
+    return queue.shift();
+  }
+
+  function ask(side: Side, m: GateMessage, r: MessageRecord): 'forward' | 'hold' {
+    m.tag = r.seq;
+    return interception.arrived(control, side, m.index, r);
+  }
+
+  /** Messages a gate completed before their records came: asked about now, in order. */
+  function pairLate(side: Side): void {
+    while (unpaired[side].length > 0) {
+      const r = nextRecord(side);
+      if (!r) return;
+      const m = unpaired[side].shift()!;
+      if (ask(side, m, r) === 'forward') gates?.[side].resolve(m.index, { kind: 'forward' });
+    }
+  }
+
+  /** Decoding stopped: the messages waiting for their records go on. */
+  function releaseUnpaired(): void {
+    for (const side of ['client', 'server'] as const) {
+      for (const m of unpaired[side].splice(0)) gates?.[side].resolve(m.index, { kind: 'forward' });
+    }
   }
 
   /** Each gate learns its sender's permessage-deflate parameters, once the handshake agreed them. */
@@ -283,21 +347,26 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
 }
 
 /**
- * The request head as bytes, from the parser's raw header list (names' case, order and
+ * The request's target and headers, from the parser's raw header list (names' case, order and
  * duplicates as the client sent them). With `upstream`, rewritten for it: its path, its Host,
  * and no proxy-only headers.
  */
-function requestHead(req: IncomingMessage, upstream: Destination | null): Buffer {
-  const target = upstream ? upstream.path : req.url ?? '/';
-  const lines = [`${req.method} ${target} HTTP/${req.httpVersion}`];
+function requestFor(req: IncomingMessage, upstream: Destination | null): { target: string; headers: HeaderList } {
+  const headers: HeaderList = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (upstream && PROXY_HEADERS.has(lower)) continue;
-    if (upstream?.hostHeader && lower === 'host') lines.push(`${name}: ${upstream.hostHeader}`);
-    else lines.push(`${name}: ${raw[i + 1]}`);
+    headers.push([name, upstream?.hostHeader && lower === 'host' ? upstream.hostHeader : raw[i + 1]!]);
   }
+  return { target: upstream ? upstream.path : req.url ?? '/', headers };
+}
+
+/** The request head as bytes, with `target` and `headers`. */
+function requestHead(req: IncomingMessage, { target, headers }: { target: string; headers: HeaderList }): Buffer {
+  const lines = [`${req.method} ${target} HTTP/${req.httpVersion}`];
+  for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 

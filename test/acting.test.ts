@@ -27,7 +27,10 @@ class FakeInterception implements InterceptionControl {
   refuse: string | null = null;
   ts = T0 + 10_000;
 
-  constructor(private readonly add: (r: LogRecord) => void) {}
+  constructor(
+    private readonly add: (r: LogRecord) => void,
+    readonly initialFilter = '',
+  ) {}
 
   /** A message arrives: held when the filter matches it, as the proxy would. */
   arrive(m: MessageRecord): void {
@@ -113,10 +116,10 @@ interface Live {
   send(from: Side, payload: string | Buffer): MessageRecord;
 }
 
-function live(control = true): Live {
+function live(control = true, initialFilter = ''): Live {
   const store = new SessionStore();
   let proxy!: FakeInterception;
-  proxy = new FakeInterception((r) => store.add(r));
+  proxy = new FakeInterception((r) => store.add(r), initialFilter);
   const model = new AppModel({ mode: 'reverse', listen: '127.0.0.1:9000', target: 'ws://127.0.0.1:3000/', file: null }, 1000, null, control ? proxy : null);
   store.subscribe((s) => model.add(s));
   store.add({ type: 'session', version: 1, tool: 'wspeek', ts: T0, mode: 'reverse', listen: '127.0.0.1:9000', target: 'ws://127.0.0.1:3000/' });
@@ -240,6 +243,18 @@ test('i edits the intercept filter like /: errors shown and not applied, Enter s
   assert.equal(model.notice, 'interception off; 2 messages stay held (a, A forward)');
   assert.doesNotMatch(filterBar(model), /intercept:/);
   assert.match(status(model), /held 2/, 'still held');
+});
+
+test('an intercept filter in force from the start (--intercept) is shown, counted and edited by i like one set there', () => {
+  const { model, proxy } = live(true, 'payload:secret');
+  assert.match(filterBar(model), /intercept: payload:secret/);
+  assert.match(status(model), / │ held 0 │ /);
+  press(model, 'i');
+  assert.match(filterBar(model), /^intercept: payload:secret█/);
+  press(model, 'escape');
+  intercept(model, '');
+  assert.deepEqual(proxy.calls, ['setFilter null']);
+  assert.doesNotMatch(filterBar(model), /intercept:/);
 });
 
 test('held rows are marked; the held filter lists them; a forwards, d drops, and each row leaves the held view as it is decided', () => {

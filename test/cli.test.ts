@@ -366,3 +366,74 @@ test('--help shows examples and points at the filter syntax, which `help filter`
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+test('--intercept without --script where there is no UI (--no-tui, --json, stdout not a terminal), and scripts that cannot be used: exit 2 in one line', async () => {
+  const base = ['--listen', '127.0.0.1:0', '--target', 'ws://127.0.0.1:1'];
+  for (const view of [['--no-tui'], ['--json'], []]) {
+    assertUsageError(await run([...base, ...view, '--intercept', 'client text']), /^wspeek: --intercept without --script holds messages for you to decide on in the terminal UI; .*give a --script that decides$/);
+  }
+  const hooks = path.join(sandbox.work, 'usage-hooks.mjs');
+  fs.writeFileSync(hooks, 'export function onMessage() {}\n');
+  assertUsageError(await run([...base, '--no-tui', '--script', hooks, '--script-timeout', '0']), /^wspeek: --script-timeout wants a whole number of at least 1; got "0"$/);
+  assertUsageError(await run([...base, '--no-tui', '--script', path.join(sandbox.work, 'missing.mjs')]), /^wspeek: cannot load the script \S*missing\.mjs: /);
+  assertUsageError(await run([...base, '--no-tui', '--script', path.join(sandbox.work, 'hooks.ts')]), /is TypeScript: compile it to JavaScript first/);
+  const badFilter = await run([...base, '--no-tui', '--script', hooks, '--intercept', 'kind:(']);
+  assert.equal(badFilter.code, 2, badFilter.stderr);
+  assert.match(badFilter.stderr, /^wspeek: --intercept: /);
+  assert.ok(badFilter.stderr.includes('kind:(\n'), 'the filter is echoed');
+});
+
+test('--script with --intercept and --script-timeout: the hooks act on what the filter matches, the log records it, ctx.log goes to stderr made visible', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  const upstream: string[] = [];
+  let client: WebSocket | undefined;
+  let proc: CliProcess | undefined;
+  try {
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    wss.on('connection', (ws) => {
+      ws.on('error', () => {});
+      ws.on('message', (d: RawData) => {
+        upstream.push(d.toString());
+        ws.send(d.toString());
+      });
+    });
+    const hooks = path.join(sandbox.work, 'cli-hooks.mjs');
+    fs.writeFileSync(hooks, [
+      'export function onMessage(msg, ctx) {',
+      '  ctx.log("saw", msg.text, "\\x1b[2J");',
+      '  if (msg.text === "upper") return "UPPER";',
+      '  if (msg.text === "slow") return new Promise(() => {});',
+      '}',
+    ].join('\n'));
+    const file = path.join(sandbox.work, 'script.jsonl');
+    proc = start(['--target', `ws://127.0.0.1:${(wss.address() as net.AddressInfo).port}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', file,
+      '--script', hooks, '--script-timeout', '200', '--intercept', 'client']);
+    const port = await listeningPort(proc);
+    client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    const c = client;
+    c.on('error', () => {});
+    const received: string[] = [];
+    c.on('message', (d: RawData) => received.push(d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      c.once('open', () => resolve());
+      c.once('error', reject);
+    });
+    for (const m of ['upper', 'slow', 'plain']) c.send(m);
+    await waitUntil('three echoes', () => received.length === 3, RUN_MS);
+    assert.deepEqual(upstream, ['UPPER', 'slow', 'plain']);
+    assert.deepEqual(received, ['UPPER', 'slow', 'plain'], 'the echoes went by untouched: --intercept client');
+    proc.child.kill('SIGINT');
+    const r = await finished(proc);
+    assert.equal(r.code, 0, r.stderr);
+    for (const m of ['upper', 'slow', 'plain']) assert.ok(r.stderr.includes(`\nscript: saw ${m} \\x1b[2J\n`), `ctx.log on stderr, made visible: ${r.stderr}`);
+    assert.ok(!r.stderr.includes('\x1b'), 'no escape reached the terminal');
+    assert.match(r.stdout, /\* edited message \d+ c→s by script: "UPPER"/);
+    const actions = lines(fs.readFileSync(file, 'utf8')).map((l) => JSON.parse(l) as Rec).filter((x) => x.type === 'action');
+    assert.deepEqual(actions.map((a) => [a.action, a.by, a.text ?? a.error]), [['edited', 'script', 'UPPER'], ['forwarded', 'script', 'UPPER'], ['forwarded', 'proxy', 'timeout']]);
+  } finally {
+    client?.terminate();
+    if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
+  }
+});

@@ -17,7 +17,8 @@ test("the UI's requests reach the interception as the user's, and its answers co
     inject: answer('inject'), resend: answer('resend'), close: answer('close'), reset: answer('reset'),
     summary: () => ({ messages: 2, waitingFrames: 3, waitingBytes: 4 }),
   };
-  const control = userInterception(stub as unknown as Interception);
+  const control = userInterception(stub as unknown as Interception, 'text');
+  assert.equal(control.initialFilter, 'text');
   const filter = parseFilter('text');
   assert.ok(filter.ok);
   const m = { opcode: 1 as const, payload: Buffer.from('x') };

@@ -61,14 +61,16 @@ const SAVED_SESSION = 'nothing to act on: this is a saved session (wspeek open);
 export class Acting {
   prompt: ActPrompt | null = null;
   /** The intercept filter in force ('' when off). */
-  interceptSource = '';
+  interceptSource: string;
 
   constructor(
     private readonly control: InterceptionControl | null,
     private readonly actions: MessageActions,
     /** Says something on the line under the lists. */
     private readonly tell: (notice: string) => void,
-  ) {}
+  ) {
+    this.interceptSource = control?.initialFilter ?? '';
+  }
 
   /** The keys of acting (i a A d e m r R x X); null for any other key. */
   key(ch: string, target: ActTarget): ActResult | null {

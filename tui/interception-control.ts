@@ -21,6 +21,8 @@ export interface HeldSummary {
  * done comes back as action records, through the session store like every record.
  */
 export interface InterceptionControl {
+  /** The intercept filter already in force when the UI starts (--intercept without a script); '' when none. */
+  readonly initialFilter: string;
   /** Holds the data messages `filter` matches from now on; null: none. */
   setFilter(filter: CompiledFilter | null): string | null;
   /** Sends held message `seq` of `conn` on, as it is or as edited. */
