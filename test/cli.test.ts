@@ -427,7 +427,8 @@ test('--script with --intercept and --script-timeout: the hooks act on what the 
     assert.equal(r.code, 0, r.stderr);
     for (const m of ['upper', 'slow', 'plain']) assert.ok(r.stderr.includes(`\nscript: saw ${m} \\x1b[2J\n`), `ctx.log on stderr, made visible: ${r.stderr}`);
     assert.ok(!r.stderr.includes('\x1b'), 'no escape reached the terminal');
-    assert.match(r.stdout, /\* edited message \d+ c→s by script: "UPPER"/);
+    assert.match(r.stdout, /\* edited message \d+ c→s by a script: "UPPER"/);
+    assert.match(r.stdout, /\* forwarded message \d+ c→s by wspeek \(timeout\)/);
     const actions = lines(fs.readFileSync(file, 'utf8')).map((l) => JSON.parse(l) as Rec).filter((x) => x.type === 'action');
     assert.deepEqual(actions.map((a) => [a.action, a.by, a.text ?? a.error]), [['edited', 'script', 'UPPER'], ['forwarded', 'script', 'UPPER'], ['forwarded', 'proxy', 'timeout']]);
   } finally {
