@@ -438,3 +438,24 @@ test('--script with --intercept and --script-timeout: the hooks act on what the 
     await new Promise<void>((r) => wss.close(() => r()));
   }
 });
+
+test("a headless capture doesn't load the UI: neither its model nor blessed is reachable from the CLI's static imports", () => {
+  // What a process loads stays in its heap, and headless the UI's modules only slow every garbage collection.
+  const dist = path.join(ROOT, 'dist');
+  const reached = new Set<string>();
+  const bare = new Set<string>();
+  const visit = (file: string) => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/^import\s+(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
+      if (spec!.startsWith('.')) visit(path.resolve(path.dirname(file), spec!));
+      else bare.add(spec!);
+    }
+  };
+  visit(path.join(dist, 'cli', 'main.js'));
+  const tui = [...reached].map((f) => path.relative(dist, f)).filter((f) => f.startsWith('tui'));
+  assert.ok(tui.includes(path.join('tui', 'headless-output.js')), `the walk follows imports: ${tui.join(', ')}`);
+  assert.ok(!tui.includes(path.join('tui', 'app-model.js')), 'the UI model is imported only when the UI starts');
+  assert.ok(!tui.includes(path.join('tui', 'terminal-ui.js')));
+  assert.ok(!bare.has('blessed'));
+});
