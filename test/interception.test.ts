@@ -183,6 +183,29 @@ test('reset ends both sides at once', async () => {
   });
 });
 
+test('when the proxy shuts down, held messages go on first (nobody decided to drop them), by wspeek', async () => {
+  const server = await startServer();
+  const records = new Records();
+  const proxy = await reverseProxy(records, server.port);
+  try {
+    proxy.interception.setFilter(filter('"keep"'));
+    const client = await connect(`ws://${HOST}:${proxy.port}/shutdown`);
+    client.ws.send('keep me');
+    client.ws.send('and me behind it');
+    const m = await seqOf(records, 'client', 'keep me');
+    await waitUntil('the held action', () => actions(records, m.conn).length === 1);
+    await sleep(50);
+    assert.deepEqual(server.peers[0]!.got, []);
+    await proxy.close();
+    await waitUntil('both messages at the server', () => server.peers[0]!.got.length === 2);
+    assert.deepEqual(server.peers[0]!.got, ['keep me', 'and me behind it']);
+    const forwarded = actions(records, m.conn)[1]!;
+    assert.deepEqual([forwarded.action, forwarded.by, forwarded.seq], ['forwarded', 'proxy', m.seq]);
+  } finally {
+    await server.close();
+  }
+});
+
 test('a held message whose receiver goes away is recorded as dropped by wspeek; many held messages across connections forwarded at once', async () => {
   await withProxy({}, async (server, proxy, records) => {
     proxy.interception.setFilter(filter('"held"'));
