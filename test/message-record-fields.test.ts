@@ -21,7 +21,7 @@ const BASE = {
 } as const;
 const RECORDS: MessageRecord[] = [
   { ...BASE, kind: 'text', text: 'héllo', incomplete: true },
-  { ...BASE, kind: 'binary', base64: 'AP+A' },
+  { ...BASE, kind: 'binary', base64: 'AP+A', app: [{ protocol: 'mqtt', type: 'publish', name: 'a/b', id: 3 }] },
   { ...BASE, kind: 'binary', bytes: Buffer.alloc(70_000, 9) },
   { ...BASE, kind: 'pong', base64: 'aGI=', rtt: 1.001 },
   { ...BASE, kind: 'close', close: { code: 4001, reason: 'kicked' } },

@@ -1,3 +1,4 @@
+import type { AppEntry } from '../core/app/app-entry.js';
 import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
 import { MESSAGE_REQUIRED_FIELDS, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
@@ -84,6 +85,8 @@ export class MessageRows {
   private readonly payloadAt: Float64Array;
   private readonly payloadLength: Float64Array;
   private readonly closeReason: Array<string | undefined>;
+  /** What the application protocol read (the same entries the record had, so marks set later show). */
+  private readonly app: Array<AppEntry[] | undefined>;
   private readonly connection: Array<ConnectionSummary | null>;
   /** The one frame of a single-frame row without violations. */
   private readonly frameTs: Float64Array;
@@ -116,6 +119,7 @@ export class MessageRows {
     this.payloadAt = new Float64Array(n);
     this.payloadLength = new Float64Array(n);
     this.closeReason = new Array(n).fill(undefined);
+    this.app = new Array(n).fill(undefined);
     this.connection = new Array(n).fill(null);
     this.frameTs = new Float64Array(n);
     this.frameLength = new Float64Array(n);
@@ -134,6 +138,7 @@ export class MessageRows {
     this.connection[i] = stored.connection;
     this.oversize = null;
     this.closeReason[i] = undefined;
+    this.app[i] = undefined;
     if (r.type === 'error') {
       this.whole[i] = { record: r, frames: NONE, violations: NONE };
       this.payloadKind[i] = Payload.None;
@@ -174,6 +179,7 @@ export class MessageRows {
     this.flags[i] = (r.from === 'server' ? Flag.Server : 0) | (r.compressed ? Flag.Compressed : 0) | (r.truncated ? Flag.Truncated : 0)
       | (r.incomplete ? Flag.Incomplete : 0) | (r.rtt !== undefined ? Flag.Rtt : 0);
     this.rtt[i] = r.rtt ?? 0;
+    this.app[i] = r.app;
     if (r.close !== undefined) {
       this.payloadKind[i] = Payload.Close;
       this.closeCode[i] = r.close.code ?? -1;
@@ -224,6 +230,7 @@ export class MessageRows {
     }
     this.seq[i] = 0;
     this.closeReason[i] = undefined;
+    this.app[i] = undefined;
     this.connection[i] = null;
     this.whole[i] = undefined;
   }
@@ -324,6 +331,8 @@ export class MessageRows {
     if (this.payloadKind[i] === Payload.Close) r.close = { code: this.closeCode[i] === -1 ? null : this.closeCode[i]!, reason: this.closeReason[i]! };
     if (f & Flag.Incomplete) r.incomplete = true;
     if (f & Flag.Rtt) r.rtt = this.rtt[i]!;
+    const app = this.app[i];
+    if (app !== undefined) r.app = app;
     return r;
   }
 
@@ -342,7 +351,8 @@ export class MessageRows {
 function isPlainMessage(r: MessageRecord): boolean {
   const payloads = payloadFieldCount(r) + (r.close !== undefined ? 1 : 0);
   // The fields every message record has, the payload field, and the optional ones: any other key is one the columns would lose.
-  if (keyCount(r) !== MESSAGE_REQUIRED_FIELDS.length + payloads + (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0)) return false;
+  const optional = (r.incomplete !== undefined ? 1 : 0) + (r.rtt !== undefined ? 1 : 0) + (r.app !== undefined ? 1 : 0);
+  if (keyCount(r) !== MESSAGE_REQUIRED_FIELDS.length + payloads + optional) return false;
   if (payloads > 1 || KIND_INDEX[r.kind] === undefined || (r.incomplete !== undefined && r.incomplete !== true)) return false;
   return r.close === undefined || r.close.code === null || (Number.isInteger(r.close.code) && r.close.code >= 0 && r.close.code < 2 ** 31);
 }

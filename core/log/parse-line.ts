@@ -82,8 +82,11 @@ function messageProblem(m: MessageRecord): string | null {
   if (m.close !== undefined && (typeof m.close !== 'object' || m.close === null || (m.close.code !== null && !isCount(m.close.code)) || typeof m.close.reason !== 'string')) return 'close must be {code, reason}';
   if (m.incomplete !== undefined && m.incomplete !== true) return 'incomplete must be true when present';
   if (m.rtt !== undefined && !isCount(m.rtt)) return 'rtt must be a number';
+  if (m.app !== undefined && !(Array.isArray(m.app) && m.app.every(isAppEntry))) return 'app must be an array of objects with a protocol';
   return null;
 }
+
+const isAppEntry = (e: unknown) => typeof e === 'object' && e !== null && typeof (e as { protocol?: unknown }).protocol === 'string';
 
 const ACTIONS: ReadonlySet<string> = new Set(ACTION_KINDS);
 const DECIDERS = new Set(['user', 'script', 'proxy']);

@@ -1,4 +1,5 @@
 import { MESSAGE_KINDS } from '../websocket/events.js';
+import type { AppEntry } from '../app/app-entry.js';
 import type { FrameRecord, LogRecord, MessageRecord } from './records.js';
 import { MAYBE_UNSAFE_CHARS, UNSAFE_CHARS } from './unsafe-chars.js';
 
@@ -24,7 +25,7 @@ export function recordLineCapacity(r: LogRecord): number {
   if (r.type === 'message') {
     // \uXXXX is 6 bytes for one UTF-16 unit; other units take at most 3 bytes of UTF-8.
     const base64 = r.bytes ? 4 * Math.ceil(r.bytes.length / 3) : r.base64?.length ?? 0;
-    return 512 + 6 * (r.text?.length ?? 0) + base64 + (r.close ? 6 * r.close.reason.length : 0);
+    return 512 + 6 * (r.text?.length ?? 0) + base64 + (r.close ? 6 * r.close.reason.length : 0) + (r.app ? 6 * appJson(r.app).length : 0);
   }
   return 6 * JSON.stringify(r).length;
 }
@@ -43,6 +44,7 @@ const TEXT = ascii(',"text":');
 const BASE64 = ascii(',"base64":"');
 const INCOMPLETE = ascii(',"incomplete":true');
 const RTT = ascii(',"rtt":');
+const APP = ascii(',"app":');
 /** `,"compressed":…,"truncated":…` for each pair: index compressed * 2 + truncated. */
 const MESSAGE_FLAGS = [[false, false], [false, true], [true, false], [true, true]].map(([c, t]) => ascii(`,"compressed":${c},"truncated":${t}`));
 
@@ -137,6 +139,10 @@ export class RecordLineEncoder {
       at = writeBytes(RTT, buf, at);
       at = writeNumber(m.rtt, buf, at);
     }
+    if (m.app !== undefined) {
+      at = writeBytes(APP, buf, at);
+      at += buf.write(escapeUnsafe(appJson(m.app)), at, 'utf8');
+    }
     buf[at] = 0x7d; // }
     return at + 1;
   }
@@ -204,6 +210,18 @@ function writeBase64(bytes: Buffer, buf: Buffer, at: number): number {
     at += buf.write(bytes.toString('base64', i, Math.min(i + BASE64_PIECE, bytes.length)), at, 'latin1');
   }
   return at;
+}
+
+/** The last `app` array stringified: `recordLineCapacity` and `encode` ask for the same one in turn. */
+let lastApp: AppEntry[] | null = null;
+let lastAppJson = '';
+
+function appJson(app: AppEntry[]): string {
+  if (app !== lastApp) {
+    lastAppJson = JSON.stringify(app);
+    lastApp = app;
+  }
+  return lastAppJson;
 }
 
 /** Below 2^42 ms (year 2109) doubles are finer than 0.5 µs, so each µs-precise value has its own double. */

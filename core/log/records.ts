@@ -1,3 +1,4 @@
+import type { AppEntry } from '../app/app-entry.js';
 import type {
   EndEvent, Extension, FrameEvent, HandshakeEvent, HeaderList, HttpRequestHead, HttpResponseHead, MessageEvent, Side, ViolationEvent, WsEvent,
 } from '../websocket/events.js';
@@ -121,12 +122,14 @@ export interface MessageRecord
   bytes?: Buffer;
   /** Present (true) only when the message never finished. */
   incomplete?: true;
+  /** The application messages this message carries, as the connection's protocol reads them (Socket.IO, GraphQL, MQTT…); absent when none does. */
+  app?: AppEntry[];
 }
 
 /** The fields every message record has, in the order records and lines give them. */
 export const MESSAGE_REQUIRED_FIELDS = ['type', 'conn', 'seq', 'ts', 'from', 'kind', 'length', 'wireLength', 'frames', 'compressed', 'truncated'] as const;
 /** The fields a message record may have: at most one payload field (`text`, `base64`, `bytes`, or `close`), then the flags. */
-export const MESSAGE_OPTIONAL_FIELDS = ['close', 'text', 'base64', 'bytes', 'incomplete', 'rtt'] as const;
+export const MESSAGE_OPTIONAL_FIELDS = ['close', 'text', 'base64', 'bytes', 'incomplete', 'rtt', 'app'] as const;
 
 /**
  * Compiles only while every key of MessageRecord is in one of the two lists above, required keys in
@@ -329,7 +332,7 @@ export function recordPayload(r: MessageRecord): Buffer {
   return Buffer.alloc(0);
 }
 
-/** Milliseconds with µs precision: enough for timings, and short lines. */
-function round3(ms: number): number {
+/** Milliseconds with µs precision: enough for timings, and short lines (every duration in a record is rounded so). */
+export function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }

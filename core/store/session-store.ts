@@ -1,4 +1,5 @@
 import type { Side } from '../websocket/events.js';
+import type { AppLayer } from '../app/app-layer.js';
 import type { FrameRecord, LogRecord, ViolationRecord } from '../log/records.js';
 
 /** What the store knows of one open connection, for lists and filters. */
@@ -40,11 +41,14 @@ const NONE: never[] = [];
 /**
  * The single stream of records: the proxy (or a saved log) adds them in order, consumers
  * (UI, headless printer, log writer) subscribe. It links frames and violations to the
- * message they belong to; consumers never reach back into the proxy.
+ * message they belong to; consumers never reach back into the proxy. With an AppLayer, message
+ * records gain what their application protocol says (`app`) before any consumer sees them.
  */
 export class SessionStore {
   private readonly open = new Map<number, Tracked>();
   private readonly listeners: RecordListener[] = [];
+
+  constructor(private readonly app: AppLayer | null = null) {}
 
   subscribe(listener: RecordListener): void {
     this.listeners.push(listener);
@@ -54,6 +58,7 @@ export class SessionStore {
     let stored: StoredRecord;
     if (record.type === 'session') stored = { record, connection: null, frames: NONE, violations: NONE };
     else {
+      if (this.app !== null && record.type !== 'frame') this.app.see(record);
       const t = this.open.get(record.conn) ?? this.track(record.conn);
       stored = { record, connection: t.summary, frames: NONE, violations: NONE };
       switch (record.type) {

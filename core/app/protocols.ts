@@ -1,0 +1,4 @@
+import type { AppProtocol } from './app-decoder.js';
+
+/** Every application protocol wspeek reads, in the order the layer sniffs them. */
+export const APP_PROTOCOLS: readonly AppProtocol[] = [];
