@@ -1,4 +1,7 @@
 import os from 'node:os';
+import { AppLayer } from '../core/app/app-layer.js';
+import { parseProtocolRules } from '../core/app/protocol-rules.js';
+import { APP_PROTOCOLS } from '../core/app/protocols.js';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { LogRecord, SessionRecord } from '../core/log/records.js';
@@ -32,6 +35,8 @@ export interface ViewArgs {
   filter: string | undefined;
   /** Messages the UI keeps in memory. */
   keep: number;
+  /** --protocol values: `NAME` or `FILTER=NAME`. */
+  protocol: string[];
 }
 
 export interface CaptureArgs extends ViewArgs {
@@ -97,7 +102,7 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
     if (err instanceof NotASessionLog) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
-  const store = new SessionStore();
+  const store = new SessionStore(appLayer(args));
   const view = await createView(args, compileFilter(args.filter, '--filter'), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
   store.subscribe(view.listener);
   let result;
@@ -117,6 +122,13 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
   }
   stdout.flush();
   await view.quit;
+}
+
+/** The application-protocol layer, with what --protocol forces. */
+function appLayer(args: ViewArgs): AppLayer {
+  const rules = parseProtocolRules(args.protocol, APP_PROTOCOLS.map((p) => p.name));
+  if (!rules.ok) throw new UsageError(rules.error);
+  return new AppLayer({ protocols: APP_PROTOCOLS, forced: rules.forced ?? undefined });
 }
 
 /** `wspeek help filter`: the filter language, a row per form. */
@@ -214,6 +226,7 @@ async function startCapture(
 ): Promise<LiveCapture> {
   // A bad filter is a usage error before anything starts.
   const filter = compileFilter(args.filter, '--filter');
+  const app = appLayer(args);
   const intercept = compileFilter(act?.intercept, '--intercept');
   if (intercept && !act?.script && !wantsUi(args)) {
     throw new UsageError('--intercept without --script holds messages for you to decide on in the terminal UI; with --no-tui, --json or stdout not a terminal, give a --script that decides');
@@ -229,7 +242,7 @@ async function startCapture(
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
       insecure: args.insecure, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
-      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null,
+      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app,
     });
   } catch (err) {
     if (err instanceof StartError) throw new UsageError(err.message);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { AppLayer } from '../core/app/app-layer.js';
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
@@ -30,6 +31,8 @@ export interface CaptureOptions {
   script: (ScriptHostOptions & { file: string }) | null;
   /** --intercept: with a script, the data messages its onMessage sees; without, the messages held for the user. */
   intercept: FilterPredicate | null;
+  /** Reads the application protocols (the store runs it before its consumers), or null for none. */
+  app: AppLayer | null;
 }
 
 /** What a capture saw, for the line said when it ends. */
@@ -67,7 +70,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   const script = options.script && { ...options.script, module: await loadOrStop(options.script.file) };
   const ca = options.target ? null : loadCa(options.caDir);
   const writer = options.save ? createWriter(options.save, options.onLogError) : null;
-  const store = new SessionStore();
+  const store = new SessionStore(options.app);
   if (writer) store.subscribe(({ record }) => writer.write(record));
   const summary: CaptureSummary = { connections: 0, webSockets: 0, messages: 0, logBytes: null };
   store.subscribe(({ record }) => {
