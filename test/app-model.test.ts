@@ -4,6 +4,7 @@ import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { Side } from '../core/websocket/events.js';
 import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { parseLogLine, SessionLogReader } from '../core/log/parse-line.js';
+import { AppLayer } from '../core/app/app-layer.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { AppModel, type Action, type Effect } from '../tui/app-model.js';
@@ -105,9 +106,9 @@ interface Session {
   lastTs: number;
 }
 
-function session(keep = 1000, filter: CompiledFilter | null = null): Session {
+function session(keep = 1000, filter: CompiledFilter | null = null, app: AppLayer | null = null): Session {
   const model = new AppModel({ mode: 'reverse', listen: null, target: null, file: null }, keep, filter);
-  const store = new SessionStore();
+  const store = new SessionStore(app);
   store.subscribe((s) => model.add(s));
   const records: LogRecord[] = [];
   const add = (r: LogRecord) => {
@@ -1286,4 +1287,75 @@ test('terminal safety: a typed file name and an error that quotes it come out in
   press(model, 'y');
   model.wrote(effect(press(model, 'w'), 'write-payload'), { path: EVIL });
   assertSafe([model.filterBar(W)], 'written notice');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Application protocols: what the rows, the detail and `p` make of a message's `app` entries.
+
+/** A session whose connection 1 speaks a protocol: a request (seq 1), a heartbeat, its reply (seq 3), and a plain message on connection 2. */
+function appSession(): Session {
+  // The layer (with no protocols of its own) keeps the entries these records come with, as for a file, and marks answered requests.
+  const s = session(1000, null, new AppLayer({ protocols: [] }));
+  const ts = s.lastTs + 100;
+  const req = message({ conn: 2, from: 'client', text: '421["chat",{"room":"a"}]' }, ts);
+  req[1].seq = 21;
+  req[1].app = [{ protocol: 'socket.io', type: 'event', name: 'chat', id: 1, namespace: '/', args: [{ room: 'a' }] }];
+  const ping = message({ conn: 2, from: 'server', text: '2' }, ts + 1);
+  ping[1].seq = 22;
+  ping[1].app = [{ protocol: 'engine.io', type: 'ping', heartbeat: true }];
+  const ack = message({ conn: 2, from: 'server', text: '431["ok"]' }, ts + 3.2);
+  ack[1].seq = 23;
+  ack[1].app = [{ protocol: 'socket.io', type: 'ack', id: 1, namespace: '/', pair: 21, latencyMs: 3.2, name: 'chat', args: ['ok'] }];
+  for (const r of [...req, ...ping, ...ack]) {
+    s.records.push(r);
+    s.store.add(r);
+  }
+  s.lastTs = ts + 3.2;
+  return s;
+}
+
+test('a message its protocol reads shows the protocol in a column and what it says as the preview; heartbeats are dim', () => {
+  const { model, lastTs } = appSession();
+  const d = draw(model, lastTs + 1);
+  assert.match(d.messages[0]!, / proto +payload/, 'the column appears once a drawn row has a protocol');
+  const rows = rowTexts(model);
+  assert.match(rows.at(-3)!, /socket\.io +event "chat" #1 \[\{"room":"a"\}\] *$/);
+  assert.match(rows.at(-1)!, /socket\.io +ack "chat" #1 ↩21 \+3\.20ms \["ok"\] *$/);
+  const pingRow = model.messageLines(40, W).slice(1).at(-2)!;
+  assert.ok(pingRow.some((s) => s.text.trim() === 'engine.io' && s.style === 'dim'), 'the heartbeat\'s protocol is dim');
+  assert.ok(pingRow.some((s) => s.text.trim() === 'ping' && s.style === 'dim'), 'and so is what it says');
+  const plain = session();
+  assert.doesNotMatch(draw(plain.model, plain.lastTs).messages[0]!, /proto/, 'no protocol column while no row has one');
+});
+
+test('the detail shows the entries, the pair with its latency, and a request that was answered', () => {
+  const { model } = appSession();
+  press(model, 'G');
+  let detail = model.detailLines(40, 80).map(lineText);
+  assert.ok(detail.includes('socket.io'), 'a heading names the protocol');
+  assert.ok(detail.some((l) => l === 'reply to message 21, 3.20ms after it (p jumps to it)'), detail.join('\n'));
+  assert.ok(detail.includes('  "ok"'), 'the arguments as a tree');
+  press(model, 'k');
+  press(model, 'k');
+  detail = model.detailLines(40, 80).map(lineText);
+  assert.ok(detail.includes('answered (p jumps to the reply)'), detail.join('\n'));
+  assert.ok(detail.includes('    "room": "a"'), 'nested values indented');
+});
+
+test('p jumps from a reply to its request and back, and says why when it cannot', () => {
+  const { model } = appSession();
+  press(model, 'G');
+  const reply = model.messages.selectedSeq();
+  press(model, 'p');
+  assert.equal((model.messages.selected()!.record as MessageRecord).seq, 21, 'on the request');
+  press(model, 'p');
+  assert.equal(model.messages.selectedSeq(), reply, 'back on the reply');
+  press(model, 'k');
+  press(model, 'p');
+  assert.match(model.notice ?? '', /neither/, 'a heartbeat is neither a request nor a reply');
+  press(model, 'G');
+  model.messages.setFilter({ source: 'server', predicate: (s) => s.from === 'server' });
+  press(model, 'G');
+  press(model, 'p');
+  assert.match(model.notice ?? '', /hidden by the filter/);
 });

@@ -209,3 +209,13 @@ test('action lines: what wspeek did, which way, by whom, what it sent', () => {
   const hostile = line({ ...c2s, action: 'edited', by: 'user', seq: 1, text: '\x1b]0;t\x07\u202e', length: 6, error: '\x9b2J' });
   assert.doesNotMatch(hostile, UNSAFE);
 });
+
+test('a headless line says what a message says in its protocol instead of the raw payload', () => {
+  const m: MessageRecord = {
+    type: 'message', conn: 5, seq: 4, ts: T0, from: 'server', kind: 'text', length: 9, wireLength: 9, frames: 1, compressed: false, truncated: false,
+    text: '431["ok"]', app: [{ protocol: 'socket.io', type: 'ack', id: 1, namespace: '/', name: 'chat', pair: 2, latencyMs: 3.2, args: ['ok'] }],
+  };
+  assert.equal(formatRecordLine(m), '14:02:03.000  #5 s→c text   9 B  socket.io ack "chat" #1 ↩2 +3.20ms ["ok"]');
+  const long = { ...m, app: [{ protocol: 'socket.io' as const, type: 'event', name: 'x', args: ['y'.repeat(180)] }, { protocol: 'socket.io' as const, type: 'event', name: 'z', args: ['w'.repeat(180)] }] };
+  assert.ok(formatRecordLine(long)!.length < 300, 'cut to a line');
+});

@@ -202,6 +202,7 @@ export class AppModel {
       case 'f': m.toggleFollow(); break;
       case 't': this.timeMode = this.timeMode === 'absolute' ? 'relative' : 'absolute'; break;
       case 'c': m.clear(); break;
+      case 'p': this.jumpToPair(); break;
       case 'y': return this.copy();
       case 'w': case 'W': return this.writePayload(ch === 'W');
       case 'M':
@@ -519,6 +520,16 @@ export class AppModel {
 
   private connectionStart(row: MessageRow): number | null {
     return this.connections.get(row.record.conn)?.startTs ?? null;
+  }
+
+  /** `p`: from a reply to its request, from a request to its first reply (see MessageView.pairedRow). */
+  private jumpToPair(): void {
+    const m = this.messages;
+    const target = m.pairedRow();
+    if (target === 'none') this.notice = 'p jumps between a request and its reply: this message is neither';
+    else if (target === 'gone') this.notice = 'its pair is not in the list (dropped from memory, or not seen yet)';
+    else if (!m.selectRow(target)) this.notice = `its pair (row ${target}) is hidden by the filter or the connection shown`;
+    else this.selectionChanged();
   }
 
   /** A new message is selected: its detail shows from the top, its first match current. */

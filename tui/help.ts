@@ -11,6 +11,7 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['/', 'filter the messages (Enter applies, Esc cancels; errors keep the last filter); in the detail pane: search its text, n / N next / previous match'],
   ['F', 'find: highlight matches without hiding rows; n / N next / previous match'],
   ['f', 'follow the newest message on / off'],
+  ['p', "jump from a reply to its request, or from a request to its first reply (the application protocol's pairing)"],
   ['space', 'pause the view (capture goes on) / resume'],
   ['t', 'time: absolute / since the connection opened'],
   ['c', 'clear the view (the saved log keeps everything)'],

@@ -1,5 +1,6 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
 import { recordPayloadPrefix, type ActionRecord, type LogRecord, type MessageRecord, type TunnelRecord } from '../core/log/records.js';
+import { appLabel, appPreview } from './app-summary.js';
 import { clockTime, duration, size } from './format.js';
 import { preview, visible } from './sanitize.js';
 
@@ -44,12 +45,18 @@ export function formatRecordLine(record: LogRecord): string | null {
   }
 }
 
-/** Kind, size (as `size` gives it everywhere), flags and a one-line payload preview. */
+/** Kind, size (as `size` gives it everywhere), flags and a one-line payload preview, or what its application protocol says. */
 export function messageSummary(m: MessageRecord): string {
   const length = m.compressed ? `${size(m.length)} (${size(m.wireLength)} on wire)` : size(m.length);
   const flags = [m.compressed ? 'deflate' : '', m.truncated ? 'truncated' : '', m.incomplete ? 'incomplete' : '', m.frames > 1 ? `${m.frames} frames` : '', m.rtt !== undefined ? `rtt ${duration(m.rtt)}` : '']
     .filter(Boolean).join(' ');
-  return `${m.kind.padEnd(6)} ${length}${flags ? ` [${flags}]` : ''}  ${payloadPreview(m)}`;
+  const content = m.app ? cut(`${appLabel(m.app)} ${appPreview(m.app)}`, 2 * PREVIEW_CHARS) : payloadPreview(m);
+  return `${m.kind.padEnd(6)} ${length}${flags ? ` [${flags}]` : ''}  ${content}`;
+}
+
+/** Text already made visible, cut to `max` characters. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function payloadPreview(m: MessageRecord): string {

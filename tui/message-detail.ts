@@ -2,6 +2,7 @@ import { closeCodeName } from '../core/websocket/close-codes.js';
 import { ownMessageKind } from '../core/filter/subject.js';
 import { recordPayload, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
+import { appDetailLines } from './app-detail.js';
 import { bytes, clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump, hexDumpWidth } from './hex-dump.js';
 import { actionSummary, tunnelSummary } from './line-printer.js';
@@ -42,6 +43,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   ].filter(Boolean).join(' · ');
   lines.push([seg(facts, 'dim')]);
   if (m.rtt !== undefined) lines.push([seg(`round trip from the ping: ${duration(m.rtt)}`, 'key')]);
+  if (m.app) lines.push(...appDetailLines(m.app));
 
   if (m.close) {
     lines.push([], [seg('Close', 'heading')]);

@@ -1,6 +1,7 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
 import { ownMessageKind } from '../core/filter/subject.js';
 import { recordPayloadPrefix, type ActionRecord, type MessageRecord } from '../core/log/records.js';
+import { appLabel, appPreview, isHeartbeat } from './app-summary.js';
 import { columnHeader, columnLine, type Column } from './columns.js';
 import { clockTime, duration, size } from './format.js';
 import type { ActedMessage } from './message-actions.js';
@@ -14,8 +15,9 @@ export type TimeMode = 'absolute' | 'relative';
  * The messages pane's columns: time, Δ since the previous row, #conn (its cells are empty, so the
  * column hides, when the list shows one connection), direction, kind, length, wire length (when
  * compressed), flags, what wspeek did (HELD, dropped, edited, injected…; hidden while no row drawn
- * has one), and the payload preview, which takes the rest. When the pane is too narrow, the wire
- * length goes first, then Δ, #conn and time.
+ * has one), the application protocol (hidden while no row drawn has one), and the payload preview
+ * (what the protocol says, when one reads the message), which takes the rest. When the pane is too
+ * narrow, the wire length goes first, then Δ and the protocol, #conn and time.
  */
 export function messageColumns(mode: TimeMode): Column[] {
   return COLUMNS[mode];
@@ -32,6 +34,7 @@ function columns(time: string): Column[] {
     { label: 'wire', align: 'right', shrink: 1 },
     {},
     {},
+    { label: 'proto', shrink: 2 },
     { label: 'payload', flex: true, min: 20 },
   ];
 }
@@ -59,30 +62,32 @@ export function messageCells(
   const conn = showConn ? seg(`#${m.conn}`, connStyle(m.conn)) : seg('');
   if (m.type === 'error') {
     // wspeek's own error, where it happened: no direction, kind `error`, where and what happened as the preview.
-    return [seg(time, 'dim'), seg(delta, 'dim'), conn, seg('!', 'bad'), seg('error', 'bad'), seg(''), seg(''), seg(''), seg(''), seg(`${m.where}: ${visible(m.detail)}`, 'bad')];
+    return [seg(time, 'dim'), seg(delta, 'dim'), conn, seg('!', 'bad'), seg('error', 'bad'), seg(''), seg(''), seg(''), seg(''), seg(''), seg(`${m.where}: ${visible(m.detail)}`, 'bad')];
   }
   if (m.type === 'action') {
     // A message wspeek sent itself: one uncompressed frame, no flags.
     const side = m.from === 'client' ? 'client' : 'server';
     return [
       seg(time, 'dim'), seg(delta, 'dim'), conn, seg(m.from === 'client' ? '→' : '←', side), seg(ownMessageKind(m), side), seg(size(m.length ?? 0)), seg(''), seg(''),
-      seg(m.action === 'resent' ? 'resent' : 'injected', 'key'), seg(ownPayloadPreview(m)),
+      seg(m.action === 'resent' ? 'resent' : 'injected', 'key'), seg(''), seg(ownPayloadPreview(m)),
     ];
   }
   const side = m.from === 'client' ? 'client' : 'server';
   const kind = m.kind === 'close' && m.close?.code != null ? `close ${m.close.code}` : m.kind;
   const flags = `${m.compressed ? 'z' : ' '}${row.violations.length ? '!' : ' '}${m.truncated || m.incomplete ? '…' : ''}`.trimEnd();
+  const heartbeat = isHeartbeat(m.app);
   return [
     seg(time, 'dim'),
     seg(delta, 'dim'),
     conn,
     seg(m.from === 'client' ? '→' : '←', side),
-    seg(kind, side),
+    seg(kind, heartbeat ? 'dim' : side),
     seg(size(m.length)),
     seg(m.compressed ? size(m.wireLength) : '', 'dim'),
     seg(flags, row.violations.length ? 'bad' : 'dim'),
     acted ? actedMark(acted) : seg(''),
-    seg(payloadPreview(m)),
+    m.app ? seg(appLabel(m.app), heartbeat ? 'dim' : 'key') : seg(''),
+    m.app ? seg(appPreview(m.app), heartbeat ? 'dim' : 'plain') : seg(payloadPreview(m)),
   ];
 }
 

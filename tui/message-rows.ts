@@ -253,6 +253,14 @@ export class MessageRows {
     }
   }
 
+  /** Row `seq`'s application entries (none for a row no longer kept), without putting the row together. */
+  appOf(seq: number): AppEntry[] | undefined {
+    const i = seq % this.seq.length;
+    if (this.seq[i] !== seq) return undefined;
+    const whole = this.whole[i];
+    return whole ? (whole.record.type === 'message' ? whole.record.app : undefined) : this.app[i];
+  }
+
   /** Row `seq`, put together again; undefined when its slot no longer holds it. */
   get(seq: number): MessageRow | undefined {
     const i = seq % this.seq.length;

@@ -1,3 +1,4 @@
+import { isRequest } from '../core/app/app-entry.js';
 import type { ActionMarks, CompiledFilter, FilterPredicate } from '../core/filter/filter.js';
 import { subjectOf } from '../core/filter/subject.js';
 import type { StoredRecord } from '../core/store/session-store.js';
@@ -219,6 +220,38 @@ export class MessageView {
       if (key.seq < seq) return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The row the selected message's application protocol pairs it with: for a reply, its request's
+   * row; for a request, its first reply's. 'none' when the message has neither, 'gone' when the
+   * other row is no longer kept or not yet seen.
+   */
+  pairedRow(): number | 'none' | 'gone' {
+    const seq = this.selectedSeq();
+    const app = seq === undefined ? undefined : this.kept.appOf(seq);
+    if (seq === undefined || app === undefined) return 'none';
+    const key = { conn: -1, seq: -1 };
+    this.kept.messageKey(seq, key);
+    const reply = app.find((e) => e.pair !== undefined);
+    if (reply) return this.findMessage(key.conn, reply.pair!) ?? 'gone';
+    if (!app.some(isRequest)) return 'none';
+    const own = key.seq;
+    const conn = key.conn;
+    for (let row = seq + 1; row <= this.lastSeq; row++) {
+      this.kept.messageKey(row, key);
+      if (key.conn === conn && this.kept.appOf(row)?.some((e) => e.pair === own)) return row;
+    }
+    return 'gone';
+  }
+
+  /** Selects row `seq` if it passes the view; false when the filter (or the connection shown) hides it. */
+  selectRow(seq: number): boolean {
+    const index = this.visible.lowerBound(seq);
+    if (this.visible.at(index) !== seq) return false;
+    this.select(index);
+    this.follow = false;
+    return true;
   }
 
   /** What wspeek did to row `seq`'s message changed: the filter and the search test it again, the selected row stays selected. */
