@@ -4,7 +4,7 @@ import { actionRecord, recordPayload, type ActionRecord, type MessageRecord } fr
 import type { HookDecision } from '../core/relay/hook-results.js';
 import type { Decision } from '../core/relay/message-gate.js';
 import { closePayload } from '../core/websocket/frame-encoder.js';
-import type { HeaderList, Side } from '../core/websocket/events.js';
+import { otherSide as other, type HeaderList, type Side } from '../core/websocket/events.js';
 import { decodeUtf8 } from '../core/websocket/utf8.js';
 import { now } from './clock.js';
 import type { DecodeQueue } from './decode-queue.js';
@@ -90,7 +90,6 @@ interface Held {
   edit: { opcode: 1 | 2; payload: Uint8Array } | null;
 }
 
-const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
 const key = (conn: number, seq: number) => `${conn}:${seq}`;
 
 /**

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { errorRecord, eventRecord, httpRecord, undecodedEndRecord, type MessageRecord } from '../core/log/records.js';
 import { MessageGate, type GateMessage, type GateStart } from '../core/relay/message-gate.js';
 import { ConnectionDecoder } from '../core/websocket/connection-decoder.js';
-import type { Extension, HeaderList, Side, WsEvent } from '../core/websocket/events.js';
+import { otherSide, type Extension, type HeaderList, type Side, type WsEvent } from '../core/websocket/events.js';
 import { deflateParams } from '../core/websocket/permessage-deflate.js';
 import { now } from './clock.js';
 import type { Carrier } from './connection-registry.js';
@@ -133,7 +133,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       return why;
     },
     rewritable: (side, index) => (gates ? gates[side].rewritable(index) : NOT_ACTIVE),
-    inject: (to, opcode, payload) => gates !== null && gates[to === 'server' ? 'client' : 'server'].inject(opcode, payload),
+    inject: (to, opcode, payload) => gates !== null && gates[otherSide(to)].inject(opcode, payload),
     held: () => {
       const c = gates?.client.held;
       const s = gates?.server.held;
@@ -197,7 +197,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
    */
   function endAfterHeld(side: Side): void {
     const to = side === 'client' ? server : client;
-    const receiverGone = ended[side === 'client' ? 'server' : 'client'] || to.destroyed;
+    const receiverGone = ended[otherSide(side)] || to.destroyed;
     endPending[side] = gates !== null && gates[side].pending && !receiverGone;
     if (!endPending[side] && !to.destroyed) to.end();
   }
@@ -206,7 +206,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   function sideEnded(side: Side): void {
     ended[side] = true;
     endAfterHeld(side);
-    const other = side === 'client' ? 'server' : 'client';
+    const other = otherSide(side);
     if (endPending[other]) endAfterHeld(other);
   }
 

@@ -1,7 +1,7 @@
 import { parseFilter, type FilterError } from '../core/filter/filter.js';
 import { ownMessageKind } from '../core/filter/subject.js';
 import type { ActionRecord, MessageRecord } from '../core/log/records.js';
-import type { Side } from '../core/websocket/events.js';
+import { otherSide, type Side } from '../core/websocket/events.js';
 import type { BarItem } from './bar-layout.js';
 import { count, size } from './format.js';
 import type { InterceptionControl, OutgoingMessage } from './interception-control.js';
@@ -48,7 +48,6 @@ export type ActPrompt =
 
 export type ActResult = 'none' | 'quit' | EditEffect;
 
-const OTHER: Record<Side, Side> = { client: 'server', server: 'client' };
 const SAVED_SESSION = 'nothing to act on: this is a saved session (wspeek open); acting needs the live proxy';
 
 /**
@@ -89,7 +88,7 @@ export class Acting {
       case 'm': {
         if (target.conn === null) return this.say('compose on which connection? select one of its messages, or the connection');
         const row = target.row?.record;
-        const to = row && row.type !== 'error' ? OTHER[row.from] : 'server';
+        const to = row && row.type !== 'error' ? otherSide(row.from) : 'server';
         this.prompt = { kind: 'compose', conn: target.conn, to, as: 'text' };
         return 'none';
       }
@@ -217,11 +216,11 @@ export class Acting {
       return this.say(`message ${r.seq} of #${r.conn} is not held${any ? ': held rows are marked HELD (the filter keyword held lists them)' : '; i sets the intercept filter that holds messages'}`);
     }
     if (ch === 'a') return this.say(control.forward(r.conn, r.seq) ?? `forwarded message ${r.seq} of #${r.conn}${acted.edit ? ' as edited' : ''}`);
-    if (ch === 'd') return this.say(control.drop(r.conn, r.seq) ?? `dropped message ${r.seq} of #${r.conn}: the ${OTHER[r.from]} never gets it`);
+    if (ch === 'd') return this.say(control.drop(r.conn, r.seq) ?? `dropped message ${r.seq} of #${r.conn}: the ${otherSide(r.from)} never gets it`);
     const payload = editable(target.row!, acted);
     if (typeof payload === 'string') return this.say(`can't edit it: ${payload}`);
     const kind = r.kind === 'text' ? 'text' : 'binary';
-    const about = `${kind} message ${r.seq} of #${r.conn}, ${r.from} → ${OTHER[r.from]}, held`;
+    const about = `${kind} message ${r.seq} of #${r.conn}, ${r.from} → ${otherSide(r.from)}, held`;
     return { kind: 'edit', document: editorDocument(payload, kind, about), about, task: { purpose: 'edit', conn: r.conn, seq: r.seq, opcode: kind === 'text' ? 1 : 2 } };
   }
 
@@ -233,7 +232,7 @@ export class Acting {
     if (r.type === 'error') return this.say('an error row is not a message: nothing to send again');
     const payload = editable(row, null);
     if (typeof payload === 'string') return this.say(`can't send it again: ${payload}`);
-    const to = OTHER[r.from];
+    const to = otherSide(r.from);
     const kind = r.type === 'action' ? ownMessageKind(r) : r.kind === 'text' ? 'text' : 'binary';
     const opcode = kind === 'text' ? 1 : 2;
     if (copy) {
@@ -266,7 +265,7 @@ export class Acting {
   }
 
   private composeKey(p: ActPrompt & { kind: 'compose' }, ch: string | undefined, name: string): ActResult {
-    if (name === 'tab' || name === 'S-tab') p.to = OTHER[p.to];
+    if (name === 'tab' || name === 'S-tab') p.to = otherSide(p.to);
     else if (ch === 's' || ch === 'c') p.to = ch === 's' ? 'server' : 'client';
     else if (ch === 't' || ch === 'b') p.as = ch === 't' ? 'text' : 'binary';
     else if (name === 'enter') {

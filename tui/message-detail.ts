@@ -1,4 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
+import { otherSide } from '../core/websocket/events.js';
 import { ownMessageKind } from '../core/filter/subject.js';
 import { recordPayload, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
@@ -82,7 +83,7 @@ function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
 /** Held, dropped, what was sent instead, and every action on the message in order. */
 function actedLines(acted: ActedMessage, m: MessageRecord, width: number): Line[] {
   const lines: Line[] = [];
-  const receiver = m.from === 'client' ? 'server' : 'client';
+  const receiver = otherSide(m.from);
   if (acted.marks.held) {
     lines.push([], [seg('Held', 'heading')], [seg(`Not forwarded yet: the ${receiver} has none of it, and what the ${m.from} sent after it waits behind it. a forwards it${acted.edit ? ' as edited' : ''}, e edits it, d drops it.`, 'warn')]);
   }

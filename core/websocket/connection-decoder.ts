@@ -1,4 +1,4 @@
-import type { EventSink, Extension, HttpRequestHead, HttpResponseHead, MessageEvent, Side, WsEvent } from './events.js';
+import { otherSide, type EventSink, type Extension, type HttpRequestHead, type HttpResponseHead, type MessageEvent, type Side, type WsEvent } from './events.js';
 import { analyzeHandshake } from './handshake.js';
 import { HeadReader, MAX_HEAD_BYTES, parseRequestHead, parseResponseHead } from './http-head.js';
 import { MessageDecoder } from './message-decoder.js';
@@ -237,7 +237,7 @@ export class ConnectionDecoder {
       pings.set(m.payload.toString('latin1'), m.ts);
     } else if (m.kind === 'pong') {
       // RFC 6455 §5.5.3: a pong echoes the ping's payload; the ping came from the other side.
-      const pings = this.pings[m.from === 'client' ? 'server' : 'client'];
+      const pings = this.pings[otherSide(m.from)];
       const key = m.payload.toString('latin1');
       const sent = pings.get(key);
       if (sent !== undefined) {

@@ -3,6 +3,11 @@ import type { ViolationRule } from './violation-rules.js';
 /** Which peer sent the bytes: the client opened the connection, the server accepted it. */
 export type Side = 'client' | 'server';
 
+/** The peer at the other end from `side`: where what `side` sends goes. */
+export function otherSide(side: Side): Side {
+  return side === 'client' ? 'server' : 'client';
+}
+
 /** Header fields in the order they were sent, names in their original case, values without surrounding whitespace. */
 export type HeaderList = Array<[name: string, value: string]>;
 
