@@ -1,10 +1,11 @@
 /**
- * Workload clients (the `ws` package), run in the bench's own process against a URL: the
- * echo server directly or a proxy in front of it. Each workload warms up, then measures for
- * a fixed time between two hooks (the orchestrator samples the proxy's CPU there), then
- * stops sending, lets what is in flight come back (bounded) and closes its connections.
+ * Workload clients (the `ws` package; `socket.io-client` for `sio64`), run in the bench's own
+ * process against a URL: the echo server directly or a proxy in front of it. Each workload warms
+ * up, then measures for a fixed time between two hooks (the orchestrator samples the proxy's CPU
+ * there), then stops sending, lets what is in flight come back (bounded) and closes its connections.
  */
 import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 
 export interface Timing {
@@ -57,6 +58,12 @@ const CLOSE_TIMEOUT_MS = 1_000;
 export const TEXT64 = Buffer.from('{"seq":1234567,"type":"tick","value":0.125,"tag":"wspeek-bench"}', 'latin1');
 if (TEXT64.length !== 64) throw new Error(`TEXT64 is ${TEXT64.length} bytes`);
 
+/** `sio64`'s event argument: a string sized so that the event's text frame, `42["m","…"]`, is 64 bytes. */
+export const SIO64_ARG = 'seq=1234567 type=tick value=0.125 tag=wspeek-bench-sio';
+/** The bytes of the text frame that carries the event `m` with `arg` (Socket.IO's EVENT packet in an Engine.IO MESSAGE). */
+export const sioFrameBytes = (arg: string) => Buffer.byteLength(`42${JSON.stringify(['m', arg])}`);
+if (sioFrameBytes(SIO64_ARG) !== 64) throw new Error(`SIO64_ARG makes a ${sioFrameBytes(SIO64_ARG)}-byte frame`);
+
 /** `msg64`, `bin1m`, `conn200`, `deflate64`: pipelined echo with a window of messages in flight. */
 export async function pipelined(url: string, spec: PipelineSpec, timing: Timing, hooks: Hooks = {}): Promise<ThroughputResult> {
   const sockets = await openAll(url, spec.connections, spec.deflate);
@@ -99,6 +106,56 @@ export async function pipelined(url: string, spec: PipelineSpec, timing: Timing,
   } finally {
     stopping = true;
     await closeAll(sockets);
+  }
+}
+
+export interface SioPipelineSpec {
+  /** Events in flight on the connection. */
+  window: number;
+  /** The event's one argument. */
+  arg: string;
+}
+
+/**
+ * `sio64`: one `socket.io-client` connection (WebSocket transport only, no reconnection), events
+ * `m` pipelined with a window in flight, each echoed back by the Socket.IO echo server. Counts
+ * echoed events; its bytes are the text frames that carried them.
+ */
+export async function sioPipelined(url: string, spec: SioPipelineSpec, timing: Timing, hooks: Hooks = {}): Promise<ThroughputResult> {
+  const socket = await openSio(url);
+  const frameBytes = sioFrameBytes(spec.arg);
+  let measuring = false;
+  let stopping = false;
+  let messages = 0;
+  let inFlight = 0;
+  let wrongArg = 0;
+  let failure: Error | null = null;
+  let drained: () => void = () => {};
+  const send = () => {
+    inFlight++;
+    socket.emit('m', spec.arg);
+  };
+  try {
+    socket.on('m', (data: unknown) => {
+      inFlight--;
+      if (data !== spec.arg) wrongArg++;
+      if (measuring) messages++;
+      if (!stopping) send();
+      else if (inFlight === 0) drained();
+    });
+    socket.on('disconnect', (reason) => (failure ??= stopping ? null : new Error(`the connection closed during the workload (${reason})`)));
+    for (let i = 0; i < spec.window; i++) send();
+    const seconds = await measure(timing, hooks, (on) => (measuring = on));
+    stopping = true;
+    if (inFlight > 0) await Promise.race([new Promise<void>((r) => (drained = r)), sleep(DRAIN_TIMEOUT_MS)]);
+    if (failure) throw failure;
+    if (wrongArg > 0) throw new Error(`${wrongArg} echoed events had another argument`);
+    if (messages === 0) throw new Error('no event came back during measurement');
+    const bytes = messages * frameBytes;
+    return { kind: 'throughput', messages, bytes, seconds, messagesPerSec: messages / seconds, bytesPerSec: bytes / seconds };
+  } finally {
+    stopping = true;
+    await closeSio(socket);
   }
 }
 
@@ -229,6 +286,39 @@ function open(url: string, deflate: boolean, into: WebSocket[]): Promise<void> {
       else resolve();
     });
     ws.once('error', reject);
+  });
+}
+
+/** A connected Socket.IO client on the default namespace, WebSocket transport only; it never reconnects. */
+function openSio(url: string): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: OPEN_TIMEOUT_MS });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.off('connect_error');
+      resolve(socket);
+    });
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Disconnects (a DISCONNECT packet, then close frames both ways) and waits for the WebSocket to close, or a short while. */
+async function closeSio(socket: Socket): Promise<void> {
+  socket.off('m');
+  const engine = socket.io.engine;
+  await new Promise<void>((resolve) => {
+    if (engine.readyState === 'closed') {
+      socket.disconnect();
+      return resolve();
+    }
+    const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    engine.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.disconnect();
   });
 }
 

@@ -1,7 +1,8 @@
 /**
- * Child processes of the bench: the echo server, the TCP relay, wspeek headless and wspeek in a
- * tmux pseudo-terminal; plus /proc readings (peak RSS, CPU ticks). Every child is registered so
- * that a finally block, SIGINT or the watchdog can end it; nothing outlives the bench.
+ * Child processes of the bench: the echo servers (`ws`, and `socket.io` for sio64), the TCP relay,
+ * wspeek headless and wspeek in a tmux pseudo-terminal; plus /proc readings (peak RSS, CPU ticks).
+ * Every child is registered so that a finally block, SIGINT or the watchdog can end it; nothing
+ * outlives the bench.
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled output (this file is dist/bench/processes.js). */
 const DIST = path.join(here, '..');
 const ECHO = path.join(here, 'echo-server.js');
+const SIO_ECHO = path.join(here, 'sio-echo-server.js');
 const RELAY = path.join(here, 'tcp-relay.js');
 /** The project root (dist/bench → ../..): tmux panes start there. */
 export const ROOT = path.join(here, '..', '..');
@@ -209,6 +211,10 @@ export function startEchoServer(): Promise<Running> {
   return forkHelper(ECHO, [], 'echo server');
 }
 
+export function startSioEchoServer(): Promise<Running> {
+  return forkHelper(SIO_ECHO, [], 'socket.io echo server');
+}
+
 export function startRelay(targetPort: number): Promise<Running> {
   return forkHelper(RELAY, [String(targetPort)], 'tcp relay');
 }
@@ -233,11 +239,14 @@ export function actingArgs(path: 'intercept' | 'script'): string[] {
   return path === 'intercept' ? [...script, '--intercept', 'payload:"never-in-the-workload"'] : script;
 }
 
+/** The raw path's flags: no application protocol read on any connection (decoding of Socket.IO, GraphQL… off). */
+export const RAW_ARGS: readonly string[] = ['--protocol', 'raw'];
+
 /**
  * `wspeek --no-tui --save FILE [wspeekArgs]` in front of the echo server (`cli`: this checkout's, or another's
  * for an A/B), stdout to /dev/null (stdio 'ignore'). Stopped with SIGINT so the log is flushed and closed; the log file is removed.
  */
-export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = [], cli = CLI, wspeekArgs: string[] = []): Promise<Running> {
+export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = [], cli = CLI, wspeekArgs: readonly string[] = []): Promise<Running> {
   const save = tmpFile('save', '.jsonl');
   const args = [...nodeArgs, cli, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', save, ...wspeekArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });

@@ -8,13 +8,14 @@ import type { CoreScenarioResult } from './core-decode.js';
 import { median } from './core-decode.js';
 import type { WorkloadResult } from './load.js';
 
-export type PathName = 'direct' | 'relay' | 'save' | 'baseline' | 'intercept' | 'script' | 'ui';
-export type WorkloadName = 'msg64' | 'bin1m' | 'rtt' | 'conn200' | 'deflate64';
+export type PathName = 'direct' | 'relay' | 'save' | 'raw' | 'baseline' | 'intercept' | 'script' | 'ui';
+export type WorkloadName = 'msg64' | 'bin1m' | 'rtt' | 'conn200' | 'deflate64' | 'sio64';
 
 export const PATH_LABELS: Record<PathName, string> = {
   direct: 'direct',
   relay: 'relay',
   save: 'wspeek --save',
+  raw: 'wspeek --protocol raw',
   baseline: 'baseline --save',
   intercept: 'wspeek --intercept',
   script: 'wspeek --script',
@@ -88,12 +89,22 @@ export interface PathSummary {
   /** With BENCH_BASELINE: --save against the baseline's --save, paired per round: throughput ratio, or added p50 (µs). */
   vsBaseline: number | null;
   vsBaselineP50Us: number | null;
+  /** With the raw path, on --save: decoding application protocols against --protocol raw, paired per round: throughput ratios, or added p50 (µs) for rtt. */
+  vsRaw: RoundFigures | null;
   /** (max − min) / median of the workload's main figure over rounds: how noisy the rounds were. */
   spread: number | null;
   peakRssBytes: number | null;
   cpu: { proxy: number | null; terminal: number | null; echo: number | null; load: number | null; others: number | null; steal: number | null };
   /** Proxy CPU per echoed message (µs), counting both directions of the message. */
   proxyCpuUsPerMessage: number | null;
+}
+
+/** Per-round paired figures: their median, and their range (the spread). */
+export interface RoundFigures {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number;
 }
 
 export interface WorkloadSummary {
@@ -136,7 +147,21 @@ export const ACTING_TARGETS: Partial<Record<PathName, number>> = { intercept: 0.
 const ACTING: PathName[] = ['intercept', 'script'];
 const ACTING_WORKLOAD: WorkloadName = 'msg64';
 
+/**
+ * Decoding application protocols (wspeek --save) against wspeek --protocol raw, in the same rounds:
+ * on Socket.IO traffic, throughput keeps at least this share of raw's (median of the per-round ratios).
+ */
+export const DECODING_TARGETS: Partial<Record<WorkloadName, number>> = { sio64: 0.9 };
+/**
+ * On plain traffic (no protocol to read), decoding costs nothing measurable: --save was not slower
+ * than raw in every round. All of them slower by chance alone is 1 in 2^rounds; with fewer than
+ * SIGN_TEST_ROUNDS rounds the check can't tell.
+ */
+const NOTHING_MEASURABLE: WorkloadName[] = ['msg64'];
+const SIGN_TEST_ROUNDS = 5;
+
 const orNull = (xs: number[]) => (xs.length ? median(xs) : null);
+const figuresOf = (xs: number[]): RoundFigures | null => (xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), rounds: xs.length } : null);
 
 export function summarize(samples: Sample[], workloads: WorkloadName[], paths: PathName[], core: CoreScenarioResult[]): Summary {
   const get = (w: WorkloadName, p: PathName, round: number) => samples.find((s) => s.workload === w && s.path === p && s.round === round && s.result);
@@ -149,11 +174,12 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
       const ok = mine.filter((s) => s.result);
       const tput = ok.map((s) => s.result).filter((r) => r?.kind === 'throughput');
       const lat = ok.map((s) => s.result).filter((r) => r?.kind === 'latency');
-      const paired = (f: (mine: WorkloadResult, other: WorkloadResult) => number, other: PathName) => orNull(rounds.flatMap((r) => {
+      const perRound = (f: (mine: WorkloadResult, other: WorkloadResult) => number, other: PathName) => rounds.flatMap((r) => {
         const a = get(w, p, r);
         const b = get(w, other, r);
         return a && b ? [f(a.result!, b.result!)] : [];
-      }));
+      });
+      const paired = (f: (mine: WorkloadResult, other: WorkloadResult) => number, other: PathName) => orNull(perRound(f, other));
       const primary = (r: WorkloadResult) => (r.kind === 'throughput' ? (w === 'bin1m' ? r.bytesPerSec : r.messagesPerSec) : NaN);
       const s: PathSummary = {
         path: p,
@@ -172,6 +198,7 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         vsSaveP50Us: ACTING.includes(p) && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
         vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired((a, b) => primary(a) / primary(b), 'baseline') : null,
         vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'baseline') : null,
+        vsRaw: p === 'save' && paths.includes('raw') ? figuresOf(perRound((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b)), 'raw')) : null,
         uiCpuExtra: p === 'ui' ? orNull(rounds.flatMap((r) => {
           const ui = samples.find((x) => x.workload === w && x.path === 'ui' && x.round === r && x.result);
           const save = samples.find((x) => x.workload === w && x.path === 'save' && x.round === r && x.result);
@@ -251,6 +278,13 @@ function checkTargets(ws: WorkloadSummary[], peakRss: Summary['peakRss'], core: 
     const min = ACTING_TARGETS[p]!;
     if (s) checks.push({ name: `${ACTING_WORKLOAD} ${PATH_LABELS[p]} vs wspeek --save`, target: `≥ ${min.toFixed(2)}×`, value: fmtRatio(s.vsSave), pass: pass(s.vsSave, (v) => v >= min) });
   }
+  if (paths.includes('raw')) {
+    for (const w of ws) {
+      const target = decodingTarget(w.workload);
+      const f = w.paths.save?.vsRaw ?? null;
+      if (target) checks.push({ name: `${w.workload} decoding vs raw (${PATH_LABELS.save} / ${PATH_LABELS.raw})`, target, value: fmtFigures(f), pass: decodingPass(w.workload, f) });
+    }
+  }
   for (const p of WSPEEK.filter((x) => paths.includes(x))) {
     const r = peakRss[p];
     checks.push({ name: `peak RSS ${PATH_LABELS[p]}`, target: `≤ ${TARGETS.peakRssBytes / 1e6} MB`, value: r ? `${fmtMB(r.bytes)} (${r.workload})` : '-', pass: r ? r.bytes <= TARGETS.peakRssBytes : null });
@@ -260,6 +294,22 @@ function checkTargets(ws: WorkloadSummary[], peakRss: Summary['peakRss'], core: 
   if (small) checks.push({ name: 'core small frames', target: '≥ 2M frames/s', value: fmtCount(small.medianFramesPerSec, '/s'), pass: small.medianFramesPerSec >= TARGETS.coreSmallFramesPerSec });
   if (large) checks.push({ name: 'core large frames', target: '≥ 1 GB/s', value: fmtGBs(large.medianBytesPerSec), pass: large.medianBytesPerSec >= TARGETS.coreLargeBytesPerSec });
   return checks;
+}
+
+/** What decoding may cost against raw on workload `w`, as its target line says it; null when `w` has no target. */
+function decodingTarget(w: WorkloadName): string | null {
+  const min = DECODING_TARGETS[w];
+  if (min !== undefined) return `≥ ${min.toFixed(2)}×`;
+  return NOTHING_MEASURABLE.includes(w) ? `nothing measurable: not slower in every round (≥ ${SIGN_TEST_ROUNDS} rounds)` : null;
+}
+
+/** Whether decoding against raw met its target on workload `w`: null when `w` has none, or the rounds can't tell. */
+function decodingPass(w: WorkloadName, f: RoundFigures | null): boolean | null {
+  if (!f) return null;
+  const min = DECODING_TARGETS[w];
+  if (min !== undefined) return f.median >= min;
+  if (!NOTHING_MEASURABLE.includes(w) || f.rounds < SIGN_TEST_ROUNDS) return null;
+  return f.max >= 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,14 +344,27 @@ function signedUs(x: number | null): string {
   return x === null ? '-' : `${x >= 0 ? '+' : ''}${fmtInt(x)}`;
 }
 
+/** Per-round ratios as their median and, over more than one round, their range: `0.97× (0.91–1.02)`. */
+function fmtFigures(f: RoundFigures | null): string {
+  if (!f) return '-';
+  return f.rounds > 1 ? `${f.median.toFixed(2)}× (${f.min.toFixed(2)}–${f.max.toFixed(2)})` : `${f.median.toFixed(2)}×`;
+}
+
+/** Per-round p50 differences (µs) as their median and, over more than one round, their range: `p50 +3 µs (-2…+8)`. */
+function fmtFiguresUs(f: RoundFigures | null): string {
+  if (!f) return '-';
+  return `p50 ${signedUs(f.median)} µs${f.rounds > 1 ? ` (${signedUs(f.min)}…${signedUs(f.max)})` : ''}`;
+}
+
 /** The main table's rows: header first. */
 export function tableRows(summary: Summary, paths: PathName[]): string[][] {
   const cols = paths;
   const baseline = cols.includes('baseline');
+  const raw = cols.includes('raw');
   const acting = ACTING.filter((p) => cols.includes(p));
   const header = [
     'workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : []),
-    ...(acting.length ? ['acting vs --save'] : []), ...(baseline ? ['--save vs baseline'] : []),
+    ...(acting.length ? ['acting vs --save'] : []), ...(raw ? ['decoding vs raw'] : []), ...(baseline ? ['--save vs baseline'] : []),
   ];
   const rows: string[][] = [header];
   for (const ws of summary.workloads) {
@@ -324,13 +387,15 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
         row.push(cell + mark(ok));
       }
     }
-    row.push(w === 'rtt' ? `+≤${TARGETS.addedP50Us}/+≤${TARGETS.addedP99Us} µs` : `≥ ${min?.toFixed(2)}×`);
+    row.push(w === 'rtt' ? `+≤${TARGETS.addedP50Us}/+≤${TARGETS.addedP99Us} µs` : min === undefined ? '-' : `≥ ${min.toFixed(2)}×`);
     if (cols.includes('ui')) {
       const s = ws.paths.ui;
       if (w === 'rtt') row.push(s?.uiExtraP50Us != null ? `p50 ${signedUs(s.uiExtraP50Us)} µs` : '-');
       else {
-        const tput = s?.uiExtra != null ? `${fmtPct(s.uiExtra)}${mark(s.uiExtra <= TARGETS.uiExtra)}` : '-';
-        const cpu = s?.uiCpuExtra != null ? `CPU/msg ${fmtPct(s.uiCpuExtra)}${mark(s.uiCpuExtra <= TARGETS.uiExtra)}` : '';
+        // Marked where the target lines check it: the workloads with a target against direct.
+        const judge = (ok: boolean) => (min === undefined ? '' : mark(ok));
+        const tput = s?.uiExtra != null ? `${fmtPct(s.uiExtra)}${judge(s.uiExtra <= TARGETS.uiExtra)}` : '-';
+        const cpu = s?.uiCpuExtra != null ? `CPU/msg ${fmtPct(s.uiCpuExtra)}${judge(s.uiCpuExtra <= TARGETS.uiExtra)}` : '';
         row.push(cpu ? `${tput} · ${cpu}` : tput);
       }
     }
@@ -342,6 +407,10 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
         const min = ACTING_TARGETS[p]!;
         return `${name} ${s?.vsSave != null ? `${s.vsSave.toFixed(2)}×${w === ACTING_WORKLOAD ? mark(s.vsSave >= min) : ''}` : '-'}`;
       }).join(' · '));
+    }
+    if (raw) {
+      const f = ws.paths.save?.vsRaw ?? null;
+      row.push(w === 'rtt' ? fmtFiguresUs(f) : `${fmtFigures(f)}${mark(decodingPass(w, f))}`);
     }
     if (baseline) {
       const s = ws.paths.save;
@@ -357,17 +426,18 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
     else rss.push(`${fmtMB(r.bytes)}${WSPEEK.includes(p) ? mark(r.bytes <= TARGETS.peakRssBytes) : ''}`);
   }
   rss.push(`≤ ${TARGETS.peakRssBytes / 1e6} MB`);
-  if (cols.includes('ui')) {
-    const a = summary.peakRss.save;
-    const b = summary.peakRss.ui;
-    rss.push(a && b ? `${b.bytes >= a.bytes ? '+' : ''}${fmtMB(b.bytes - a.bytes)}` : '-');
-  }
+  // How much more one path's peak RSS was than another's (`to` − `from`).
+  const rssDelta = (from: PathName, to: PathName) => {
+    const a = summary.peakRss[from];
+    const b = summary.peakRss[to];
+    if (!a || !b) return '-';
+    const mb = Math.round((b.bytes - a.bytes) / 1e6);
+    return `${mb >= 0 ? '+' : ''}${mb} MB`;
+  };
+  if (cols.includes('ui')) rss.push(rssDelta('save', 'ui'));
   if (acting.length) rss.push('-');
-  if (baseline) {
-    const a = summary.peakRss.baseline;
-    const b = summary.peakRss.save;
-    rss.push(a && b ? `${b.bytes >= a.bytes ? '+' : ''}${fmtMB(b.bytes - a.bytes)}` : '-');
-  }
+  if (raw) rss.push(rssDelta('raw', 'save'));
+  if (baseline) rss.push(rssDelta('baseline', 'save'));
   rows.push(rss);
   return rows;
 }

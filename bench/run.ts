@@ -1,15 +1,23 @@
 /**
  * `npm run bench`: end-to-end WebSocket throughput and latency, direct vs through a plain TCP
- * relay vs through wspeek (headless with --save, and with its terminal UI in tmux), interleaved
- * in rounds so ratios hold on a noisy machine; then the in-process decoder benchmark.
+ * relay vs through wspeek (headless with --save, the same with --protocol raw, acting on the
+ * traffic, and with its terminal UI in tmux), interleaved in rounds so ratios hold on a noisy
+ * machine; then the in-process decoder benchmark.
+ *
+ * Workloads: msg64, bin1m, rtt, conn200 and deflate64 between `ws` peers (bench/echo-server.ts);
+ * sio64, 64-byte Socket.IO events between real socket.io peers (bench/sio-echo-server.ts, WebSocket
+ * transport only). Each echo server is one process for the whole run; every path goes to the one
+ * its workload needs. "decoding vs raw" is wspeek --save against wspeek --protocol raw (the
+ * application-protocol layer reading nothing), paired per round: its median and range.
  *
  *   BENCH_QUICK=1        one round, ~1 s per workload (smoke run)
  *   BENCH_ROUNDS=N       rounds (default 5)
- *   BENCH_WORKLOADS=a,b  only these workloads (msg64, bin1m, rtt, conn200, deflate64)
+ *   BENCH_WORKLOADS=a,b  only these workloads (msg64, bin1m, rtt, conn200, deflate64, sio64)
  *   BENCH_NO_CORE=1      skip the in-process decoder benchmark
  *   BENCH_BASELINE=DIR   also run another built checkout's wspeek (DIR/dist/cli/main.js) headless with --save,
  *                        in the same rounds, and compare --save with it per round: an A/B of a change
  *   BENCH_ACTING=0       leave out the acting paths (wspeek --intercept, wspeek --script)
+ *   BENCH_RAW=0          leave out the raw path (wspeek --save --protocol raw) and "decoding vs raw"
  *   BENCH_PROFILE=W      instead: profile wspeek --no-tui --save (node --cpu-prof) during workload W,
  *                        or the decoder in-process with W = core-small, core-large, core-overCap, core-inflate;
  *                        top self-time functions on stdout and in bench/results/profile-W.txt;
@@ -30,10 +38,10 @@ import { performance } from 'node:perf_hooks';
 import { useNativeMask } from '../core/websocket/unmask.js';
 import { loadNativeMask } from '../proxy/native-mask.js';
 import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, type CoreScenarioResult } from './core-decode.js';
-import { pipelined, roundTrips, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
+import { pipelined, roundTrips, SIO64_ARG, sioPipelined, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {
-  actingArgs, CLI, cpuSeconds, forcedKills, haveTmux, killEverything, peakRss, ROOT, scrubPaths, sleep, snapshotWspeek, startEchoServer,
-  startRelay, startWspeekHeadless, startWspeekUi, stopEverythingOnExit, stopTmuxServer, systemCpuSeconds, type Running,
+  actingArgs, CLI, cpuSeconds, forcedKills, haveTmux, killEverything, peakRss, RAW_ARGS, ROOT, scrubPaths, sleep, snapshotWspeek, startEchoServer,
+  startRelay, startSioEchoServer, startWspeekHeadless, startWspeekUi, stopEverythingOnExit, stopTmuxServer, systemCpuSeconds, type Running,
 } from './processes.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import {
@@ -44,6 +52,8 @@ import {
 const QUICK = process.env.BENCH_QUICK === '1';
 const UI_PROFILE = process.env.BENCH_PROFILE_UI === '1';
 const ACTING_PATHS: PathName[] = process.env.BENCH_ACTING === '0' ? [] : ['intercept', 'script'];
+/** BENCH_RAW=0 leaves out wspeek --protocol raw, and with it "decoding vs raw". */
+const RAW_PATHS: PathName[] = process.env.BENCH_RAW === '0' ? [] : ['raw'];
 /** BENCH_PROFILE_PATH: profile an acting path instead of wspeek --save. */
 const PROFILE_PATH = process.env.BENCH_PROFILE_PATH;
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 1 : 5);
@@ -64,17 +74,24 @@ const nativeMask = loadNativeMask();
 useNativeMask(nativeMask);
 const UNMASK_IMPLEMENTATION = nativeMask ? 'bufferutil' : 'javascript';
 
+/** The echo server a workload's traffic goes to: `ws`'s, or a Socket.IO server's. */
+type Upstream = 'ws' | 'socket.io';
+
+const START_UPSTREAM: Record<Upstream, () => Promise<Running>> = { ws: startEchoServer, 'socket.io': startSioEchoServer };
+
 interface Workload {
   name: WorkloadName;
+  upstream: Upstream;
   run(url: string, hooks: Hooks): Promise<WorkloadResult>;
 }
 
 const ALL_WORKLOADS: Workload[] = [
-  { name: 'msg64', run: (url, h) => pipelined(url, { connections: 1, window: 256, payload: TEXT64, binary: false, deflate: false }, TIMING, h) },
-  { name: 'bin1m', run: (url, h) => pipelined(url, { connections: 1, window: 4, payload: BIN1M, binary: true, deflate: false }, TIMING, h) },
-  { name: 'rtt', run: (url, h) => roundTrips(url, TEXT64, TIMING, h) },
-  { name: 'conn200', run: (url, h) => pipelined(url, { connections: 200, window: 16, payload: TEXT64, binary: false, deflate: false }, TIMING, h) },
-  { name: 'deflate64', run: (url, h) => pipelined(url, { connections: 1, window: 256, payload: TEXT64, binary: false, deflate: true }, TIMING, h) },
+  { name: 'msg64', upstream: 'ws', run: (url, h) => pipelined(url, { connections: 1, window: 256, payload: TEXT64, binary: false, deflate: false }, TIMING, h) },
+  { name: 'bin1m', upstream: 'ws', run: (url, h) => pipelined(url, { connections: 1, window: 4, payload: BIN1M, binary: true, deflate: false }, TIMING, h) },
+  { name: 'rtt', upstream: 'ws', run: (url, h) => roundTrips(url, TEXT64, TIMING, h) },
+  { name: 'conn200', upstream: 'ws', run: (url, h) => pipelined(url, { connections: 200, window: 16, payload: TEXT64, binary: false, deflate: false }, TIMING, h) },
+  { name: 'deflate64', upstream: 'ws', run: (url, h) => pipelined(url, { connections: 1, window: 256, payload: TEXT64, binary: false, deflate: true }, TIMING, h) },
+  { name: 'sio64', upstream: 'socket.io', run: (url, h) => sioPipelined(url, { window: 256, arg: SIO64_ARG }, TIMING, h) },
 ];
 
 function selectedWorkloads(): Workload[] {
@@ -115,6 +132,7 @@ async function startPath(p: PathName, echoPort: number): Promise<Running | null>
     case 'direct': return null;
     case 'relay': return startRelay(echoPort);
     case 'save': return startWspeekHeadless(echoPort);
+    case 'raw': return startWspeekHeadless(echoPort, [], CLI, RAW_ARGS);
     case 'baseline': return startWspeekHeadless(echoPort, [], BASELINE_CLI!);
     case 'intercept':
     case 'script': return startWspeekHeadless(echoPort, [], CLI, actingArgs(p));
@@ -128,6 +146,22 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     promise.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms))),
   ]);
+}
+
+/** The echo servers the workloads go to, each started once; stops those already started if one fails to start. */
+async function startUpstreams(workloads: Workload[]): Promise<Map<Upstream, Running>> {
+  const running = new Map<Upstream, Running>();
+  try {
+    for (const u of new Set(workloads.map((w) => w.upstream))) running.set(u, await START_UPSTREAM[u]());
+    return running;
+  } catch (err) {
+    await stopUpstreams(running);
+    throw err;
+  }
+}
+
+async function stopUpstreams(running: Map<Upstream, Running>): Promise<void> {
+  await Promise.all([...running.values()].map((r) => r.stop()));
 }
 
 /** One workload on one path: start the proxy, run, read its peak RSS, stop it. */
@@ -207,13 +241,15 @@ async function benchmark(): Promise<void> {
   const loadStart = os.loadavg();
   const workloads = selectedWorkloads();
   const tmux = haveTmux();
-  const paths: PathName[] = ['direct', 'relay', 'save', ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux ? ['ui' as const] : [])];
+  const paths: PathName[] = ['direct', 'relay', 'save', ...RAW_PATHS, ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux ? ['ui' as const] : [])];
   const skipped = tmux ? [] : ['wspeek UI: tmux is not installed'];
   const notes = [
     'wspeek runs as `node dist/cli/main.js --target ws://127.0.0.1:<echo> --listen 127.0.0.1:0 [--no-tui] --save <tmp file>`; headless stdout goes to /dev/null (stdio "ignore")',
+    'wspeek --protocol raw runs as wspeek --save does, plus `--protocol raw` (no application protocol read on any connection); "decoding vs raw" is the median of per-round ratios (or p50 differences) of wspeek --save to it, and their range',
     `wspeek --intercept and wspeek --script run as wspeek --save does, plus \`--script hooks.mjs\` (its onMessage returns undefined) and, for --intercept, \`--intercept 'payload:"never-in-the-workload"'\` (the hook is never called); "acting vs --save" is the median of per-round ratios (or p50 differences) to wspeek --save`,
     'wspeek UI runs in a detached tmux pane, 200×50 (its own tmux server); tmux\'s CPU is reported separately',
-    'echo server, relay and wspeek are child processes; the load generator (ws clients) is the bench process itself',
+    'sio64 goes to a socket.io echo server (event `m` sent back; WebSocket transport only), its load is socket.io-client; the other workloads go to a ws echo server',
+    'echo servers, relay and wspeek are child processes; the load generator (ws and socket.io-client clients) is the bench process itself',
     `rounds interleave the paths in rotating order; values are medians over rounds; ratios (×) and added latency are medians of per-round paired comparisons with direct`,
     'MB = 10^6 bytes; CPU is in % of one core during measurement',
   ];
@@ -230,7 +266,7 @@ async function benchmark(): Promise<void> {
 
   const samples: Sample[] = [];
   let retries = 0;
-  const echo = await startEchoServer();
+  const upstreams = await startUpstreams(workloads);
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [wi, w] of workloads.entries()) {
@@ -240,7 +276,7 @@ async function benchmark(): Promise<void> {
           // A measurement during which other processes took a big share of the CPU is taken again
           // (right away, so the round's paths stay close in time), at most MAX_ATTEMPTS times in all.
           for (let attempt = 1; ; attempt++) {
-            const s = await runSegment(round, i, w, p, echo);
+            const s = await runSegment(round, i, w, p, upstreams.get(w.upstream)!);
             s.attempts = attempt;
             const disturbed = s.cpu.others !== null && s.cpu.others > RERUN_ABOVE;
             if (!disturbed || attempt === MAX_ATTEMPTS) {
@@ -255,7 +291,7 @@ async function benchmark(): Promise<void> {
       }
     }
   } finally {
-    await echo.stop();
+    await stopUpstreams(upstreams);
   }
 
   let core: CoreScenarioResult[] = [];
@@ -351,7 +387,7 @@ async function profile(name: string): Promise<void> {
   const w = ALL_WORKLOADS.find((x) => x.name === name);
   if (!w) throw new Error(`BENCH_PROFILE: unknown workload ${name}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-bench-prof-'));
-  const echo = await startEchoServer();
+  const echo = await START_UPSTREAM[w.upstream]();
   let result: WorkloadResult;
   const window = { startUs: 0, endUs: Infinity };
   try {
@@ -384,7 +420,7 @@ async function profile(name: string): Promise<void> {
 const bail = stopEverythingOnExit('bench');
 
 // Every segment is bounded by SEGMENT_TIMEOUT_MS already; this bounds the whole run as well.
-const segments = ROUNDS * ALL_WORKLOADS.length * (4 + ACTING_PATHS.length);
+const segments = ROUNDS * ALL_WORKLOADS.length * (4 + RAW_PATHS.length + ACTING_PATHS.length + (BASELINE_CLI ? 1 : 0));
 const budgetMs = Math.max(10 * 60_000, segments * (TIMING.warmupMs + TIMING.measureMs + 15_000) + 5 * 60_000);
 const watchdog = setTimeout(() => bail(1, `still running after ${(budgetMs / 60_000).toFixed(0)} minutes`), budgetMs);
 
