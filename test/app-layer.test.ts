@@ -104,6 +104,15 @@ test('a sniffed guess that meets a message it cannot read leaves the connection 
   assert.equal(odd.text, 'something else', 'the raw payload is untouched');
 });
 
+test('a message cut short by --max-payload proves a sniffed guess neither wrong nor right: it gets its error, the protocol stays', () => {
+  const req = text(15, 'client', 'REQ 1 x');
+  const cut = { ...text(15, 'server', 'RES'), truncated: true };
+  const later = text(15, 'client', 'REQ 2 y');
+  run(layer(), [handshake(15, 'ws://h/'), req, cut, later]);
+  assert.deepEqual(cut.app, [{ protocol: 'json-rpc', error: 'not toy: RES' }]);
+  assert.equal(later.app?.[0]?.name, 'y');
+});
+
 test(`sniffing gives up after ${SNIFF_MESSAGES} data messages; control messages don't count`, () => {
   const records: LogRecord[] = [handshake(6, 'ws://h/')];
   for (let i = 0; i < SNIFF_MESSAGES; i++) records.push(text(6, 'client', `plain ${i}`), { ...text(6, 'server', ''), kind: 'ping', text: undefined, base64: '' });

@@ -118,8 +118,9 @@ export class AppLayer {
       c.decoder = null;
     }
     if (entries === null || entries.length === 0) return;
-    if (c.reason === 'sniffed' && entries.some(unreadable)) {
-      // The guess was wrong: this message and the rest are read raw.
+    if (c.reason === 'sniffed' && !m.truncated && entries.some(unreadable)) {
+      // The guess was wrong: this message and the rest are read raw. (A message cut short by
+      // --max-payload proves nothing about the guess: it keeps its error entry, and the protocol.)
       c.decoder = null;
       return;
     }
