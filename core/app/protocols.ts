@@ -2,9 +2,11 @@ import type { AppProtocol } from './app-decoder.js';
 import { GRAPHQL_TRANSPORT_WS } from './graphql-transport-ws.js';
 import { GRAPHQL_WS } from './graphql-ws.js';
 import { JSON_RPC } from './json-rpc.js';
+import { SOCKET_IO } from './socket-io.js';
 
 /** Every application protocol wspeek reads, in the order the layer sniffs them. */
 export const APP_PROTOCOLS: readonly AppProtocol[] = [
+  SOCKET_IO,
   GRAPHQL_TRANSPORT_WS,
   GRAPHQL_WS,
   JSON_RPC,
