@@ -3,10 +3,14 @@ import { GRAPHQL_TRANSPORT_WS } from './graphql-transport-ws.js';
 import { GRAPHQL_WS } from './graphql-ws.js';
 import { JSON_RPC } from './json-rpc.js';
 import { SOCKET_IO } from './socket-io.js';
+import { SOCKJS } from './sockjs.js';
+import { STOMP } from './stomp.js';
 
 /** Every application protocol wspeek reads, in the order the layer sniffs them. */
 export const APP_PROTOCOLS: readonly AppProtocol[] = [
   SOCKET_IO,
+  SOCKJS,
+  STOMP,
   GRAPHQL_TRANSPORT_WS,
   GRAPHQL_WS,
   JSON_RPC,
