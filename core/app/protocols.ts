@@ -2,6 +2,7 @@ import type { AppProtocol } from './app-decoder.js';
 import { GRAPHQL_TRANSPORT_WS } from './graphql-transport-ws.js';
 import { GRAPHQL_WS } from './graphql-ws.js';
 import { JSON_RPC } from './json-rpc.js';
+import { MQTT } from './mqtt.js';
 import { SOCKET_IO } from './socket-io.js';
 import { SOCKJS } from './sockjs.js';
 import { STOMP } from './stomp.js';
@@ -14,4 +15,5 @@ export const APP_PROTOCOLS: readonly AppProtocol[] = [
   GRAPHQL_TRANSPORT_WS,
   GRAPHQL_WS,
   JSON_RPC,
+  MQTT,
 ];
