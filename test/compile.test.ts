@@ -4,6 +4,7 @@ import { compile } from '../core/filter/compile.js';
 import { fieldNamed } from '../core/filter/fields.js';
 import type { FilterSubject } from '../core/filter/filter.js';
 import { parse } from '../core/filter/parser.js';
+import { jsonOf } from '../core/filter/subject.js';
 import type { FilterNode, PayloadField } from '../core/filter/syntax-tree.js';
 
 function tree(source: string): FilterNode {
@@ -14,8 +15,8 @@ function tree(source: string): FilterNode {
 
 /** A row that logs every property a test reads. */
 function loggingRow(log: string[], payload = 'hello x'): FilterSubject {
-  const values: Omit<FilterSubject, 'payloadText'> = { type: 'message', conn: 1, from: 'client', kind: 'text', opcode: 1, length: 7, compressed: true, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/', actions: null };
-  const row = { payloadText: () => (log.push('payload'), payload) } as FilterSubject;
+  const values: Omit<FilterSubject, 'payloadText' | 'payloadJson'> = { type: 'message', conn: 1, from: 'client', kind: 'text', opcode: 1, length: 7, compressed: true, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/', actions: null, app: null };
+  const row = { payloadText: () => (log.push('payload'), payload), payloadJson: () => (log.push('json'), jsonOf(payload)) } as FilterSubject;
   for (const [k, v] of Object.entries(values)) Object.defineProperty(row, k, { get: () => (log.push(k), v) });
   return row;
 }
@@ -59,4 +60,14 @@ test('each payload field is read at most once per row, and afresh for the next r
   assert.equal(urlReads, 1);
   assert.equal(predicate(loggingRow(log, 'hello y')), false, 'the next row is read, not the cached text');
   assert.equal(log.filter((k) => k === 'payload').length, 2);
+});
+
+test('entry tests cost what flags cost; json paths what a payload costs, read once and after the cheaper terms', () => {
+  const log: string[] = [];
+  const row = loggingRow(log, '{"a":{"b":1}}');
+  assert.equal(compile(tree('/x/ or json.a.b=1 or hello or json.a or proto:mqtt or heartbeat or host:nope'))(row), true);
+  assert.deepEqual(log, ['app', 'app', 'url', 'json', 'app'], 'entries, then the URL, then the JSON values (payload and entries), read once; the payload text and the regex never');
+  log.length = 0;
+  assert.equal(compile(tree('json.a.b=2 or hello'))(row), false);
+  assert.deepEqual(log, ['json', 'app', 'payload'], 'equal costs keep the order typed');
 });

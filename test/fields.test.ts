@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ANSWERED, APP_PROTOCOL_NAMES, type AppEntry, type KeptAppEntry } from '../core/app/app-entry.js';
 import { CHOICES, exampleFor, FIELD_NAMES, FIELDS, fieldNamed, KEYWORDS, keywordNamed } from '../core/filter/fields.js';
 import { parseFilter, type FilterSubject } from '../core/filter/filter.js';
 import { parse } from '../core/filter/parser.js';
 
-/** Rows that differ in every property a field or keyword reads. */
-const ROWS: FilterSubject[] = [
+/** Rows that differ in every property a field or keyword reads, but for the application entries (no entries, no JSON). */
+const ROWS: FilterSubject[] = ([
   { type: 'message', conn: 1, from: 'client', kind: 'text', opcode: 1, length: 5, compressed: false, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/x', payloadText: () => 'hello', actions: null },
   { type: 'message', conn: 2, from: 'server', kind: 'binary', opcode: 2, length: 2048, compressed: true, truncated: true, violations: 2, closeCode: null, url: null, payloadText: () => '\u0001', actions: null },
   { type: 'message', conn: 3, from: 'client', kind: 'ping', opcode: 9, length: 0, compressed: false, truncated: false, violations: 1, closeCode: null, url: 'ws://b.test/', payloadText: () => '', actions: null },
@@ -17,7 +18,7 @@ const ROWS: FilterSubject[] = [
   { type: 'message', conn: 7, from: 'server', kind: 'binary', opcode: 2, length: 1, compressed: false, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/x', payloadText: () => 'e', actions: { held: true, dropped: false, edited: true, injected: false } },
   { type: 'message', conn: 7, from: 'server', kind: 'text', opcode: 1, length: 1, compressed: false, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/x', payloadText: () => 'i', actions: { held: false, dropped: false, edited: false, injected: true } },
   { type: 'message', conn: 7, from: 'server', kind: 'text', opcode: 1, length: 1, compressed: false, truncated: false, violations: 0, closeCode: null, url: 'ws://a.test/x', payloadText: () => 'f', actions: { held: false, dropped: false, edited: false, injected: false } },
-];
+] as Array<Omit<FilterSubject, 'app' | 'payloadJson'>>).map((r) => ({ ...r, app: null, payloadJson: () => undefined }));
 
 test('names are lower-case and no name stands for two fields or two keywords', () => {
   const fieldNames = FIELDS.flatMap((f) => [f.name, ...f.aliases]);
@@ -67,6 +68,7 @@ test('every field example parses to a test of that field, under each alias too',
 test('each field reads its value from the subject', () => {
   const read = (name: string) => {
     const f = fieldNamed(name)!;
+    assert.ok('read' in f, `${name} reads the subject`);
     return ROWS.map((s) => f.read(s));
   };
   assert.deepEqual(read('from').slice(0, 6), ['client', 'server', 'client', 'server', 'server', null]);
@@ -96,4 +98,43 @@ test('the choice words say which values of kind and from they stand for', () => 
     assert.ok(f.ok);
     assert.equal(f.predicate(ROWS[5]!), false, source);
   }
+});
+
+test('the application keywords read the entries: any entry decides, rows without entries never match', () => {
+  const request: KeptAppEntry = { protocol: 'socket.io', type: 'event', name: 'join', id: 1 };
+  const answered: KeptAppEntry = { ...request, id: 2, [ANSWERED]: true };
+  const reply: AppEntry = { protocol: 'socket.io', type: 'ack', name: 'join', id: 1, pair: 4, latencyMs: 3 };
+  const beat: AppEntry = { protocol: 'engine.io', type: 'ping', heartbeat: true };
+  const plain: AppEntry = { protocol: 'socket.io', type: 'event', name: 'chat' };
+  const rows = [[request], [answered], [reply], [beat], [plain], [plain, answered, beat]].map((app): FilterSubject => ({ ...ROWS[0]!, app }));
+  const matching = (word: string) => rows.map(keywordNamed(word)!.test);
+  assert.deepEqual(matching('request'), [true, true, false, false, false, true]);
+  assert.deepEqual(matching('reply'), [false, false, true, false, false, false]);
+  assert.deepEqual(matching('unanswered'), [true, false, false, false, false, false]);
+  assert.deepEqual(matching('heartbeat'), [false, false, false, true, false, true]);
+  for (const word of ['request', 'reply', 'unanswered', 'heartbeat']) assert.ok(ROWS.every((s) => !keywordNamed(word)!.test(s)), word);
+});
+
+test('the entry fields read each entry, and json the JSON values of a row', () => {
+  const e: AppEntry = { protocol: 'mqtt', type: 'publish', name: 'home/temp', id: 7, pair: 2, latencyMs: 1.5 };
+  const entry = (name: string) => {
+    const f = fieldNamed(name)!;
+    assert.ok('entry' in f, `${name} reads entries`);
+    return [f.entry(e), f.entry({ protocol: 'cbor' })];
+  };
+  assert.deepEqual(entry('proto'), ['mqtt', 'cbor']);
+  assert.deepEqual(entry('name'), ['home/temp', undefined]);
+  assert.deepEqual(entry('id'), [7, undefined]);
+  assert.deepEqual(entry('latency'), [1.5, undefined]);
+  const proto = fieldNamed('proto')!;
+  assert.ok(proto.type === 'entry-is' && proto.choices);
+  assert.deepEqual(proto.choices.words, APP_PROTOCOL_NAMES, 'proto takes the protocol names');
+
+  const json = fieldNamed('json')!;
+  assert.ok(json.type === 'json');
+  assert.deepEqual(ROWS.map((s) => json.read(s).length), ROWS.map(() => 0), 'no JSON, no entries: nothing to walk');
+  const value = { a: 1 };
+  const args = [{ room: 'a' }, 'b'];
+  const s: FilterSubject = { ...ROWS[0]!, payloadJson: () => ({ p: 1 }), app: [{ protocol: 'socket.io', type: 'event', name: 'x', args }, { protocol: 'msgpack', value }, { protocol: 'engine.io', heartbeat: true }] };
+  assert.deepEqual(json.read(s), [{ p: 1 }, { room: 'a' }, 'b', { a: 1 }], 'the payload, then per entry its value and each argument');
 });

@@ -8,7 +8,7 @@ const alternatives = (syntax: string): string[] => syntax.split(/\s{2,}/);
 
 test('FILTER_HELP documents every form', () => {
   const text = FILTER_HELP.map(([syntax, meaning]) => `${syntax} ${meaning}`).join('\n');
-  for (const form of ['client', 'server', 'c2s', 's2c', '>', '<', 'from:', 'kind:', 'control', 'data', 'opcode:', 'conn:', '#3', 'host:', 'url:', '"hello world"', 'payload:', '/pattern/flags', 'len>', 'length', 'compressed', 'truncated', 'violation', 'bad', 'code:', 'close:', '!=', '>=', 'and', '&&', 'or', '||', 'not', '!a', '-a', '(']) {
+  for (const form of ['client', 'server', 'c2s', 's2c', '>', '<', 'from:', 'kind:', 'control', 'data', 'opcode:', 'conn:', '#3', 'host:', 'url:', '"hello world"', 'payload:', '/pattern/flags', 'len>', 'length', 'compressed', 'truncated', 'violation', 'bad', 'code:', 'close:', 'heartbeat', 'request', 'reply', 'unanswered', 'proto:', 'name:', 'id:', 'latency>', 'json.', '[0]', '~', '!=', '>=', 'and', '&&', 'or', '||', 'not', '!a', '-a', '(']) {
     assert.ok(text.includes(form), form);
   }
   for (const [syntax, meaning] of FILTER_HELP) {

@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ANSWERED, type KeptAppEntry } from '../core/app/app-entry.js';
 import { parseFilter, type FilterPredicate, type FilterSubject } from '../core/filter/filter.js';
+import { jsonOf } from '../core/filter/subject.js';
 
 const OPCODES = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
-/** A message row with sensible defaults; `payload` feeds payloadText(), which counts its calls. */
-function row(over: Partial<Omit<FilterSubject, 'payloadText'>> & { payload?: string } = {}): FilterSubject & { calls: number } {
+/** A message row with sensible defaults; `payload` feeds payloadText() and, for text, payloadJson(), which count their calls. */
+function row(over: Partial<Omit<FilterSubject, 'payloadText' | 'payloadJson'>> & { payload?: string } = {}): FilterSubject & { calls: number; jsonCalls: number } {
   const { payload = '', ...rest } = over;
-  const kind = rest.kind ?? 'text';
+  const kind = rest.kind === undefined ? 'text' : rest.kind;
   const subject = {
     type: 'message' as const,
     conn: 1,
@@ -21,11 +23,17 @@ function row(over: Partial<Omit<FilterSubject, 'payloadText'>> & { payload?: str
     closeCode: null,
     url: 'ws://127.0.0.1:3000/chat',
     actions: null,
+    app: null,
     ...rest,
     calls: 0,
+    jsonCalls: 0,
     payloadText(): string {
       subject.calls++;
       return payload;
+    },
+    payloadJson(): unknown {
+      subject.jsonCalls++;
+      return kind === 'text' ? jsonOf(payload) : undefined;
     },
   };
   return subject;
@@ -500,4 +508,182 @@ test('a compiled filter runs over a million rows quickly', () => {
   for (let k = 0; k < 1000; k++) for (const s of rows) if (p(s)) hits++;
   assert.ok(hits > 0);
   assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+});
+
+// Rows that carry application entries: a Socket.IO event that wants an ack and the ack that
+// answers it, an Engine.IO ping, an answered JSON-RPC call, and a SignalR-like batch (a
+// completion and an invocation nobody has answered).
+const joinEntry: KeptAppEntry = { protocol: 'socket.io', type: 'event', name: 'Join', id: 12, namespace: '/', args: [{ room: 'a', user: { id: 42, admin: false } }, 'second'] };
+const sioEvent = row({ payload: '421["Join",{"room":"a","user":{"id":42,"admin":false}},"second"]', app: [joinEntry] });
+const sioAck = row({ from: 'server', payload: '431["ok"]', app: [{ protocol: 'socket.io', type: 'ack', name: 'Join', id: 12, pair: 1, latencyMs: 150.5, args: ['ok'] }] });
+const eioPing = row({ from: 'server', payload: '2', app: [{ protocol: 'engine.io', type: 'ping', heartbeat: true }] });
+const rpcCall = row({
+  payload: '{"jsonrpc":"2.0","method":"math.add","id":"7","params":[1,2]}',
+  app: [{ protocol: 'json-rpc', type: 'request', name: 'math.add', id: '7', value: { jsonrpc: '2.0', method: 'math.add', id: '7', params: [1, 2] }, [ANSWERED]: true }],
+});
+const batch = row({
+  from: 'server',
+  kind: 'binary',
+  payload: '\u0093\u0003',
+  app: [
+    { protocol: 'signalr', type: 'completion', id: '3', pair: 9, latencyMs: 0.25, value: { result: { ok: true, total: 1e3, note: null } } },
+    { protocol: 'signalr', type: 'invocation', name: 'SendMessage', id: '4', value: { target: 'SendMessage', arguments: ['hi'] } },
+  ],
+});
+const APP_ROWS = [sioEvent, sioAck, eioPing, rpcCall, batch, clientText];
+
+/** Which of APP_ROWS `source` matches, as their indices. */
+function appMatches(source: string): number[] {
+  const p = compile(source);
+  return APP_ROWS.flatMap((s, i) => (p(s) ? [i] : []));
+}
+
+test('heartbeat, request, reply and unanswered read the entries; a message matches when any entry does', () => {
+  assert.deepEqual(appMatches('heartbeat'), [2]);
+  assert.deepEqual(appMatches('request'), [0, 3, 4], 'an id and no pair');
+  assert.deepEqual(appMatches('reply'), [1, 4], 'a pair');
+  assert.deepEqual(appMatches('unanswered'), [0, 4], 'a request without the answered mark');
+  assert.deepEqual(appMatches('not reply'), [0, 2, 3, 5]);
+  assert.deepEqual(appMatches('request reply'), [4], 'one entry of each');
+});
+
+test('the application keywords quoted are text to search for', () => {
+  const s = row({ payload: 'heartbeat: reply to the request (unanswered)' });
+  for (const word of ['heartbeat', 'reply', 'request', 'unanswered']) {
+    assertMatches(word, s, false);
+    assertMatches(`"${word}"`, s, true);
+    assertMatches(`payload:${word}`, s, true);
+  }
+});
+
+test('proto: is exact, in any case, with lists and !=; a row without entries matches neither', () => {
+  assert.deepEqual(appMatches('proto:socket.io'), [0, 1]);
+  assert.deepEqual(appMatches('proto:SOCKET.IO,engine.io'), [0, 1, 2]);
+  assert.deepEqual(appMatches('proto:json-rpc'), [3]);
+  assert.deepEqual(appMatches('proto:graphql-ws'), []);
+  assert.deepEqual(appMatches('proto!=socket.io'), [2, 3, 4]);
+  assert.deepEqual(appMatches('proto!=socket.io,signalr'), [2, 3]);
+  assert.deepEqual(appMatches('not proto:socket.io'), [2, 3, 4, 5], 'not includes the rows without entries');
+});
+
+test('name: contains the text in any entry, ignoring case; != when some entry has a name and none contains it', () => {
+  assert.deepEqual(appMatches('name:join'), [0, 1], 'a reply carries its request\'s name');
+  assert.deepEqual(appMatches('name:JOI'), [0, 1]);
+  assert.deepEqual(appMatches('name:"math."'), [3]);
+  assert.deepEqual(appMatches('name:sendmessage'), [4], 'the second entry of a batch');
+  assert.deepEqual(appMatches('name!=join'), [3, 4], 'the ping has no name: no value, no match');
+  assert.deepEqual(appMatches('name!=send'), [0, 1, 3], 'the batch has a name that contains it');
+});
+
+test('id: is exact: a number or its text, lists, a quoted value whole; != when no entry has one of them', () => {
+  assert.deepEqual(appMatches('id:12'), [0, 1], 'the number 12');
+  assert.deepEqual(appMatches('id:7'), [3], 'the string "7"');
+  assert.deepEqual(appMatches('id:012'), [], 'exactly as written: 012 is not 12');
+  assert.deepEqual(appMatches('id:1'), [], 'no substring');
+  assert.deepEqual(appMatches('id:7,4'), [3, 4]);
+  assert.deepEqual(appMatches('id:"12"'), [0, 1]);
+  assert.deepEqual(appMatches('id!=12'), [3, 4]);
+  assert.deepEqual(appMatches('id!=3'), [0, 1, 3], 'the batch has id 3 in one entry');
+  const odd = row({ app: [{ protocol: 'stomp', type: 'message', id: 'sub-1,2' }, { protocol: 'stomp', type: 'message', id: 'Sub-3' }] });
+  assertMatches('id:"sub-1,2"', odd, true);
+  assertMatches('id:sub-1,2', odd, false);
+  assertMatches('id:sub-3', odd, false);
+  assertMatches('id:Sub-3', odd, true);
+});
+
+test('latency compares replies in ms, us (µs) or s, with every operator', () => {
+  assert.deepEqual(appMatches('latency>100'), [1]);
+  assert.deepEqual(appMatches('latency>100ms'), [1]);
+  assert.deepEqual(appMatches('latency>0.15s'), [1]);
+  assert.deepEqual(appMatches('latency>151ms'), []);
+  assert.deepEqual(appMatches('latency>=150.5'), [1]);
+  assert.deepEqual(appMatches('latency<1ms'), [4]);
+  assert.deepEqual(appMatches('latency<=250us'), [4]);
+  assert.deepEqual(appMatches('latency<250µs'), []);
+  assert.deepEqual(appMatches('latency:250us'), [4]);
+  assert.deepEqual(appMatches('latency=150500us,1s'), [1]);
+  assert.deepEqual(appMatches('latency!=150.5'), [4], 'only replies have a latency');
+  assert.deepEqual(appMatches('latency>=0'), [1, 4]);
+  assertMatches('latency:1.234', row({ app: [{ protocol: 'mqtt', type: 'puback', pair: 1, latencyMs: 1.234 }] }), true);
+  assertMatches('latency:1234us', row({ app: [{ protocol: 'mqtt', type: 'puback', pair: 1, latencyMs: 1.234 }] }), true);
+});
+
+test('json paths walk keys and indices of a JSON text payload; = is exact for strings and numbers', () => {
+  const s = row({ payload: ' {"type":"subscribe","user":{"id":42,"name":"Ada"},"items":[{"id":7},{"id":"8"}],"ok":true,"gone":null,"a.b":1,"":2} ' });
+  for (const source of ['json.type=subscribe', 'json.user.id=42', 'json.user.id=42.0', 'json.user.id=4.2e1', 'json.items[0].id=7', 'json.items[1].id=8', 'json.user.name:Ada', 'json.ok=true', 'json.gone=null', 'json["a.b"]=1', 'json[""]=2', 'json.type!=unsubscribe']) {
+    assertMatches(source, s, true);
+  }
+  for (const source of ['json.type=Subscribe', 'json.type=sub', 'json.user.id=4', 'json.user.id=042', 'json.items[2].id=7', 'json.items.0.id=7', 'json[0]=x', 'json.ok=1', 'json.gone=""', 'json.user=42', 'json.type!=subscribe', 'json.nothing!=x']) {
+    assertMatches(source, s, false);
+  }
+  assertMatches('json[0]=x', row({ payload: '["x",1]' }), true);
+  assertMatches('json[1]=1', row({ payload: '["x",1]' }), true);
+  assertMatches('json[1]="1"', row({ payload: '["x",1]' }), true); // quoting does not change what a value is
+});
+
+test('json ~ contains the text of a string, number, boolean or null, ignoring case; never an object or array', () => {
+  const s = row({ payload: '{"type":"Subscribe-All","n":12345,"ok":false,"user":{"name":"Ada"},"tags":["x"]}' });
+  for (const source of ['json.type~subscribe', 'json.type~ALL', 'json.n~234', 'json.ok~fal', 'json.user.name~d', 'json.type~""']) assertMatches(source, s, true);
+  for (const source of ['json.type~unsub', 'json.user~ada', 'json.tags~x', 'json.missing~a']) assertMatches(source, s, false);
+});
+
+test('a json path alone: the path is there, whatever its value', () => {
+  const s = row({ payload: '{"error":null,"data":{"list":[]},"n":0}' });
+  for (const source of ['json.error', 'json.data.list', 'json.n', '-json.data.list[0]', 'not json.nope']) assertMatches(source, s, true);
+  for (const source of ['json.data.list[0]', 'json.nope', 'json.n.x', 'json[0]']) assertMatches(source, s, false);
+});
+
+test('only own keys are a path: nothing inherited from Object or Array', () => {
+  const s = row({ payload: '{"a":{"b":1},"list":[1,2],"__proto__":{"x":1}}' });
+  for (const source of ['json.constructor', 'json.a.toString', 'json.list.length', 'json.a.hasOwnProperty']) assertMatches(source, s, false);
+  assertMatches('json.__proto__.x=1', s, true); // a key that JSON wrote is a key
+});
+
+test('json paths never match a payload that is not JSON: plain text, broken JSON, binary, scalars, errors', () => {
+  const sources = ['json.a=1', 'json.a!=1', 'json.a~1', 'json.a', 'json[0]', 'json[0]!=x'];
+  const notJson = [
+    row({ payload: 'a=1' }),
+    row({ payload: '{"a":1' }),
+    row({ payload: '{"a":1} trailing' }),
+    row({ payload: '"a"' }),
+    row({ payload: '1' }),
+    row({ kind: 'binary', payload: '{"a":1}' }),
+    row({ type: 'error', kind: null, from: null, payload: '{"a":1}' }),
+  ];
+  for (const source of sources) for (const s of notJson) assertMatches(source, s, false);
+  for (const source of ['not json.a=1', '-json.a']) for (const s of notJson) assertMatches(source, s, true);
+});
+
+test("json paths also look in each entry's value and each Socket.IO argument; any of them matches", () => {
+  assert.deepEqual(appMatches('json.room=a'), [0], 'the first argument of 421["Join",{"room":"a"}…], not a JSON payload');
+  assert.deepEqual(appMatches('json.user.id=42'), [0]);
+  assert.deepEqual(appMatches('json.user.admin=false'), [0]);
+  assert.deepEqual(appMatches('json.params[1]=2'), [3], 'the payload (and the entry value, the same JSON)');
+  assert.deepEqual(appMatches('json.result.total=1000'), [4], 'a binary message: its entry value');
+  assert.deepEqual(appMatches('json.result.note=null'), [4]);
+  assert.deepEqual(appMatches('json.target~send'), [4], 'the second entry');
+  assert.deepEqual(appMatches('json.arguments[0]=hi'), [4]);
+  assert.deepEqual(appMatches('json.room!=b'), [0]);
+  assert.deepEqual(appMatches('json.room!=a'), []);
+  assert.deepEqual(appMatches('json[0]'), [], 'the arguments are roots of their own, not one array');
+});
+
+test('the JSON is read once per row, only when a json test is reached, and not for entry tests', () => {
+  const s = row({ payload: '{"a":{"b":"xyz"},"n":1}' });
+  const p = compile('json.a.b~y json.n=1 json.a json.n!=2 hello');
+  assert.equal(p(s), false);
+  assert.equal(s.jsonCalls, 1);
+  assert.equal(s.calls, 1);
+  p(s);
+  assert.equal(s.jsonCalls, 2, 'read afresh for each row');
+  const q = compile('json.a client');
+  const server = row({ from: 'server', payload: '{"a":1}' });
+  assert.equal(q(server), false);
+  assert.equal(server.jsonCalls, 0, 'the cheap term decides first');
+  const r = compile('proto:socket.io or name:x or id:1 or latency>1 or heartbeat or request or reply or unanswered');
+  const plain = row({ payload: '{"a":1}' });
+  const event = row({ payload: '{"a":1}', app: [joinEntry] });
+  assert.equal(r(plain), false);
+  assert.equal(r(event), true);
+  assert.equal(plain.jsonCalls + plain.calls + event.jsonCalls + event.calls, 0);
 });

@@ -10,7 +10,7 @@ function tokens(source: string): string[] {
     const t = lexer.next();
     out.push(show(t));
     if (t.k === 'eof' || t.k === 'error') return out;
-    if (t.k === 'field') {
+    if (t.k === 'field' || (t.k === 'path' && t.op !== null)) {
       const v = lexer.fieldValue();
       if ('message' in v) return [...out, `error@${v.pos}+${v.len} ${v.message}`];
       out.push(`value@${v.from}-${v.to} ${JSON.stringify(v.text)}${v.quoted ? ' quoted' : ''}`);
@@ -28,6 +28,8 @@ function show(t: Token): string {
       return `${at} ${String(t.re)}`;
     case 'field':
       return `${at} ${t.name}${t.op}@${t.opPos}+${t.opLen}`;
+    case 'path':
+      return `${at} ${t.name}${JSON.stringify(t.steps)}${t.op === null ? '' : `${t.op}@${t.opPos}+${t.opLen}`}`;
     case 'error':
       return `${at} ${t.message}`;
     default:
@@ -85,4 +87,36 @@ test('lexical errors come back as error tokens with their place', () => {
   assert.deepEqual(tokens('>= 5'), ["error@0+2 expected a field name before '>=' (e.g. len>=100)"]);
   assert.deepEqual(tokens(':x'), ["error@0+1 expected a field name before ':'"]);
   assert.equal(tokens('/(a/')[0]!.startsWith('error@0+4 Invalid regular expression'), true);
+});
+
+test('a json path is one token: its steps, then its operator and value if they follow', () => {
+  assert.deepEqual(tokens('json.items[0].id=7 JSON["a b"][12] ~ x json.a json[1]!=2'), [
+    'path@0+16 json["items",0,"id"]=@16+1', 'value@17-18 "7"',
+    'path@19+15 JSON["a b",12]~@35+1', 'value@37-38 "x"',
+    'path@39+6 json["a"]',
+    'path@46+7 json[1]!=@53+2', 'value@55-56 "2"',
+    'eof@56+1',
+  ]);
+  assert.deepEqual(tokens('json.content-type:x json.a.b)'), ['path@0+17 json["content-type"]=@17+1', 'value@18-19 "x"', 'path@20+8 json["a","b"]', ')@28+1', 'eof@29+1'], 'a key runs to an operator or the end of the word');
+  assert.deepEqual(tokens("json['it\\'s'].x=1"), [`path@0+15 json["it's","x"]=@15+1`, 'value@16-17 "1"', 'eof@17+1'], 'a quoted key resolves its escapes');
+  assert.deepEqual(tokens('json:x'), ['field@0+4 json=@4+1', 'value@5-6 "x"', 'eof@6+1'], 'without a path, json is a field name like any (the parser asks for a path)');
+  assert.deepEqual(tokens('jsonx.a'), ['word@0+7 "jsonx.a"', 'eof@7+1']);
+});
+
+test('~ is an operator after a field name or a json path; after other words it is part of the word', () => {
+  assert.deepEqual(tokens('name~x len ~ 5'), ['field@0+4 name~@4+1', 'value@5-6 "x"', 'field@7+3 len~@11+1', 'value@13-14 "5"', 'eof@14+1']);
+  assert.deepEqual(tokens('a~b text~x ~c'), ['word@0+3 "a~b"', 'word@4+6 "text~x"', 'word@11+2 "~c"', 'eof@13+1']);
+});
+
+test('a json path that does not read is an error token where it goes wrong', () => {
+  assert.deepEqual(tokens('json.'), ["error@5+1 expected a key after '.' (e.g. json.user.id)"]);
+  assert.deepEqual(tokens('json..a'), ["error@5+1 expected a key after '.' (e.g. json.user.id)"]);
+  assert.deepEqual(tokens('json.a[x]'), ["error@7+1 expected an index or a quoted key after '[' (e.g. json.items[0])"]);
+  assert.deepEqual(tokens('json[-1]'), ["error@5+1 expected an index or a quoted key after '[' (e.g. json.items[0])"]);
+  assert.deepEqual(tokens('json[1234567890123456]'), ["error@5+16 expected an index or a quoted key after '[' (e.g. json.items[0])"], 'an index is a safe integer');
+  assert.deepEqual(tokens('json.a[1'), ["error@8+1 expected ']' to close '[' at 6"]);
+  assert.deepEqual(tokens('json["a"x'), ["error@8+1 expected ']' to close '[' at 4"]);
+  assert.deepEqual(tokens('json["a'), ['error@5+2 unterminated string']);
+  assert.deepEqual(tokens('json.a]b'), ['error@6+1 unexpected \']\' in a json path (quote other keys: json["a.b"])']);
+  assert.deepEqual(tokens('json.a"b"'), ['error@6+1 unexpected \'"\' in a json path (quote other keys: json["a.b"])']);
 });

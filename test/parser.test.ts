@@ -27,6 +27,16 @@ function show(node: FilterNode): string {
       return `${node.field.name}${node.negate ? '!~' : '~'}${JSON.stringify(node.needle)}`;
     case 'regex':
       return String(node.re);
+    case 'entry-compare':
+      return `${node.field.name}${node.op}${node.values.join(',')}`;
+    case 'entry-is':
+      return `${node.field.name}${node.negate ? '!=' : '='}${node.values.join(',')}`;
+    case 'entry-contains':
+      return `${node.field.name}${node.negate ? '!~' : '~'}${JSON.stringify(node.needle)}`;
+    case 'json': {
+      const path = node.path.map((step) => (typeof step === 'number' ? `[${step}]` : `[${JSON.stringify(step)}]`)).join('');
+      return `json${path}${node.test.op === 'exists' ? '' : `${node.test.op}${JSON.stringify(node.test.value)}`}`;
+    }
   }
 }
 
@@ -118,7 +128,7 @@ test('an unknown field is reported with a suggestion', () => {
   const f = parseError('zebra:1');
   assert.match(f.error, /^unknown field 'zebra'/);
   assert.match(f.error, /quotes/);
-  assert.equal(parseError('id=42').position, 0);
+  assert.equal(parseError('idx=42').position, 0);
 });
 
 test('a field name without a value is an error that suggests quoting', () => {
@@ -215,4 +225,70 @@ test('an unterminated quote is reported from the quote to the end', () => {
   assert.equal(e.length, 10);
   assert.equal(parseError('"abc\\"').error, 'unterminated string');
   assert.equal(parseError("url:'x").position, 4);
+});
+
+test('application keywords are keywords; quoted, they are text to search for', () => {
+  assert.equal(show(tree('heartbeat Request REPLY unanswered')), '(and heartbeat request reply unanswered)');
+  assert.equal(show(tree('"heartbeat" \'reply\'')), '(and payload~"heartbeat" payload~"reply")');
+});
+
+test('entry fields: proto names in any case and lists, name contains, ids exactly as typed, latency in units', () => {
+  assert.equal(show(tree('proto:Socket.IO,mqtt,socket.io')), 'proto=socket.io,mqtt');
+  assert.equal(show(tree('proto!=json-rpc')), 'proto!=json-rpc');
+  assert.equal(show(tree('name:Join name!="chat room"')), '(and name~"Join" name!~"chat room")');
+  assert.equal(show(tree('id:12,Abc id!=7')), '(and id=12,Abc id!=7)');
+  const quoted = tree('id:"a,b"');
+  assert.ok(quoted.t === 'entry-is');
+  assert.deepEqual(quoted.values, ['a,b'], 'a quoted id is one value, commas and all');
+  assert.equal(show(tree('latency>100')), 'latency>100', 'milliseconds without a unit');
+  assert.equal(show(tree('latency >= 1.5s')), 'latency>=1500');
+  assert.equal(show(tree('latency<250us')), 'latency<0.25');
+  assert.equal(show(tree('latency<250µs latency<250MS')), '(and latency<0.25 latency<250)');
+  assert.equal(show(tree('latency:12345us')), 'latency=12.345', 'microseconds divide exactly');
+  assert.equal(show(tree('latency!=1,2s')), 'latency!=1,2000');
+});
+
+test('json paths: keys, indices and quoted keys; alone, or with =, != or ~', () => {
+  assert.equal(show(tree('json.user.id=42')), 'json["user"]["id"]="42"');
+  assert.equal(show(tree('json.items[0].id:7')), 'json["items"][0]["id"]="7"');
+  assert.equal(show(tree('json[0]==x')), 'json[0]="x"');
+  assert.equal(show(tree('json.type~subscribe')), 'json["type"]~"subscribe"');
+  assert.equal(show(tree('json["a.b"] != "x y"')), 'json["a.b"]!="x y"');
+  assert.equal(show(tree('json.error or JSON.a.b')), '(or json["error"] json["a"]["b"])');
+  assert.equal(show(tree('-json.error client')), '(and (not json["error"]) client)');
+});
+
+test('an unknown protocol is reported where it is, with the closest name or the list', () => {
+  assert.deepEqual(parseError('proto:socketio'), { error: "unknown protocol 'socketio' (did you mean 'socket.io'?)", position: 6, length: 8 });
+  assert.deepEqual(parseError('proto:mqtt,stmop'), { error: "unknown protocol 'stmop' (did you mean 'stomp'?)", position: 11, length: 5 });
+  const e = parseError('proto:xmpp');
+  assert.match(e.error, /^unknown protocol 'xmpp' \(use one of engine\.io, socket\.io, .*, protobuf\)$/);
+  assert.equal(e.position, 6);
+  assert.match(parseError('proto>1').error, /'proto' can't be compared with '>'/);
+  assert.equal(parseError('proto:').error, "expected a value after 'proto:'");
+});
+
+test('a bad duration, and a misplaced operator on an entry field, are reported at the value or the operator', () => {
+  assert.deepEqual(parseError('latency>5h'), { error: "expected a duration after 'latency>', not '5h' (units us, ms, s)", position: 8, length: 2 });
+  assert.deepEqual(parseError('latency:1,x'), { error: "expected a duration after ',', not 'x' (units us, ms, s)", position: 10, length: 1 });
+  assert.equal(parseError('latency>').error, "expected a duration after 'latency>'");
+  assert.equal(parseError('latency>1,2').error, "a list of values needs ':' or '!=', not '>'");
+  assert.deepEqual(parseError('name>3'), { error: "'name' can't be compared with '>' (use name:message or name!=…)", position: 4, length: 1 });
+  assert.match(parseError('latency').error, /'latency' needs a value, e\.g\. latency>100ms/);
+});
+
+test("'~' is for json paths: elsewhere an error that says so, at the operator", () => {
+  assert.deepEqual(parseError('client name~join'), { error: "'~' is for json paths (e.g. json.type~subscribe); use name:message", position: 11, length: 1 });
+  assert.equal(parseError('len ~ 5').position, 4);
+  assert.equal(show(tree('a~b')), 'payload~"a~b"', 'after a word that is no field, ~ is text');
+});
+
+test('a json path without a path, an operator json has not, or a value, is reported where it is', () => {
+  assert.deepEqual(parseError('json'), { error: "'json' needs a path, e.g. json.type=subscribe (quote it to search for the word)", position: 0, length: 4 });
+  assert.deepEqual(parseError('json=5'), { error: "expected a path after 'json' (e.g. json.type=subscribe)", position: 4, length: 1 });
+  assert.deepEqual(parseError('json.a>5'), { error: "a json path can't be compared with '>' (use =, != or ~)", position: 6, length: 1 });
+  assert.deepEqual(parseError('client json.a.b~'), { error: "expected a value after 'json.a.b~'", position: 16, length: 1 });
+  assert.deepEqual(parseError('text json.a..b=1'), { error: "expected a key after '.' (e.g. json.user.id)", position: 12, length: 1 });
+  assert.deepEqual(parseError('json.items[first]=1'), { error: "expected an index or a quoted key after '[' (e.g. json.items[0])", position: 11, length: 1 });
+  assert.equal(show(tree('"json"')), 'payload~"json"');
 });

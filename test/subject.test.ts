@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorSubject, messageSubject, ownMessageSubject, subjectOf } from '../core/filter/subject.js';
+import { ANSWERED, type KeptAppEntry } from '../core/app/app-entry.js';
+import { errorSubject, jsonOf, messageSubject, ownMessageSubject, subjectOf } from '../core/filter/subject.js';
 import type { ActionRecord, ErrorRecord, HandshakeRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import { SessionStore, type StoredRecord } from '../core/store/session-store.js';
 
@@ -32,12 +33,13 @@ function storedFor(m: MessageRecord, before: Array<HandshakeRecord | ViolationRe
 test('the subject\'s fields come from the stored message record and its connection', () => {
   const m = msg({ kind: 'binary', from: 'client', length: 70000, wireLength: 123, compressed: true, truncated: true, base64: 'AAEC' });
   const s = messageSubject(storedFor(m), m);
-  const { payloadText, ...fields } = s;
+  const { payloadText, payloadJson, ...fields } = s;
   assert.deepEqual(fields, {
     type: 'message', conn: 3, from: 'client', kind: 'binary', opcode: 2, length: 70000, compressed: true, truncated: true,
-    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: null,
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: null, app: null,
   });
   assert.equal(typeof payloadText, 'function');
+  assert.equal(payloadJson(), undefined, 'a binary payload is no JSON');
 });
 
 test('opcode per kind', () => {
@@ -91,12 +93,13 @@ test('an error\'s subject: no sender, kind or length, its detail as text, its co
   store.subscribe((s) => { if (s.record === e) got = s; });
   store.add(HANDSHAKE);
   store.add(e);
-  const { payloadText, ...fields } = errorSubject(got!, e);
+  const { payloadText, payloadJson, ...fields } = errorSubject(got!, { ...e, detail: '{"a":1}' });
   assert.deepEqual(fields, {
     type: 'error', conn: 3, from: null, kind: null, opcode: NaN, length: NaN, compressed: false, truncated: false,
-    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: null,
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: null, app: null,
   });
-  assert.equal(payloadText(), 'decoding stopped: boom');
+  assert.equal(payloadText(), '{"a":1}');
+  assert.equal(payloadJson(), undefined, "an error's detail is never JSON to a json path");
 });
 
 test("a message's subject carries what wspeek did to it, as the caller linked it", () => {
@@ -114,16 +117,51 @@ test('a message wspeek sent itself: its direction, its kind from the payload fie
   store.subscribe((s) => { if (s.record === text) got = s; });
   store.add(HANDSHAKE);
   store.add(text);
-  const { payloadText, ...fields } = ownMessageSubject(got!, text);
+  const { payloadText, payloadJson, ...fields } = ownMessageSubject(got!, text);
   assert.deepEqual(fields, {
     type: 'message', conn: 3, from: 'server', kind: 'text', opcode: 1, length: 6, compressed: false, truncated: false,
-    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: { held: false, dropped: false, edited: false, injected: true },
+    violations: 0, closeCode: null, url: 'ws://127.0.0.1:3000/chat', actions: { held: false, dropped: false, edited: false, injected: true }, app: null,
   });
   assert.equal(payloadText(), 'héllo');
+  assert.equal(payloadJson(), undefined);
+  assert.deepEqual(ownMessageSubject(got!, { ...text, text: '{"a":[1]}' }).payloadJson(), { a: [1] }, 'a text wspeek sent is JSON like any');
   const binary: ActionRecord = { ...text, action: 'resent', seq: 2, text: undefined, base64: Buffer.from('hi').toString('base64'), length: 2 };
   delete binary.text;
   const b = subjectOf(got!, binary);
   assert.equal(b.kind, 'binary');
   assert.equal(b.opcode, 2);
   assert.equal(b.payloadText(), 'hi');
+  assert.equal(subjectOf(got!, { ...binary, base64: Buffer.from('{"a":1}').toString('base64') }).payloadJson(), undefined, 'binary is never parsed');
+});
+
+test("a message's entries are the record's own array (answered marks set later show); none: null", () => {
+  const app: KeptAppEntry[] = [{ protocol: 'socket.io', type: 'event', name: 'join', id: 1 }];
+  const m = msg({ kind: 'text', text: '421["join"]', app });
+  const stored = storedFor(m);
+  assert.equal(messageSubject(stored, m).app, app);
+  app[0]![ANSWERED] = true;
+  assert.equal(messageSubject(stored, m).app![0]![ANSWERED], true);
+  const plain = msg({ kind: 'text', text: 'x' });
+  assert.equal(messageSubject(storedFor(plain), plain).app, null);
+});
+
+test('payloadJson: a text payload that is a JSON object or array, parsed on each call; anything else undefined', () => {
+  const json = (fields: Partial<MessageRecord> & Pick<MessageRecord, 'kind'>) => {
+    const m = msg(fields);
+    return messageSubject(storedFor(m), m).payloadJson();
+  };
+  assert.deepEqual(json({ kind: 'text', text: ' \n{"a":{"b":[1,"x",null]}}\t' }), { a: { b: [1, 'x', null] } });
+  assert.deepEqual(json({ kind: 'text', text: '[1,2]' }), [1, 2]);
+  for (const text of ['', 'hello', '42', '"s"', 'true', 'null', '{"a":', '[1,2', '{"a":1}x', '42["event",{}]']) {
+    assert.equal(json({ kind: 'text', text }), undefined, text);
+  }
+  assert.equal(json({ kind: 'text', base64: Buffer.from('{"a":1}').toString('base64') }), undefined, 'text that was not UTF-8');
+  assert.equal(json({ kind: 'ping', base64: Buffer.from('{"a":1}').toString('base64') }), undefined);
+  assert.equal(json({ kind: 'close', close: { code: 1000, reason: '{"a":1}' } }), undefined);
+});
+
+test('jsonOf parses objects and arrays only, and never throws', () => {
+  assert.deepEqual(jsonOf('{"__proto__":{"x":1}}'), JSON.parse('{"__proto__":{"x":1}}'));
+  assert.equal(jsonOf('{'.repeat(100_000)), undefined);
+  assert.equal(jsonOf('\u00a0{}'), undefined, 'JSON allows only its own whitespace');
 });

@@ -65,6 +65,6 @@ function selectsConnections(node: FilterNode): boolean {
 function connectionSubject(conn: number, url: string | null): FilterSubject {
   return {
     type: 'message', conn, from: null, kind: null, opcode: NaN, length: NaN, compressed: false, truncated: false, violations: 0,
-    closeCode: null, url, payloadText: () => '', actions: null,
+    closeCode: null, url, payloadText: () => '', actions: null, app: null, payloadJson: () => undefined,
   };
 }

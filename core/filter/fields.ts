@@ -1,3 +1,4 @@
+import { ANSWERED, APP_PROTOCOL_NAMES, isRequest, type AppEntry, type KeptAppEntry } from '../app/app-entry.js';
 import type { FilterPredicate, FilterSubject } from './filter.js';
 import { hostOf } from './host-of.js';
 
@@ -28,7 +29,32 @@ export type FieldType =
    */
   | { type: 'payload'; read: Read<string> }
   /** One of the words in CHOICES[type]; a comma list means any of them. null: the row has none. */
-  | { type: ChoiceType; read: Read<string | null> };
+  | { type: ChoiceType; read: Read<string | null> }
+  /**
+   * Fields of the application entries (`app`): a row matches when any of its entries does, and
+   * `!=` when some entry has the value and none matches; a row without entries has none.
+   * `entry-text`: contains the text, ignoring case.
+   */
+  | { type: 'entry-text'; entry: (e: AppEntry) => string | undefined }
+  /**
+   * Is one of the values, exactly (`12` is the number 12 or the string "12"); a bare comma list
+   * means any of them, a quoted value is one. `choices`, if given, are the only values.
+   */
+  | { type: 'entry-is'; entry: (e: AppEntry) => string | number | undefined; choices?: EntryChoices }
+  /** Milliseconds, typed with a unit (us or µs, ms, s; ms without one); all the number operators. */
+  | { type: 'entry-duration'; entry: (e: AppEntry) => number | undefined }
+  /**
+   * A JSON path (`json.a.b[0]`): `read` gives the JSON values of a row to walk it in (none: an
+   * empty array). Read at most once per row, like a payload; `~` is for these paths only.
+   */
+  | { type: 'json'; read: Read<readonly unknown[]> };
+
+/** The only values an entry field takes: lower-case, typed in any case, the did-you-mean candidates. */
+export interface EntryChoices {
+  /** What a value is called in an error: unknown protocol 'x'. */
+  noun: string;
+  words: readonly string[];
+}
 
 export type Field = FieldType & {
   /** Lower-case; typed in any case. */
@@ -59,6 +85,40 @@ export const FIELDS: readonly Field[] = [
   { name: 'len', aliases: ['length'], type: 'size', read: (s) => s.length, example: 'len>100', help: 'payload length; sizes like 1k, 2kb, 1.5m are 1024-based' },
   { name: 'code', aliases: ['close'], type: 'number', read: (s) => s.closeCode ?? NaN, example: 'code:1000', help: 'close code (false for messages without one)' },
   { name: 'violations', aliases: [], type: 'number', read: (s) => s.violations, example: 'violations>1', help: 'how many protocol violations were recorded for the message' },
+  {
+    name: 'proto',
+    aliases: [],
+    type: 'entry-is',
+    entry: (e) => e.protocol,
+    choices: { noun: 'protocol', words: APP_PROTOCOL_NAMES },
+    example: 'proto:socket.io',
+    help: `application protocol read from the message: ${APP_PROTOCOL_NAMES.join(', ')}; proto:mqtt,stomp is any of them`,
+  },
+  {
+    name: 'name',
+    aliases: [],
+    type: 'entry-text',
+    entry: (e) => e.name,
+    example: 'name:message',
+    help: 'the application message\'s name contains the text (any case): Socket.IO event, GraphQL operation, JSON-RPC method, SignalR target, MQTT topic, STOMP destination',
+  },
+  {
+    name: 'id',
+    aliases: [],
+    type: 'entry-is',
+    entry: (e) => e.id,
+    example: 'id:12',
+    help: 'application message id, exactly (Socket.IO ack, MQTT packet, SignalR invocation, STOMP subscription or receipt id…); id:1,2 is any of them',
+  },
+  { name: 'latency', aliases: [], type: 'entry-duration', entry: (e) => e.latencyMs, example: 'latency>100ms', help: "a reply's time since its request: us (or µs), ms (the default), s" },
+  {
+    name: 'json',
+    aliases: [],
+    type: 'json',
+    read: jsonRoots,
+    example: 'json.type=subscribe',
+    help: "a value in the message's JSON: a text payload, each application entry's value, each Socket.IO argument (any of them)",
+  },
 ];
 
 export const KEYWORDS: readonly Keyword[] = [
@@ -96,7 +156,46 @@ export const KEYWORDS: readonly Keyword[] = [
   { name: 'edited', aliases: [], test: (s) => s.actions?.edited === true, help: 'edited (by the user or a script): wspeek sends, or sent, the edit instead' },
   { name: 'injected', aliases: [], test: (s) => s.actions?.injected === true, help: 'a message wspeek sent itself: composed, or sent again' },
   { name: 'acted', aliases: [], test: (s) => s.actions !== null, help: 'wspeek acted on the message: any of the above, or held and forwarded, sent again, re-encoded' },
+  { name: 'heartbeat', aliases: [], test: (s) => anyEntry(s, isHeartbeat), help: 'an application keep-alive: Engine.IO, GraphQL, SignalR, MQTT pings and pongs, SockJS h, STOMP heart-beats' },
+  { name: 'request', aliases: [], test: (s) => anyEntry(s, isRequest), help: 'an application request: it has an id and is no reply (a Socket.IO event that wants an ack, a JSON-RPC call…)' },
+  { name: 'reply', aliases: [], test: (s) => anyEntry(s, isReply), help: 'an application reply: it answers a request (latency says how long after)' },
+  { name: 'unanswered', aliases: [], test: (s) => anyEntry(s, isUnanswered), help: 'a request no reply has answered (yet)' },
 ];
+
+/** Whether any of the row's application entries passes `test`; false for a row without entries. */
+function anyEntry(s: FilterSubject, test: (e: KeptAppEntry) => boolean): boolean {
+  const app = s.app;
+  return app !== null && app.some(test);
+}
+
+function isHeartbeat(e: AppEntry): boolean {
+  return e.heartbeat === true;
+}
+
+function isReply(e: AppEntry): boolean {
+  return e.pair !== undefined;
+}
+
+function isUnanswered(e: KeptAppEntry): boolean {
+  return isRequest(e) && e[ANSWERED] !== true;
+}
+
+/**
+ * The JSON values a json path is tested in, in this order: the text payload (if it is a JSON
+ * object or array), then each application entry's `value` and each of its `args` on its own (a
+ * Socket.IO event's arguments, so `json.room=a` finds `42["join",{"room":"a"}]`).
+ */
+function jsonRoots(s: FilterSubject): readonly unknown[] {
+  const payload = s.payloadJson();
+  const roots: unknown[] = payload === undefined ? [] : [payload];
+  const app = s.app;
+  if (app === null) return roots;
+  for (const e of app) {
+    if (e.value !== undefined) roots.push(e.value);
+    if (e.args !== undefined) for (const arg of e.args) roots.push(arg);
+  }
+  return roots;
+}
 
 /** The values of the choice types, and what each means; the first words are the did-you-mean candidates. */
 export const CHOICES = {

@@ -5,24 +5,37 @@
  * tables in fields.ts. The source goes lexer.ts → parser.ts (a syntax tree, syntax-tree.ts) →
  * compile.ts (the predicate).
  *
- * Atoms: a keyword (`client`, `text`); `field op value`; `#3` (conn:3); a bare word or a quoted
- * string ("…" or '…', escapes \" \' \\ \n \t \r), which the payload must contain (any case);
- * `/pattern/flags`, a JavaScript regular expression the payload must match (case-sensitive
- * unless flag i; flags from i m s u y). Keywords and field names are case-insensitive. A bare
- * word that is a keyword means the keyword: quote it ("text", "len") to search for the word.
+ * Atoms: a keyword (`client`, `text`); `field op value`; `#3` (conn:3); a json path
+ * (`json.items[0].id=7`, or alone: `json.error`); a bare word or a quoted string ("…" or '…',
+ * escapes \" \' \\ \n \t \r), which the payload must contain (any case); `/pattern/flags`, a
+ * JavaScript regular expression the payload must match (case-sensitive unless flag i; flags from
+ * i m s u y). Keywords and field names are case-insensitive. A bare word that is a keyword means
+ * the keyword: quote it ("text", "len", "reply") to search for the word.
  *
- * Field operators: `:`, `=` and `==` mean "is" for numbers and choices (kind, direction) and
- * "contains, any case" for text; `!=` is the negation; `<`, `<=`, `>`, `>=` compare numbers.
- * Spaces are allowed around the operator (`len > 1k`). Lists (`conn:1,4,7`) mean "any of" and
- * work with `:`, `=` and `!=`. A comparison on a value a row does not have (close code of a text
- * message, host of a row without URL) is false, whether `=` or `!=`; use `not code:1000` to
- * include rows without a close code.
+ * Field operators: `:`, `=` and `==` mean "is" for numbers and choices (kind, direction,
+ * protocol) and ids, and "contains, any case" for text; `!=` is the negation; `<`, `<=`, `>`, `>=`
+ * compare numbers and durations. Spaces are allowed around the operator (`len > 1k`). Lists
+ * (`conn:1,4,7`) mean "any of" and work with `:`, `=` and `!=`. A comparison on a value a row
+ * does not have (close code of a text message, host of a row without URL) is false, whether `=`
+ * or `!=`; use `not code:1000` to include rows without a close code.
+ *
+ * Application entries (`app`: Socket.IO events, GraphQL operations, MQTT packets…): a message
+ * matches `proto:`, `name:`, `id:`, `latency` and the keywords heartbeat, request, reply and
+ * unanswered when any of its entries does; `!=` when some entry has the value and none matches.
+ *
+ * JSON paths: `json` then `.key`, `[n]` or `["any key"]` steps, tested in every JSON value of the
+ * row (the text payload if it is a JSON object or array, each entry's `value`, each Socket.IO
+ * argument): `=` matches a string, number, true, false or null exactly (`42` is 42 or "42"), `!=`
+ * when the path is in some value and no value there is equal, `~` a string, number, boolean or
+ * null whose text contains the value (any case), and a path alone that the path is there. `~` is
+ * for json paths only. A row without JSON never matches.
  *
  * Grammar:
  *   expr    := and ( ('or' | '||' | '|') and )*
  *   and     := unary ( ('and' | '&&' | '&')? unary )*      (juxtaposition means and)
  *   unary   := ('not' | '!' | '-')* primary
  *   primary := '(' expr ')' | atom
+ *   path    := 'json' ( '.' key | '[' digits ']' | '[' quoted ']' )+ ( ('=' | '!=' | '~') value )?
  *
  * Precedence: not > and > or, so `a or b and c` is `a or (b and c)`.
  *
@@ -30,14 +43,17 @@
  * A leading `-` or `!` negates, so quote `"-5"` to search for it. `>` and `<` not followed by
  * `=` are words of their own, the keywords client and server (`>text`). `/` at the start of a
  * word begins a regular expression (`url:/chat` is still a URL substring because it is a field
- * value).
+ * value). A `.key` runs to the next `.`, `[`, `]`, operator, quote or end of word. `~` is an
+ * operator only after a field name or a json path (`a~b` is a word).
  *
  * Performance: parsing happens once; the result is a tree of closures with the operands of
- * each and/or ordered cheapest first (flags and numbers, then URL tests, then payload
- * substrings, then regexes), so `payloadText()` is called only when a row gets that far, and
- * then at most once per row. Regexes are compiled at parse time; host/URL lower-casing is
- * cached per URL string.
+ * each and/or ordered cheapest first (flags, numbers and application entries, then URL tests,
+ * then payload substrings and json paths, then regexes), so `payloadText()` and `payloadJson()`
+ * are called only when a row gets that far, and then at most once per row. A row without
+ * entries costs the entry tests one null check. Regexes are compiled at parse time; host/URL
+ * lower-casing is cached per URL string.
  */
+import type { KeptAppEntry } from '../app/app-entry.js';
 import { compile } from './compile.js';
 import { parse } from './parser.js';
 
@@ -66,6 +82,10 @@ export interface FilterSubject {
   payloadText(): string;
   /** What wspeek did to the message, from the action records linked to it; null when it did nothing (or, headless, not yet). */
   actions: ActionMarks | null;
+  /** What the application protocol read from the message (Socket.IO, GraphQL, MQTT…), answered marks included; null when nothing. */
+  app: readonly KeptAppEntry[] | null;
+  /** The text payload of a text message parsed as JSON, if it is an object or array; else undefined. Lazy, like payloadText. */
+  payloadJson(): unknown;
 }
 
 /** What wspeek did to one message, as its action records say. */

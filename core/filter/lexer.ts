@@ -2,6 +2,10 @@ import { fieldNamed, keywordNamed } from './fields.js';
 
 /** A field operator; `:` and `==` read as `=`. */
 export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=';
+/** An operator after a field name or a json path: `~` (contains) is the json paths' own, the parser tells the others so. */
+export type FieldOp = Op | '~';
+/** A step of a json path: an object's key (`.key`, `["key"]`) or an array's index (`[0]`). */
+export type JsonStep = string | number;
 
 /** Every token has its place in the source: `len` characters from `pos`. */
 export type Token = { pos: number; len: number } & (
@@ -14,7 +18,9 @@ export type Token = { pos: number; len: number } & (
   /** `#` and the connection numbers after it, up to the end of the word. */
   | { k: 'hash' }
   /** A field name (`len`, or anything that looks like one) and its operator; the value is read with fieldValue(). */
-  | { k: 'field'; name: string; op: Op; opPos: number; opLen: number }
+  | { k: 'field'; name: string; op: FieldOp; opPos: number; opLen: number }
+  /** A json path (`json.items[0].id`), and its operator if one follows (then the value is read with fieldValue()); `pos`, `len`: the path. */
+  | { k: 'path'; name: string; steps: JsonStep[]; op: FieldOp | null; opPos: number; opLen: number }
   | { k: 'error'; message: string }
 );
 
@@ -196,10 +202,14 @@ export class Lexer {
       while (j < n && isIdentPart(src.charCodeAt(j))) j++;
       const name = src.slice(start, j);
       const lower = name.toLowerCase();
+      const field = fieldNamed(lower);
+      const next = src.charCodeAt(j);
+      if (field?.type === 'json' && (next === 46 /* . */ || next === 91 /* [ */)) return this.path(start, j);
       let k = j;
       // `len > 100` may have spaces; `close >` stays the keyword close followed by the direction >.
-      if (fieldNamed(lower) !== undefined && keywordNamed(lower) === undefined) while (k < n && isSpace(src.charCodeAt(k))) k++;
-      const op = readOp(src, k);
+      if (field !== undefined && keywordNamed(lower) === undefined) while (k < n && isSpace(src.charCodeAt(k))) k++;
+      // `~` after a word that is no field name stays part of the word (`a~b` is text to search for).
+      const op = readOp(src, k, field !== undefined);
       if (op !== null) {
         this.pos = k + op.len;
         return { k: 'field', name, op: op.op, opPos: k, opLen: op.len, pos: start, len: j - start };
@@ -214,17 +224,80 @@ export class Lexer {
     if (lower === 'and' || lower === 'or' || lower === 'not') return { k: lower, pos: start, len };
     return { k: 'word', text, pos: start, len };
   }
+
+  /** A json path: the name (src[start, nameEnd)), its steps, then an operator if one follows (spaces allowed before it). */
+  private path(start: number, nameEnd: number): Token {
+    const src = this.src;
+    const n = src.length;
+    const steps: JsonStep[] = [];
+    let i = nameEnd;
+    for (;;) {
+      const c = src.charCodeAt(i);
+      let step: { step: JsonStep; end: number } | LexError;
+      if (c === 46 /* . */) step = this.key(i);
+      else if (c === 91 /* [ */) step = this.bracket(i);
+      else break;
+      if ('message' in step) return step;
+      steps.push(step.step);
+      i = step.end;
+    }
+    let k = i;
+    while (k < n && isSpace(src.charCodeAt(k))) k++;
+    const name = src.slice(start, nameEnd);
+    const op = readOp(src, k, true);
+    if (op !== null) {
+      this.pos = k + op.len;
+      return { k: 'path', name, steps, op: op.op, opPos: k, opLen: op.len, pos: start, len: i - start };
+    }
+    if (i < n && !isWordEnd(src.charCodeAt(i))) return error(`unexpected '${src[i]}' in a json path (quote other keys: json["a.b"])`, i, 1);
+    this.pos = i;
+    return { k: 'path', name, steps, op: null, opPos: i, opLen: 0, pos: start, len: i - start };
+  }
+
+  /** `.key` at `dot`: the key runs to the next `.`, `[`, `]`, operator, quote or end of word. */
+  private key(dot: number): { step: JsonStep; end: number } | LexError {
+    const src = this.src;
+    let e = dot + 1;
+    while (e < src.length && isKeyPart(src.charCodeAt(e))) e++;
+    if (e === dot + 1) return error("expected a key after '.' (e.g. json.user.id)", e, 1);
+    return { step: src.slice(dot + 1, e), end: e };
+  }
+
+  /** `[n]` (an array index) or `["key"]`, `['key']` (any key) at `open`. */
+  private bracket(open: number): { step: JsonStep; end: number } | LexError {
+    const src = this.src;
+    let i = open + 1;
+    let step: JsonStep;
+    const c = src.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const q = this.quoted(i);
+      if ('message' in q) return q;
+      step = q.text;
+      i = q.end;
+    } else {
+      let e = i;
+      while (e < src.length && isDigit(src.charCodeAt(e))) e++;
+      // At most 15 digits: every such index is a safe integer.
+      if (e === i || e - i > 15) return error("expected an index or a quoted key after '[' (e.g. json.items[0])", i, e - i);
+      step = Number(src.slice(i, e));
+      i = e;
+    }
+    if (src.charCodeAt(i) !== 93 /* ] */) return error(`expected ']' to close '[' at ${open}`, i, 1);
+    return { step, end: i + 1 };
+  }
 }
 
 function error(message: string, pos: number, len: number): LexError {
   return { k: 'error', message, pos, len: Math.max(1, len) };
 }
 
-/** An operator at `i`, if any: `:`, `=`, `==`, `!=`, `<`, `<=`, `>`, `>=`. */
-function readOp(src: string, i: number): { op: Op; len: number } | null {
+/** An operator at `i`, if any: `:`, `=`, `==`, `!=`, `<`, `<=`, `>`, `>=`, and `~` if `tilde`. */
+function readOp(src: string, i: number, tilde: boolean): { op: FieldOp; len: number } | null {
   const c = src.charCodeAt(i);
   const d = src.charCodeAt(i + 1);
   switch (c) {
+    case 126: // ~
+      return tilde ? { op: '~', len: 1 } : null;
     case 58: // :
       return { op: '=', len: 1 };
     case 61: // =
@@ -245,6 +318,13 @@ function isSpace(c: number): boolean {
 /** Characters that end a bare word or a bare field value. */
 function isWordEnd(c: number): boolean {
   return isSpace(c) || c === 40 /* ( */ || c === 41 /* ) */ || c === 38 /* & */ || c === 124 /* | */;
+}
+/** Characters of a json path's `.key`: not an end of word, `.`, `[`, `]`, an operator's or a quote. */
+function isKeyPart(c: number): boolean {
+  return !isWordEnd(c) && c !== 46 && c !== 91 && c !== 93 && c !== 61 && c !== 33 && c !== 60 && c !== 62 && c !== 58 && c !== 126 && c !== 34 && c !== 39;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;

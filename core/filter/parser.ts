@@ -1,9 +1,9 @@
 import { didYouMean } from './did-you-mean.js';
 import type { FilterError } from './filter.js';
-import { CHOICES, exampleFor, FIELD_NAMES, FIELDS, fieldNamed, keywordNamed } from './fields.js';
+import { CHOICES, exampleFor, FIELD_NAMES, FIELDS, fieldNamed, keywordNamed, type EntryChoices } from './fields.js';
 import { Lexer, type FieldValue, type Token } from './lexer.js';
-import { parseNumber } from './parse-number.js';
-import type { FilterNode, NumberField, PayloadField } from './syntax-tree.js';
+import { parseDuration, parseNumber } from './parse-number.js';
+import type { FilterNode, JsonField, NumberField, PayloadField } from './syntax-tree.js';
 
 export type ParseResult = { ok: true; tree: FilterNode } | FilterError;
 
@@ -25,6 +25,20 @@ const PAYLOAD = FIELDS.find((f): f is PayloadField => f.type === 'payload')!;
 /** What `#3` is short for: conn:3. */
 const CONN = FIELDS.find((f): f is NumberField => f.name === 'conn' && f.type === 'number')!;
 
+/** How the numbers of a field are read, and what an error calls them. */
+interface NumberSyntax {
+  noun: string;
+  parse: (s: string) => number | null;
+  /** Added to an error about a value that is not one. */
+  hint: string;
+}
+/** The fields with numbers, and how each reads them. */
+const NUMBER_SYNTAX: Record<'number' | 'size' | 'entry-duration', NumberSyntax> = {
+  number: { noun: 'a number', parse: (s) => parseNumber(s, false), hint: '' },
+  size: { noun: 'a number', parse: (s) => parseNumber(s, true), hint: '' },
+  'entry-duration': { noun: 'a duration', parse: parseDuration, hint: ' (units us, ms, s)' },
+};
+
 /** Thrown inside the parser to leave the recursion, returned by parse(). Not an Error: no stack capture needed. */
 class SyntaxProblem {
   constructor(
@@ -39,10 +53,10 @@ function problem(message: string, position: number, length: number): SyntaxProbl
 }
 
 type Lexeme = Exclude<Token, { k: 'error' }>;
-type Atom = Extract<Lexeme, { k: 'word' | 'quoted' | 'regex' | 'hash' | 'field' }>;
+type Atom = Extract<Lexeme, { k: 'word' | 'quoted' | 'regex' | 'hash' | 'field' | 'path' }>;
 
 function isAtom(t: Lexeme): t is Atom {
-  return t.k === 'word' || t.k === 'quoted' || t.k === 'regex' || t.k === 'hash' || t.k === 'field';
+  return t.k === 'word' || t.k === 'quoted' || t.k === 'regex' || t.k === 'hash' || t.k === 'field' || t.k === 'path';
 }
 
 /** Recursive descent with one token of lookahead; each atom is checked as it is consumed, left to right. */
@@ -165,10 +179,12 @@ class Parser {
         const from = t.pos + 1;
         const to = t.pos + t.len;
         if (to === from) throw problem("expected a connection number after '#'", to, 1);
-        return { t: 'compare', field: CONN, op: '=', values: this.numberList(from, to, "'#'", false) };
+        return { t: 'compare', field: CONN, op: '=', values: this.numberList(from, to, "'#'", NUMBER_SYNTAX.number) };
       }
       case 'field':
         return this.field(t);
+      case 'path':
+        return this.path(t);
     }
   }
 
@@ -179,7 +195,8 @@ class Parser {
     if (keyword !== undefined) return { t: 'keyword', keyword };
     const field = fieldNamed(lower);
     if (field !== undefined) {
-      throw problem(`'${text}' needs a value, e.g. ${exampleFor(field, lower)} (quote it to search for the word)`, pos, len);
+      const needs = field.type === 'json' ? 'a path' : 'a value';
+      throw problem(`'${text}' needs ${needs}, e.g. ${exampleFor(field, lower)} (quote it to search for the word)`, pos, len);
     }
     return { t: 'contains', field: PAYLOAD, negate: false, needle: text };
   }
@@ -194,15 +211,17 @@ class Parser {
       const what = keywordNamed(lower) !== undefined ? `'${name}' is a keyword, not a field` : `unknown field '${clip(name)}'`;
       throw problem(`${what}${hint || ' (to search for it, put it in quotes)'}`, t.pos, t.len);
     }
+    if (field.type === 'json') throw problem(`expected a path after '${name}' (e.g. ${exampleFor(field, lower)})`, opPos, opLen);
     const opText = this.src.slice(opPos, opPos + opLen);
+    if (op === '~') throw problem(`'~' is for json paths (e.g. json.type~subscribe); use ${exampleFor(field, lower)}`, opPos, opLen);
     const what = `'${name}${opText}'`;
-    const numeric = field.type === 'number' || field.type === 'size';
-    if (!numeric && op !== '=' && op !== '!=') {
+    const numbers = field.type === 'number' || field.type === 'size' || field.type === 'entry-duration' ? NUMBER_SYNTAX[field.type] : null;
+    if (numbers === null && op !== '=' && op !== '!=') {
       throw problem(`'${name}' can't be compared with '${opText}' (use ${exampleFor(field, lower)} or ${name}!=…)`, opPos, opLen);
     }
     const value = this.lexer.fieldValue();
     if ('message' in value) throw problem(value.message, value.pos, value.len);
-    if (value.end === value.at) throw problem(`expected ${numeric ? 'a number' : 'a value'} after ${what}`, value.at, 1);
+    if (value.end === value.at) throw problem(`expected ${numbers?.noun ?? 'a value'} after ${what}`, value.at, 1);
     const negate = op === '!=';
     switch (field.type) {
       case 'direction':
@@ -220,15 +239,50 @@ class Parser {
       case 'text':
       case 'payload':
         return { t: 'contains', field, negate, needle: value.text };
+      case 'entry-text':
+        return { t: 'entry-contains', field, negate, needle: value.text };
+      case 'entry-is':
+        return { t: 'entry-is', field, negate, values: this.entryValues(field.choices, value, what) };
       case 'number':
-      case 'size': {
-        const values = this.numberList(value.from, value.to, what, field.type === 'size', value.quoted ? value.text : undefined);
+      case 'size':
+      case 'entry-duration': {
+        const values = this.numberList(value.from, value.to, what, NUMBER_SYNTAX[field.type], value.quoted ? value.text : undefined);
         if (values.length > 1 && op !== '=' && op !== '!=') {
           throw problem(`a list of values needs ':' or '!=', not '${opText}'`, opPos, opLen);
         }
-        return { t: 'compare', field, op, values };
+        return field.type === 'entry-duration' ? { t: 'entry-compare', field, op, values } : { t: 'compare', field, op, values };
       }
     }
+  }
+
+  /**
+   * The values of an entry field: its choices (any case; a comma list, and did-you-mean for
+   * others), or else exactly as typed: a bare comma list, or one quoted value.
+   */
+  private entryValues(choices: EntryChoices | undefined, value: FieldValue, what: string): string[] {
+    if (choices === undefined) return value.quoted ? [value.text] : this.wordList(value, what, (w) => w);
+    const { noun, words } = choices;
+    const found = this.wordList(value, what, (w, at, len) => {
+      const lower = w.toLowerCase();
+      if (!words.includes(lower)) throw problem(`unknown ${noun} '${clip(w)}'${didYouMean(w, words) || ` (use one of ${words.join(', ')})`}`, at, len);
+      return lower;
+    });
+    return [...new Set(found)];
+  }
+
+  /** `json.path`, alone (the path is there) or with `=`, `!=` or `~` and a value. */
+  private path(t: Extract<Atom, { k: 'path' }>): FilterNode {
+    const field = fieldNamed(t.name.toLowerCase()) as JsonField;
+    const { op, opPos, opLen, steps } = t;
+    if (op === null) return { t: 'json', field, path: steps, test: { op: 'exists' } };
+    const opText = this.src.slice(opPos, opPos + opLen);
+    if (op !== '=' && op !== '!=' && op !== '~') {
+      throw problem(`a json path can't be compared with '${opText}' (use =, != or ~)`, opPos, opLen);
+    }
+    const value = this.lexer.fieldValue();
+    if ('message' in value) throw problem(value.message, value.pos, value.len);
+    if (value.end === value.at) throw problem(`expected a value after '${clip(this.src.slice(t.pos, opPos + opLen))}'`, value.at, 1);
+    return { t: 'json', field, path: steps, test: { op, value: value.text } };
   }
 
   /** Comma-separated words; positions are exact for unquoted values. */
@@ -248,11 +302,8 @@ class Parser {
     }
   }
 
-  /**
-   * Comma-separated numbers in src[from, to) (or in `quotedValue`, then errors point at `from`).
-   * Sizes (k, kb, m, mb…) are allowed when `sizes` is set.
-   */
-  private numberList(from: number, to: number, what: string, sizes: boolean, quotedValue?: string): number[] {
+  /** Comma-separated numbers in src[from, to) as `syntax` reads them (or in `quotedValue`, then errors point at `from`). */
+  private numberList(from: number, to: number, what: string, syntax: NumberSyntax, quotedValue?: string): number[] {
     const text = quotedValue ?? this.src.slice(from, to);
     const out: number[] = [];
     let p = 0;
@@ -263,9 +314,9 @@ class Parser {
       const pos = quotedValue === undefined ? from + p : from;
       const len = quotedValue === undefined ? e - p : to - from;
       const after = p === 0 ? `after ${what}` : "after ','";
-      const num = parseNumber(item.trim(), sizes);
+      const num = syntax.parse(item.trim());
       if (num === null) {
-        throw problem(item === '' ? `expected a number ${after}` : `expected a number ${after}, not '${clip(item)}'`, pos, len);
+        throw problem(item === '' ? `expected ${syntax.noun} ${after}` : `expected ${syntax.noun} ${after}, not '${clip(item)}'${syntax.hint}`, pos, len);
       }
       out.push(num);
       if (comma < 0) return out;

@@ -20,6 +20,8 @@ export function messageSubject(stored: StoredRecord, m: MessageRecord, actions: 
     url: stored.connection?.url ?? null,
     payloadText: () => m.text ?? (m.close ? m.close.reason : recordPayload(m).toString('utf8')),
     actions,
+    app: m.app ?? null,
+    payloadJson: () => (m.kind === 'text' && m.text !== undefined ? jsonOf(m.text) : undefined),
   };
 }
 
@@ -39,6 +41,8 @@ export function errorSubject(stored: StoredRecord, e: ErrorRecord): FilterSubjec
     url: stored.connection?.url ?? null,
     payloadText: () => e.detail,
     actions: null,
+    app: null,
+    payloadJson: () => undefined,
   };
 }
 
@@ -64,6 +68,8 @@ export function ownMessageSubject(stored: StoredRecord, a: ActionRecord): Filter
     url: stored.connection?.url ?? null,
     payloadText: () => a.text ?? Buffer.from(a.base64 ?? '', 'base64').toString('utf8'),
     actions: { held: false, dropped: false, edited: false, injected: true },
+    app: null,
+    payloadJson: () => (a.text !== undefined ? jsonOf(a.text) : undefined),
   };
 }
 
@@ -71,4 +77,21 @@ export function ownMessageSubject(stored: StoredRecord, a: ActionRecord): Filter
 export function subjectOf(stored: StoredRecord, r: MessageRecord | ErrorRecord | ActionRecord, actions: ActionMarks | null = null): FilterSubject {
   if (r.type === 'message') return messageSubject(stored, r, actions);
   return r.type === 'error' ? errorSubject(stored, r) : ownMessageSubject(stored, r);
+}
+
+/** `text` parsed as JSON if it is an object or an array (nothing else is parsed: a json path needs one), else undefined. */
+export function jsonOf(text: string): unknown {
+  let i = 0;
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  if (c !== 123 /* { */ && c !== 91 /* [ */) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
