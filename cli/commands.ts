@@ -136,7 +136,7 @@ export function runHelpFilter(): void {
   const width = Math.max(...FILTER_HELP.map(([syntax]) => syntax.length));
   process.stdout.write('Filter syntax (--filter EXPR; / and F in the UI): terms side by side mean and.\n\n');
   process.stdout.write(FILTER_HELP.map(([syntax, meaning]) => `  ${syntax.padEnd(width)}  ${meaning}\n`).join(''));
-  process.stdout.write("\nExamples: server text len>1k · host:api and not ping and not pong · /\"error\":\\s*true/i or code>=4000 · #3 binary · violation\n");
+  process.stdout.write("\nExamples: server text len>1k · host:api and not ping and not pong · /\"error\":\\s*true/i or code>=4000 · #3 binary · violation · proto:socket.io name:join unanswered · reply latency>100ms · json.type~subscribe -heartbeat\n");
 }
 
 /** `wspeek ca`: print the CA certificate (creating the CA on first use). */
