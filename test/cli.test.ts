@@ -459,3 +459,44 @@ test("a headless capture doesn't load the UI: neither its model nor blessed is r
   assert.ok(!tui.includes(path.join('tui', 'terminal-ui.js')));
   assert.ok(!bare.has('blessed'));
 });
+
+test('open reads a log saved without app entries in its application protocol; --protocol raw and --filter on the entries; an unknown protocol is a usage error', async () => {
+  const file = path.join(sandbox.work, 'socket-io.jsonl');
+  const T = 1795290133410;
+  const msg = (seq: number, from: string, text: string) => ({
+    type: 'message', conn: 1, seq, ts: T + seq, from, kind: 'text', length: Buffer.byteLength(text), wireLength: Buffer.byteLength(text), frames: 1, compressed: false, truncated: false, text,
+  });
+  const records = [
+    { type: 'session', version: 1, tool: 'wspeek', ts: T, mode: 'reverse', listen: '127.0.0.1:8080', target: 'http://127.0.0.1:3000/' },
+    { type: 'connect', conn: 1, ts: T, client: '127.0.0.1:50000', server: '127.0.0.1:3000', tls: false },
+    {
+      type: 'handshake', conn: 1, ts: T, url: 'ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket',
+      request: { method: 'GET', target: '/socket.io/?EIO=4&transport=websocket', version: 'HTTP/1.1', headers: [] },
+      response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] }, ms: 1, accept: 'valid', protocol: null, extensions: [], upgraded: true,
+    },
+    msg(1, 'server', '0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'),
+    msg(2, 'client', '40'),
+    msg(3, 'server', '40{"sid":"n1"}'),
+    msg(4, 'client', '421["chat",{"room":"a"}]'),
+    msg(5, 'server', '431["ok"]'),
+  ];
+  fs.writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+
+  const json = await run(['open', file, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const messages = lines(json.stdout).map((l) => JSON.parse(l) as Rec).filter((r) => r.type === 'message');
+  assert.deepEqual(messages.map((m) => m.app), [
+    [{ protocol: 'engine.io', type: 'open', value: { sid: 's1', upgrades: [], pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000 } }],
+    [{ protocol: 'socket.io', type: 'connect', namespace: '/' }],
+    [{ protocol: 'socket.io', type: 'connect', namespace: '/', pair: 2, latencyMs: 1, value: { sid: 'n1' } }],
+    [{ protocol: 'socket.io', type: 'event', name: 'chat', id: 1, namespace: '/', args: [{ room: 'a' }] }],
+    [{ protocol: 'socket.io', type: 'ack', name: 'chat', id: 1, namespace: '/', pair: 4, latencyMs: 1, args: ['ok'] }],
+  ]);
+  const text = await run(['open', file, '--no-tui']);
+  assert.match(text.stdout, /#1 s→c text +9 B +socket\.io ack "chat" #1 ↩4 \+1\.00ms \["ok"\]/);
+  const raw = await run(['open', file, '--json', '--protocol', 'raw']);
+  assert.ok(lines(raw.stdout).every((l) => !l.includes('"app"')), 'raw: no app entries');
+  const replies = await run(['open', file, '--json', '--filter', 'name:chat reply']);
+  assert.deepEqual(lines(replies.stdout).map((l) => JSON.parse(l) as Rec).filter((r) => r.type === 'message').map((m) => m.seq), [5]);
+  assertUsageError(await run(['open', file, '--protocol', 'socketio']), /^wspeek: --protocol: unknown protocol "socketio"; known: .*socket\.io.*, raw$/);
+});
