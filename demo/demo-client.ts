@@ -27,7 +27,8 @@ export async function runDemoClient(proxyOrigin: string, until: Promise<void> | 
 
 /**
  * The script: text, JSON, binary, a fragmented message, compressed and uncompressed messages,
- * ping/pong, a page load, a client close and a server close.
+ * ping/pong, a page load, JSON-RPC calls (one answered, a notification, a batch with an error),
+ * a client close and a server close.
  */
 async function playScript(proxyOrigin: string): Promise<void> {
   await fetchPage(`${proxyOrigin}/`);
@@ -53,6 +54,15 @@ async function playScript(proxyOrigin: string): Promise<void> {
   await chat.pong();
   chat.ws.close(1000, 'bye');
   await chat.closed();
+
+  const rpc = await open(`${wsOrigin}/rpc`, ['jsonrpc'], false);
+  rpc.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'add', params: [2, 3], id: 1 }));
+  await rpc.next();
+  rpc.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'log', params: ['a notification: no reply'] }));
+  rpc.ws.send(JSON.stringify([{ jsonrpc: '2.0', method: 'echo', params: ['in a batch'], id: 2 }, { jsonrpc: '2.0', method: 'divide', params: [1, 0], id: 3 }]));
+  await rpc.next();
+  rpc.ws.close(1000, 'done');
+  await rpc.closed();
 
   const plain = await open(`${wsOrigin}/plain`, [], false);
   await plain.next();

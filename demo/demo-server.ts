@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 /** The embedded demo's server: a page and its WebSocket on one port. */
 export interface DemoServer {
@@ -18,7 +18,10 @@ const PAGE = `<!DOCTYPE html>
 </script></body></html>
 `;
 
-/** Starts the demo server on 127.0.0.1 (any free port): echoes, greets, streams ticks on subscribe, closes on "kick". */
+/**
+ * Starts the demo server on 127.0.0.1 (any free port): echoes, greets, streams ticks on subscribe,
+ * closes on "kick"; on /rpc it answers JSON-RPC 2.0 calls.
+ */
 export async function startDemoServer(): Promise<DemoServer> {
   const server = http.createServer((req, res) => {
     if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE);
@@ -27,9 +30,10 @@ export async function startDemoServer(): Promise<DemoServer> {
   const wss = new WebSocketServer({
     server,
     perMessageDeflate: { threshold: 0 },
-    handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
+    handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : protocols.has('jsonrpc') ? 'jsonrpc' : false),
   });
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
+    if (req.url === '/rpc') return serveJsonRpc(ws);
     ws.send('Hello, world');
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const text = isBinary ? null : data.toString();
@@ -54,4 +58,26 @@ export async function startDemoServer(): Promise<DemoServer> {
       server.close(() => r());
     }),
   };
+}
+
+/** JSON-RPC 2.0 calls, one or a batch: `add` and `echo` answer, other methods are errors, notifications get nothing. */
+function serveJsonRpc(ws: WebSocket): void {
+  ws.on('message', (data: RawData) => {
+    const calls = JSON.parse(data.toString()) as RpcCall | RpcCall[];
+    const replies = (Array.isArray(calls) ? calls : [calls]).flatMap((c) => (c.id === undefined ? [] : [answer(c)]));
+    if (replies.length > 0) ws.send(JSON.stringify(Array.isArray(calls) ? replies : replies[0]));
+  });
+}
+
+interface RpcCall {
+  method: string;
+  params?: unknown[];
+  id?: number;
+}
+
+function answer(c: RpcCall): object {
+  const params = c.params ?? [];
+  if (c.method === 'add') return { jsonrpc: '2.0', result: params.reduce((a: number, b) => a + Number(b), 0), id: c.id };
+  if (c.method === 'echo') return { jsonrpc: '2.0', result: params[0] ?? null, id: c.id };
+  return { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: c.id };
 }

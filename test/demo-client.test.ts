@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { HandshakeRecord } from '../core/log/records.js';
 import { runDemoClient } from '../demo/demo-client.js';
 import { startDemoServer } from '../demo/demo-server.js';
+import { readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { closeServer, HOST, listen } from './support/raw-peers.js';
 import { sleep, waitUntil, within } from './support/wait.js';
@@ -24,17 +25,27 @@ async function demoBehindProxy(): Promise<{ records: Records; origin: string; cl
 
 const handshakes = (records: Records, path: string) => records.all.filter(isType('handshake')).filter((r: HandshakeRecord) => new URL(r.url).pathname === path);
 
-test('without `until` the script plays once: the page, /chat and /plain, every connection ended by a close frame', async () => {
+test('without `until` the script plays once: the page, /chat, /rpc and /plain, every connection ended by a close frame', async () => {
   const setup = await demoBehindProxy();
   try {
     await within(runDemoClient(setup.origin), 'one play of the script', 10_000);
     const { records } = setup;
-    await waitUntil('both WebSocket connections ended', () => records.all.filter(isType('end')).filter((e) => e.code !== null).length === 2);
+    await waitUntil('the three WebSocket connections ended', () => records.all.filter(isType('end')).filter((e) => e.code !== null).length === 3);
     assert.equal(records.all.filter(isType('http')).length, 1, 'one page load');
     assert.equal(handshakes(records, '/chat').length, 1);
+    assert.equal(handshakes(records, '/rpc').length, 1);
     assert.equal(handshakes(records, '/plain').length, 1);
     const ends = records.all.filter(isType('end')).filter((e) => e.code !== null).map((e) => [e.by, e.code, e.clean]);
-    assert.deepEqual(ends, [['client', 1000, true], ['server', 4001, true]]);
+    assert.deepEqual(ends, [['client', 1000, true], ['client', 1000, true], ['server', 4001, true]]);
+    // The JSON-RPC connection reads as calls and their replies.
+    const rpc = handshakes(records, '/rpc')[0]!.conn;
+    const calls = readApp(records.all).filter((m) => m.conn === rpc && m.app).flatMap((m) => m.app!.map((e) => [m.from, e.type, e.name, e.id, e.pair !== undefined]));
+    assert.deepEqual(calls, [
+      ['client', 'request', 'add', 1, false], ['server', 'response', 'add', 1, true],
+      ['client', 'notification', 'log', undefined, false],
+      ['client', 'request', 'echo', 2, false], ['client', 'request', 'divide', 3, false],
+      ['server', 'response', 'echo', 2, true], ['server', 'error', 'divide', 3, true],
+    ]);
     const texts = records.all.filter(isType('message')).filter((m) => m.from === 'client' && m.kind === 'text').map((m) => m.text);
     assert.ok(texts.includes('Hello from the wspeek demo client'), `the client's greeting was sent: ${JSON.stringify(texts)}`);
   } finally {
