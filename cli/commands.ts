@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import os from 'node:os';
+import type { Root } from 'protobufjs';
+import type { AppProtocol } from '../core/app/app-decoder.js';
 import { AppLayer } from '../core/app/app-layer.js';
+import { protobufProtocol } from '../core/app/payload-formats.js';
 import { parseProtocolRules } from '../core/app/protocol-rules.js';
 import { APP_PROTOCOLS } from '../core/app/protocols.js';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
@@ -37,6 +41,9 @@ export interface ViewArgs {
   keep: number;
   /** --protocol values: `NAME` or `FILTER=NAME`. */
   protocol: string[];
+  /** --proto: a .proto file for Protobuf connections, and --proto-type's values: `TYPE`, `client=TYPE`, `server=TYPE`. */
+  proto: string | undefined;
+  protoType: string[];
 }
 
 export interface CaptureArgs extends ViewArgs {
@@ -124,11 +131,42 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
   await view.quit;
 }
 
-/** The application-protocol layer, with what --protocol forces. */
+/** The application-protocol layer, with what --protocol forces and --proto's schema. */
 function appLayer(args: ViewArgs): AppLayer {
-  const rules = parseProtocolRules(args.protocol, APP_PROTOCOLS.map((p) => p.name));
+  // --proto alone reads every connection as Protobuf: it never sniffs, and the file says that is what is spoken.
+  const protocol = args.proto !== undefined && args.protocol.length === 0 ? ['protobuf'] : args.protocol;
+  const rules = parseProtocolRules(protocol, APP_PROTOCOLS.map((p) => p.name));
   if (!rules.ok) throw new UsageError(rules.error);
-  return new AppLayer({ protocols: APP_PROTOCOLS, forced: rules.forced ?? undefined });
+  const schema = protobufWithSchema(args);
+  const protocols = schema ? APP_PROTOCOLS.map((p) => (p.name === schema.name ? schema : p)) : APP_PROTOCOLS;
+  return new AppLayer({ protocols, forced: rules.forced ?? undefined });
+}
+
+/** --proto and --proto-type: the `protobuf` protocol reading by field name, or null without --proto. */
+function protobufWithSchema(args: ViewArgs): AppProtocol | null {
+  if (args.proto === undefined) {
+    if (args.protoType.length > 0) throw new UsageError('--proto-type needs --proto FILE (the .proto that defines the type)');
+    return null;
+  }
+  const types: { client?: string; server?: string } = {};
+  for (const value of args.protoType) {
+    const m = /^(?:(client|server)=)?(.+)$/.exec(value.trim());
+    const side = m?.[1] as 'client' | 'server' | undefined;
+    if (!m) throw new UsageError(`--proto-type wants TYPE, client=TYPE or server=TYPE; got ${JSON.stringify(value)}`);
+    if (side) types[side] = m[2]!;
+    else types.client = types.server = m[2]!;
+  }
+  let root: Root;
+  try {
+    root = (createRequire(import.meta.url)('protobufjs') as typeof import('protobufjs')).loadSync(args.proto);
+  } catch (err) {
+    throw new UsageError(`--proto ${args.proto}: ${(err as Error).message}`);
+  }
+  try {
+    return protobufProtocol({ root, types });
+  } catch (err) {
+    throw new UsageError(`--proto-type: ${(err as Error).message}`);
+  }
 }
 
 /** `wspeek help filter`: the filter language, a row per form. */

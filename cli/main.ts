@@ -26,6 +26,8 @@ const viewOptions = {
   filter: { alias: 'f', type: 'string', describe: 'view filter for the UI and stdout (never limits --save)' },
   keep: { type: 'string', default: 100_000, describe: 'messages the UI keeps in memory (the oldest drop; --save keeps all); 64k, 1m', coerce: parseCount('--keep', 1) },
   protocol: { type: 'string', array: true, default: [] as string[], describe: "read connections as this application protocol (or raw); 'FILTER=NAME' for the connections a host:, url: or conn: filter selects" },
+  proto: { type: 'string', describe: 'a .proto file: Protobuf connections read by field name (without --protocol, every connection is read as Protobuf)' },
+  'proto-type': { type: 'string', array: true, default: [] as string[], describe: 'with --proto: the message type, or client=TYPE and server=TYPE' },
 } as const;
 
 const captureOptions = {
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
     .command('open <file>', 'view a saved session log', (y) => y
       .options(viewOptions)
       .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
-    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol }))
+    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType }))
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
     (a) => runDemo({ ...a, target: undefined, allow: [], maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))

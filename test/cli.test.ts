@@ -500,3 +500,29 @@ test('open reads a log saved without app entries in its application protocol; --
   assert.deepEqual(lines(replies.stdout).map((l) => JSON.parse(l) as Rec).filter((r) => r.type === 'message').map((m) => m.seq), [5]);
   assertUsageError(await run(['open', file, '--protocol', 'socketio']), /^wspeek: --protocol: unknown protocol "socketio"; known: .*socket\.io.*, raw$/);
 });
+
+test('--proto with --proto-type reads Protobuf binary messages by field name; a type the file lacks, or --proto-type alone, is a usage error', async () => {
+  const proto = path.join(sandbox.work, 'chat.proto');
+  fs.writeFileSync(proto, 'syntax = "proto3";\npackage chat;\nmessage Say { string room = 1; int64 at = 2; }\nmessage Ack { bool ok = 1; }\n');
+  const file = path.join(sandbox.work, 'protobuf.jsonl');
+  const T = 1795290133410;
+  // chat.Say{room:"a", at:5} and chat.Ack{ok:true}, as protobufjs encodes them.
+  const bin = (seq: number, from: string, bytes: number[]) => ({
+    type: 'message', conn: 1, seq, ts: T + seq, from, kind: 'binary', length: bytes.length, wireLength: bytes.length, frames: 1, compressed: false, truncated: false, base64: Buffer.from(bytes).toString('base64'),
+  });
+  const records = [
+    { type: 'session', version: 1, tool: 'wspeek', ts: T, mode: 'reverse', listen: '127.0.0.1:8080', target: 'ws://127.0.0.1:3000/' },
+    bin(1, 'client', [0x0a, 0x01, 0x61, 0x10, 0x05]),
+    bin(2, 'server', [0x08, 0x01]),
+  ];
+  fs.writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const r = await run(['open', file, '--json', '--proto', proto, '--proto-type', 'client=chat.Say', '--proto-type', 'server=chat.Ack']);
+  assert.equal(r.code, 0, r.stderr);
+  const apps = lines(r.stdout).map((l) => JSON.parse(l) as Rec).filter((x) => x.type === 'message').map((m) => m.app);
+  assert.deepEqual(apps, [[{ protocol: 'protobuf', type: 'message', value: { room: 'a', at: '5' } }], [{ protocol: 'protobuf', type: 'message', value: { ok: true } }]]);
+  const wire = await run(['open', file, '--json', '--protocol', 'protobuf']);
+  assert.match(wire.stdout, /"field":1,"wire":"len"/, 'without a schema: field numbers and wire types');
+  assertUsageError(await run(['open', file, '--proto', proto, '--proto-type', 'chat.Nope']), /^wspeek: --proto-type: no message type "chat\.Nope" in the \.proto \(it defines chat\.Say, chat\.Ack\)$/);
+  assertUsageError(await run(['open', file, '--proto-type', 'chat.Say']), /^wspeek: --proto-type needs --proto FILE/);
+  assertUsageError(await run(['open', file, '--proto', path.join(sandbox.work, 'missing.proto'), '--proto-type', 'x']), /^wspeek: --proto .*missing\.proto: /);
+});
