@@ -115,7 +115,7 @@ test('demo --json --save: stdout is the saved log, line for line, and it is a wh
   for (const type of ['connect', 'handshake', 'message', 'end']) assert.ok(records.some((x) => x.type === type), `a ${type} record`);
   // Every WebSocket connection that was opened also ended, cleanly, in the demo.
   const handshakes = records.filter((x) => x.type === 'handshake');
-  assert.equal(handshakes.length, 2);
+  assert.equal(handshakes.length, 3);
   for (const h of handshakes) {
     const end = records.find((x) => x.type === 'end' && x.conn === h.conn);
     assert.ok(end, `end record for #${h.conn}`);
@@ -124,6 +124,9 @@ test('demo --json --save: stdout is the saved log, line for line, and it is a wh
   const texts = records.filter((x) => x.type === 'message').map((x) => x.text);
   assert.ok(texts.includes('fragmented into three frames'));
   assert.ok(texts.includes('Hello, world'));
+  // The JSON-RPC connection's messages carry what the protocol says, written by --save and --json alike.
+  const rpc = records.filter((x) => x.type === 'message' && Array.isArray(x.app) && (x.app as Array<{ protocol: string }>)[0]!.protocol === 'json-rpc');
+  assert.equal(rpc.length, 5, 'a call and its reply, a notification, a batch and its reply');
   // Records are in order of observation.
   const ts = records.map((x) => x.ts as number);
   assert.ok(ts.every((t) => typeof t === 'number' && Number.isFinite(t)));
