@@ -268,6 +268,9 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     assert.match(screen, /─ ▶ Messages ─/, 'the focused pane says so in its title');
     assert.ok(messageRows(screen).some((r) => r.kind === 'text' && /\d\.\d KiB/.test(r.line)), 'lengths in KiB');
     assert.equal(borderColour(session, 'Messages'), '33', 'the messages pane has the focus');
+    // The JSON-RPC connection's rows: its protocol in a column, what the calls say as the preview.
+    screen = await waitFor(session, 'the JSON-RPC rows', (s) => /json-rpc +response add #1 ↩\d+/.test(s));
+    assert.match(screen, / proto +payload/);
 
     // A live filter.
     tmux('send-keys', '-t', session, '/');
@@ -318,7 +321,7 @@ test('wspeek demo in a real terminal: panes, live filter, filter errors, help, q
     assert.match(status, / {2}FOLLOW {2}\? help *$/, `the status bar keeps "? help" whole: ${status}`);
     assert.doesNotMatch(status, /\S(FOLLOW|\? help)/, 'no two items run together');
     assert.ok(Math.max(...connectionIds(screen)) >= Math.max(...messageRows(screen).map((r) => r.conn)), `the newest connection is in view:\n${screen}`);
-    for (const l of lines.filter((x) => /^│[ ▶▷]#\d+ /.test(x))) assert.match(l, /\/(chat|plain) /, `the URL keeps its path: ${l}`);
+    for (const l of lines.filter((x) => /^│[ ▶▷]#\d+ /.test(x))) assert.match(l, /\/(chat|rpc|plain) /, `the URL keeps its path: ${l}`);
 
     // Quit: the program ends, and with it the tmux session.
     tmux('send-keys', '-t', session, 'q');
