@@ -1359,3 +1359,21 @@ test('p jumps from a reply to its request and back, and says why when it cannot'
   press(model, 'p');
   assert.match(model.notice ?? '', /hidden by the filter/);
 });
+
+test('with the filter unanswered, a request leaves the list when its reply comes', () => {
+  const layer = new AppLayer({ protocols: [] });
+  const unanswered = parseFilter('unanswered');
+  assert.ok(unanswered.ok);
+  const s = session(1000, unanswered, layer);
+  const ts = s.lastTs + 100;
+  const [f1, req] = message({ conn: 2, from: 'client', text: 'call' }, ts);
+  req.seq = 30;
+  req.app = [{ protocol: 'json-rpc', type: 'request', name: 'sum', id: 9 }];
+  for (const r of [f1, req]) s.store.add(r);
+  assert.deepEqual(rowTexts(s.model).map((l) => /request sum #9/.test(l)), [true], 'the request waits for its reply');
+  const [f2, res] = message({ conn: 2, from: 'server', text: 'answer' }, ts + 1);
+  res.seq = 31;
+  res.app = [{ protocol: 'json-rpc', type: 'response', id: 9, pair: 30, latencyMs: 1 }];
+  for (const r of [f2, res]) s.store.add(r);
+  assert.equal(s.model.messages.length, 0, 'answered: no longer listed, and the reply is no request');
+});

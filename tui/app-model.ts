@@ -145,6 +145,7 @@ export class AppModel {
       if (r.type === 'message') this.rates.record(r.from, r.wireLength, r.ts);
       const wasSelected = this.messages.selectedSeq();
       this.messages.add(stored);
+      if (r.type === 'message' && r.app) for (const e of r.app) if (e.pair !== undefined) this.messages.answered(r.conn, e.pair);
       if (this.messages.selectedSeq() !== wasSelected) this.selectionChanged();
     }
     if (r.type === 'action') {

@@ -254,6 +254,13 @@ export class MessageView {
     return true;
   }
 
+  /** A reply to message `seq` of connection `conn` came: its row is filtered and searched again (it is no longer `unanswered`). */
+  answered(conn: number, seq: number): void {
+    if (this.filter === null && this.search === null) return;
+    const row = this.findMessage(conn, seq);
+    if (row !== undefined) this.retest(row);
+  }
+
   /** What wspeek did to row `seq`'s message changed: the filter and the search test it again, the selected row stays selected. */
   retest(seq: number): void {
     if (seq < this.firstSeq || seq > this.testedSeq || (this.filter === null && this.search === null)) return;
