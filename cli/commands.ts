@@ -14,7 +14,8 @@ import { openCapture, StartError, type Capture, type CaptureSummary } from '../p
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
-import { NotASessionLog, openSessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
+import { openCaptureFile } from '../proxy/log/capture-file.js';
+import { NotASessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import type { AppModel, SessionInfo } from '../tui/app-model.js';
@@ -104,7 +105,7 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
 export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
   let log: SessionLogFile;
   try {
-    log = await openSessionLog(args.file);
+    log = await openCaptureFile(args.file);
   } catch (err) {
     if (err instanceof NotASessionLog) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);

@@ -21,11 +21,14 @@ export interface SessionRecord {
   version: number;
   tool: 'wspeek';
   ts: number;
-  mode: 'reverse' | 'forward' | 'demo';
-  /** The address actually bound (port 0 resolved). */
-  listen: string;
+  /** How wspeek listened; `har` and `pcap` for a session read from another tool's capture file. */
+  mode: 'reverse' | 'forward' | 'demo' | 'har' | 'pcap';
+  /** The address actually bound (port 0 resolved); for a capture file, null. */
+  listen: string | null;
   /** The reverse target as given, or null in forward mode. */
   target: string | null;
+  /** For a session read from a capture file (`har`, `pcap`): the file's name. */
+  source?: string;
 }
 
 /** A TCP connection was accepted. */
@@ -182,14 +185,18 @@ export interface ActionRecord {
 }
 
 /** Where wspeek itself failed on a connection (the traffic goes on; what failed is what the record says). */
-export type ErrorSource = 'decoder';
+export type ErrorSource = 'decoder' | 'capture' | 'tls';
 
 /** wspeek could not do its own work on a connection: decoding stopped (forwarding never does). */
 export interface ErrorRecord {
   type: 'error';
   conn: number;
   ts: number;
-  /** Which part of wspeek failed: `decoder` (decoding of the connection stopped; its bytes are still forwarded). */
+  /**
+   * Which part of wspeek failed: `decoder` (decoding of the connection stopped; its bytes are still
+   * forwarded); reading a capture file: `capture` (segments the capture lacks, a connection joined
+   * mid-stream), `tls` (TLS that could not be decrypted: no key for it).
+   */
   where: ErrorSource;
   /** What happened, for a person. */
   detail: string;
@@ -210,8 +217,10 @@ export const RECORD_TYPES: ReadonlySet<LogRecord['type']> = new Set<LogRecord['t
 /** Records that belong to one connection. */
 export type ConnectionRecord = Exclude<LogRecord, SessionRecord>;
 
-export function sessionRecord(ts: number, mode: SessionRecord['mode'], listen: string, target: string | null): SessionRecord {
-  return { type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts, mode, listen, target };
+export function sessionRecord(ts: number, mode: SessionRecord['mode'], listen: string | null, target: string | null, source?: string): SessionRecord {
+  const r: SessionRecord = { type: 'session', version: SESSION_LOG_VERSION, tool: 'wspeek', ts, mode, listen, target };
+  if (source !== undefined) r.source = source;
+  return r;
 }
 
 export function connectRecord(conn: number, ts: number, client: string, server: string | null): ConnectRecord {
