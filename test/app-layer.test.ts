@@ -6,6 +6,7 @@ import { AppLayer, SNIFF_MESSAGES } from '../core/app/app-layer.js';
 import { Exchanges } from '../core/app/exchanges.js';
 import type { HandshakeRecord, LogRecord, MessageRecord } from '../core/log/records.js';
 import { SessionStore } from '../core/store/session-store.js';
+import { conversation, handshakeRecord, type Conversation } from './support/app-records.js';
 import type { Side } from '../core/websocket/events.js';
 
 // A toy protocol: text `REQ <id> <name>` asks, `RES <id>` answers; anything else it can't read.
@@ -40,20 +41,16 @@ const TOY: AppProtocol = {
   },
 };
 
+// One clock for every record of the file, each a ms after the one before; seq counts per connection.
 let clock = 1000;
 function handshake(conn: number, url: string, protocol: string | null = null): HandshakeRecord {
-  return {
-    type: 'handshake', conn, ts: ++clock, url,
-    request: { method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] },
-    response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
-    ms: 1, accept: 'valid', protocol, extensions: [], upgraded: true,
-  };
+  return { ...handshakeRecord(url, protocol, conn), ts: ++clock };
 }
-const seqs = new Map<number, number>();
+const conversations = new Map<number, Conversation>();
 function text(conn: number, from: Side, t: string): MessageRecord {
-  const seq = (seqs.get(conn) ?? 0) + 1;
-  seqs.set(conn, seq);
-  return { type: 'message', conn, seq, ts: ++clock, from, kind: 'text', length: t.length, wireLength: t.length, frames: 1, compressed: false, truncated: false, text: t };
+  let c = conversations.get(conn);
+  if (c === undefined) conversations.set(conn, (c = conversation({ conn, ts: () => ++clock })));
+  return c(from, t);
 }
 function run(layer: AppLayer, records: LogRecord[]): MessageRecord[] {
   for (const r of records) layer.see(r);

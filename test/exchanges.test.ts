@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { AppEntry } from '../core/app/app-entry.js';
 import { Exchanges, MAX_OPEN_EXCHANGES } from '../core/app/exchanges.js';
 import type { MessageRecord } from '../core/log/records.js';
+import { conversation } from './support/app-records.js';
 
-const at = (seq: number, ts: number): MessageRecord => ({
-  type: 'message', conn: 1, seq, ts, from: 'client', kind: 'text', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, text: '',
-});
+const record = conversation();
+/** An empty client message numbered `seq` at `ts`. */
+const at = (seq: number, ts: number): MessageRecord => record('client', '', { seq, ts });
 const entry = (fields: Partial<AppEntry> = {}): AppEntry => ({ protocol: 'graphql-transport-ws', type: 'x', ...fields });
 
 test('an answer pairs with its request once: pair, latency to the µs, the request\'s name', () => {

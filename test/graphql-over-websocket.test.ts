@@ -6,15 +6,17 @@ import { GRAPHQL_CLOSE_CODES } from '../core/app/graphql-over-websocket.js';
 import { GRAPHQL_TRANSPORT_WS } from '../core/app/graphql-transport-ws.js';
 import { GRAPHQL_WS } from '../core/app/graphql-ws.js';
 import type { MessageRecord } from '../core/log/records.js';
+import { conversation } from './support/app-records.js';
 
-let seq = 0;
+const message = conversation({ ts: (seq) => seq });
+/**
+ * A `kind` message of `payload` as the proxy logs it: `text` only for a text message whose bytes are
+ * valid UTF-8, else `base64`; a truncated one was 10 bytes longer than the bytes kept.
+ */
 function record(from: MessageRecord['from'], kind: MessageRecord['kind'], payload: Buffer, truncated = false): MessageRecord {
-  seq++;
-  const m: MessageRecord = { type: 'message', conn: 1, seq, ts: seq, from, kind, length: payload.length + (truncated ? 10 : 0), wireLength: payload.length, frames: 1, compressed: false, truncated };
   const text = payload.toString('utf8');
-  if (kind === 'text' && Buffer.from(text, 'utf8').equals(payload)) m.text = text;
-  else m.base64 = payload.toString('base64');
-  return m;
+  const valid = kind === 'text' && Buffer.from(text, 'utf8').equals(payload);
+  return message(from, valid ? text : payload, { kind, truncated, length: payload.length + (truncated ? 10 : 0), wireLength: payload.length });
 }
 
 test('every close code graphql-ws defines, and its client\'s 4499, is explained', () => {
@@ -48,8 +50,7 @@ test('random and truncated payloads never throw and leave the record\'s payload 
       for (const [from, [kind, p, cut]] of msgs) {
         let m: MessageRecord;
         if (kind === 'close') {
-          m = { ...record(from, 'close', Buffer.alloc(0)), close: { code: p, reason: '' } };
-          delete m.base64;
+          m = message.close(from, p, '');
         } else {
           const truncated = cut % 3 === 0;
           m = record(from, kind, truncated ? p.subarray(0, cut % (p.length + 1)) : p, truncated);

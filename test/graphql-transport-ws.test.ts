@@ -7,31 +7,25 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { AppEntry } from '../core/app/app-entry.js';
 import { GRAPHQL_TRANSPORT_WS } from '../core/app/graphql-transport-ws.js';
 import type { MessageRecord } from '../core/log/records.js';
-import { readApp } from './support/app-records.js';
+import { conversation, readApp } from './support/app-records.js';
 import { schema } from './support/graphql-schema.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { HOST } from './support/raw-peers.js';
 import { waitUntil, within } from './support/wait.js';
 
-let seq = 0;
-function message(from: MessageRecord['from'], text: string, ts = seq): MessageRecord {
-  seq++;
-  return { type: 'message', conn: 1, seq, ts, from, kind: 'text', length: text.length, wireLength: text.length, frames: 1, compressed: false, truncated: false, text };
-}
-function close(from: MessageRecord['from'], code: number, reason: string): MessageRecord {
-  seq++;
-  return { type: 'message', conn: 1, seq, ts: seq, from, kind: 'close', length: 2 + reason.length, wireLength: 2 + reason.length, frames: 1, compressed: false, truncated: false, close: { code, reason } };
-}
+/** Message records of connection 1, one numbering for the whole file, 1 ms apart unless a test gives `ts`. */
+const message = conversation({ ts: (seq) => seq });
+const close = message.close;
 
 test('a subscription pairs its nexts and complete with the subscribe, which carries its name, operation and id', () => {
   const d = GRAPHQL_TRANSPORT_WS.create({ url: null, subprotocol: 'graphql-transport-ws' });
-  const init = message('client', '{"type":"connection_init","payload":{"token":"t"}}', 10);
-  const ack = message('server', '{"type":"connection_ack"}', 11);
+  const init = message('client', '{"type":"connection_init","payload":{"token":"t"}}', { ts: 10 });
+  const ack = message('server', '{"type":"connection_ack"}', { ts: 11 });
   // As graphql-ws's client sends it (JSON.stringify of its SubscribeMessage).
-  const sub = message('client', JSON.stringify({ id: 'a1', type: 'subscribe', payload: { query: 'subscription Counter($to: Int!) { count(to: $to) }', variables: { to: 2 } } }), 20);
-  const n1 = message('server', '{"id":"a1","type":"next","payload":{"data":{"count":1}}}', 25);
-  const n2 = message('server', '{"id":"a1","type":"next","payload":{"data":{"count":2}}}', 30);
-  const done = message('server', '{"id":"a1","type":"complete"}', 32.5);
+  const sub = message('client', JSON.stringify({ id: 'a1', type: 'subscribe', payload: { query: 'subscription Counter($to: Int!) { count(to: $to) }', variables: { to: 2 } } }), { ts: 20 });
+  const n1 = message('server', '{"id":"a1","type":"next","payload":{"data":{"count":1}}}', { ts: 25 });
+  const n2 = message('server', '{"id":"a1","type":"next","payload":{"data":{"count":2}}}', { ts: 30 });
+  const done = message('server', '{"id":"a1","type":"complete"}', { ts: 32.5 });
   assert.deepEqual(d.decode(init), [{ protocol: 'graphql-transport-ws', type: 'connection_init', value: { token: 't' } }]);
   assert.deepEqual(d.decode(ack), [{ protocol: 'graphql-transport-ws', type: 'connection_ack', pair: init.seq, latencyMs: 1 }]);
   assert.deepEqual(d.decode(sub), [{ protocol: 'graphql-transport-ws', type: 'subscribe', name: 'Counter', id: 'a1', value: { to: 2 }, operation: 'subscription' }]);

@@ -6,18 +6,14 @@ import { execute, subscribe } from 'graphql';
 import { SubscriptionClient, SubscriptionServer } from 'subscriptions-transport-ws';
 import type { AppEntry } from '../core/app/app-entry.js';
 import { GRAPHQL_WS } from '../core/app/graphql-ws.js';
-import type { MessageRecord } from '../core/log/records.js';
-import { readApp } from './support/app-records.js';
+import { conversation, readApp } from './support/app-records.js';
 import { schema } from './support/graphql-schema.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { HOST } from './support/raw-peers.js';
 import { waitUntil, within } from './support/wait.js';
 
-let seq = 0;
-function message(from: MessageRecord['from'], text: string): MessageRecord {
-  seq++;
-  return { type: 'message', conn: 1, seq, ts: seq, from, kind: 'text', length: text.length, wireLength: text.length, frames: 1, compressed: false, truncated: false, text };
-}
+/** Message records of connection 1, one numbering for the whole file, 1 ms apart. */
+const message = conversation({ ts: (seq) => seq });
 
 test('start pairs with its data and complete; connection_ack with connection_init; ka is a heartbeat', () => {
   const d = GRAPHQL_WS.create({ url: null, subprotocol: 'graphql-ws' });

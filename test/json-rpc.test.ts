@@ -6,25 +6,16 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
 import { isJsonRpcMessage, JSON_RPC } from '../core/app/json-rpc.js';
 import type { AppEntry } from '../core/app/app-entry.js';
-import type { HandshakeRecord, MessageRecord } from '../core/log/records.js';
-import { readApp } from './support/app-records.js';
+import type { MessageRecord } from '../core/log/records.js';
+import { conversation, handshakeRecord, readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { HOST } from './support/raw-peers.js';
 import { waitUntil, within } from './support/wait.js';
 
-let seq = 0;
-function message(from: MessageRecord['from'], text: string): MessageRecord {
-  seq++;
-  return { type: 'message', conn: 1, seq, ts: seq, from, kind: 'text', length: text.length, wireLength: text.length, frames: 1, compressed: false, truncated: false, text };
-}
-function handshake(conn: number, protocol: string | null): HandshakeRecord {
-  return {
-    type: 'handshake', conn, ts: 0, url: 'ws://h/rpc',
-    request: { method: 'GET', target: '/rpc', version: 'HTTP/1.1', headers: [] },
-    response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
-    ms: 1, accept: 'valid', protocol, extensions: [], upgraded: true,
-  };
-}
+/** Message records of connection 1, one numbering for the whole file, 1 ms apart. */
+const message = conversation({ ts: (seq) => seq });
+/** The handshake of connection `conn` to ws://h/rpc that chose `protocol`. */
+const handshake = (conn: number, protocol: string | null) => handshakeRecord('ws://h/rpc', protocol, conn);
 
 test('a response pairs with its request by id and carries its method; a notification has no id', () => {
   const d = JSON_RPC.create({ url: null, subprotocol: null });

@@ -9,9 +9,9 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { AppEntry } from '../core/app/app-entry.js';
 import { MQTT } from '../core/app/mqtt.js';
-import type { HandshakeRecord, LogRecord, MessageRecord } from '../core/log/records.js';
+import type { LogRecord, MessageRecord } from '../core/log/records.js';
 import type { Side } from '../core/websocket/events.js';
-import { readApp } from './support/app-records.js';
+import { conversation, handshakeRecord, readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { waitUntil, within } from './support/wait.js';
 
@@ -20,21 +20,13 @@ function gen(packet: Packet, protocolVersion: 3 | 4 | 5 = 4): Buffer {
   return mqttPacket.generate(packet, { protocolVersion });
 }
 
-function record(seq: number, ts: number, from: Side, payload: Buffer, extra: Partial<MessageRecord> = {}): MessageRecord {
-  return {
-    type: 'message', conn: 1, seq, ts, from, kind: 'binary', length: payload.length, wireLength: payload.length, frames: 1,
-    compressed: false, truncated: false, base64: payload.toString('base64'), ...extra,
-  };
-}
-
 /** One connection's decoder, fed records 1.5 ms apart. */
 function connection() {
   const decoder = MQTT.create({ url: null, subprotocol: 'mqtt' });
-  let seq = 0;
+  const record = conversation({ ts: (seq) => seq * 1.5 });
   return {
     read(from: Side, payload: Buffer, extra: Partial<MessageRecord> = {}): AppEntry[] | null {
-      seq++;
-      return decoder.decode(record(seq, seq * 1.5, from, payload, extra));
+      return decoder.decode(record(from, payload, extra));
     },
   };
 }
@@ -192,7 +184,7 @@ test('a text message is an error (MQTT goes in binary messages); WebSocket pings
 });
 
 test('sniffs a client\'s binary message that starts with a whole CONNECT header (MQTT 4/5, MQIsdp 3), nothing else', () => {
-  const sniff = (from: Side, payload: Buffer, kind: MessageRecord['kind'] = 'binary') => MQTT.sniff!(record(1, 1, from, payload, { kind }));
+  const sniff = (from: Side, payload: Buffer, kind: MessageRecord['kind'] = 'binary') => MQTT.sniff!(conversation()(from, payload, { kind }));
   assert.ok(sniff('client', CONNECT_4));
   assert.ok(sniff('client', CONNECT_5));
   assert.ok(sniff('client', gen({ cmd: 'connect', protocolId: 'MQIsdp', protocolVersion: 3, clientId: 'x' }, 3)));
@@ -205,22 +197,13 @@ test('sniffs a client\'s binary message that starts with a whole CONNECT header 
   assert.ok(!sniff('client', Buffer.from([0x10, 0x80, 0x80, 0x80, 0x80, 0x00, 0x04])));
 });
 
-/** A handshake record that chose `protocol` (or none). */
-function handshake(conn: number, protocol: string | null): HandshakeRecord {
-  return {
-    type: 'handshake', conn, ts: 0, url: 'ws://h/', ms: 1, accept: 'valid', protocol, extensions: [], upgraded: true,
-    request: { method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] },
-    response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
-  };
-}
-
 test('the layer chooses MQTT by the subprotocols mqtt and mqttv3.1, or by a sniffed CONNECT that a later wrong guess undoes', () => {
-  const on = (conn: number, seq: number, from: Side, payload: Buffer) => ({ ...record(seq, seq, from, payload), conn });
+  const [c1, c2, c3, c4] = [1, 2, 3, 4].map((conn) => conversation({ conn }));
   const records: LogRecord[] = [
-    handshake(1, 'mqtt'), on(1, 1, 'client', CONNECT_4.subarray(0, 1)), on(1, 2, 'client', CONNECT_4.subarray(1)),
-    handshake(2, 'mqttv3.1'), on(2, 1, 'server', gen({ cmd: 'pingresp' })),
-    handshake(3, null), on(3, 1, 'client', CONNECT_4), on(3, 2, 'client', Buffer.from([0x00, 0x00])), on(3, 3, 'client', gen({ cmd: 'pingreq' })),
-    handshake(4, null), on(4, 1, 'client', gen({ cmd: 'pingreq' })),
+    handshakeRecord('ws://h/', 'mqtt', 1), c1!('client', CONNECT_4.subarray(0, 1)), c1!('client', CONNECT_4.subarray(1)),
+    handshakeRecord('ws://h/', 'mqttv3.1', 2), c2!('server', gen({ cmd: 'pingresp' })),
+    handshakeRecord('ws://h/', null, 3), c3!('client', CONNECT_4), c3!('client', Buffer.from([0x00, 0x00])), c3!('client', gen({ cmd: 'pingreq' })),
+    handshakeRecord('ws://h/', null, 4), c4!('client', gen({ cmd: 'pingreq' })),
   ];
   const out = readApp(records);
   const app = (conn: number) => out.filter((m) => m.conn === conn).map((m) => m.app?.map((e) => e.type ?? e.error));
@@ -248,8 +231,9 @@ test('random, cut and mutated payloads never throw and leave the record\'s paylo
   });
   fc.assert(fc.property(fc.array(message, { maxLength: 12 }), (messages) => {
     const decoder = MQTT.create({ url: null, subprotocol: 'mqtt' });
-    messages.forEach(({ from, kind, truncated, payload: p }, i) => {
-      const m = record(i + 1, i, from, p, { kind, truncated, length: p.length + (truncated ? 10 : 0) });
+    const record = conversation();
+    messages.forEach(({ from, kind, truncated, payload: p }) => {
+      const m = record(from, p, { kind, truncated, length: p.length + (truncated ? 10 : 0) });
       const before = m.base64;
       const entries = decoder.decode(m);
       assert.equal(m.base64, before);

@@ -11,22 +11,13 @@ import { APP_PROTOCOLS } from '../core/app/protocols.js';
 import type { AppEntry } from '../core/app/app-entry.js';
 import type { LogRecord, MessageRecord } from '../core/log/records.js';
 import type { Side } from '../core/websocket/events.js';
-import { readApp } from './support/app-records.js';
+import { conversation, readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { HOST } from './support/raw-peers.js';
 import { waitUntil, within } from './support/wait.js';
 
-let seq = 0;
-/** A message record of connection 1; text for a string, binary for bytes. */
-function message(from: Side, payload: string | Uint8Array, extra: Partial<MessageRecord> = {}): MessageRecord {
-  seq++;
-  const text = typeof payload === 'string';
-  const bytes = Buffer.from(payload);
-  return {
-    type: 'message', conn: 1, seq, ts: seq, from, kind: text ? 'text' : 'binary', length: bytes.length, wireLength: bytes.length,
-    frames: 1, compressed: false, truncated: false, ...(text ? { text: payload } : { base64: bytes.toString('base64') }), ...extra,
-  };
-}
+/** Message records of connection 1, one numbering for the whole file, 1 ms apart. */
+const message = conversation({ ts: (seq) => seq });
 
 /** The entries each message gets from a layer choosing among the registered protocols, as the log writes them. */
 function entriesOf(messages: MessageRecord[], options: Parameters<typeof readApp>[1] = {}): (AppEntry[] | undefined)[] {

@@ -7,28 +7,13 @@ import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import fc from 'fast-check';
 import { SIGNALR } from '../core/app/signalr.js';
 import type { AppEntry } from '../core/app/app-entry.js';
-import type { Side } from '../core/websocket/events.js';
 import type { MessageRecord } from '../core/log/records.js';
-import { readApp } from './support/app-records.js';
+import { conversation, readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { HOST } from './support/raw-peers.js';
 import { within } from './support/wait.js';
 
 const RS = '\x1e';
-
-/** A message record of one connection, seq and ts counting up from the previous one. */
-function records() {
-  let seq = 0;
-  return (from: Side, payload: string | Uint8Array, extra: Partial<MessageRecord> = {}): MessageRecord => {
-    seq++;
-    const text = typeof payload === 'string';
-    const bytes = text ? Buffer.from(payload) : Buffer.from(payload);
-    return {
-      type: 'message', conn: 1, seq, ts: seq * 10, from, kind: text ? 'text' : 'binary', length: bytes.length, wireLength: bytes.length,
-      frames: 1, compressed: false, truncated: false, ...(text ? { text: payload } : { base64: bytes.toString('base64') }), ...extra,
-    };
-  };
-}
 
 /** Runs `messages` (one connection, no handshake record) through a layer that sniffs SignalR; returns each one's entries as the log writes them. */
 function entriesOf(messages: MessageRecord[]): (AppEntry[] | undefined)[] {
@@ -51,14 +36,14 @@ function framed(...messages: unknown[]): Uint8Array {
 }
 
 test('a JSON handshake is sniffed from the client\'s first message and its response pairs with it', () => {
-  const m = records();
+  const m = conversation();
   const [req, res] = entriesOf([m('client', `{"protocol":"json","version":1}${RS}`), m('server', `{}${RS}`)]);
   assert.deepEqual(req, [{ protocol: 'signalr', type: 'handshake', value: { protocol: 'json', version: 1 } }]);
   assert.deepEqual(res, [{ protocol: 'signalr', type: 'handshake', value: {}, pair: 1, latencyMs: 10 }]);
 });
 
 test('several JSON records in one message are one entry each, split on 0x1E', () => {
-  const m = records();
+  const m = conversation();
   const [, , both] = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -71,7 +56,7 @@ test('several JSON records in one message are one entry each, split on 0x1E', ()
 });
 
 test('an invocation with an invocationId is answered by its completion, which carries the target', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -86,7 +71,7 @@ test('an invocation with an invocationId is answered by its completion, which ca
 });
 
 test('a stream invocation\'s items reply to it and its completion ends it with the count and duration', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -102,7 +87,7 @@ test('a stream invocation\'s items reply to it and its completion ends it with t
 });
 
 test('a cancel ends the caller\'s stream invocation and the completion after it answers the cancel', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -116,7 +101,7 @@ test('a cancel ends the caller\'s stream invocation and the completion after it 
 });
 
 test('an upload stream\'s items and completion from the caller point at the invocation that named the stream', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -131,7 +116,7 @@ test('an upload stream\'s items and completion from the caller point at the invo
 });
 
 test('ids are per caller: a server invocation with the id of a client one is answered by the client\'s completion', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -145,7 +130,7 @@ test('ids are per caller: a server invocation with the id of a client one is ans
 });
 
 test('close, ack and sequence carry what they say in value; an unknown type is kept whole', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -162,13 +147,13 @@ test('close, ack and sequence carry what they say in value; an unknown type is k
 });
 
 test('a failed handshake\'s response carries its error in value', () => {
-  const m = records();
+  const m = conversation();
   const [, res] = entriesOf([m('client', `{"protocol":"messagepack","version":1}${RS}`), m('server', `{"error":"Requested protocol 'messagepack' is not available."}${RS}`)]);
   assert.deepEqual(res, [{ protocol: 'signalr', type: 'handshake', value: { error: "Requested protocol 'messagepack' is not available." }, pair: 1, latencyMs: 10 }]);
 });
 
 test('only a handshake request of a known protocol is sniffed', () => {
-  const m = records();
+  const m = conversation();
   assert.equal(SIGNALR.sniff!(m('client', `{"protocol":"json","version":1}${RS}`)), true);
   assert.equal(SIGNALR.sniff!(m('client', `{"protocol":"blazorpack","version":1}${RS}`)), true);
   assert.equal(SIGNALR.sniff!(m('client', `{"protocol":"xml","version":1}${RS}`)), false);
@@ -178,7 +163,7 @@ test('only a handshake request of a known protocol is sniffed', () => {
 });
 
 test('a record without its 0x1E makes the message unreadable, and a sniffed connection raw from there on', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"json","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -192,13 +177,13 @@ test('a record without its 0x1E makes the message unreadable, and a sniffed conn
 });
 
 test('a truncated message gives its whole records and no error for the cut one', () => {
-  const m = records();
+  const m = conversation();
   const decoder = SIGNALR.create({ url: null, subprotocol: null });
   assert.deepEqual(decoder.decode(m('server', `{"type":6}${RS}{"type":1,"tar`, { truncated: true, length: 1000 })), [{ protocol: 'signalr', type: 'ping', heartbeat: true }]);
 });
 
 test('after a messagepack handshake, binary messages are length-prefixed MessagePack arrays (the spec\'s example bytes)', () => {
-  const m = records();
+  const m = conversation();
   // HubProtocol.md's examples: an invocation of "method" with id "xyz", its non-void completion; and a ping.
   const invocation = Uint8Array.from([0x11, 0x96, 0x01, 0x80, 0xa3, 0x78, 0x79, 0x7a, 0xa6, 0x6d, 0x65, 0x74, 0x68, 0x6f, 0x64, 0x91, 0x2a, 0x90]);
   const completion = Uint8Array.from([0x09, 0x95, 0x03, 0x80, 0xa3, 0x78, 0x79, 0x7a, 0x03, 0x2a, 0x02, 0x91, 0x06]);
@@ -220,7 +205,7 @@ test('after a messagepack handshake, binary messages are length-prefixed Message
 });
 
 test('MessagePack completions: error, void; close with its error; binary arguments as base64', () => {
-  const m = records();
+  const m = conversation();
   const e = entriesOf([
     m('client', `{"protocol":"messagepack","version":1}${RS}`),
     m('server', `{}${RS}`),
@@ -239,7 +224,7 @@ test('MessagePack completions: error, void; close with its error; binary argumen
 });
 
 test('a MessagePack message that is no hub message array, or cut short, or with a bad length prefix, is unreadable', () => {
-  const m = records();
+  const m = conversation();
   const decoder = SIGNALR.create({ url: null, subprotocol: null });
   assert.deepEqual(decoder.decode(m('server', framed({ type: 1 }))), [{ protocol: 'signalr', error: 'not a hub message: no array with a numeric type' }]);
   assert.deepEqual(decoder.decode(m('server', Uint8Array.from([0x05, 0x91, 0x06]))), [{ protocol: 'signalr', error: 'an incomplete length-prefixed MessagePack message' }]);
@@ -258,7 +243,7 @@ test('random and truncated payloads never throw and leave the raw payload as it 
   );
   fc.assert(
     fc.property(fc.boolean(), fc.array(fc.tuple(fc.boolean(), fc.boolean(), fc.oneof(fc.array(piece, { maxLength: 4 }).map((p) => p.join('')), fc.uint8Array({ maxLength: 40 }))), { maxLength: 8 }), (pack, messages) => {
-      const m = records();
+      const m = conversation();
       const all = [m('client', pack ? packHandshake : handshake), ...messages.map(([fromClient, truncated, p]) => m(fromClient ? 'client' : 'server', p, { truncated }))];
       const before = all.map((r) => r.text ?? r.base64);
       const decoder = SIGNALR.create({ url: null, subprotocol: null });

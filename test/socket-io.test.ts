@@ -10,33 +10,9 @@ import { SOCKET_IO } from '../core/app/socket-io.js';
 import type { AppEntry } from '../core/app/app-entry.js';
 import type { HandshakeRecord, LogRecord, MessageRecord } from '../core/log/records.js';
 import type { Side } from '../core/websocket/events.js';
-import { readApp } from './support/app-records.js';
+import { conversation, handshakeRecord, readApp } from './support/app-records.js';
 import { Records, reverseProxy } from './support/proxy-records.js';
 import { waitUntil, within } from './support/wait.js';
-
-/** Message records of one connection, seq and ts counting up. */
-function conversation() {
-  let seq = 0;
-  return (from: Side, payload: string | Buffer, extra: Partial<MessageRecord> = {}): MessageRecord => {
-    seq++;
-    const r: MessageRecord = {
-      type: 'message', conn: 1, seq, ts: seq * 10, from, kind: typeof payload === 'string' ? 'text' : 'binary',
-      length: Buffer.byteLength(payload), wireLength: Buffer.byteLength(payload), frames: 1, compressed: false, truncated: false,
-    };
-    if (typeof payload === 'string') r.text = payload;
-    else r.base64 = payload.toString('base64');
-    return Object.assign(r, extra);
-  };
-}
-
-function handshake(url: string): HandshakeRecord {
-  return {
-    type: 'handshake', conn: 1, ts: 0, url,
-    request: { method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] },
-    response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
-    ms: 1, accept: 'valid', protocol: null, extensions: [], upgraded: true,
-  };
-}
 
 /** Decodes `messages` in order with a fresh decoder for `url`; one result per message. */
 function decodeAll(url: string | null, messages: MessageRecord[]): (AppEntry[] | null)[] {
@@ -214,7 +190,7 @@ test('sniffed only from a server\'s open packet', () => {
 
 test('through the layer: a connection on a path without EIO is sniffed from its open packet and read from there', () => {
   const m = conversation();
-  const messages = readApp([handshake('ws://h/rt'), m('client', 'hello'), m('server', OPEN), m('client', '40')]);
+  const messages = readApp([handshakeRecord('ws://h/rt'), m('client', 'hello'), m('server', OPEN), m('client', '40')]);
   assert.equal(messages[0]!.app, undefined);
   assert.equal(messages[1]!.app![0]!.type, 'open');
   assert.deepEqual(messages[2]!.app, [{ protocol: 'socket.io', type: 'connect', namespace: '/' }]);
@@ -222,7 +198,7 @@ test('through the layer: a connection on a path without EIO is sniffed from its 
 
 test('through the layer: a sniffed connection that turns out not to be Socket.IO falls back to raw', () => {
   const m = conversation();
-  const messages = readApp([handshake('ws://h/rt'), m('server', OPEN), m('client', 'not socket.io'), m('client', '40')]);
+  const messages = readApp([handshakeRecord('ws://h/rt'), m('server', OPEN), m('client', 'not socket.io'), m('client', '40')]);
   assert.equal(messages[0]!.app![0]!.type, 'open');
   assert.equal(messages[1]!.app, undefined);
   assert.equal(messages[2]!.app, undefined);

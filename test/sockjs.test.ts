@@ -8,22 +8,14 @@ import { Client, type IMessage } from '@stomp/stompjs';
 import type { AppDecoder } from '../core/app/app-decoder.js';
 import type { AppEntry } from '../core/app/app-entry.js';
 import { SOCKJS } from '../core/app/sockjs.js';
-import type { HandshakeRecord, MessageRecord } from '../core/log/records.js';
-import { readApp } from './support/app-records.js';
+import { conversation, handshakeRecord, readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { closeServer, listen } from './support/raw-peers.js';
 import { MiniStompBroker } from './support/stomp-broker.js';
 import { waitUntil, within } from './support/wait.js';
 
-let seq = 0;
-/** A message record of connection 1 carrying `payload` (text when a string, else binary). */
-function msg(from: 'client' | 'server', payload: string | Uint8Array, extra: Partial<MessageRecord> = {}): MessageRecord {
-  seq++;
-  const base = { type: 'message', conn: 1, seq, ts: seq * 10, from, length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false } as const;
-  return typeof payload === 'string'
-    ? { ...base, kind: 'text', text: payload, ...extra }
-    : { ...base, kind: 'binary', base64: Buffer.from(payload).toString('base64'), ...extra };
-}
+/** Message records of connection 1, one numbering for the whole file. */
+const msg = conversation();
 const decoder = (): AppDecoder => SOCKJS.create({ url: null, subprotocol: null });
 /** A client message as sockjs-client sends it: a JSON array of strings. */
 const client = (...messages: string[]) => msg('client', JSON.stringify(messages));
@@ -94,19 +86,10 @@ test("SockJS is chosen by the WebSocket transport's URL only: /<prefix>/<server>
   assert.ok(!matches('/stomp/123/abcd/xhr'));
 });
 
-function handshake(url: string): HandshakeRecord {
-  return {
-    type: 'handshake', conn: 1, ts: 0, url,
-    request: { method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] },
-    response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
-    ms: 1, accept: 'valid', protocol: null, extensions: [], upgraded: true,
-  };
-}
-
 test('the layer sniffs SockJS on a server o, and reads STOMP inside; a server text that is not o is not sniffed', () => {
-  const out = readApp([handshake('ws://h/ws'), msg('server', 'o'), client('CONNECT\nhost:x\n\n\0'), server('CONNECTED\nversion:1.2\n\n\0')]);
+  const out = readApp([handshakeRecord('ws://h/ws'), msg('server', 'o'), client('CONNECT\nhost:x\n\n\0'), server('CONNECTED\nversion:1.2\n\n\0')]);
   assert.deepEqual(out.map((m) => m.app?.map((e) => `${e.protocol} ${e.type}`)), [['sockjs open'], ['stomp connect'], ['stomp connected']]);
-  const other = readApp([handshake('ws://h/ws'), msg('server', 'ok'), msg('client', 'o')]);
+  const other = readApp([handshakeRecord('ws://h/ws'), msg('server', 'ok'), msg('client', 'o')]);
   assert.deepEqual(other.map((m) => m.app), [undefined, undefined]);
 });
 

@@ -6,22 +6,15 @@ import { Client, FrameImpl, type IMessage } from '@stomp/stompjs';
 import type { AppDecoder } from '../core/app/app-decoder.js';
 import type { AppEntry } from '../core/app/app-entry.js';
 import { STOMP } from '../core/app/stomp.js';
-import type { HandshakeRecord, LogRecord, MessageRecord } from '../core/log/records.js';
-import { readApp } from './support/app-records.js';
+import type { LogRecord } from '../core/log/records.js';
+import { conversation, handshakeRecord, readApp } from './support/app-records.js';
 import { isType, Records, reverseProxy } from './support/proxy-records.js';
 import { HOST } from './support/raw-peers.js';
 import { MiniStompBroker } from './support/stomp-broker.js';
 import { waitUntil, within } from './support/wait.js';
 
-let seq = 0;
-/** A message record of connection 1 carrying `payload` (text when a string, else binary). */
-function msg(from: 'client' | 'server', payload: string | Uint8Array, extra: Partial<MessageRecord> = {}): MessageRecord {
-  seq++;
-  const base = { type: 'message', conn: 1, seq, ts: seq * 10, from, length: payload.length, wireLength: payload.length, frames: 1, compressed: false, truncated: false } as const;
-  return typeof payload === 'string'
-    ? { ...base, kind: 'text', text: payload, ...extra }
-    : { ...base, kind: 'binary', base64: Buffer.from(payload).toString('base64'), ...extra };
-}
+/** Message records of connection 1, one numbering for the whole file. */
+const msg = conversation();
 const decoder = (subprotocol: string | null = 'v12.stomp'): AppDecoder => STOMP.create({ url: null, subprotocol });
 const marshall = (p: Parameters<typeof FrameImpl.marshall>[0]) => {
   const out = FrameImpl.marshall(p);
@@ -166,28 +159,18 @@ test('what is not STOMP is one unreadable entry (protocol and error, no type); f
   assert.equal(d.decode(msg('client', '')), null, 'an empty message carries nothing');
 });
 
-/** A handshake record of connection 1 with `url` and the chosen subprotocol. */
-function handshake(url: string, protocol: string | null): HandshakeRecord {
-  return {
-    type: 'handshake', conn: 1, ts: 0, url,
-    request: { method: 'GET', target: '/', version: 'HTTP/1.1', headers: [] },
-    response: { version: 'HTTP/1.1', status: 101, reason: 'Switching Protocols', headers: [] },
-    ms: 1, accept: 'valid', protocol, extensions: [], upgraded: true,
-  };
-}
-
 test('the layer chooses STOMP by the v12.stomp subprotocol, and sniffs it on a client CONNECT but not on other text', () => {
   const frames = [msg('client', 'CONNECT\naccept-version:1.2\nhost:x\n\n\0'), msg('server', 'CONNECTED\nversion:1.2\n\n\0')];
-  const bySub = readApp([handshake('ws://h/ws', 'v12.stomp'), ...frames.map((m) => ({ ...m }))]);
+  const bySub = readApp([handshakeRecord('ws://h/ws', 'v12.stomp'), ...frames.map((m) => ({ ...m }))]);
   assert.deepEqual(bySub.map((m) => m.app?.[0]?.type), ['connect', 'connected']);
-  const sniffed = readApp([handshake('ws://h/ws', null), ...frames.map((m) => ({ ...m }))]);
+  const sniffed = readApp([handshakeRecord('ws://h/ws', null), ...frames.map((m) => ({ ...m }))]);
   assert.deepEqual(sniffed.map((m) => m.app?.[0]?.type), ['connect', 'connected']);
-  const other = readApp([handshake('ws://h/ws', null), msg('client', 'SEND\ndestination:/a\n\n\0'), msg('client', 'hello')]);
+  const other = readApp([handshakeRecord('ws://h/ws', null), msg('client', 'SEND\ndestination:/a\n\n\0'), msg('client', 'hello')]);
   assert.deepEqual(other.map((m) => m.app), [undefined, undefined]);
 });
 
 test('a sniffed STOMP connection that turns out not to be STOMP is read raw from there on', () => {
-  const out = readApp([handshake('ws://h/ws', null), msg('client', 'CONNECT\nhost:x\n\n\0'), msg('server', 'nope'), msg('server', 'CONNECTED\nversion:1.2\n\n\0')]);
+  const out = readApp([handshakeRecord('ws://h/ws', null), msg('client', 'CONNECT\nhost:x\n\n\0'), msg('server', 'nope'), msg('server', 'CONNECTED\nversion:1.2\n\n\0')]);
   assert.deepEqual(out.map((m) => m.app?.[0]?.type), ['connect', undefined, undefined]);
 });
 

@@ -1,4 +1,5 @@
 import type { MessageRecord } from '../log/records.js';
+import { otherSide } from '../websocket/events.js';
 import type { AppDecoder } from './app-decoder.js';
 import type { AppEntry } from './app-entry.js';
 import { inEntryOrder } from './entry-order.js';
@@ -90,7 +91,7 @@ export class GraphqlDecoder implements AppDecoder {
         // A pong may also be sent unsolicited, as a one-way heartbeat (graphql-ws PROTOCOL.md, Pong).
         e.heartbeat = true;
         setValue(e, payload);
-        this.exchanges.answer(`ping:${m.from === 'client' ? 'server' : 'client'}`, m, e);
+        this.exchanges.answer(`ping:${otherSide(m.from)}`, m, e);
         break;
       case 'keep_alive':
         e.heartbeat = true;

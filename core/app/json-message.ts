@@ -11,10 +11,16 @@ export function readJsonMessage(m: MessageRecord): JsonReading {
   if (m.truncated) return { error: `truncated: only the first bytes of ${m.length} were kept` };
   const text = m.text ?? (m.kind === 'binary' ? recordPayload(m).toString('utf8') : undefined);
   if (text === undefined) return { error: 'not valid UTF-8 text' };
+  const value = parseJson(text);
+  return value === undefined ? { error: 'not JSON' } : { value };
+}
+
+/** The JSON value `text` holds, or undefined when it is not JSON (which no JSON text parses to). */
+export function parseJson(text: string): unknown {
   try {
-    return { value: JSON.parse(text) as unknown };
+    return JSON.parse(text) as unknown;
   } catch {
-    return { error: 'not JSON' };
+    return undefined;
   }
 }
 

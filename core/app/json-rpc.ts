@@ -1,4 +1,5 @@
 import type { MessageRecord } from '../log/records.js';
+import { otherSide } from '../websocket/events.js';
 import type { AppDecoder, AppProtocol } from './app-decoder.js';
 import type { AppEntry } from './app-entry.js';
 import { inEntryOrder } from './entry-order.js';
@@ -75,7 +76,7 @@ export class JsonRpcDecoder implements AppDecoder {
     if ('result' in x) e = { protocol: 'json-rpc', type: 'response', value: x.result };
     else if (isObject(x.error)) e = { protocol: 'json-rpc', type: 'error', value: x.error };
     else return { protocol: 'json-rpc', error: 'not a JSON-RPC 2.0 request or response' };
-    if (id !== undefined && this.exchanges.answer(key(m.from === 'client' ? 'server' : 'client', id), m, e) !== null) e.id = id;
+    if (id !== undefined && this.exchanges.answer(key(otherSide(m.from), id), m, e) !== null) e.id = id;
     return e;
   }
 }

@@ -1,18 +1,23 @@
 import { decodeUtf8 } from '../websocket/utf8.js';
+import { base64Value, type Base64Value } from './binary-value.js';
 
 /** Thrown by `MqttReader` when a packet's fields run past its end or break a data-type rule; caught where a packet is parsed. */
 export class MalformedPacket extends Error {}
 
 /** Binary data as an entry shows it: the text when it reads as text, else `{"base64":…}`. */
-export type BytesValue = string | { base64: string };
+export type BytesValue = string | Base64Value;
 
 /** C0 controls other than tab, line feed and carriage return: bytes that text hardly holds and binary formats (Protobuf, …) often do. */
 const BINARY_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-/** `bytes` as text when it is valid UTF-8 without binary control characters, else as `{"base64":…}`. */
+/**
+ * `bytes` as text when it is valid UTF-8 without binary control characters, else as `{"base64":…}`.
+ * Stricter than STOMP's bodies (any valid UTF-8 is text there): an MQTT payload has no content type
+ * to say it is text, and binary ones often decode as UTF-8.
+ */
 export function bytesValue(bytes: Buffer): BytesValue {
   const text = decodeUtf8(bytes);
-  return text === null || BINARY_CONTROLS.test(text) ? { base64: bytes.toString('base64') } : text;
+  return text === null || BINARY_CONTROLS.test(text) ? base64Value(bytes) : text;
 }
 
 /**

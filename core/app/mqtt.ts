@@ -1,4 +1,4 @@
-import type { Side } from '../websocket/events.js';
+import { otherSide, type Side } from '../websocket/events.js';
 import { decodeUtf8 } from '../websocket/utf8.js';
 import { recordPayload, recordPayloadPrefix, type MessageRecord } from '../log/records.js';
 import type { AppDecoder, AppProtocol } from './app-decoder.js';
@@ -32,8 +32,6 @@ function startsWithConnect(b: Buffer): boolean {
 }
 const MQTT_NAME = Buffer.from('\x00\x04MQTT', 'latin1');
 const MQISDP_NAME = Buffer.from('\x00\x06MQIsdp', 'latin1');
-
-const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
 
 /** One direction: its byte stream, the v5 Topic Aliases its sender set, and where it was lost. */
 interface Direction {
@@ -152,7 +150,7 @@ class MqttDecoder implements AppDecoder {
   private pair(m: MessageRecord, p: MqttPacket, e: AppEntry): void {
     const x = this.exchanges;
     const mine = `${m.from}:${p.packetId}`;
-    const theirs = `${other(m.from)}:${p.packetId}`;
+    const theirs = `${otherSide(m.from)}:${p.packetId}`;
     switch (p.type) {
       case 'connect': x.request('connect', m, e); break;
       case 'connack': x.answer('connect', m, e); break;
@@ -165,7 +163,7 @@ class MqttDecoder implements AppDecoder {
       case 'suback': x.answer(`subscribe:${theirs}`, m, e); break;
       case 'unsuback': x.answer(`unsubscribe:${theirs}`, m, e); break;
       case 'pingreq': x.request(`ping:${m.from}`, m, e); break;
-      case 'pingresp': x.answer(`ping:${other(m.from)}`, m, e); break;
+      case 'pingresp': x.answer(`ping:${otherSide(m.from)}`, m, e); break;
       case 'disconnect': case 'auth': break;
     }
   }

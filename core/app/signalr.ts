@@ -1,8 +1,9 @@
 import { recordPayload, type MessageRecord } from '../log/records.js';
-import type { Side } from '../websocket/events.js';
+import { otherSide } from '../websocket/events.js';
 import type { AppDecoder, AppProtocol } from './app-decoder.js';
 import type { AppEntry } from './app-entry.js';
 import { Exchanges } from './exchanges.js';
+import { isObject } from './json-message.js';
 import { decodeMsgpack } from './formats/msgpack-value.js';
 import { splitJsonRecords, splitLengthPrefixed } from './signalr-framing.js';
 
@@ -29,18 +30,17 @@ interface HubMessage {
 /** One record the decoder could not read: the reason, for the entry's `error`. */
 class Unreadable extends Error {}
 
+// Strict UTF-8 through TextDecoder, not decodeUtf8: TextDecoder drops a leading byte-order mark (which
+// a JSON reader may ignore, RFC 8259 §8.1), and an unreadable record's error quotes its message.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseJson(bytes: Uint8Array): unknown {
+/** A JSON hub record's value; throws Unreadable with the reason when it is not UTF-8 JSON. */
+function parseJsonRecord(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch (err) {
     throw new Unreadable(`not a JSON record: ${(err as Error).message}`);
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The handshake request (HubProtocol.md, "HandshakeRequest"): `{"protocol":"json","version":1}`, a protocol wspeek knows. */
@@ -160,8 +160,6 @@ function closeValue(error: unknown, allowReconnect: unknown): { error?: unknown;
   return Object.keys(v).length === 0 ? undefined : v;
 }
 
-const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
-
 /** One connection's SignalR: the handshake, then the hub messages, invocations paired with what answers them. */
 class SignalRDecoder implements AppDecoder {
   private readonly exchanges = new Exchanges();
@@ -218,7 +216,7 @@ class SignalRDecoder implements AppDecoder {
   private record(m: MessageRecord, encoding: Encoding, bytes: Uint8Array): AppEntry {
     let message: HubMessage;
     try {
-      message = encoding === 'json' ? jsonMessage(parseJson(bytes)) : msgpackMessage(decodeMsgpack(bytes));
+      message = encoding === 'json' ? jsonMessage(parseJsonRecord(bytes)) : msgpackMessage(decodeMsgpack(bytes));
     } catch (err) {
       return { protocol: 'signalr', error: (err as Error).message };
     }
@@ -243,7 +241,7 @@ class SignalRDecoder implements AppDecoder {
    */
   private pair(m: MessageRecord, h: HubMessage, e: AppEntry): void {
     const id = h.invocationId!;
-    const asked = `${other(m.from)}:${id}`;
+    const asked = `${otherSide(m.from)}:${id}`;
     const uploaded = `${m.from}>${id}`;
     switch (e.type) {
       case 'invocation':
@@ -272,6 +270,7 @@ class SignalRDecoder implements AppDecoder {
   }
 }
 
+/** A handshake's JSON value, or undefined when it is not UTF-8 JSON. */
 function parseQuietly(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(utf8.decode(bytes));

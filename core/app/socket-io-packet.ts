@@ -1,3 +1,5 @@
+import { isObject } from './json-message.js';
+
 /** Socket.IO packet types by their digit on the wire, as the log names them (`connect_error` was `error` in protocol v4). */
 export const SOCKET_IO_TYPES = ['connect', 'disconnect', 'event', 'ack', 'connect_error', 'binary_event', 'binary_ack'] as const;
 export type SocketIoType = (typeof SOCKET_IO_TYPES)[number];
@@ -79,10 +81,6 @@ function payloadFits(type: SocketIoType, data: unknown): boolean {
     case 'ack':
     case 'binary_ack': return Array.isArray(data);
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function digitsEnd(text: string, i: number): number {

@@ -1,8 +1,9 @@
 import { recordPayload, type MessageRecord } from '../log/records.js';
-import type { Side } from '../websocket/events.js';
+import { otherSide, type Side } from '../websocket/events.js';
 import type { AppContext, AppDecoder, AppProtocol } from './app-decoder.js';
 import type { AppEntry } from './app-entry.js';
 import { Exchanges } from './exchanges.js';
+import { parseJson } from './json-message.js';
 import { fillPlaceholders, parseSocketIoPacket, type SocketIoPacket } from './socket-io-packet.js';
 
 /** Engine.IO packet types by their digit (engine.io-protocol, "Packet encoding"); `message` (4) carries a Socket.IO packet. */
@@ -105,7 +106,7 @@ class SocketIoDecoder implements AppDecoder {
     const e: AppEntry = { protocol: 'engine.io', type: 'pong' };
     if (t.length > 1) e.value = t.slice(1);
     if (e.value !== PROBE) e.heartbeat = true;
-    this.exchanges.answer(`ping:${other(m.from)}`, m, e);
+    this.exchanges.answer(`ping:${otherSide(m.from)}`, m, e);
     return e;
   }
 
@@ -114,7 +115,7 @@ class SocketIoDecoder implements AppDecoder {
     if (typeof p === 'string') return unreadable('socket.io', m.truncated ? `${p} (the message was cut short)` : p);
     if (p.attachments === 0) return this.whole(m, p);
     const partial: AppEntry = { protocol: 'socket.io', type: p.type };
-    const name = p.type === 'binary_event' ? eventName(p.data) : this.exchanges.peek(ackKey(other(m.from), p))?.name;
+    const name = p.type === 'binary_event' ? eventName(p.data) : this.exchanges.peek(ackKey(otherSide(m.from), p))?.name;
     if (name !== undefined) partial.name = name;
     partial.namespace = p.namespace;
     partial.partial = true;
@@ -165,7 +166,7 @@ class SocketIoDecoder implements AppDecoder {
         e.namespace = p.namespace;
         if (p.data !== undefined) e.args = p.data as unknown[];
         // An ack goes the other way from its event.
-        if (p.id !== undefined) this.exchanges.answer(ackKey(other(m.from), p), m, e);
+        if (p.id !== undefined) this.exchanges.answer(ackKey(otherSide(m.from), p), m, e);
         return e;
       case 'connect':
       case 'connect_error':
@@ -191,20 +192,8 @@ function eventName(data: unknown): string | undefined {
   return first === undefined ? undefined : String(first);
 }
 
-function other(side: Side): Side {
-  return side === 'client' ? 'server' : 'client';
-}
-
 function unreadable(protocol: 'engine.io' | 'socket.io', error: string): AppEntry {
   return { protocol, error };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The Engine.IO version an `EIO` query parameter names (v3's binary framing for anything older than 4), or null. */

@@ -1,6 +1,7 @@
 import type { MessageRecord } from '../log/records.js';
 import type { AppDecoder, AppProtocol } from './app-decoder.js';
 import type { AppEntry } from './app-entry.js';
+import { parseJson } from './json-message.js';
 import { StompReader } from './stomp.js';
 import { opensStomp } from './stomp-frame.js';
 
@@ -32,7 +33,7 @@ class SockJsDecoder implements AppDecoder {
       case 'a':
         return this.messages(m, text.slice(1), cut);
       case 'c': {
-        const close = parse(text.slice(1));
+        const close = parseJson(text.slice(1));
         // sockjs-node writes the code as its caller gave it: a number, or a string.
         if (!Array.isArray(close) || close.length !== 2 || !['number', 'string'].includes(typeof close[0]) || typeof close[1] !== 'string') return unreadable(text);
         return [{ protocol: 'sockjs', type: 'close', value: { code: close[0], reason: close[1] } }];
@@ -53,7 +54,7 @@ class SockJsDecoder implements AppDecoder {
   /** The entries of the messages in `json` (a JSON array of strings, or one string). */
   private messages(m: MessageRecord, json: string, cut: boolean): AppEntry[] {
     if (cut) return [{ protocol: 'sockjs', type: 'message', error: 'the message was cut short: its SockJS messages are not read' }];
-    const parsed = parse(json);
+    const parsed = parseJson(json);
     const list = typeof parsed === 'string' ? [parsed] : parsed;
     if (!Array.isArray(list) || !list.every((s): s is string => typeof s === 'string')) return unreadable(json);
     const entries: AppEntry[] = [];
@@ -63,14 +64,6 @@ class SockJsDecoder implements AppDecoder {
       else entries.push(...(this.stomp.read(m, Buffer.from(s, 'utf8'), false) ?? []));
     }
     return entries;
-  }
-}
-
-function parse(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch {
-    return undefined;
   }
 }
 

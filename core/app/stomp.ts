@@ -1,9 +1,11 @@
 import { recordPayload, type MessageRecord } from '../log/records.js';
 import { decodeUtf8 } from '../websocket/utf8.js';
+import { base64Value } from './binary-value.js';
 import type { Side } from '../websocket/events.js';
 import type { AppDecoder, AppProtocol } from './app-decoder.js';
 import type { AppEntry } from './app-entry.js';
 import { Exchanges } from './exchanges.js';
+import { parseJson } from './json-message.js';
 import { opensStomp, scanStompFrame, type StompHead } from './stomp-frame.js';
 
 /** Bytes of an unfinished frame kept waiting for the messages that finish it; past this, the frame is given up. */
@@ -128,18 +130,16 @@ function replyTo(x: Exchanges, m: MessageRecord, e: AppEntry, subscription: stri
   return destination !== undefined && x.reply(`d:${destination}`, m, e) !== null;
 }
 
-/** A body as its `content-type` says: parsed JSON for JSON types that parse, else text, else `{"base64"}`. */
+/**
+ * A body as its `content-type` says: parsed JSON for JSON types that parse, else text (any valid
+ * UTF-8: a STOMP body is text unless its type says otherwise), else `{"base64"}`.
+ */
 function bodyValue(contentType: string | undefined, body: Buffer): unknown {
   const text = decodeUtf8(body);
-  if (text === null) return { base64: body.toString('base64') };
-  if (contentType !== undefined && JSON_CONTENT_TYPE.test(contentType)) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
+  if (text === null) return base64Value(body);
+  if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) return text;
+  const value = parseJson(text);
+  return value === undefined ? text : value;
 }
 
 function partialEntry(command: string | null, head: StompHead | null): AppEntry {

@@ -1,3 +1,5 @@
+import { base64Value } from '../binary-value.js';
+
 /** Nesting a decoded payload may have; a deeper one is reported as unreadable (JSON writers and readers recurse). */
 export const MAX_DEPTH = 100;
 
@@ -32,7 +34,7 @@ export function toJsonSafe(value: unknown, depth = 0): unknown {
   }
   if (value === null) return null;
   if (depth >= MAX_DEPTH) throw new FormatError(`nested deeper than ${MAX_DEPTH} levels`);
-  if (value instanceof Uint8Array) return { base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof Uint8Array) return base64Value(value);
   if (Array.isArray(value)) return value.map((v) => toJsonSafe(v, depth + 1));
   const out: Record<string, unknown> = {};
   const entries = value instanceof Map ? value.entries() : Object.entries(value);

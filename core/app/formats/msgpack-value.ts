@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Msgpack from '@msgpack/msgpack';
+import { base64Of } from '../binary-value.js';
 import { FormatError, keyText, toJsonSafe } from './json-safe.js';
 
 // Loaded on first use: importing @msgpack/msgpack costs 11-17 ms and 0.75 MB of heap (Node 20, a
@@ -18,7 +19,7 @@ const TIMESTAMP = -1;
 const extensions: Msgpack.ExtensionCodecType<undefined> = {
   tryToEncode: () => null,
   decode(data, type) {
-    const ext: { ext: number; base64: string; timestamp?: string } = { ext: type, base64: Buffer.from(data).toString('base64') };
+    const ext: { ext: number; base64: string; timestamp?: string } = { ext: type, base64: base64Of(data) };
     if (type === TIMESTAMP) {
       const iso = timestamp(data);
       if (iso !== null) ext.timestamp = iso;

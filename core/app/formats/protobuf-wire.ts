@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as ProtobufMinimal from 'protobufjs/minimal.js';
+import { base64Value, type Base64Value } from '../binary-value.js';
 import { FormatError } from './json-safe.js';
 
 // Loaded on first use: importing protobufjs costs 25-35 ms and 1.3 MB of heap (its minimal build,
@@ -29,7 +30,7 @@ export type WireType = 'varint' | 'i64' | 'len' | 'group' | 'i32';
 export interface WireField {
   field: number;
   wire: WireType;
-  value: number | string | WireField[] | { base64: string };
+  value: number | string | WireField[] | Base64Value;
   double?: number | string;
   float?: number | string;
   guessed?: 'message';
@@ -108,11 +109,16 @@ function lengthDelimited(bytes: Uint8Array, depth: number): Pick<WireField, 'val
       // not a message: text or bytes
     }
   }
-  return { value: text ?? { base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') } };
+  return { value: text ?? base64Value(bytes) };
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * `bytes` as text when they are valid UTF-8, else null. Through TextDecoder, not decodeUtf8:
+ * TextDecoder drops a leading byte-order mark, which decodeUtf8 keeps, and a string field has
+ * always been shown without it.
+ */
 function utf8(bytes: Uint8Array): string | null {
   try {
     return decoder.decode(bytes);
@@ -121,7 +127,7 @@ function utf8(bytes: Uint8Array): string | null {
   }
 }
 
-/** Text a person wrote: no control characters but tab, line feed and carriage return. */
+/** Text a person wrote: no control characters but tab, line feed and carriage return, and no DEL (MQTT's `bytesValue` lets DEL through: not the same rule). */
 function isPrintable(text: string): boolean {
   return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text);
 }
