@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Root } from 'protobufjs';
 import type { AppProtocol } from '../core/app/app-decoder.js';
 import { AppLayer } from '../core/app/app-layer.js';
+import { protobufTypes } from '../core/app/formats/protobuf-schema.js';
 import { protobufProtocol } from '../core/app/payload-formats.js';
 import { parseProtocolRules } from '../core/app/protocol-rules.js';
 import { APP_PROTOCOLS } from '../core/app/protocols.js';
@@ -110,8 +111,9 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
     if (err instanceof NotASessionLog) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
-  const store = new SessionStore(appLayer(args));
-  const view = await createView(args, compileFilter(args.filter, '--filter'), { mode: 'open', listen: null, target: null, file: args.file }, async () => {});
+  const proto = loadProto(args);
+  const store = new SessionStore(appLayer(args, proto));
+  const view = await createView(args, compileFilter(args.filter, '--filter'), { mode: 'open', listen: null, target: null, file: args.file }, async () => {}, null, proto);
   store.subscribe(view.listener);
   let result;
   try {
@@ -132,23 +134,33 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
   await view.quit;
 }
 
-/** The application-protocol layer, with what --protocol forces and --proto's schema. */
-function appLayer(args: ViewArgs): AppLayer {
+/** The application-protocol layer, with what --protocol forces and --proto's schema (`proto`, loaded by loadProto). */
+function appLayer(args: ViewArgs, proto: Root | null): AppLayer {
   // --proto alone reads every connection as Protobuf: it never sniffs, and the file says that is what is spoken.
-  const protocol = args.proto !== undefined && args.protocol.length === 0 ? ['protobuf'] : args.protocol;
+  const protocol = proto !== null && args.protocol.length === 0 ? ['protobuf'] : args.protocol;
   const rules = parseProtocolRules(protocol, APP_PROTOCOLS.map((p) => p.name));
   if (!rules.ok) throw new UsageError(rules.error);
-  const schema = protobufWithSchema(args);
+  const schema = proto && protobufWithTypes(args, proto);
   const protocols = schema ? APP_PROTOCOLS.map((p) => (p.name === schema.name ? schema : p)) : APP_PROTOCOLS;
   return new AppLayer({ protocols, forced: rules.forced ?? undefined });
 }
 
-/** --proto and --proto-type: the `protobuf` protocol reading by field name, or null without --proto. */
-function protobufWithSchema(args: ViewArgs): AppProtocol | null {
+/** --proto's file, parsed (protobufjs loads it, imports included), or null without --proto. */
+function loadProto(args: ViewArgs): Root | null {
   if (args.proto === undefined) {
     if (args.protoType.length > 0) throw new UsageError('--proto-type needs --proto FILE (the .proto that defines the type)');
     return null;
   }
+  try {
+    return (createRequire(import.meta.url)('protobufjs') as typeof import('protobufjs')).loadSync(args.proto);
+  } catch (err) {
+    throw new UsageError(`--proto ${args.proto}: ${(err as Error).message}`);
+  }
+}
+
+/** --proto-type's types: the `protobuf` protocol reading by field name; null without any (the wire view, and P in the UI). */
+function protobufWithTypes(args: ViewArgs, root: Root): AppProtocol | null {
+  if (args.protoType.length === 0) return null;
   const types: { client?: string; server?: string } = {};
   for (const value of args.protoType) {
     const m = /^(?:(client|server)=)?(.+)$/.exec(value.trim());
@@ -156,12 +168,6 @@ function protobufWithSchema(args: ViewArgs): AppProtocol | null {
     if (!m) throw new UsageError(`--proto-type wants TYPE, client=TYPE or server=TYPE; got ${JSON.stringify(value)}`);
     if (side) types[side] = m[2]!;
     else types.client = types.server = m[2]!;
-  }
-  let root: Root;
-  try {
-    root = (createRequire(import.meta.url)('protobufjs') as typeof import('protobufjs')).loadSync(args.proto);
-  } catch (err) {
-    throw new UsageError(`--proto ${args.proto}: ${(err as Error).message}`);
   }
   try {
     return protobufProtocol({ root, types });
@@ -219,10 +225,13 @@ interface View {
  * spent 15–20% more CPU per message, V8 starting major collections more often).
  * `control`: what the UI may do to the live proxy's conversation; null for a saved session.
  */
-async function createView(args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>, control: InterceptionControl | null = null): Promise<View> {
+async function createView(
+  args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>, control: InterceptionControl | null, proto: Root | null,
+): Promise<View> {
   if (wantsUi(args)) {
-    const [{ AppModel }, { startTerminalUi }] = await Promise.all([import('../tui/app-model.js'), import('../tui/terminal-ui.js')]);
+    const [{ AppModel }, { startTerminalUi }, { ProtobufChoice }] = await Promise.all([import('../tui/app-model.js'), import('../tui/terminal-ui.js'), import('../tui/protobuf-choice.js')]);
     const model = new AppModel(info, args.keep, filter, control);
+    if (proto) model.protobuf = new ProtobufChoice(protobufTypes(proto));
     const ui = startTerminalUi(model, {
       onQuit, saveView: (file, format, records) => VIEW_WRITERS[format](records, file), writePayload: writeNewFile,
       editor: editorFiles(editorCommand(process.env)), now,
@@ -265,7 +274,8 @@ async function startCapture(
 ): Promise<LiveCapture> {
   // A bad filter is a usage error before anything starts.
   const filter = compileFilter(args.filter, '--filter');
-  const app = appLayer(args);
+  const proto = loadProto(args);
+  const app = appLayer(args, proto);
   const intercept = compileFilter(act?.intercept, '--intercept');
   if (intercept && !act?.script && !wantsUi(args)) {
     throw new UsageError('--intercept without --script holds messages for you to decide on in the terminal UI; with --no-tui, --json or stdout not a terminal, give a --script that decides');
@@ -321,7 +331,7 @@ async function startCapture(
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
-  const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''));
+  const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''), proto);
   view = created;
   model = created.model;
   if (stopped) created.close(); // a signal came while the view was starting

@@ -27,7 +27,7 @@ const viewOptions = {
   keep: { type: 'string', default: 100_000, describe: 'messages the UI keeps in memory (the oldest drop; --save keeps all); 64k, 1m', coerce: parseCount('--keep', 1) },
   protocol: { type: 'string', array: true, default: [] as string[], describe: "read connections as this application protocol (or raw); 'FILTER=NAME' for the connections a host:, url: or conn: filter selects" },
   proto: { type: 'string', describe: 'a .proto file: Protobuf connections read by field name (without --protocol, every connection is read as Protobuf)' },
-  'proto-type': { type: 'string', array: true, default: [] as string[], describe: 'with --proto: the message type, or client=TYPE and server=TYPE' },
+  'proto-type': { type: 'string', array: true, default: [] as string[], describe: 'with --proto: the message type, or client=TYPE and server=TYPE (without it: the wire view, and P in the UI)' },
 } as const;
 
 const captureOptions = {

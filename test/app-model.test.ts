@@ -4,7 +4,9 @@ import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { Side } from '../core/websocket/events.js';
 import { type ConnectRecord, type EndRecord, type FrameRecord, type HandshakeRecord, type LogRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import { parseLogLine, SessionLogReader } from '../core/log/parse-line.js';
+import protobuf from 'protobufjs';
 import { AppLayer } from '../core/app/app-layer.js';
+import { protobufTypes } from '../core/app/formats/protobuf-schema.js';
 import { SessionStore } from '../core/store/session-store.js';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { AppModel, type Action, type Effect } from '../tui/app-model.js';
@@ -14,6 +16,7 @@ import { clockTime, dateTime } from '../tui/format.js';
 import { KEYS } from '../tui/help.js';
 import { indentJson } from '../tui/indent-json.js';
 import { osc52 } from '../tui/osc52.js';
+import { ProtobufChoice } from '../tui/protobuf-choice.js';
 import { screenLayout } from '../tui/screen-layout.js';
 import { connStyle, lineText, type Line } from '../tui/styled-text.js';
 import { messageOf } from './support/message-of.js';
@@ -1376,4 +1379,22 @@ test('with the filter unanswered, a request leaves the list when its reply comes
   res.app = [{ protocol: 'json-rpc', type: 'response', id: 9, pair: 30, latencyMs: 1 }];
   for (const r of [f2, res]) s.store.add(r);
   assert.equal(s.model.messages.length, 0, 'answered: no longer listed, and the reply is no request');
+});
+
+test('P reads the selected binary message\'s direction as a --proto type in the detail, and says what it did', () => {
+  const { model } = session();
+  press(model, 'G');
+  press(model, 'P');
+  assert.match(model.notice ?? '', /give the \.proto with --proto FILE/);
+  const root = protobuf.parse('syntax = "proto3"; message Raw { bytes data = 1; }').root;
+  model.protobuf = new ProtobufChoice(protobufTypes(root));
+  press(model, 'P');
+  assert.match(model.notice ?? '', /select one/, 'the last row is text');
+  // The binary message of the standard session (row 3): 00 01 02 03 fe ff 41 42 is no Raw message.
+  press(model, 'g');
+  press(model, 'j');
+  press(model, 'j');
+  press(model, 'P');
+  assert.match(model.notice ?? '', /^#1 client → server: binary messages read as Raw in the detail/);
+  assert.ok(model.detailLines(60, 80).map(lineText).some((l) => l === 'Protobuf as Raw'));
 });

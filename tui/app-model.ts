@@ -18,6 +18,7 @@ import { MessageActions, type ActedMessage } from './message-actions.js';
 import { isOwnMessage, type MessageRow } from './message-rows.js';
 import { MessageView } from './message-view.js';
 import { clipboardCopy, payloadFile, payloadOf, type Payload, type PayloadFile } from './payload-export.js';
+import type { ProtobufChoice } from './protobuf-choice.js';
 import { RateMeter } from './rate-meter.js';
 import { visible } from './sanitize.js';
 import { ViewFraming } from './view-framing.js';
@@ -120,6 +121,9 @@ export class AppModel {
    * `filter`: the view filter to start with (the command line's, parsed there). `control`: what
    * acts on the live proxy's conversation; null for a saved session.
    */
+  /** `--proto`'s message types, for reading binary messages as one of them (`P`); null without --proto. */
+  protobuf: ProtobufChoice | null = null;
+
   constructor(readonly info: SessionInfo, keep: number, filter: CompiledFilter | null = null, control: InterceptionControl | null = null) {
     this.actions = new MessageActions(keep);
     this.messages = new MessageView(keep, undefined, (conn, seq) => this.actions.of(conn, seq)?.marks ?? null);
@@ -204,6 +208,7 @@ export class AppModel {
       case 't': this.timeMode = this.timeMode === 'absolute' ? 'relative' : 'absolute'; break;
       case 'c': m.clear(); break;
       case 'p': this.jumpToPair(); break;
+      case 'P': this.nextProtobufType(); break;
       case 'y': return this.copy();
       case 'w': case 'W': return this.writePayload(ch === 'W');
       case 'M':
@@ -478,7 +483,20 @@ export class AppModel {
     }
     const row = this.messages.selected();
     if (!row) return [[seg('Select a message to see its payload, frames and violations.', 'dim')]];
-    return messageDetail(row, this.connectionStart(row), width, this.actedOn(row));
+    const lines = messageDetail(row, this.connectionStart(row), width, this.actedOn(row));
+    return this.protobuf && row.record.type === 'message' ? [...lines, ...this.protobuf.detailLines(row.record)] : lines;
+  }
+
+  /** `P`: the selected binary message's direction read as the .proto's next message type (or none again). */
+  private nextProtobufType(): void {
+    const r = this.messages.selected()?.record;
+    if (!this.protobuf) this.notice = 'P reads binary messages as a Protobuf message type: give the .proto with --proto FILE';
+    else if (r?.type !== 'message' || r.kind !== 'binary') this.notice = 'P reads binary messages as a Protobuf message type: select one';
+    else {
+      const type = this.protobuf.next(r.conn, r.from);
+      const way = `#${r.conn} ${r.from === 'client' ? 'client → server' : 'client ← server'}`;
+      this.notice = type === null ? `${way}: no Protobuf type (P: the first again)` : `${way}: binary messages read as ${type} in the detail (P: the next type)`;
+    }
   }
 
   /** What the messages pane says while it has no rows: how to get traffic, or why none shows. */

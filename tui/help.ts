@@ -12,6 +12,7 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['F', 'find: highlight matches without hiding rows; n / N next / previous match'],
   ['f', 'follow the newest message on / off'],
   ['p', "jump from a reply to its request, or from a request to its first reply (the application protocol's pairing)"],
+  ['P', "read the selected binary message's direction as the next message type of --proto FILE, in the detail (after the last: none)"],
   ['space', 'pause the view (capture goes on) / resume'],
   ['t', 'time: absolute / since the connection opened'],
   ['c', 'clear the view (the saved log keeps everything)'],

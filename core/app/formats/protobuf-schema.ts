@@ -46,6 +46,30 @@ export class ProtobufSchema {
   }
 }
 
+/** A .proto's message types for reading a payload as any of them (the UI's choice, `P`). */
+export interface ProtobufTypes {
+  /** Every message type the file defines, fully qualified. */
+  readonly names: readonly string[];
+  /** `bytes` as a message of type `name`, by field name (see TO_OBJECT), or why it is not one. */
+  decode(name: string, bytes: Uint8Array): { value: unknown } | { error: string };
+}
+
+/** The message types of a parsed .proto, each ready to read a payload. */
+export function protobufTypes(root: Root): ProtobufTypes {
+  const names = messageTypeNames(root);
+  return {
+    names,
+    decode(name, bytes) {
+      try {
+        const type = findType(root, name);
+        return { value: toJsonSafe(type.toObject(type.decode(bytes), TO_OBJECT)) };
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    },
+  };
+}
+
 /** Every message type a parsed .proto defines, fully qualified, in the file's order. */
 export function messageTypeNames(root: Root): string[] {
   const names: string[] = [];
