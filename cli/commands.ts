@@ -55,6 +55,8 @@ export interface CaptureArgs extends ViewArgs {
   maxPayload: number;
   caDir: string;
   insecure: boolean;
+  /** --keylog: append every TLS session's secrets to this file. */
+  keylog: string | undefined;
   /** --allow values; empty: the default for the mode. */
   allow: string[];
 }
@@ -290,7 +292,7 @@ async function startCapture(
   try {
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
-      insecure: args.insecure, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
+      insecure: args.insecure, keyLog: args.keylog ?? null, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
       script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app,
     });
   } catch (err) {

@@ -5,6 +5,7 @@ import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/r
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
+import { KeyLogFile, KeyLogFileError } from './log/key-log-file.js';
 import { SessionLogWriter } from './log/session-log.js';
 import { startProxy, type RunningProxy } from './proxy-server.js';
 import { loadScript, ScriptError, type Script, type ScriptHostOptions } from './script-host.js';
@@ -24,6 +25,8 @@ export interface CaptureOptions {
   /** Forward mode: where wspeek's CA lives (created there on first use). */
   caDir: string;
   insecure: boolean;
+  /** --keylog: the file every TLS session's secrets are appended to, or null. */
+  keyLog: string | null;
   allow: AllowList | null;
   /** Writing the session log failed (capture goes on): one line for the user. */
   onLogError: (err: Error) => void;
@@ -69,7 +72,14 @@ export interface Capture {
 export async function openCapture(options: CaptureOptions): Promise<Capture> {
   const script = options.script && { ...options.script, module: await loadOrStop(options.script.file) };
   const ca = options.target ? null : loadCa(options.caDir);
-  const writer = options.save ? createWriter(options.save, options.onLogError) : null;
+  const keyLog = options.keyLog ? openKeyLog(options.keyLog, options.onLogError) : null;
+  let writer: SessionLogWriter | null;
+  try {
+    writer = options.save ? createWriter(options.save, options.onLogError) : null;
+  } catch (err) {
+    keyLog?.close();
+    throw err;
+  }
   const store = new SessionStore(options.app);
   if (writer) store.subscribe(({ record }) => writer.write(record));
   const summary: CaptureSummary = { connections: 0, webSockets: 0, messages: 0, logBytes: null };
@@ -84,10 +94,11 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   try {
     proxy = await startProxy({
       host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
-      insecure: options.insecure, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
+      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
     });
   } catch (err) {
     writer?.closeSync();
+    keyLog?.close();
     throw listenError(err as NodeJS.ErrnoException, options.listen);
   }
   let stopped: Promise<CaptureSummary> | null = null;
@@ -102,6 +113,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
     },
     stop(reason) {
       stopped ??= proxy.close(reason).then(() => {
+        keyLog?.close();
         if (!writer) return summary;
         writer.closeSync();
         return { ...summary, logBytes: fileSize(writer.path) };
@@ -134,6 +146,15 @@ async function loadOrStop(file: string): Promise<Script> {
     return await loadScript(file);
   } catch (err) {
     if (err instanceof ScriptError) throw new StartError(err.message);
+    throw err;
+  }
+}
+
+function openKeyLog(path: string, onError: (err: Error) => void): KeyLogFile {
+  try {
+    return KeyLogFile.open(path, onError);
+  } catch (err) {
+    if (err instanceof KeyLogFileError) throw new StartError(err.message);
     throw err;
   }
 }

@@ -18,6 +18,8 @@ export interface HttpForwardingOptions {
   ca: CertificateAuthority | null;
   records: DecodeQueue;
   registry: ConnectionRegistry;
+  /** Takes the key log lines of the TLS sessions with upstreams (https), or null. */
+  keyLog: ((line: Buffer) => void) | null;
 }
 
 export interface HttpForwarding {
@@ -73,6 +75,7 @@ export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
     // whole: a client gone, or wspeek stopping, would leave it waiting on the upstream. The same
     // fresh agent, handed over, ends it. Given an agent, http-proxy leaves Connection alone: set it as it would.
     const agent = dest.tls ? new https.Agent() : new http.Agent();
+    if (agent instanceof https.Agent && options.keyLog) agent.on('keylog', options.keyLog);
     const keepUpgrade = /(^|,)\s*upgrade\s*($|,)/i.test(req.headers.connection ?? '');
     let ended = false;
     const end = (reason: string) => {

@@ -25,6 +25,8 @@ export interface ProxyOptions {
   ca: CertificateAuthority | null;
   /** Don't verify upstream certificates. */
   insecure: boolean;
+  /** Takes the key log line of every TLS session wspeek has, toward clients and upstreams (Node's `keylog` event); absent or null: none kept. */
+  keyLog?: ((line: Buffer) => void) | null;
   /** Serve only these clients (absent or null: everyone who can connect). */
   allow?: AllowList | null;
   /** Takes every record, in order of observation. */
@@ -60,7 +62,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (options.script) interception.useScript(scriptHooks(options.script.module, interception, options.script), options.intercept ?? null);
   else if (options.intercept) interception.setFilter(options.intercept);
   const registry = new ConnectionRegistry(records, target ? `${target.hostname}:${portOf(target)}` : null, options.allow ?? null);
-  const web = httpForwarding({ target, verify: !options.insecure, ca: options.ca, records, registry });
+  const keyLog = options.keyLog ?? null;
+  const web = httpForwarding({ target, verify: !options.insecure, ca: options.ca, records, registry, keyLog });
   const server = http.createServer({ maxHeaderSize: 64 * 1024 });
   const serve = (socket: net.Socket) => server.emit('connection', socket);
 
@@ -79,7 +82,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       return;
     }
     // The tap carries every WebSocket connection, passively until the interception acts on it.
-    const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records, interception });
+    const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records, interception, keyLog });
     registry.carry(c, carrier);
     socket.resume();
   });
@@ -87,7 +90,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const c = registry.of(socket)!;
     if (target || !options.ca) return refuseTunnel(req, socket, c, records);
-    openTunnel(req, socket, head, c, { ca: options.ca, records, registry, serve, servePlain: serve });
+    openTunnel(req, socket, head, c, { ca: options.ca, records, registry, serve, servePlain: serve, keyLog });
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {

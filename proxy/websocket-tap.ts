@@ -22,6 +22,8 @@ export interface TapOptions {
   records: DecodeQueue;
   /** What may act on the connection: until something does, it is carried passively. */
   interception: Interception;
+  /** Takes the upstream TLS session's key log lines (wss), or null. */
+  keyLog: ((line: Buffer) => void) | null;
 }
 
 const NOT_ACTIVE = 'the connection is not carried actively';
@@ -105,6 +107,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       ...({ allowHalfOpen: true } as tls.ConnectionOptions),
     })
     : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+  if (server instanceof tls.TLSSocket && options.keyLog) server.on('keylog', options.keyLog);
   server.setNoDelay(true);
   client.setNoDelay(true);
   /** While a script's onHandshake decides the head the upstream gets, the client's bytes after its own head wait here. */

@@ -15,6 +15,8 @@ export interface InterceptionOptions {
   registry: ConnectionRegistry;
   /** Takes the terminated TLS socket: HTTP inside it is read as on any connection. */
   serve(secure: tls.TLSSocket): void;
+  /** Takes the key log lines of the TLS session with the client, or null. */
+  keyLog: ((line: Buffer) => void) | null;
 }
 
 /**
@@ -43,6 +45,7 @@ export function interceptTls(socket: net.Socket, c: Connection, host: string, po
       }
     },
   });
+  if (options.keyLog) secure.on('keylog', options.keyLog);
   options.registry.wrap(secure, c);
   const reject = (why: string) => {
     if (!settled) record('rejected', null, null, why);
