@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { recordPayload, sessionRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
 import { compareReplay, type ReplayComparison } from '../core/replay/compare-replay.js';
@@ -55,6 +56,7 @@ export async function runReplay(args: ReplayArgs): Promise<number> {
       throw new UsageError((err as Error).message);
     }
     writer.write(sessionRecord(now(), 'replay', null, target?.href ?? null, path.basename(args.file)));
+    closeLogOnSignal(writer);
   }
   // Loaded here and only here: no other command needs the ws client.
   const { replayConnection } = await import('../proxy/replay-client.js');
@@ -74,6 +76,17 @@ export async function runReplay(args: ReplayArgs): Promise<number> {
   if (args.json) process.stdout.write(`${JSON.stringify({ file: args.file, exit, connections: results.map(jsonResult) })}\n`);
   else process.stdout.write(results.map(summary).join(''));
   return exit;
+}
+
+/** SIGINT, SIGTERM or SIGHUP during a replay: the new session log closes whole, with what was recorded so far. */
+function closeLogOnSignal(writer: SessionLogWriter): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      writer.closeSync();
+      process.stderr.write(`wspeek: ${signal}: replay stopped; ${writer.path} holds what was recorded until now\n`);
+      process.exit(128 + os.constants.signals[signal]);
+    });
+  }
 }
 
 /** --speed: a positive factor on the recorded timing, or `max`. */

@@ -145,3 +145,24 @@ test('--speed max sends a message only once the server messages recorded before 
     await s.close();
   }
 });
+
+test('--speed divides the recorded timing: a message recorded 1 s after the handshake, at speed 4, comes no sooner than 250 ms', async () => {
+  let connectedAt = 0;
+  let receivedAt = 0;
+  const s = await server((ws) => {
+    connectedAt = performance.now();
+    ws.on('message', () => (receivedAt = performance.now()));
+  });
+  try {
+    const plan = recording([['client', 'text', 1000, 'late']]);
+    const outcome = await within(replayConnection({ plan, url: `ws://${HOST}:${s.port}/`, speed: 4, onRecord: () => {} }), 'the replay ends', 8000);
+    assert.ok(outcome.ok);
+    await waitUntil('the server received the message', () => receivedAt > 0);
+    // The server's connection event comes before the client's open, so this is never less than what the client waited.
+    const waited = receivedAt - connectedAt;
+    assert.ok(waited >= 250, `sent after ${waited.toFixed(1)} ms`);
+    assert.ok(waited < 1000, `sent after ${waited.toFixed(1)} ms: the recorded timing, not divided by 4`);
+  } finally {
+    await s.close();
+  }
+});

@@ -169,3 +169,24 @@ test('wss: a TLS target is replayed and recorded decrypted, as the proxy records
     .filter((x) => x.type === 'message' || x.type === 'handshake').map((x) => x.url ?? x.text ?? x.kind);
   assert.deepEqual(texts, [`wss://${HOST}:${(web.address() as net.AddressInfo).port}/chat?room=1`, 'hello /chat?room=1', 'one', 'one', 'binary', 'binary', 'close', 'close']);
 });
+
+test('SIGINT during a replay: exit 130, the new session log closed whole with what was recorded', async () => {
+  // A recording whose client speaks only 20 s after the handshake: the replay is still waiting when the signal comes.
+  const records = (fs.readFileSync(recording, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; conn?: number; ts: number; from?: string }));
+  const handshakeTs = records.find((r) => r.type === 'handshake' && r.conn === 1)!.ts;
+  const slow = records.filter((r) => r.type === 'session' || r.conn === 1).map((r) => (r.type === 'message' && r.from === 'client' ? { ...r, ts: handshakeTs + 20_000 } : r));
+  const slowFile = path.join(sandbox.work, 'slow.jsonl');
+  fs.writeFileSync(slowFile, slow.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const saved = path.join(sandbox.work, 'interrupted.jsonl');
+  const proc = startCli(sandbox.home, ['replay', slowFile, '--save', saved]);
+  await waitUntil('the replay connected', () => same.urls.length === 1);
+  proc.child.kill('SIGINT');
+  const r = await finished(proc, 10_000);
+  same.urls.length = 0;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /SIGINT: replay stopped; .*interrupted\.jsonl holds what was recorded until now/);
+  const lines = fs.readFileSync(saved, 'utf8');
+  assert.ok(lines.endsWith('\n'));
+  const types = lines.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+  assert.deepEqual(types.slice(0, 3), ['session', 'connect', 'handshake']);
+});
