@@ -190,3 +190,15 @@ test('SIGINT during a replay: exit 130, the new session log closed whole with wh
   const types = lines.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
   assert.deepEqual(types.slice(0, 3), ['session', 'connect', 'handshake']);
 });
+
+test('the summary shows what the server sent terminal-safe: escapes and bidi controls made visible', async () => {
+  const hostile = await server('\x1b[31m\u202e');
+  try {
+    const r = await run(['replay', recording, '--conn', '1', '--target', `ws://${HOST}:${hostile.port}`, '--speed', 'max']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /replayed: text 11 bytes "\\u001b\[31m\\u\{202e\}one"/);
+    assert.doesNotMatch(r.stdout, /[\x1b\u202e]/);
+  } finally {
+    await hostile.close();
+  }
+});
