@@ -63,10 +63,14 @@ test("the plan sends the client's text, binary, pings and close at their recorde
   assert.deepEqual(planned.plan.serverMessages.map((m) => m.seq), [1, 3, 5]);
 });
 
-test('a client message the recording kept only in part is not replayed: the plan says why', () => {
+test('a client message the recording kept only in part, or a ping too long to send, is not replayed: the plan says why', () => {
   const planned = planReplay([handshake(1), message(1, 1, 'client', 'text', 1, 'abc', { length: 9000, truncated: true })], 1);
   assert.equal(planned.ok, false);
   assert.match(!planned.ok ? planned.error : '', /message 1 was not recorded whole \(cut by --max-payload\)/);
+  const unfinished = planReplay([handshake(1), message(1, 1, 'client', 'binary', 1, 'ab', { incomplete: true })], 1);
+  assert.match(!unfinished.ok ? unfinished.error : '', /message 1 was not recorded whole \(it never finished\)/);
+  const longPing = planReplay([handshake(1), message(1, 1, 'client', 'ping', 1, 'p'.repeat(126))], 1);
+  assert.match(!longPing.ok ? longPing.error : '', /ping 1 is longer than 125 bytes \(RFC 6455 5\.5\)/);
 });
 
 test('a refused handshake, or none, is nothing to replay; only upgraded connections are replayable', () => {

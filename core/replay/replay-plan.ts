@@ -59,9 +59,10 @@ export function replayableConnections(records: readonly LogRecord[]): number[] {
 
 /**
  * Plans the replay of connection `conn` from a recording's records (any order of connections,
- * each connection's in order). Fails, saying why, when the connection has no upgraded handshake
- * or a client message was not recorded whole (cut by `--max-payload`, or never finished): its
- * bytes can't be sent again as they were.
+ * each connection's in order). Fails, saying why, when the connection has no upgraded handshake,
+ * or a client message was not recorded whole (cut by `--max-payload`, or never finished) or is a
+ * ping too long for a control frame (a violation the recording kept): its bytes can't be sent again
+ * as they were.
  */
 export function planReplay(records: readonly LogRecord[], conn: number): PlanResult {
   let handshake: HandshakeRecord | null = null;
@@ -85,8 +86,8 @@ export function planReplay(records: readonly LogRecord[], conn: number): PlanRes
     if (m.kind === 'close') {
       steps.push({ seq: m.seq, kind: 'close', at, serverBefore, payload: Buffer.from(m.close?.reason ?? '', 'utf8'), code: m.close?.code ?? null });
     } else {
-      steps.push({ seq: m.seq, kind: m.kind, at, serverBefore, payload: recordPayload(m), code: null });
       if (m.kind === 'ping' && m.length > 125) return { ok: false, error: `connection ${conn}: the client's ping ${m.seq} is longer than 125 bytes (RFC 6455 5.5), it can't be sent again` };
+      steps.push({ seq: m.seq, kind: m.kind, at, serverBefore, payload: recordPayload(m), code: null });
     }
   }
   const headers: HeaderList = handshake.request.headers.filter(([name]) => !MADE_ANEW.has(name.toLowerCase()));
