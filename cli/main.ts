@@ -9,6 +9,7 @@ import { loadNativeMask } from '../proxy/native-mask.js';
 import { parseCount, parseListen, parseTarget, parseWhole } from './arguments.js';
 import { runCa, runDemo, runHelpFilter, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';
+import { runReplay } from './replay.js';
 
 const defaultCaDir = path.join(os.homedir(), '.wspeek');
 
@@ -65,6 +66,19 @@ async function main(): Promise<void> {
       .options(viewOptions)
       .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
     (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType }))
+    .command('replay <file>', 'connect again and send the client\'s recorded messages; compare what the server answers', (y) => y
+      .positional('file', { type: 'string', demandOption: true, describe: 'a recording (a session log)' })
+      .options({
+        conn: { type: 'number', array: true, default: [] as number[], describe: "the recording's connection numbers (default: every WebSocket connection, in turn)" },
+        target: { alias: 't', type: 'string', describe: 'connect here instead (ws, wss, http, https); without a path, the recorded path and query' },
+        speed: { type: 'string', default: '1', describe: "1 (the recorded timing), 2 (twice as fast), or max: each message once the server's recorded before it have come (5 s at most)" },
+        save: { alias: 'w', type: 'string', describe: 'write the new session log (JSONL) to FILE (never overwrites a file)' },
+        json: { type: 'boolean', default: false, describe: 'one JSON object with the comparison on stdout' },
+        parallel: { type: 'boolean', default: false, describe: 'replay the connections at once, not in turn' },
+      }),
+    async (a) => {
+      process.exitCode = await runReplay({ file: a.file, conn: a.conn, target: a.target, speed: a.speed, save: a.save, json: a.json, parallel: a.parallel });
+    })
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
     (a) => runDemo({ ...a, target: undefined, allow: [], keylog: undefined, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
@@ -81,6 +95,7 @@ async function main(): Promise<void> {
     .example('$0 -t http://localhost:3000 -w session.jsonl --no-tui', 'a page and its WebSocket; save the session, print a line per message')
     .example('$0 --listen 0.0.0.0:8080', 'forward proxy for a phone (set it as the HTTP proxy; trust the CA from http://wspeek.ca/)')
     .example("$0 open session.jsonl -f 'server text'", 'a saved session, only the text the server sent')
+    .example('$0 replay session.jsonl --conn 2 --target ws://localhost:4000', 'connection 2 again, against another server; exit 1 if it answers differently')
     .example('$0 demo', 'an echo server and a scripted client behind the proxy')
     .epilog('Filters (--filter, / and F in the UI): wspeek help filter. Keys in the UI: press ?.')
     .strict()

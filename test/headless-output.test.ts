@@ -81,6 +81,8 @@ test('lines: http errors, tls, clean ends with reasons, refused handshakes', () 
     request: { method: 'GET', target: '/x', version: 'HTTP/1.1', headers: [] }, response: { version: 'HTTP/1.1', status: 403, reason: 'Forbidden', headers: [] },
   }), '14:02:03.000  #5 handshake ws://h/x → 403 Forbidden 1.00ms');
   assert.equal(formatRecordLine({ type: 'session', version: 1, tool: 'wspeek', ts: T0, mode: 'forward', listen: '0.0.0.0:8080', target: null }), '14:02:03.000  wspeek forward mode on 0.0.0.0:8080');
+  assert.equal(formatRecordLine({ type: 'session', version: 1, tool: 'wspeek', ts: T0, mode: 'replay', listen: null, target: 'ws://h:4000/', source: 'a.jsonl' }),
+    '14:02:03.000  wspeek replaying a.jsonl against ws://h:4000/');
   assert.equal(formatRecordLine({ type: 'frame', conn: 1, ts: T0, from: 'client', fin: true, rsv: [false, false, false], opcode: 1, masked: true, mask: '00000000', length: 0 }), null);
 });
 

@@ -12,6 +12,7 @@ export function formatRecordLine(record: LogRecord): string | null {
   const time = clockTime(record.ts);
   switch (record.type) {
     case 'session':
+      if (record.mode === 'replay') return `${time}  wspeek replaying ${visible(record.source ?? '')}${record.target ? ` against ${visible(record.target)}` : ''}`;
       if (record.source !== undefined) return `${time}  wspeek reading ${record.mode} capture ${visible(record.source)}`;
       return `${time}  wspeek ${record.mode} mode on ${record.listen}${record.target ? ` → ${visible(record.target)}` : ''}`;
     case 'connect':

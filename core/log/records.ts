@@ -21,13 +21,13 @@ export interface SessionRecord {
   version: number;
   tool: 'wspeek';
   ts: number;
-  /** How wspeek listened; `har` and `pcap` for a session read from another tool's capture file. */
-  mode: 'reverse' | 'forward' | 'demo' | 'har' | 'pcap';
+  /** How wspeek listened; `har` and `pcap` for a session read from another tool's capture file; `replay` for `wspeek replay --save`. */
+  mode: 'reverse' | 'forward' | 'demo' | 'har' | 'pcap' | 'replay';
   /** The address actually bound (port 0 resolved); for a capture file, null. */
   listen: string | null;
   /** The reverse target as given, or null in forward mode. */
   target: string | null;
-  /** For a session read from a capture file (`har`, `pcap`): the file's name. */
+  /** For a session read from a capture file (`har`, `pcap`), or replayed from one (`replay`): the file's name. */
   source?: string;
 }
 
