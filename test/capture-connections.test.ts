@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CaptureConnections } from '../core/capture/capture-connections.js';
 import type { CapturedPacket } from '../core/capture/pcap-reader.js';
-import type { LogRecord, MessageRecord } from '../core/log/records.js';
+import type { ConnectRecord, LogRecord, MessageRecord } from '../core/log/records.js';
 import { segmentFrame, type SegmentSpec } from './support/pcap-writer.js';
 import { closePayload, frame } from './support/ws-frames.js';
 
@@ -200,4 +200,25 @@ test('a connection still open when the capture ends is ended there, saying so', 
   const end = records.find((r) => r.type === 'end');
   assert.equal(end?.type === 'end' && end.by, 'proxy');
   assert.match(end?.type === 'end' ? end.reason ?? '' : '', /the capture ended before the connection did/);
+});
+
+test('random and truncated packets of every link type never throw, and a conversation after them still decodes', () => {
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const records: LogRecord[] = [];
+  const table = new CaptureConnections({ source: 'fuzz.pcap' }, (r) => records.push(r));
+  const frames = conversation().map((s) => segmentFrame(s));
+  for (let i = 0; i < 3000; i++) {
+    const linkType = [0, 1, 12, 101, 113, 228, 229, 276][i % 8]!;
+    const base = frames[i % frames.length]!;
+    const data = Buffer.from(base.subarray(0, Math.floor(random() * (base.length + 1))));
+    for (let j = 0; j < 3; j++) if (data.length > 0) data[Math.floor(random() * data.length)] = Math.floor(random() * 256);
+    table.packet({ linkType, ts: i, data, wireLength: data.length });
+  }
+  // The same conversation between other addresses: a connection of its own.
+  const clean = conversation({ client: { address: '10.9.0.1', port: 53000, isn: 1 }, server: { address: '10.9.0.2', port: 80, isn: 2 } });
+  clean.forEach((s, i) => table.packet({ linkType: 1, ts: 10_000 + i, data: segmentFrame(s), wireLength: 0 }));
+  table.end();
+  const conn = records.find((r): r is ConnectRecord => r.type === 'connect' && r.client === '10.9.0.1:53000')!.conn;
+  assert.deepEqual(texts(records.filter((r) => r.type !== 'session' && r.conn === conn), 'client'), CLIENT_MESSAGES);
 });

@@ -50,3 +50,18 @@ test('a packet too short for its header, or of the wrong version, gives null', (
   assert.equal(new IpReader().read(4, Buffer.alloc(10)), null);
   assert.equal(new IpReader().read(6, ipv4('10.0.0.1', '10.0.0.2', Buffer.alloc(30))), null);
 });
+
+test('IPv6 fragments (Fragment header, RFC 8200 §4.5) are reassembled in any order', () => {
+  const whole = Buffer.from('0123456789abcdefWXYZ');
+  const fragment = (offset: number, end: number, more: boolean) => {
+    const header = Buffer.from([6, 0, 0, 0, 0, 0, 0, 9]);
+    header.writeUInt16BE(offset | (more ? 1 : 0), 2);
+    const p = ipv6('fe80::1', 'fe80::2', Buffer.concat([header, whole.subarray(offset, end)]));
+    p[6] = 44; // the next header is the Fragment header
+    return p;
+  };
+  const r = new IpReader();
+  assert.equal(r.read(6, fragment(16, 20, false)), null);
+  const d = r.read(6, fragment(0, 16, true));
+  assert.deepEqual(d, { version: 6, src: 'fe80::1', dst: 'fe80::2', protocol: 6, payload: whole });
+});

@@ -88,3 +88,16 @@ test('a damaged record length stops reading instead of buffering it', () => {
   assert.equal(packets.length, 0);
   assert.match(reader.end()!, /claims 2147483647 captured bytes/);
 });
+
+test('random bytes after a valid header, pcap and pcapng alike, never throw: packets or an error, nothing else', () => {
+  let seed = 99;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (const header of [pcapFile([]), pcapngFile([{ linkType: 1 }], [])]) {
+    for (let round = 0; round < 200; round++) {
+      const noise = Buffer.from(Array.from({ length: Math.floor(random() * 400) }, () => Math.floor(random() * 256)));
+      const { reader } = read(Buffer.concat([header, noise]), 1 + Math.floor(random() * 50));
+      const why = reader.end();
+      assert.ok(why === null || typeof why === 'string');
+    }
+  }
+});

@@ -35,11 +35,13 @@ test('sequence numbers wrap around 2^32 without a hiccup', () => {
   const { r, text, events } = stream();
   r.segment(seg(0xfffffffa, '', { syn: true }), 1);
   r.segment(seg(0xfffffffb, 'abcd'), 2);
-  r.segment(seg(0xffffffff, 'efgh'), 3); // crosses 2^32
-  r.segment(seg(3, 'ijkl'), 4);
-  assert.equal(text(), 'abcdefghijkl');
+  r.segment(seg(3, 'ijkl'), 3); // past 2^32, ahead of the segment that crosses it
+  r.segment(seg(0xffffffff, 'efgh'), 4); // crosses 2^32
+  r.segment(seg(0xfffffffb, 'abcd'), 5); // a retransmission from before the wrap
+  r.segment(seg(7, 'mn'), 6);
+  assert.equal(text(), 'abcdefghijklmn');
   assert.ok(events.every((e) => e[0] === 'data'));
-  assert.equal(r.delivered, 12);
+  assert.equal(r.delivered, 14);
 });
 
 test('out-of-order segments are held until the hole before them fills', () => {
