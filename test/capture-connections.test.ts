@@ -174,6 +174,18 @@ test('a capture that joins mid-stream before an upgrade request: the bytes befor
   assert.match(errors[0]!.type === 'error' ? errors[0]!.detail : '', /joined this connection mid-stream: 28 client bytes and 0 server bytes before the first upgrade request were skipped/);
 });
 
+test('joined mid-stream with the client on the lower port: the upgrade request says which side is the client', () => {
+  const segs = conversation({ client: { address: '10.0.0.1', port: 3000, isn: 100 }, server: { address: '10.0.0.2', port: 60000, isn: 900 } });
+  const records = run(segs.slice(2));
+  assert.deepEqual(records[1], { type: 'connect', conn: 1, ts: 1_700_000_000_000, client: '10.0.0.1:3000', server: '10.0.0.2:60000', tls: false });
+  assert.deepEqual(texts(records, 'client'), CLIENT_MESSAGES);
+  assert.deepEqual(texts(records, 'server'), SERVER_MESSAGES);
+  const end = records.find((r) => r.type === 'end');
+  assert.ok(end?.type === 'end' && end.clean && end.bytes.client > end.bytes.server);
+  assert.deepEqual(records.filter((r) => r.type === 'error').map((r) => r.type === 'error' && r.detail),
+    ['the capture joined this connection mid-stream: 0 client bytes and 0 server bytes before the first upgrade request were skipped']);
+});
+
 test('a TCP connection that is not WebSocket gets connect and end (addresses, bytes) and nothing else', () => {
   const c = { address: '10.0.0.1', port: 52000 };
   const s = { address: '10.0.0.9', port: 6379 };

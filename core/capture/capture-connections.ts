@@ -2,7 +2,7 @@ import {
   connectRecord, errorRecord, eventRecord, sessionRecord, undecodedEndRecord, type LogRecord,
 } from '../log/records.js';
 import { ConnectionDecoder } from '../websocket/connection-decoder.js';
-import type { Side, WsEvent } from '../websocket/events.js';
+import { otherSide, type Side, type WsEvent } from '../websocket/events.js';
 import { IpReader } from './ip-packet.js';
 import { networkPacket } from './link-layer.js';
 import type { CapturedPacket } from './pcap-reader.js';
@@ -113,13 +113,16 @@ type Chunk = { from: Side; data: Buffer; ts: number };
 
 /** One TCP connection of the capture: its two reassembled directions and what they are decoded as. */
 class CaptureConnection {
-  readonly client: string;
-  readonly server: string;
+  /** `host:port`; swapped (with everything else per side) when a connection joined mid-stream turns out to have its client on the lower port. */
+  client: string;
+  server: string;
   /** Both directions ended (or one was reset): the connection's end record is out. */
   done = false;
   private mode = Mode.Undecided;
   private readonly streams: Record<Side, TcpReassembly>;
   private readonly bytes = { client: 0, server: 0 };
+  /** The sides were swapped: each stream's sink speaks for the other side than it was made for. */
+  private flipped = false;
   /** Undecided: every delivered chunk, both sides, in capture order. */
   private held: Chunk[] = [];
   private heldBytes = 0;
@@ -166,16 +169,18 @@ class CaptureConnection {
     }
   }
 
-  private sink(from: Side): TcpStreamSink {
+  private sink(madeFor: Side): TcpStreamSink {
+    const side = () => (this.flipped ? otherSide(madeFor) : madeFor);
     return {
-      data: (bytes, ts) => this.data(from, bytes, ts),
-      gap: (offset, missing, ts) => this.gap(from, offset, missing, ts),
+      data: (bytes, ts) => this.data(side(), bytes, ts),
+      gap: (offset, missing, ts) => this.gap(side(), offset, missing, ts),
       conflict: (offset, length, ts) => {
         if (this.mode !== Mode.WebSocket) return;
         this.emit(errorRecord(this.conn, ts, 'capture',
-          `${from} resent ${length} bytes at stream offset ${offset} with different content; the first copy is decoded`));
+          `${side()} resent ${length} bytes at stream offset ${offset} with different content; the first copy is decoded`));
       },
       end: (how, ts) => {
+        const from = side();
         this.firstEnd ??= from;
         const reason = how === 'rst' ? `${from} reset the connection (RST)` : undefined;
         if (reason && !this.decoder) this.reasons.push(reason);
@@ -191,7 +196,10 @@ class CaptureConnection {
       this.held.push({ from, data: bytes, ts });
       this.heldBytes += bytes.length;
       // A server that speaks first (and a client that never does) is not held without bound.
-      if (from === 'client' || this.heldBytes > 4 * MAX_UNDECIDED_BYTES) this.decide(ts, this.heldBytes > 4 * MAX_UNDECIDED_BYTES);
+      // Joined mid-stream, either side may turn out to be the client.
+      if (from === 'client' || this.streams.client.midStream || this.heldBytes > 4 * MAX_UNDECIDED_BYTES) {
+        this.decide(ts, this.heldBytes > 4 * MAX_UNDECIDED_BYTES);
+      }
     }
   }
 
@@ -222,6 +230,15 @@ class CaptureConnection {
     }
     const midStream = this.streams.client.midStream;
     const found = upgradeRequestAt(client, midStream);
+    if (midStream && typeof found !== 'number') {
+      // The side taken for the client (the higher port) may be the server: the upgrade request says which.
+      const server = Buffer.concat(this.held.filter((c) => c.from === 'server').map((c) => c.data));
+      const there = upgradeRequestAt(server, true);
+      if (typeof there === 'number') {
+        this.swapSides();
+        return this.startDecoding(there, ts);
+      }
+    }
     if (found === 'need-more' && !final && client.length < MAX_UNDECIDED_BYTES) return;
     if (typeof found !== 'number') {
       this.count();
@@ -232,6 +249,16 @@ class CaptureConnection {
       return;
     }
     this.startDecoding(found, ts);
+  }
+
+  /** The client is the other side: its address, stream, bytes and held chunks change places with the server's. */
+  private swapSides(): void {
+    [this.client, this.server] = [this.server, this.client];
+    [this.streams.client, this.streams.server] = [this.streams.server, this.streams.client];
+    [this.bytes.client, this.bytes.server] = [this.bytes.server, this.bytes.client];
+    this.flipped = !this.flipped;
+    for (const c of this.held) c.from = otherSide(c.from);
+    if (this.firstEnd) this.firstEnd = otherSide(this.firstEnd);
   }
 
   /** Counts the connection's bytes from now on, without decoding them. */
