@@ -186,6 +186,18 @@ test('joined mid-stream with the client on the lower port: the upgrade request s
     ['the capture joined this connection mid-stream: 0 client bytes and 0 server bytes before the first upgrade request were skipped']);
 });
 
+test('the same addresses again with a new SYN (the first connection\'s end not captured): two connections, both decoded', () => {
+  const first = conversation().slice(0, -2); // no FINs
+  const second = conversation({ client: { address: '10.0.0.1', port: 51000, isn: 77777 }, server: { address: '10.0.0.2', port: 8080, isn: 88888 } });
+  const records = run([...first, ...second]);
+  const connects = records.filter((r) => r.type === 'connect');
+  assert.equal(connects.length, 2);
+  for (const conn of [1, 2]) {
+    assert.deepEqual(texts(records.filter((r) => r.type !== 'session' && r.conn === conn), 'client'), CLIENT_MESSAGES);
+  }
+  assert.deepEqual(records.filter((r) => r.type === 'end').map((r) => r.type === 'end' && r.conn), [1, 2]);
+});
+
 test('a TCP connection that is not WebSocket gets connect and end (addresses, bytes) and nothing else', () => {
   const c = { address: '10.0.0.1', port: 52000 };
   const s = { address: '10.0.0.9', port: 6379 };

@@ -134,3 +134,12 @@ test('joined mid-stream: the first segment seen is offset 0, and midStream says 
   assert.equal(r.midStream, true);
   assert.equal(text(), 'middle end');
 });
+
+test('a SYN with another initial sequence number starts anew; the same SYN again does not', () => {
+  const { r } = stream();
+  r.segment(seg(1000, '', { syn: true }), 1);
+  r.segment(seg(1001, 'abc'), 2);
+  assert.equal(r.startsAnew(seg(1000, '', { syn: true })), false);
+  assert.equal(r.startsAnew(seg(99999, '', { syn: true })), true);
+  assert.equal(r.startsAnew(seg(99999, 'data')), false);
+});

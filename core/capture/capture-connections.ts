@@ -19,8 +19,6 @@ const MAX_UNDECIDED_BYTES = 64 * 1024;
 export interface CaptureConnectionsOptions {
   /** The capture file's name, for the session record's `source`. */
   source: string;
-  /** Payload bytes kept per message (the decoder's `maxPayload`). */
-  maxPayload?: number;
 }
 
 /**
@@ -57,15 +55,15 @@ export class CaptureConnections {
     const dst = endpoint(datagram.dst, segment.dstPort, datagram.version);
     const key = src < dst ? `${src} ${dst}` : `${dst} ${src}`;
     let c = this.open.get(key);
-    // A new SYN on a finished connection's addresses (or one whose side already ended) starts a new connection.
-    if (c && segment.syn && !segment.ack && c.closing) {
+    // A client's SYN on the addresses of a connection that is ending, or with another initial sequence number, starts a new one.
+    if (c && segment.syn && !segment.ack && (c.closing || c.startsAnew(c.client === src ? 'client' : 'server', segment))) {
       c.finish(p.ts, null);
       c = undefined;
     }
     if (!c) {
       // Only a SYN or data opens a connection: an ACK, FIN or RST alone is the tail of one that ended (or began) outside the capture.
       if (!segment.syn && segment.payload.length === 0) return;
-      c = new CaptureConnection(++this.connections, p.ts, clientFirst(segment) ? [src, dst] : [dst, src], this.options.maxPayload, this.emit);
+      c = new CaptureConnection(++this.connections, p.ts, clientFirst(segment) ? [src, dst] : [dst, src], this.emit);
       this.open.set(key, c);
     }
     c.segment(c.client === src ? 'client' : 'server', segment, p.ts);
@@ -134,7 +132,7 @@ class CaptureConnection {
 
   constructor(
     readonly conn: number, private readonly startTs: number, [client, server]: [string, string],
-    private readonly maxPayload: number | undefined, private readonly emit: (r: LogRecord) => void,
+    private readonly emit: (r: LogRecord) => void,
   ) {
     this.client = client;
     this.server = server;
@@ -144,6 +142,11 @@ class CaptureConnection {
   /** A side's stream ended: a new SYN on these addresses is a new connection. */
   get closing(): boolean {
     return this.streams.client.ended || this.streams.server.ended;
+  }
+
+  /** Whether `s` is a SYN from `from` that opens another connection on the same addresses (see TcpReassembly.startsAnew). */
+  startsAnew(from: Side, s: TcpSegment): boolean {
+    return this.streams[from].startsAnew(s);
   }
 
   segment(from: Side, s: TcpSegment, ts: number): void {
@@ -277,7 +280,7 @@ class CaptureConnection {
       if (e.type === 'handshake') url = `ws://${e.request.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? this.server}${e.request.target}`;
       this.emit(eventRecord(this.conn, e, url));
     };
-    this.decoder = new ConnectionDecoder({ startTs: this.startTs, maxPayload: this.maxPayload }, sink);
+    this.decoder = new ConnectionDecoder({ startTs: this.startTs }, sink);
     const held = this.held;
     this.held = [];
     let clientSkip = skip;

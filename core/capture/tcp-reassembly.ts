@@ -55,6 +55,11 @@ export class TcpReassembly {
 
   constructor(private readonly sink: TcpStreamSink) {}
 
+  /** Whether `s` is a SYN with another initial sequence number than this stream's: a new connection on the same addresses. */
+  startsAnew(s: TcpSegment): boolean {
+    return s.syn && this.base !== null && !this.midStream && ((s.seq + 1) >>> 0) !== this.base;
+  }
+
   /** The next segment this direction sent, as captured at `ts`. */
   segment(s: TcpSegment, ts: number): void {
     if (this.ended) return;
