@@ -40,7 +40,7 @@ export interface ConnectRecord {
   client: string;
   /** Where its traffic goes, when known at accept time (reverse mode), else null: a tunnel's destination is in its `tunnel` record. */
   server: string | null;
-  /** The client spoke TLS to wspeek (always false when accepted: a TLS tunnel says so in its `tunnel` record). */
+  /** The client spoke TLS to wspeek (always false when accepted: a TLS tunnel says so in its `tunnel` record); read from a packet capture, its client's first bytes were TLS. */
   tls: boolean;
 }
 
@@ -223,8 +223,9 @@ export function sessionRecord(ts: number, mode: SessionRecord['mode'], listen: s
   return r;
 }
 
-export function connectRecord(conn: number, ts: number, client: string, server: string | null): ConnectRecord {
-  return { type: 'connect', conn, ts, client, server, tls: false };
+/** A connection accepted (or, read from a packet capture, seen); `tls` when its client spoke TLS from the first byte. */
+export function connectRecord(conn: number, ts: number, client: string, server: string | null, tls = false): ConnectRecord {
+  return { type: 'connect', conn, ts, client, server, tls };
 }
 
 export function tunnelRecord(conn: number, ts: number, t: Omit<TunnelRecord, 'type' | 'conn' | 'ts'>): TunnelRecord {

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { isPacketCapture } from '../../core/capture/pcap-reader.js';
+import { openPcapFile } from './pcap-file.js';
 import { NotASessionLog, openSessionLog, type SessionLogFile } from './session-log.js';
 
 /** What `wspeek open` may need to read a capture file beyond its bytes. */
@@ -9,23 +12,41 @@ export interface CaptureFileOptions {
 
 /** The first bytes that tell a file's format. */
 const SNIFF_BYTES = 16;
+/** gzip's magic (RFC 1952 §2.3.1). */
+const GZIP = [0x1f, 0x8b];
+/** Compressed bytes read to look inside a gzip file. */
+const GZIP_SNIFF_BYTES = 64 * 1024;
 
 /**
  * Opens a file `wspeek open` can read, whatever wrote it, by its first bytes (not its name): a
- * wspeek session log. Every format is read as records, so it is shown, filtered and saved as a
- * live capture would be. Throws NotASessionLog, saying what the file is not, for anything else.
+ * wspeek session log, or a pcap or pcapng packet capture (gzip-compressed or not). Every format
+ * is read as records, so it is shown, filtered and saved as a live capture would be. Throws
+ * NotASessionLog, saying what the file is not, for anything else.
  */
 export async function openCaptureFile(path: string, _options: CaptureFileOptions = {}): Promise<SessionLogFile> {
-  const head = readHead(path);
+  const head = readHead(path, SNIFF_BYTES);
   if (head.length === 0) throw new NotASessionLog(`${path} is not a wspeek session log: it is empty`);
+  if (isPacketCapture(head)) return openPcapFile(path, { gzip: false });
+  if (head[0] === GZIP[0] && head[1] === GZIP[1] && isPacketCapture(gunzippedHead(path))) {
+    return openPcapFile(path, { gzip: true });
+  }
   return openSessionLog(path);
 }
 
-function readHead(path: string): Buffer {
+/** The first bytes inside a gzip file (as many as its first compressed bytes give). */
+function gunzippedHead(path: string): Buffer {
+  try {
+    return zlib.gunzipSync(readHead(path, GZIP_SNIFF_BYTES), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+function readHead(path: string, bytes: number): Buffer {
   const fd = fs.openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    return buf.subarray(0, fs.readSync(fd, buf, 0, SNIFF_BYTES, 0));
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, bytes, 0));
   } finally {
     fs.closeSync(fd);
   }
