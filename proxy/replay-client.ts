@@ -71,7 +71,7 @@ export async function replayConnection(options: ReplayOptions): Promise<ReplayOu
     tcp.socket = s;
     tapSocket(s, receive);
     s.once(secure ? 'secureConnect' : 'connect', () => {
-      options.onRecord(connectRecord(conn, now(), `${s.localAddress}:${s.localPort}`, `${s.remoteAddress}:${s.remotePort}`));
+      options.onRecord(connectRecord(conn, now(), `${s.localAddress}:${s.localPort}`, `${s.remoteAddress}:${s.remotePort}`, secure));
     });
     s.once('end', () => decoder.endOfStream('server', now()));
     s.once('finish', () => decoder.endOfStream('client', now()));

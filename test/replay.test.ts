@@ -168,6 +168,7 @@ test('wss: a TLS target is replayed and recorded decrypted, as the proxy records
   const texts = fs.readFileSync(saved, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; url?: string; kind?: string })
     .filter((x) => x.type === 'message' || x.type === 'handshake').map((x) => x.url ?? x.text ?? x.kind);
   assert.deepEqual(texts, [`wss://${HOST}:${(web.address() as net.AddressInfo).port}/chat?room=1`, 'hello /chat?room=1', 'one', 'one', 'binary', 'binary', 'close', 'close']);
+  assert.ok(fs.readFileSync(saved, 'utf8').includes('"type":"connect"') && /"type":"connect",[^\n]*"tls":true/.test(fs.readFileSync(saved, 'utf8')), 'the new connect record says it was TLS');
 });
 
 test('SIGINT during a replay: exit 130, the new session log closed whole with what was recorded', async () => {

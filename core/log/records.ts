@@ -40,7 +40,7 @@ export interface ConnectRecord {
   client: string;
   /** Where its traffic goes, when known at accept time (reverse mode), else null: a tunnel's destination is in its `tunnel` record. */
   server: string | null;
-  /** The client spoke TLS to wspeek (always false when accepted: a TLS tunnel says so in its `tunnel` record); read from a packet capture, its client's first bytes were TLS. */
+  /** The connection itself was TLS: false for every connection the proxy accepts (a TLS tunnel says so in its `tunnel` record); true for a TLS connection read from a packet capture, or a `wss://` replay. */
   tls: boolean;
 }
 
