@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { NotAHarFile, openHarFile } from './har-file.js';
 import { NotASessionLog, openSessionLog, type SessionLogFile } from './session-log.js';
 
 /** What `wspeek open` may need to read a capture file beyond its bytes. */
@@ -12,13 +13,31 @@ const SNIFF_BYTES = 16;
 
 /**
  * Opens a file `wspeek open` can read, whatever wrote it, by its first bytes (not its name): a
- * wspeek session log. Every format is read as records, so it is shown, filtered and saved as a
+ * wspeek session log, or a HAR file (JSON that is not a session log). Every format is read as records, so it is shown, filtered and saved as a
  * live capture would be. Throws NotASessionLog, saying what the file is not, for anything else.
  */
 export async function openCaptureFile(path: string, _options: CaptureFileOptions = {}): Promise<SessionLogFile> {
   const head = readHead(path);
   if (head.length === 0) throw new NotASessionLog(`${path} is not a wspeek session log: it is empty`);
-  return openSessionLog(path);
+  if (firstNonSpace(head) !== 0x7b) return openSessionLog(path);
+  try {
+    return await openSessionLog(path);
+  } catch (err) {
+    if (!(err instanceof NotASessionLog)) throw err;
+    try {
+      return await openHarFile(path);
+    } catch (harErr) {
+      if (harErr instanceof NotAHarFile) throw new NotASessionLog(`${err.message}; nor a HAR file: ${harErr.why}`);
+      throw harErr;
+    }
+  }
+}
+
+/** The first byte that is not JSON whitespace, past a UTF-8 byte order mark; -1 if none. */
+function firstNonSpace(head: Buffer): number {
+  const start = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  for (let i = start; i < head.length; i++) if (![0x20, 0x09, 0x0a, 0x0d].includes(head[i]!)) return head[i]!;
+  return -1;
 }
 
 function readHead(path: string): Buffer {
