@@ -129,6 +129,8 @@ test('a text message that is not UTF-8 has replacement characters in data and it
 
 test('_webSocketClose is the first close frame (code, reason, epoch seconds); a connection that ended without one is "aborted"', () => {
   assert.deepEqual(webSocketEntry(exported(session()))._webSocketClose, { code: 4001, reason: 'kicked', timestamp: (T0 + 26) / 1000 });
+  const emptyClose = session().map((r) => (r.type === 'message' && r.seq === 7 ? message(7, T0 + 26, 'server', 'close', Buffer.alloc(0)) : r));
+  assert.deepEqual(webSocketEntry(exported(emptyClose))._webSocketClose, { reason: '', timestamp: (T0 + 26) / 1000 }, 'no code for an empty close payload');
   const withoutClose = session().filter((r) => !(r.type === 'message' && r.kind === 'close'));
   assert.equal(webSocketEntry(exported(withoutClose))._webSocketClose, 'aborted');
   const notEnded = session().filter((r) => r.type !== 'end' && !(r.type === 'message' && r.kind === 'close'));

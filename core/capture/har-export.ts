@@ -50,7 +50,8 @@ export interface HarEntry {
   timings: { blocked: -1; dns: -1; connect: -1; ssl: -1; send: number; wait: number; receive: number };
   _resourceType?: 'websocket';
   _webSocketMessages?: HarWebSocketMessage[];
-  _webSocketClose?: { code: number | null; reason: string; timestamp: number } | 'aborted';
+  /** HTTP Toolkit's: the first close frame (no `code` when its payload was empty), or `aborted` when the connection ended without one. */
+  _webSocketClose?: { code?: number; reason: string; timestamp: number } | 'aborted';
 }
 
 /**
@@ -173,7 +174,10 @@ function webSocketEntry(c: Connection): HarEntry {
     _resourceType: 'websocket',
     _webSocketMessages: c.messages,
   };
-  if (c.close) entry._webSocketClose = { code: c.close.code, reason: c.close.reason, timestamp: seconds(c.close.ts) };
+  if (c.close) {
+    const { code, reason, ts } = c.close;
+    entry._webSocketClose = code === null ? { reason, timestamp: seconds(ts) } : { code, reason, timestamp: seconds(ts) };
+  }
   else if (c.end) entry._webSocketClose = 'aborted';
   return entry;
 }
