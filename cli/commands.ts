@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Root } from 'protobufjs';
@@ -8,15 +9,17 @@ import { protobufProtocol } from '../core/app/payload-formats.js';
 import { parseProtocolRules } from '../core/app/protocol-rules.js';
 import { APP_PROTOCOLS } from '../core/app/protocols.js';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
-import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
+import { parseFilter, type CompiledFilter, type FilterPredicate } from '../core/filter/filter.js';
+import { subjectOf } from '../core/filter/subject.js';
 import type { LogRecord, SessionRecord } from '../core/log/records.js';
-import { SessionStore, type RecordListener } from '../core/store/session-store.js';
+import { SessionStore, type RecordListener, type StoredRecord } from '../core/store/session-store.js';
 import { openCapture, StartError, type Capture, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
 import { openCaptureFile } from '../proxy/log/capture-file.js';
-import { NotASessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
+import { HarFileWriter, writeHarFile, type HarCreator } from '../proxy/log/har-file.js';
+import { NotASessionLog, writeViewLog, type LogReadResult, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import type { AppModel, SessionInfo } from '../tui/app-model.js';
@@ -52,6 +55,8 @@ export interface CaptureArgs extends ViewArgs {
   listen: { host: string; port: number };
   target: URL | undefined;
   save: string | undefined;
+  /** --save-har: the HAR file written when the capture ends. */
+  saveHar: string | undefined;
   maxPayload: number;
   caDir: string;
   insecure: boolean;
@@ -70,6 +75,8 @@ export interface ActArgs {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
+/** The HAR files wspeek writes say so, with its version (package.json, two folders up from dist/cli). */
+const HAR_CREATOR: HarCreator = { name: 'wspeek', version: (createRequire(import.meta.url)('../../package.json') as { version: string }).version };
 const stdout = batchedOutput(process.stdout);
 
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
@@ -104,8 +111,12 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
   }
 }
 
-/** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
-export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
+/**
+ * `wspeek open FILE`: a saved session (a session log or a HAR file), through the same consumers
+ * as a live one; with `har`, converted to a new HAR file instead (as --filter selects), nothing shown.
+ */
+export async function runOpen(args: ViewArgs & { file: string; har?: string | undefined }): Promise<void> {
+  if (args.har !== undefined) return convertToHar(args, args.har);
   let log: SessionLogFile;
   try {
     log = await openCaptureFile(args.file);
@@ -124,16 +135,71 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
     view.close();
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
-  for (const p of result.problems) {
-    const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
-    const message = torn
-      ? `${args.file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
-      : `${args.file}:${p.line}: skipped, not a record: ${p.error}`;
+  for (const message of problemLines(args.file, result)) {
     if (view.model) view.model.notice = message;
     else say(message);
   }
   stdout.flush();
   await view.quit;
+}
+
+/** What could not be read in a file, a line each: a session log's lines by number; a HAR's (line 0) say where themselves. */
+function problemLines(file: string, result: LogReadResult): string[] {
+  return result.problems.map((p) => {
+    if (p.line === 0) return `${file}: ${p.error}`;
+    const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
+    return torn
+      ? `${file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
+      : `${file}:${p.line}: skipped, not a record: ${p.error}`;
+  });
+}
+
+/**
+ * `wspeek open FILE --har OUT`: the session as a new HAR file. A filter keeps what `--json`
+ * keeps (the matching messages and errors, and what frames their connections); only
+ * problems and errors are said.
+ */
+async function convertToHar(args: ViewArgs & { file: string }, out: string): Promise<void> {
+  const filter = compileFilter(args.filter, '--filter')?.predicate ?? null;
+  let log: SessionLogFile;
+  try {
+    log = await openCaptureFile(args.file);
+  } catch (err) {
+    if (err instanceof NotASessionLog) throw new UsageError(err.message);
+    throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
+  }
+  const store = new SessionStore(appLayer(args, loadProto(args)));
+  // The name is taken before the file is read: one in use is refused at once.
+  let har: HarFileWriter;
+  try {
+    har = HarFileWriter.create(out, HAR_CREATOR);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  store.subscribe((stored) => {
+    if (!filter || keptByFilter(stored, filter)) har.add(stored.record);
+  });
+  let result: LogReadResult;
+  try {
+    result = await log.read((r) => store.add(r));
+  } catch (err) {
+    har.closeSync();
+    fs.rmSync(out, { force: true });
+    throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
+  }
+  for (const line of problemLines(args.file, result)) say(line);
+  try {
+    har.closeSync();
+  } catch (err) {
+    throw new UsageError(`writing ${out} failed: ${(err as Error).message}`);
+  }
+}
+
+/** Whether a filtered conversion keeps a record: the rule of `--json --filter` (tui/headless-output.ts). */
+function keptByFilter(stored: StoredRecord, filter: FilterPredicate): boolean {
+  const r = stored.record;
+  if (r.type === 'message' || r.type === 'error') return filter(subjectOf(stored, r));
+  return r.type !== 'frame' && r.type !== 'violation' && r.type !== 'http';
 }
 
 /** The application-protocol layer, with what --protocol forces and --proto's schema (`proto`, loaded by loadProto). */
@@ -251,7 +317,10 @@ function wantsUi(args: ViewArgs): boolean {
 }
 
 /** How each format the save prompt offers is written. */
-const VIEW_WRITERS: Record<ViewFormat, (records: LogRecord[], file: string) => string> = { jsonl: writeViewLog };
+const VIEW_WRITERS: Record<ViewFormat, (records: LogRecord[], file: string) => string> = {
+  jsonl: writeViewLog,
+  har: (records, file) => writeHarFile(records, file, HAR_CREATOR),
+};
 
 /**
  * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address
@@ -288,6 +357,21 @@ async function startCapture(
     if (model) model.notice = `script: ${visible(line)}`;
     else for (const l of line.split('\n')) say(`script: ${visible(l)}`);
   };
+  // --save-har takes its name now: a file in use is refused before anything listens.
+  let har: HarFileWriter | null = null;
+  try {
+    if (args.saveHar !== undefined) har = HarFileWriter.create(args.saveHar, HAR_CREATOR);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const writeHar = () => {
+    if (!har) return;
+    try {
+      har.closeSync();
+    } catch (err) {
+      say(`wspeek: writing ${har.path} failed: ${(err as Error).message}`);
+    }
+  };
   let capture: Capture;
   try {
     capture = await openCapture({
@@ -296,14 +380,18 @@ async function startCapture(
       script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app,
     });
   } catch (err) {
+    // Nothing was captured: the name taken at startup is given back.
+    writeHar();
+    if (har) fs.rmSync(har.path, { force: true });
     if (err instanceof StartError) throw new UsageError(err.message);
     throw err;
   }
   let ui = false;
-  if (capture.logPath) {
-    // Whatever goes wrong, every line already captured lands whole.
+  if (capture.logPath || har) {
+    // Whatever goes wrong, every line already captured lands whole, and the HAR file is written.
     process.once('uncaughtException', (err) => {
       capture.closeLogSync();
+      writeHar();
       // Leave the UI's alternate screen and show the cursor again, so the error can be read.
       const restore = ui ? '\x1b[?1049l\x1b[?25h' : '';
       process.stderr.write(`${restore}wspeek: ${err.stack ?? err.message}\n`);
@@ -316,6 +404,7 @@ async function startCapture(
     if (stopped) return;
     stopped = true;
     const summary = await capture.stop(reason);
+    writeHar();
     stdout.flush();
     view?.close();
     // Said once the UI has given the terminal back, so it stays on screen.
@@ -324,6 +413,7 @@ async function startCapture(
   // A second signal while stopping: the log closed whole as it stands, the terminal given back, exit now.
   const abandon = () => {
     capture.closeLogSync();
+    writeHar();
     stdout.flush();
     view?.close();
   };
@@ -331,6 +421,7 @@ async function startCapture(
   say(`listening on ${capture.proxy.address}`);
   if (mode === 'reverse' && target) say(pointClientAt(capture.proxy.address, target.href));
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
+  if (har) say(`writing a HAR file to ${har.path} when the capture ends`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
   const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''), proto);
@@ -338,7 +429,7 @@ async function startCapture(
   model = created.model;
   if (stopped) created.close(); // a signal came while the view was starting
   ui = created.model !== null;
-  capture.start([created.listener]);
+  capture.start(har ? [created.listener, ({ record }) => har.add(record)] : [created.listener]);
   return { capture, stop, quit: created.quit, signalled };
 }
 

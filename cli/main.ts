@@ -35,6 +35,7 @@ const captureOptions = {
   ...viewOptions,
   listen: { alias: 'l', type: 'string', default: '127.0.0.1:8080', describe: '[HOST:]PORT to listen on; port 0 = any free port', coerce: parseListen },
   save: { alias: 'w', type: 'string', describe: 'write the session log (JSONL) to FILE while capturing' },
+  'save-har': { type: 'string', describe: 'write a HAR file (Chrome DevTools, HTTP Toolkit, mitmproxy read it) when the capture ends' },
   'max-payload': { type: 'string', default: DEFAULT_MAX_PAYLOAD, describe: 'payload bytes kept per message (lengths stay exact); 64k, 1m', coerce: parseCount('--max-payload', 0) },
   'ca-dir': { type: 'string', default: defaultCaDir, describe: 'CA for TLS interception' },
   insecure: { type: 'boolean', default: false, describe: "don't verify the upstream's certificate" },
@@ -62,12 +63,13 @@ async function main(): Promise<void> {
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' })
       .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" }),
     (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout }))
-    .command('open <file>', 'view a saved session log', (y) => y
+    .command('open <file>', 'view a saved session log, a HAR file or a packet capture', (y) => y
       .options(viewOptions)
-      .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
-    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType }))
+      .option('har', { type: 'string', describe: 'convert: write the session (as --filter selects) to a new HAR file, show nothing' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json, a HAR file, or a pcap/pcapng capture' }),
+    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType, har: a.har }))
     .command('replay <file>', 'connect again and send the client\'s recorded messages; compare what the server answers', (y) => y
-      .positional('file', { type: 'string', demandOption: true, describe: 'a recording (a session log)' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'a recording: a session log, a HAR file or a packet capture' })
       .options({
         conn: { type: 'number', array: true, default: [] as number[], describe: "the recording's connection numbers (default: every WebSocket connection, in turn)" },
         target: { alias: 't', type: 'string', describe: 'connect here instead (ws, wss, http, https); without a path, the recorded path and query' },
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     .example('$0 --listen 0.0.0.0:8080', 'forward proxy for a phone (set it as the HTTP proxy; trust the CA from http://wspeek.ca/)')
     .example("$0 open session.jsonl -f 'server text'", 'a saved session, only the text the server sent')
     .example('$0 replay session.jsonl --conn 2 --target ws://localhost:4000', 'connection 2 again, against another server; exit 1 if it answers differently')
+    .example('$0 open devtools.har --har chat.har -f url:/chat', 'a HAR from Chrome DevTools, its /chat connections to a new HAR')
     .example('$0 demo', 'an echo server and a scripted client behind the proxy')
     .epilog('Filters (--filter, / and F in the UI): wspeek help filter. Keys in the UI: press ?.')
     .strict()

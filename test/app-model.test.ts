@@ -1231,14 +1231,18 @@ test("'M' turns the UI's mouse handling off (the terminal selects text) and on; 
   assert.doesNotMatch(lineText(model.statusBar(W, lastTs)), /MOUSE OFF/);
 });
 
-test("'s' asks for a file name (local time, the JSONL format); Enter asks the screen to save, Esc cancels", () => {
+test("'s' asks for a file name (local time, the JSONL format; Tab for HAR); Enter asks the screen to save, Esc cancels", () => {
   const { model } = session();
   model.clock = () => new Date(2024, 0, 15, 9, 30, 5).getTime();
   assert.equal(press(model, 's'), 'none');
   assert.deepEqual(model.input, { kind: 'save', text: 'wspeek-view-20240115-093005.jsonl', format: 'jsonl', error: null });
-  assert.equal(lineText(model.filterBar(W)), 'save view as: wspeek-view-20240115-093005.jsonl█  format: [jsonl]  Tab format · Enter saves · Esc cancels');
+  assert.equal(lineText(model.filterBar(W)), 'save view as: wspeek-view-20240115-093005.jsonl█  format: [jsonl] har  Tab format · Enter saves · Esc cancels');
   press(model, 'tab');
-  assert.deepEqual(model.input, { kind: 'save', text: 'wspeek-view-20240115-093005.jsonl', format: 'jsonl', error: null }, 'the only format');
+  assert.deepEqual(model.input, { kind: 'save', text: 'wspeek-view-20240115-093005.har', format: 'har', error: null }, 'Tab: HAR, and the name\'s extension with it');
+  assert.match(lineText(model.filterBar(W)), / format: jsonl \[har\] /);
+  assert.deepEqual(effect(press(model, 'enter'), 'save-view'), { kind: 'save-view', path: 'wspeek-view-20240115-093005.har', format: 'har', records: model.viewRecords() });
+  press(model, 'tab');
+  assert.deepEqual(model.input, { kind: 'save', text: 'wspeek-view-20240115-093005.jsonl', format: 'jsonl', error: null }, 'and back to JSONL');
   // Keys are typed, not acted on.
   press(model, 'C-u');
   type(model, 'q y w M /c s');

@@ -192,7 +192,8 @@ test('SIGINT: the live proxy ends its connections, writes their end records, clo
     });
     const upstreamPort = (wss.address() as net.AddressInfo).port;
     const file = path.join(sandbox.work, 'sigint.jsonl');
-    proc = start(['--target', `ws://127.0.0.1:${upstreamPort}`, '--listen', '127.0.0.1:0', '--save', file, '--no-tui']);
+    const harFile = path.join(sandbox.work, 'sigint.har');
+    proc = start(['--target', `ws://127.0.0.1:${upstreamPort}`, '--listen', '127.0.0.1:0', '--save', file, '--save-har', harFile, '--no-tui']);
     const output = proc.output;
     const port = await listeningPort(proc);
     assert.ok(port > 0, `port from stderr: ${output.stderr}`);
@@ -243,6 +244,14 @@ test('SIGINT: the live proxy ends its connections, writes their end records, clo
     assert.equal(ends[0]!.by, 'proxy');
     assert.match(String(ends[0]!.reason), /SIGINT/);
     assert.equal(records.at(-1)!.type, 'end');
+
+    // --save-har: written when the capture ended, the same messages, the connection ended without a close frame.
+    const har = JSON.parse(fs.readFileSync(harFile, 'utf8')) as { log: { entries: Array<{ _webSocketMessages: Array<{ type: string; data: string }>; _webSocketClose: unknown }> } };
+    assert.equal(har.log.entries.length, 1);
+    const harMessages = har.log.entries[0]!._webSocketMessages.map((m) => `${m.type}:${m.data}`);
+    assert.deepEqual(harMessages.filter((m) => m.startsWith('send:')), ['send:one', 'send:two', 'send:three']);
+    assert.deepEqual(harMessages.filter((m) => m.startsWith('receive:')), ['receive:one', 'receive:two', 'receive:three']);
+    assert.equal(har.log.entries[0]!._webSocketClose, 'aborted');
   } finally {
     client?.terminate();
     if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
@@ -321,7 +330,7 @@ test('a forward proxy checks its CA before it listens: created on first use, ref
   assert.equal((await finished(reverse)).code, 0);
 });
 
-test('open refuses what is not a wspeek session log, in one line with exit 2: a README, package.json, another tool\'s JSON lines, an empty file', async () => {
+test('open refuses what is neither a wspeek session log nor a HAR file, in one line with exit 2: a README, package.json, another tool\'s JSON lines, an empty file', async () => {
   const write = (name: string, content: string) => {
     const p = path.join(sandbox.work, name);
     fs.writeFileSync(p, content);
@@ -329,8 +338,8 @@ test('open refuses what is not a wspeek session log, in one line with exit 2: a 
   };
   const cases: Array<[string, RegExp]> = [
     [path.join(ROOT, 'README.md'), /README\.md is not a wspeek session log: its first line is not JSON: "# wspeek"$/],
-    [path.join(ROOT, 'package.json'), /package\.json is not a wspeek session log: its first line is not JSON: "\{"$/],
-    [write('other.jsonl', '{"level":"info","msg":"started"}\n{"level":"info","msg":"done"}\n'), /other\.jsonl is not a wspeek session log: its first line is not wspeek's session record/],
+    [path.join(ROOT, 'package.json'), /package\.json is not a wspeek session log: its first line is not JSON: "\{"; nor a HAR file: it has no log\.entries \(a HAR file has\)$/],
+    [write('other.jsonl', '{"level":"info","msg":"started"}\n{"level":"info","msg":"done"}\n'), /other\.jsonl is not a wspeek session log: its first line is not wspeek's session record.*; nor a HAR file: it is not JSON/],
     [write('empty.jsonl', ''), /empty\.jsonl is not a wspeek session log: it is empty$/],
   ];
   for (const [file, why] of cases) {

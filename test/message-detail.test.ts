@@ -130,6 +130,12 @@ test('a server close: code, name, reason; the frame shows the code bytes, unmask
   assert.deepEqual(empty.slice(2), ['', 'Close', 'no status code (empty payload)']);
 });
 
+test('a message read from a HAR file (frames 0) says its frames are unknown, and why', () => {
+  const lines = texts(messageDetail(hand(message({ text: 'hi', length: 2, wireLength: 2, frames: 0 })), null, 80));
+  assert.equal(lines[1], '2 B · frames unknown: a HAR file records messages, not frames');
+  assert.ok(!lines.includes('Frames'), 'no frames section');
+});
+
 test('a compressed message: inflated size, no byte view of the (compressed) frame payload', () => {
   // RFC 7692 §7.2.3.1: "Hello" compressed, from the server.
   const [row] = decode([{ from: 'server', bytes: hex('c1 07 f2 48 cd c9 c9 07 00') }], [{ name: 'permessage-deflate', params: {} }]);

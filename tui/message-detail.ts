@@ -38,7 +38,8 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   lines.push([seg(`#${m.conn}`, connStyle(m.conn)), seg(' '), seg(direction(m.from), client ? 'client' : 'server'), seg(`  ${m.kind}  ${clockTime(m.ts)}${since}`)]);
   const facts = [
     `${bytes(m.length)}${m.compressed ? ` inflated (permessage-deflate) from ${bytes(m.wireLength)}` : ''}`,
-    `${m.frames} frame${m.frames === 1 ? '' : 's'}`,
+    // Read from a HAR file: it keeps each message whole, never its frames.
+    m.frames === 0 ? 'frames unknown: a HAR file records messages, not frames' : `${m.frames} frame${m.frames === 1 ? '' : 's'}`,
     m.truncated ? `first ${bytes(recordPayload(m).length)} kept (--max-payload)` : '',
     m.incomplete ? 'incomplete: the message never finished' : '',
   ].filter(Boolean).join(' · ');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { isPacketCapture } from '../../core/capture/pcap-reader.js';
+import { NotAHarFile, openHarFile } from './har-file.js';
 import { openPcapFile } from './pcap-file.js';
 import { NotASessionLog, openSessionLog, type SessionLogFile } from './session-log.js';
 
@@ -19,9 +20,9 @@ const GZIP_SNIFF_BYTES = 64 * 1024;
 
 /**
  * Opens a file `wspeek open` can read, whatever wrote it, by its first bytes (not its name): a
- * wspeek session log, or a pcap or pcapng packet capture (gzip-compressed or not). Every format
- * is read as records, so it is shown, filtered and saved as a live capture would be. Throws
- * NotASessionLog, saying what the file is not, for anything else.
+ * wspeek session log, a pcap or pcapng packet capture (gzip-compressed or not), or a HAR file (JSON
+ * that is not a session log). Every format is read as records, so it is shown, filtered and saved
+ * as a live capture would be. Throws NotASessionLog, saying what the file is not, for anything else.
  */
 export async function openCaptureFile(path: string, _options: CaptureFileOptions = {}): Promise<SessionLogFile> {
   const head = readHead(path, SNIFF_BYTES);
@@ -30,7 +31,25 @@ export async function openCaptureFile(path: string, _options: CaptureFileOptions
   if (head[0] === GZIP[0] && head[1] === GZIP[1] && isPacketCapture(gunzippedHead(path))) {
     return openPcapFile(path, { gzip: true });
   }
-  return openSessionLog(path);
+  if (firstNonSpace(head) !== 0x7b) return openSessionLog(path);
+  try {
+    return await openSessionLog(path);
+  } catch (err) {
+    if (!(err instanceof NotASessionLog)) throw err;
+    try {
+      return await openHarFile(path);
+    } catch (harErr) {
+      if (harErr instanceof NotAHarFile) throw new NotASessionLog(`${err.message}; nor a HAR file: ${harErr.why}`);
+      throw harErr;
+    }
+  }
+}
+
+/** The first byte that is not JSON whitespace, past a UTF-8 byte order mark; -1 if none. */
+function firstNonSpace(head: Buffer): number {
+  const start = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  for (let i = start; i < head.length; i++) if (![0x20, 0x09, 0x0a, 0x0d].includes(head[i]!)) return head[i]!;
+  return -1;
 }
 
 /** The first bytes inside a gzip file (as many as its first compressed bytes give). */
