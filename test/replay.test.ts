@@ -165,9 +165,12 @@ test('wss: a TLS target is replayed and recorded decrypted, as the proxy records
   const saved = path.join(sandbox.work, 'replayed-tls.jsonl');
   const r = await run(['replay', recording, '--conn', '1', '--target', `wss://${HOST}:${(web.address() as net.AddressInfo).port}`, '--save', saved]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const texts = fs.readFileSync(saved, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; url?: string; kind?: string })
-    .filter((x) => x.type === 'message' || x.type === 'handshake').map((x) => x.url ?? x.text ?? x.kind);
-  assert.deepEqual(texts, [`wss://${HOST}:${(web.address() as net.AddressInfo).port}/chat?room=1`, 'hello /chat?room=1', 'one', 'one', 'binary', 'binary', 'close', 'close']);
+  const records = fs.readFileSync(saved, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; from?: string; text?: string; url?: string; kind?: string });
+  assert.equal(records.find((x) => x.type === 'handshake')?.url, `wss://${HOST}:${(web.address() as net.AddressInfo).port}/chat?room=1`);
+  // Each side's messages in order (how the two sides interleave depends on timing).
+  const side = (from: string) => records.filter((x) => x.type === 'message' && x.from === from).map((x) => x.text ?? x.kind);
+  assert.deepEqual(side('client'), ['one', 'binary', 'close']);
+  assert.deepEqual(side('server'), ['hello /chat?room=1', 'one', 'binary', 'close']);
   assert.ok(fs.readFileSync(saved, 'utf8').includes('"type":"connect"') && /"type":"connect",[^\n]*"tls":true/.test(fs.readFileSync(saved, 'utf8')), 'the new connect record says it was TLS');
 });
 
