@@ -87,6 +87,16 @@ test('replayed against the server that answered the recording: exit 0, each conn
   assert.deepEqual(same.urls.splice(0), ['/chat?room=1', '/other']);
 });
 
+test('a recording converted to HAR replays the same way', async () => {
+  const har = path.join(sandbox.work, 'recording.har');
+  const converted = await run(['open', recording, '--har', har]);
+  assert.equal(converted.code, 0, converted.stderr);
+  const r = await run(['replay', har, '--speed', 'max']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^conn 1 ws:\/\/127\.0\.0\.1:\d+\/chat\?room=1: same: 3 server messages \(recorded 3\), close 1000 \(recorded 1000\)$/m);
+  assert.deepEqual(same.urls.splice(0), ['/chat?room=1', '/other']);
+});
+
 test('a server that answers differently: exit 1, the first differing message with both payloads; --target keeps the recorded path', async () => {
   const r = await run(['replay', recording, '--conn', '1', '--target', `ws://${HOST}:${other.port}`, '--speed', 'max']);
   assert.equal(r.code, 1, r.stderr);
