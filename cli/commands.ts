@@ -75,8 +75,10 @@ export interface ActArgs {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-/** The HAR files wspeek writes say so, with its version (package.json, two folders up from dist/cli). */
-const HAR_CREATOR: HarCreator = { name: 'wspeek', version: (createRequire(import.meta.url)('../../package.json') as { version: string }).version };
+/** The HAR files wspeek writes say so, with its version: read from package.json (two folders up from dist/cli) when one is written, not at every start. */
+function harCreator(): HarCreator {
+  return { name: 'wspeek', version: (createRequire(import.meta.url)('../../package.json') as { version: string }).version };
+}
 const stdout = batchedOutput(process.stdout);
 
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
@@ -172,7 +174,7 @@ async function convertToHar(args: ViewArgs & { file: string }, out: string): Pro
   // The name is taken before the file is read: one in use is refused at once.
   let har: HarFileWriter;
   try {
-    har = HarFileWriter.create(out, HAR_CREATOR);
+    har = HarFileWriter.create(out, harCreator());
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -319,7 +321,7 @@ function wantsUi(args: ViewArgs): boolean {
 /** How each format the save prompt offers is written. */
 const VIEW_WRITERS: Record<ViewFormat, (records: LogRecord[], file: string) => string> = {
   jsonl: writeViewLog,
-  har: (records, file) => writeHarFile(records, file, HAR_CREATOR),
+  har: (records, file) => writeHarFile(records, file, harCreator()),
 };
 
 /**
@@ -360,7 +362,7 @@ async function startCapture(
   // --save-har takes its name now: a file in use is refused before anything listens.
   let har: HarFileWriter | null = null;
   try {
-    if (args.saveHar !== undefined) har = HarFileWriter.create(args.saveHar, HAR_CREATOR);
+    if (args.saveHar !== undefined) har = HarFileWriter.create(args.saveHar, harCreator());
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
