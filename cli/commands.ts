@@ -16,6 +16,7 @@ import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-al
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
 import { openCaptureFile } from '../proxy/log/capture-file.js';
+import { KeyLogFileError } from '../proxy/log/key-log-file.js';
 import { NotASessionLog, writeViewLog, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
@@ -23,6 +24,7 @@ import type { AppModel, SessionInfo } from '../tui/app-model.js';
 import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
 import { headlessOutput } from '../tui/headless-output.js';
+import { ProgressPacer, readProgress } from '../tui/read-progress.js';
 import type { InterceptionControl } from '../tui/interception-control.js';
 import { visible } from '../tui/sanitize.js';
 import type { ViewFormat } from '../tui/view-formats.js';
@@ -104,18 +106,35 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
   }
 }
 
-/** `wspeek open FILE`: a saved session, through the same consumers as a live one. */
-export async function runOpen(args: ViewArgs & { file: string }): Promise<void> {
+/**
+ * `wspeek open FILE [--keylog KEYLOG]`: a saved session, through the same consumers as a live one.
+ * A packet capture's reading shows its progress: in the UI's status bar, else on stderr (see
+ * ProgressPacer: one line redrawn on a terminal, a line per tenth elsewhere; none under a second).
+ */
+export async function runOpen(args: ViewArgs & { file: string; keylog?: string }): Promise<void> {
   let log: SessionLogFile;
+  const info: SessionInfo = { mode: 'open', listen: null, target: null, file: args.file };
+  const terminal = process.stderr.isTTY === true;
+  const pacer = new ProgressPacer(terminal);
+  const began = performance.now();
+  let ui = false;
+  const last = { read: 0, total: 0 };
+  const onProgress = (read: number, total: number) => {
+    const elapsed = performance.now() - began;
+    Object.assign(last, { read, total });
+    if (ui) info.reading = readProgress(read, total, elapsed);
+    else if (pacer.due(read, total, elapsed)) process.stderr.write(terminal ? `\r${readProgress(read, total, elapsed)}\x1b[K` : `${readProgress(read, total, elapsed)}\n`);
+  };
   try {
-    log = await openCaptureFile(args.file);
+    log = await openCaptureFile(args.file, { keylog: args.keylog, onProgress });
   } catch (err) {
-    if (err instanceof NotASessionLog) throw new UsageError(err.message);
+    if (err instanceof NotASessionLog || err instanceof KeyLogFileError) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
   const proto = loadProto(args);
   const store = new SessionStore(appLayer(args, proto));
-  const view = await createView(args, compileFilter(args.filter, '--filter'), { mode: 'open', listen: null, target: null, file: args.file }, async () => {}, null, proto);
+  const view = await createView(args, compileFilter(args.filter, '--filter'), info, async () => {}, null, proto);
+  ui = view.model !== null;
   store.subscribe(view.listener);
   let result;
   try {
@@ -123,12 +142,18 @@ export async function runOpen(args: ViewArgs & { file: string }): Promise<void> 
   } catch (err) {
     view.close();
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
+  } finally {
+    info.reading = null;
+    // The line redrawn on a terminal ends where the reading did.
+    if (pacer.shown && terminal) process.stderr.write(`\r${readProgress(last.read, last.total, performance.now() - began)}\x1b[K\n`);
   }
   for (const p of result.problems) {
     const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
-    const message = torn
-      ? `${args.file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
-      : `${args.file}:${p.line}: skipped, not a record: ${p.error}`;
+    const message = p.source !== undefined
+      ? `${p.source}:${p.line}: skipped: ${p.error}`
+      : torn
+        ? `${args.file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
+        : `${args.file}:${p.line}: skipped, not a record: ${p.error}`;
     if (view.model) view.model.notice = message;
     else say(message);
   }

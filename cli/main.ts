@@ -62,10 +62,11 @@ async function main(): Promise<void> {
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' })
       .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" }),
     (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout }))
-    .command('open <file>', 'view a saved session log', (y) => y
+    .command('open <file>', 'view a saved session log, a HAR or a packet capture', (y) => y
       .options(viewOptions)
-      .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json' }),
-    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType }))
+      .option('keylog', { type: 'string', describe: 'a packet capture\'s TLS: decrypt it with the secrets in FILE (NSS key log format: SSLKEYLOGFILE, Node\'s keylog event)' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json, or a pcap/pcapng capture' }),
+    (a) => runOpen({ file: a.file, keylog: a.keylog, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType }))
     .command('replay <file>', 'connect again and send the client\'s recorded messages; compare what the server answers', (y) => y
       .positional('file', { type: 'string', demandOption: true, describe: 'a recording (a session log)' })
       .options({
