@@ -19,6 +19,7 @@ import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
 import { openCaptureFile } from '../proxy/log/capture-file.js';
 import { HarFileWriter, writeHarFile, type HarCreator } from '../proxy/log/har-file.js';
+import { KeyLogFileError } from '../proxy/log/key-log-file.js';
 import { NotASessionLog, writeViewLog, type LogReadResult, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
@@ -26,6 +27,7 @@ import type { AppModel, SessionInfo } from '../tui/app-model.js';
 import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
 import { headlessOutput } from '../tui/headless-output.js';
+import { ProgressPacer, readProgress } from '../tui/read-progress.js';
 import type { InterceptionControl } from '../tui/interception-control.js';
 import { visible } from '../tui/sanitize.js';
 import type { ViewFormat } from '../tui/view-formats.js';
@@ -114,21 +116,37 @@ export async function runDemo(args: CaptureArgs): Promise<void> {
 }
 
 /**
- * `wspeek open FILE`: a saved session (a session log or a HAR file), through the same consumers
- * as a live one; with `har`, converted to a new HAR file instead (as --filter selects), nothing shown.
+ * `wspeek open FILE [--keylog KEYLOG]`: a saved session (a session log, a HAR file or a packet
+ * capture), through the same consumers as a live one; with `har`, converted to a new HAR file
+ * instead (as --filter selects), nothing shown. A packet capture's reading shows its progress: in
+ * the UI's status bar, else on stderr (see ProgressPacer: one line redrawn on a terminal, a line per
+ * tenth elsewhere; none under a second).
  */
-export async function runOpen(args: ViewArgs & { file: string; har?: string | undefined }): Promise<void> {
+export async function runOpen(args: ViewArgs & { file: string; keylog?: string | undefined; har?: string | undefined }): Promise<void> {
   if (args.har !== undefined) return convertToHar(args, args.har);
   let log: SessionLogFile;
+  const info: SessionInfo = { mode: 'open', listen: null, target: null, file: args.file };
+  const terminal = process.stderr.isTTY === true;
+  const pacer = new ProgressPacer(terminal);
+  const began = performance.now();
+  let ui = false;
+  const last = { read: 0, total: 0 };
+  const onProgress = (read: number, total: number) => {
+    const elapsed = performance.now() - began;
+    Object.assign(last, { read, total });
+    if (ui) info.reading = readProgress(read, total, elapsed);
+    else if (pacer.due(read, total, elapsed)) process.stderr.write(terminal ? `\r${readProgress(read, total, elapsed)}\x1b[K` : `${readProgress(read, total, elapsed)}\n`);
+  };
   try {
-    log = await openCaptureFile(args.file);
+    log = await openCaptureFile(args.file, { keylog: args.keylog, onProgress });
   } catch (err) {
-    if (err instanceof NotASessionLog) throw new UsageError(err.message);
+    if (err instanceof NotASessionLog || err instanceof KeyLogFileError) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
   }
   const proto = loadProto(args);
   const store = new SessionStore(appLayer(args, proto));
-  const view = await createView(args, compileFilter(args.filter, '--filter'), { mode: 'open', listen: null, target: null, file: args.file }, async () => {}, null, proto);
+  const view = await createView(args, compileFilter(args.filter, '--filter'), info, async () => {}, null, proto);
+  ui = view.model !== null;
   store.subscribe(view.listener);
   let result;
   try {
@@ -136,6 +154,10 @@ export async function runOpen(args: ViewArgs & { file: string; har?: string | un
   } catch (err) {
     view.close();
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
+  } finally {
+    info.reading = null;
+    // The line redrawn on a terminal ends where the reading did.
+    if (pacer.shown && terminal) process.stderr.write(`\r${readProgress(last.read, last.total, performance.now() - began)}\x1b[K\n`);
   }
   for (const message of problemLines(args.file, result)) {
     if (view.model) view.model.notice = message;
@@ -148,6 +170,7 @@ export async function runOpen(args: ViewArgs & { file: string; har?: string | un
 /** What could not be read in a file, a line each: a session log's lines by number; a HAR's (line 0) say where themselves. */
 function problemLines(file: string, result: LogReadResult): string[] {
   return result.problems.map((p) => {
+    if (p.source !== undefined) return `${p.source}:${p.line}: skipped: ${p.error}`;
     if (p.line === 0) return `${file}: ${p.error}`;
     const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
     return torn

@@ -66,8 +66,9 @@ async function main(): Promise<void> {
     .command('open <file>', 'view a saved session log, a HAR file or a packet capture', (y) => y
       .options(viewOptions)
       .option('har', { type: 'string', describe: 'convert: write the session (as --filter selects) to a new HAR file, show nothing' })
+      .option('keylog', { type: 'string', describe: 'a packet capture\'s TLS: decrypt it with the secrets in FILE (NSS key log format: SSLKEYLOGFILE, Node\'s keylog event)' })
       .positional('file', { type: 'string', demandOption: true, describe: 'a session log written by --save or --json, a HAR file, or a pcap/pcapng capture' }),
-    (a) => runOpen({ file: a.file, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType, har: a.har }))
+    (a) => runOpen({ file: a.file, keylog: a.keylog, tui: a.tui, json: a.json, filter: a.filter, keep: a.keep, protocol: a.protocol, proto: a.proto, protoType: a.protoType, har: a.har }))
     .command('replay <file>', 'connect again and send the client\'s recorded messages; compare what the server answers', (y) => y
       .positional('file', { type: 'string', demandOption: true, describe: 'a recording: a session log, a HAR file or a packet capture' })
       .options({

@@ -1097,6 +1097,15 @@ test('a saved session looks like one: its date, no rates, no FOLLOW; "no message
   assert.match(lineText(model.statusBar(80, T0 + 10)), /^ wspeek open …\S*long-name\.jsonl │ captured \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\? help $/, 'a long file name is cut at its start');
 });
 
+test('a packet capture being read: the status bar shows the reading\'s progress until it is done, at 80 columns too', () => {
+  const model = new AppModel({ mode: 'open', listen: null, target: null, file: 'big.pcap' }, 100);
+  model.info.reading = 'reading 45.2 MiB of 200.0 MiB (22%), 61.3 MiB/s';
+  assert.match(lineText(model.statusBar(W, T0)), /^ wspeek open big\.pcap │ reading 45\.2 MiB of 200\.0 MiB \(22%\), 61\.3 MiB\/s │ 0 connections, 0 messages +\? help $/);
+  assert.match(lineText(model.statusBar(80, T0)), /│ reading 45\.2 MiB of 200\.0 MiB \(22%\), 61\.3 MiB\/s/);
+  model.info.reading = null;
+  assert.doesNotMatch(lineText(model.statusBar(W, T0)), /reading/);
+});
+
 test('the focused pane is marked: its title, and ▶ on its cursor row (▷ in the others)', () => {
   const { model, lastTs } = session();
   assert.equal(model.paneTitle('messages'), '▶ Messages');

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { CaptureConnections } from '../core/capture/capture-connections.js';
-import type { CapturedPacket } from '../core/capture/pcap-reader.js';
+import { parseKeyLog, type KeyLog } from '../core/capture/key-log.js';
+import { PcapReader, type CapturedPacket } from '../core/capture/pcap-reader.js';
 import type { ConnectRecord, LogRecord, MessageRecord } from '../core/log/records.js';
+import { ROOT } from './support/cli-process.js';
 import { segmentFrame, type SegmentSpec } from './support/pcap-writer.js';
+import { TLS_FIXTURE_SNI, TLS_FIXTURES, tlsFixtureMessages } from './support/wss-fixture.js';
 import { closePayload, frame } from './support/ws-frames.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -245,4 +250,86 @@ test('random and truncated packets of every link type never throw, and a convers
   table.end();
   const conn = records.find((r): r is ConnectRecord => r.type === 'connect' && r.client === '10.9.0.1:53000')!.conn;
   assert.deepEqual(texts(records.filter((r) => r.type !== 'session' && r.conn === conn), 'client'), CLIENT_MESSAGES);
+});
+
+// The real wss conversations of test/fixtures/wss-lo.pcap (tcpdump on lo: Ethernet, IPv4) and their key log.
+const WSS_KEY_LOG = parseKeyLog(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'wss-lo.keylog'), 'latin1'));
+
+/** A TLS fixture connection's packets (by its server port), with the TCP payload's offset and length in each. */
+function wssPackets(port: number): Array<CapturedPacket & { srcPort: number; payloadAt: number; payloadLength: number }> {
+  const packets: CapturedPacket[] = [];
+  const reader = new PcapReader((p) => packets.push(p));
+  reader.push(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'wss-lo.pcap')));
+  reader.end();
+  return packets.map((p) => {
+    const ip = 14;
+    const tcp = ip + (p.data[ip]! & 0x0f) * 4;
+    const payloadAt = tcp + (p.data[tcp + 12]! >> 4) * 4;
+    return { ...p, srcPort: p.data.readUInt16BE(tcp), dstPort: p.data.readUInt16BE(tcp + 2), payloadAt, payloadLength: ip + p.data.readUInt16BE(ip + 2) - payloadAt };
+  }).filter((p) => p.srcPort === port || p.dstPort === port);
+}
+
+function runPackets(packets: CapturedPacket[], keyLog: KeyLog | null): LogRecord[] {
+  const records: LogRecord[] = [];
+  const table = new CaptureConnections({ source: 'wss.pcap', keyLog }, (r) => records.push(r));
+  for (const p of packets) table.packet(p);
+  table.end();
+  return records;
+}
+
+function dataMessages(records: LogRecord[], from: 'client' | 'server'): Array<string | undefined> {
+  return records.filter((r): r is MessageRecord => r.type === 'message' && r.from === from && r.kind !== 'close' && !r.incomplete).map((r) => r.text ?? r.base64);
+}
+
+const SENT = (port: number) => tlsFixtureMessages(port).map((m) => (typeof m === 'string' ? m : m.toString('base64')));
+
+for (const f of TLS_FIXTURES) {
+  test(`${f.version} ${f.ciphersuites ?? f.ciphers} with its key log: connect tls true, a wss:// handshake, the messages decrypted and decoded`, () => {
+    const records = runPackets(wssPackets(f.port), WSS_KEY_LOG);
+    const connect = records.find((r): r is ConnectRecord => r.type === 'connect');
+    assert.equal(connect?.tls, true);
+    const handshake = records.find((r) => r.type === 'handshake');
+    assert.equal(handshake?.type === 'handshake' && handshake.url, `wss://127.0.0.1:${f.port}/fixture-tls?v=${f.version}`);
+    assert.deepEqual(dataMessages(records, 'client'), SENT(f.port));
+    assert.deepEqual(dataMessages(records, 'server'), SENT(f.port));
+    assert.deepEqual(records.filter((r) => r.type === 'error'), []);
+  });
+}
+
+test('a TCP gap inside a decrypted TLS stream: the gap\'s error record, decryption stops there, no tls record after it', () => {
+  const packets = wssPackets(TLS_FIXTURES[0].port);
+  // The server's largest segment: its echo of the 20000-byte message, after the handshake.
+  const fromServer = packets.filter((p) => p.srcPort === TLS_FIXTURES[0].port);
+  const biggest = fromServer.reduce((a, b) => (b.payloadLength > a.payloadLength ? b : a));
+  const records = runPackets(packets.filter((p) => p !== biggest), WSS_KEY_LOG);
+  assert.deepEqual(dataMessages(records, 'client'), SENT(TLS_FIXTURES[0].port));
+  assert.ok(dataMessages(records, 'server').length < 3, 'the server\'s messages stop at the gap');
+  const errors = records.filter((r) => r.type === 'error');
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]!.type === 'error' && errors[0]!.where, 'capture');
+  assert.match(errors[0]!.type === 'error' ? errors[0]!.detail : '', new RegExp(`^${biggest.payloadLength} bytes server→client at stream offset \\d+ are missing from the capture; decryption of this connection stops here$`));
+});
+
+test('a TLS record that does not authenticate: a tls error record with the SNI, the messages before it decoded, the rest counted', () => {
+  const packets = wssPackets(TLS_FIXTURES[2].port);
+  const fromClient = packets.filter((p) => p.srcPort !== TLS_FIXTURES[2].port && p.payloadLength > 0);
+  // The client's last data segment is its close_notify alert; the one before holds its close frame's record: one bit of its tag changed.
+  const last = fromClient.at(-2)!;
+  const data = Buffer.from(last.data);
+  data[last.payloadAt + last.payloadLength - 1]! ^= 1;
+  const records = runPackets(packets.map((p) => (p === last ? { ...p, data } : p)), WSS_KEY_LOG);
+  assert.deepEqual(dataMessages(records, 'client'), SENT(TLS_FIXTURES[2].port));
+  const errors = records.filter((r) => r.type === 'error');
+  assert.deepEqual(errors.map((e) => e.type === 'error' && e.where), ['tls']);
+  assert.match(errors[0]!.type === 'error' ? errors[0]!.detail : '', new RegExp(`^TLS to ${TLS_FIXTURE_SNI.replaceAll('.', '\\.')}: a client record did not authenticate \\(record \\d+ under this key\\); the rest of the connection is counted, not decoded$`));
+  assert.equal(records.some((r) => r.type === 'message' && r.kind === 'close' && r.from === 'client'), false);
+  const end = records.find((r) => r.type === 'end');
+  assert.equal(end?.type === 'end' && end.clean, false);
+});
+
+test('TLS without a key log: counted, and the tls error record says to give --keylog', () => {
+  const records = runPackets(wssPackets(TLS_FIXTURES[1].port), null);
+  assert.deepEqual(records.filter((r) => r.type === 'error').map((e) => e.type === 'error' && [e.where, e.detail]),
+    [['tls', `TLS to ${TLS_FIXTURE_SNI}: not decrypted without a key log (--keylog FILE); its bytes are counted, not decoded`]]);
+  assert.equal(records.some((r) => r.type === 'message' || r.type === 'handshake'), false);
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws';
 import { openCapture, StartError, type Capture, type CaptureOptions } from '../proxy/capture.js';
-import { KeyLogFile, KeyLogFileError } from '../proxy/log/key-log-file.js';
+import { KeyLogFile, KeyLogFileError, readKeyLogFile } from '../proxy/log/key-log-file.js';
 import { finished, listeningPort, startCli, useCliSandbox } from './support/cli-process.js';
 import { closeServer, connectTunnel, HOST, listen } from './support/raw-peers.js';
 import { testCa } from './support/test-ca.js';
@@ -174,4 +174,16 @@ test('wspeek --keylog: a loose existing file is a usage error (exit 2); a new on
   assert.equal(modeOf(fresh), 0o600);
   proc.child.kill('SIGTERM');
   assert.equal((await finished(proc)).code, 0);
+});
+
+test('readKeyLogFile: the secrets by client_random and the lines it could not read; a missing file is a KeyLogFileError', () => {
+  const file = tempFile('read.log');
+  const random = 'ab'.repeat(32);
+  fs.writeFileSync(file, `# written by a test\nCLIENT_RANDOM ${random} ${'11'.repeat(48)}\nGARBAGE\n`);
+  const log = readKeyLogFile(file);
+  assert.deepEqual([...log.sessions.keys()], [random]);
+  assert.equal(log.sessions.get(random)!.masterSecret!.toString('hex'), '11'.repeat(48));
+  assert.deepEqual(log.problems, ['line 3: unknown label GARBAGE']);
+  assert.throws(() => readKeyLogFile(path.join(tempRoot, 'no-such.log')), (err: Error) =>
+    err instanceof KeyLogFileError && /^cannot read the key log .*no-such\.log: no such file or directory$/.test(err.message));
 });

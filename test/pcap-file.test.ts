@@ -6,9 +6,11 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import zlib from 'node:zlib';
 import { recordPayload, type ConnectRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
+import { parseKeyLog } from '../core/capture/key-log.js';
 import { openPcapFile } from '../proxy/log/pcap-file.js';
 import { ROOT } from './support/cli-process.js';
 import { pcapFile, segmentFrame } from './support/pcap-writer.js';
+import { TLS_FIXTURE_SNI, TLS_FIXTURES, tlsFixtureMessages } from './support/wss-fixture.js';
 
 // Real captures of `ws` peers on 127.0.0.1, written by tcpdump 4.99.3 / libpcap 1.10.3 (and converted
 // by tshark/mergecap 4.0.17): see test/support/record-pcap-fixtures.ts.
@@ -19,9 +21,10 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** The messages of the fixture conversation, as the client sent them (the server echoes each data message). */
 const SENT = ['hello, capture', Buffer.from([0, 1, 2, 3, 254, 255]), 'first part, second part, last part', 'x'.repeat(3000)];
 
-async function records(file: string, gzip = false): Promise<{ records: LogRecord[]; problems: string[] }> {
+async function records(file: string, gzip = false, keyLogText: string | null = null): Promise<{ records: LogRecord[]; problems: string[] }> {
   const got: LogRecord[] = [];
-  const result = await openPcapFile(file, { gzip }).read((r) => got.push(r));
+  const keyLog = keyLogText === null ? null : { file: 'keys.log', log: parseKeyLog(keyLogText) };
+  const result = await openPcapFile(file, { gzip, keyLog }).read((r) => got.push(r));
   assert.equal(result.records, got.length);
   return { records: got, problems: result.problems.map((p) => p.error) };
 }
@@ -47,7 +50,7 @@ function assertFixtureConversation(rs: LogRecord[], source: string): void {
   const ends = rs.filter((r) => r.type === 'end');
   assert.deepEqual(ends.map((e) => e.type === 'end' && e.clean), [true, true, false]);
   const tls = rs.filter((r) => r.type === 'error');
-  assert.deepEqual(tls.map((e) => e.type === 'error' && [e.conn, e.where, e.detail]), [[connects[2]!.conn, 'tls', 'TLS to wss.fixture.test: no key log to decrypt it; its bytes are counted, not decoded']]);
+  assert.deepEqual(tls.map((e) => e.type === 'error' && [e.conn, e.where, e.detail]), [[connects[2]!.conn, 'tls', 'TLS to wss.fixture.test: not decrypted without a key log (--keylog FILE); its bytes are counted, not decoded']]);
 }
 
 for (const name of ['ws-lo.pcap', 'ws-lo-ns.pcap', 'ws-any.pcap', 'ws-lo.pcapng', 'ws-two-interfaces.pcapng']) {
@@ -163,3 +166,110 @@ for (const name of ['ws-lo.pcap', 'ws-any.pcap', 'ws-lo.pcapng']) {
     assert.equal(compared, 23);
   });
 }
+
+// wss conversations of `ws` peers over TLS 1.3 (AES-256-GCM, ChaCha20-Poly1305) and TLS 1.2 (ECDHE with
+// AES-128-GCM, ChaCha20-Poly1305), written by tcpdump on lo, with the server's Node `keylog` lines.
+const WSS = path.join(FIXTURES, 'wss-lo.pcap');
+const WSS_KEYS = fs.readFileSync(path.join(FIXTURES, 'wss-lo.keylog'), 'latin1');
+
+function dataMessages(rs: LogRecord[], conn: number, from: 'client' | 'server'): Array<string | Buffer> {
+  return messages(rs).filter((m) => m.conn === conn && m.from === from && (m.kind === 'text' || m.kind === 'binary')).map((m) => m.text ?? recordPayload(m));
+}
+
+test('wss-lo.pcap with its key log: every TLS 1.2 and 1.3 connection decrypted, each message exactly as the peers sent it', async () => {
+  const { records: rs, problems } = await records(WSS, false, WSS_KEYS);
+  assert.deepEqual(problems, []);
+  const connects = rs.filter((r): r is ConnectRecord => r.type === 'connect');
+  assert.deepEqual(connects.map((c) => [c.server, c.tls]), TLS_FIXTURES.map((f) => [`127.0.0.1:${f.port}`, true]));
+  assert.deepEqual(rs.filter((r) => r.type === 'error'), []);
+  for (const [i, f] of TLS_FIXTURES.entries()) {
+    const conn = connects[i]!.conn;
+    const handshake = rs.find((r) => r.type === 'handshake' && r.conn === conn);
+    assert.equal(handshake?.type === 'handshake' && handshake.url, `wss://127.0.0.1:${f.port}/fixture-tls?v=${f.version}`);
+    assert.deepEqual(dataMessages(rs, conn, 'client'), tlsFixtureMessages(f.port), `${f.version} ${f.ciphersuites ?? f.ciphers}: the client's messages`);
+    assert.deepEqual(dataMessages(rs, conn, 'server'), tlsFixtureMessages(f.port), `${f.version} ${f.ciphersuites ?? f.ciphers}: the server's echoes`);
+    const end = rs.find((r) => r.type === 'end' && r.conn === conn);
+    assert.equal(end?.type === 'end' && end.clean, true);
+  }
+});
+
+test('wss-lo.pcap without a key log: each TLS connection is an error record with its SNI, counted, nothing decoded', async () => {
+  const { records: rs, problems } = await records(WSS);
+  assert.deepEqual(problems, []);
+  assert.equal(messages(rs).length, 0);
+  const errors = rs.filter((r) => r.type === 'error');
+  assert.deepEqual(errors.map((e) => e.type === 'error' && [e.conn, e.where, e.detail]), TLS_FIXTURES.map((_, i) => [i + 1,
+    'tls', `TLS to ${TLS_FIXTURE_SNI}: not decrypted without a key log (--keylog FILE); its bytes are counted, not decoded`]));
+  assert.ok(rs.filter((r) => r.type === 'end').every((e) => e.type === 'end' && e.bytes.client > 20_000 && e.bytes.server > 20_000));
+});
+
+test('a key log without one session\'s secrets: that connection is a no-key error record with its SNI, the others are decrypted', async () => {
+  const lines = WSS_KEYS.split('\n').filter(Boolean);
+  // The key log holds each session's lines together, in connection order: the third random is the third connection's (TLS 1.2).
+  const randoms = [...new Set(lines.map((l) => l.split(' ')[1]))];
+  assert.equal(randoms.length, TLS_FIXTURES.length);
+  const missing = randoms[2]!;
+  const { records: rs } = await records(WSS, false, lines.filter((l) => !l.includes(missing)).join('\n'));
+  const errors = rs.filter((r) => r.type === 'error');
+  assert.deepEqual(errors.map((e) => e.type === 'error' && [e.conn, e.where, e.detail]), [[3, 'tls',
+    `TLS to ${TLS_FIXTURE_SNI}: no CLIENT_RANDOM line for client_random ${missing}; the rest of the connection is counted, not decoded`]]);
+  assert.deepEqual([1, 2, 3, 4].map((conn) => dataMessages(rs, conn, 'client').length), [3, 3, 0, 3]);
+});
+
+test('a key log\'s unreadable lines are problems named by the key log, and its good lines still decrypt', async () => {
+  const got: LogRecord[] = [];
+  const result = await openPcapFile(WSS, { gzip: false, keyLog: { file: 'keys.log', log: parseKeyLog(`# a comment\nNOT_A_LABEL 00 11\n${WSS_KEYS}CLIENT_RANDOM abc def\n`) } }).read((r) => got.push(r));
+  assert.deepEqual(result.problems, [
+    { line: 2, error: 'unknown label NOT_A_LABEL', source: 'keys.log' },
+    { line: WSS_KEYS.split('\n').length + 2, error: 'not "CLIENT_RANDOM <64 hex digits> <secret in hex>"', source: 'keys.log' },
+  ]);
+  assert.equal(messages(got).filter((m) => m.kind === 'text').length, 4 * 4);
+});
+
+test('reading a capture tells its progress after each chunk read, ending at the file\'s size', async () => {
+  const file = path.join(dir, 'many-progress.pcap');
+  const packets = [];
+  for (let i = 0; i < 2000; i++) packets.push({ ts: 1_700_000_000_000 + i, data: segmentFrame({ src: '10.1.0.1', dst: '10.1.0.2', srcPort: 40000 + (i % 100), dstPort: 80, seq: 1 + Math.floor(i / 100) * 1000, payload: Buffer.alloc(1000, 0x61) }) });
+  fs.writeFileSync(file, pcapFile(packets));
+  const total = fs.statSync(file).size;
+  const seen: Array<[number, number]> = [];
+  await openPcapFile(file, { gzip: false, onProgress: (read, size) => seen.push([read, size]) }).read(() => {});
+  assert.ok(seen.length >= 2, `${seen.length} progress calls for ${total} bytes in 1 MiB chunks`);
+  assert.ok(seen.every(([, size], i) => size === total && (i === 0 || seen[i - 1]![0] < seen[i]![0])));
+  assert.deepEqual(seen.at(-1), [total, total]);
+});
+
+/** tshark's data messages of the wss fixture, decrypted with its key log: `client-port side` → `opcode payload-hex` (every frame is whole). */
+function tsharkTlsMessages(keyLogFile: string): Map<string, string[]> {
+  const r = spawnSync('tshark', ['-r', WSS, '-o', `tls.keylog_file:${keyLogFile}`, '-Y', 'websocket', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|',
+    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'websocket.opcode', '-e', 'websocket.payload.text', '-e', 'data.data'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+  const out = new Map<string, string[]>();
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [src, dst, opcodes, text = '', data = ''] = line.split('\t');
+    const texts = text.split('|');
+    const datas = data.split('|');
+    // The servers listen on the fixture's ports; a client's ephemeral port may be lower.
+    const client = !TLS_FIXTURES.some((f) => f.port === Number(src));
+    const key = `${client ? src : dst} ${client ? 'client' : 'server'}`;
+    for (const op of opcodes!.split('|').map(Number)) {
+      const hex = op === 1 ? Buffer.from(texts.shift()!, 'utf8').toString('hex') : op === 2 ? datas.shift()! : null;
+      if (hex !== null) (out.get(key) ?? out.set(key, []).get(key)!).push(`${op} ${hex}`);
+    }
+  }
+  return out;
+}
+
+test('wss-lo.pcap: every decrypted data message is the one tshark decrypts with the same key log', { skip: hasTshark ? false : 'tshark is not installed: the comparison with Wireshark\'s TLS decryption is skipped' }, async () => {
+  const theirs = tsharkTlsMessages(path.join(FIXTURES, 'wss-lo.keylog'));
+  const { records: rs } = await records(WSS, false, WSS_KEYS);
+  const clientPort = new Map(rs.filter((r): r is ConnectRecord => r.type === 'connect').map((c) => [c.conn, c.client.split(':')[1]]));
+  const ours = new Map<string, string[]>();
+  for (const m of messages(rs)) {
+    if (m.kind !== 'text' && m.kind !== 'binary') continue;
+    const key = `${clientPort.get(m.conn)} ${m.from}`;
+    (ours.get(key) ?? ours.set(key, []).get(key)!).push(`${OPCODES[m.kind]} ${recordPayload(m).toString('hex')}`);
+  }
+  assert.equal([...theirs.values()].flat().length, TLS_FIXTURES.length * 2 * 3, 'tshark decrypted every message');
+  assert.deepEqual(ours, theirs);
+});

@@ -44,6 +44,8 @@ export interface SessionInfo {
   started?: number;
   /** `open`: the mode the session was captured in. */
   captured?: string;
+  /** `open` of a packet capture: how far the reading has come (readProgress), null once done. */
+  reading?: string | null;
 }
 
 /** What a key asks the screen to do besides redrawing. */
@@ -424,6 +426,7 @@ export class AppModel {
         const file = visible(i.file);
         left.push({ line: [seg(`open ${file}`)], keep: 6, min: 16, cut: (w) => [seg(`open ${cutLeft(file, w - 5)}`)] });
       }
+      if (i.reading) left.push({ line: [seg(i.reading, 'warn')], keep: 8, min: 20, cut: (w) => [seg(fit(i.reading!, w), 'warn')] });
       if (i.started !== undefined) left.push({ line: [seg(`captured ${dateTime(i.started)}`)], keep: 7 });
       const how = [i.captured, i.listen, i.target ? `→ ${visible(i.target)}` : null].filter(Boolean).join(' ');
       if (how) left.push({ line: [seg(how, 'dim')], keep: 2, min: 12, cut: (w) => [seg(fit(how, w), 'dim')] });

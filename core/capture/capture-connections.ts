@@ -4,10 +4,12 @@ import {
 import { ConnectionDecoder } from '../websocket/connection-decoder.js';
 import { otherSide, type Side, type WsEvent } from '../websocket/events.js';
 import { IpReader } from './ip-packet.js';
+import type { KeyLog } from './key-log.js';
 import { networkPacket } from './link-layer.js';
 import type { CapturedPacket } from './pcap-reader.js';
 import { TcpReassembly, type TcpStreamSink } from './tcp-reassembly.js';
 import { tcpSegment, type TcpSegment } from './tcp-segment.js';
+import { TlsDecryptor, type TlsFailure } from './tls-decrypt.js';
 import { startsWithTlsHandshake, tlsServerName } from './tls-server-name.js';
 import { upgradeRequestAt } from './upgrade-request.js';
 
@@ -19,6 +21,8 @@ const MAX_UNDECIDED_BYTES = 64 * 1024;
 export interface CaptureConnectionsOptions {
   /** The capture file's name, for the session record's `source`. */
   source: string;
+  /** The key log (`--keylog`) that decrypts TLS connections; without it they are counted and reported, not decoded. */
+  keyLog?: KeyLog | null;
 }
 
 /**
@@ -30,7 +34,13 @@ export interface CaptureConnectionsOptions {
  * Each direction is reassembled by a TcpReassembly. What the capture can't show is said in
  * `error` records: a gap (decoding of that connection stops there, nothing is guessed), bytes
  * retransmitted with different content, a connection joined mid-stream (the bytes skipped up to
- * its first upgrade request), and TLS (`where: "tls"`, with the SNI; not decrypted).
+ * its first upgrade request), and TLS that is not decrypted (`where: "tls"`, with the SNI).
+ *
+ * With a key log, a TLS connection's two streams go through a TlsDecryptor first and its
+ * plaintext takes the plain path (upgrade request, ConnectionDecoder), its handshake URL `wss://`.
+ * Decryption that stops (no key, an unsupported suite, a record that does not authenticate) is an
+ * `error` record `where: "tls"` and the rest of the connection is counted; a gap in a decrypted
+ * stream stops decryption with the gap's record, as it stops decoding on the plain path.
  */
 export class CaptureConnections {
   /** Connections seen so far: the last one's `conn`. */
@@ -63,7 +73,7 @@ export class CaptureConnections {
     if (!c) {
       // Only a SYN or data opens a connection: an ACK, FIN or RST alone is the tail of one that ended (or began) outside the capture.
       if (!segment.syn && segment.payload.length === 0) return;
-      c = new CaptureConnection(++this.connections, p.ts, clientFirst(segment) ? [src, dst] : [dst, src], this.emit);
+      c = new CaptureConnection(++this.connections, p.ts, clientFirst(segment) ? [src, dst] : [dst, src], this.options.keyLog ?? null, this.emit);
       this.open.set(key, c);
     }
     c.segment(c.client === src ? 'client' : 'server', segment, p.ts);
@@ -98,6 +108,11 @@ function clientFirst(s: TcpSegment): boolean {
   return s.srcPort > s.dstPort;
 }
 
+/** How an error record names a TLS connection: by its SNI when the ClientHello had one. */
+function tlsName(sni: string | null): string {
+  return sni ? `TLS to ${sni}` : 'TLS (no server name)';
+}
+
 /** What a connection's bytes are decoded as, once its client's first bytes say. */
 const enum Mode {
   /** Reading the client's first bytes. */
@@ -127,12 +142,14 @@ class CaptureConnection {
   private decoder: ConnectionDecoder | null = null;
   private connected = false;
   private tls = false;
+  /** A TLS connection with a key log: the decryptor its TCP bytes go through before the plain path. */
+  private decryptor: TlsDecryptor | null = null;
   private firstEnd: Side | null = null;
   private readonly reasons: string[] = [];
 
   constructor(
     readonly conn: number, private readonly startTs: number, [client, server]: [string, string],
-    private readonly emit: (r: LogRecord) => void,
+    private readonly keyLog: KeyLog | null, private readonly emit: (r: LogRecord) => void,
   ) {
     this.client = client;
     this.server = server;
@@ -192,8 +209,20 @@ class CaptureConnection {
     };
   }
 
+  /** A side's reassembled TCP bytes: decrypted first on a TLS connection with a key log. */
   private data(from: Side, bytes: Buffer, ts: number): void {
     this.bytes[from] += bytes.length;
+    if (!this.decryptor) this.plain(from, bytes, ts);
+    else if (this.decrypting) this.decryptor.receive(from, bytes, ts);
+  }
+
+  /** A TLS connection whose bytes still go through the decryptor (it has not stopped, nor has a gap). */
+  private get decrypting(): boolean {
+    return this.decryptor !== null && this.mode !== Mode.Counted;
+  }
+
+  /** Bytes as the application sent them (TCP's, or the decryptor's plaintext): held until decided, then decoded. */
+  private plain(from: Side, bytes: Buffer, ts: number): void {
     if (this.mode === Mode.WebSocket) this.decoder!.receive(from, bytes, ts);
     else if (this.mode === Mode.Undecided) {
       this.held.push({ from, data: bytes, ts });
@@ -213,9 +242,9 @@ class CaptureConnection {
       return;
     }
     if (this.mode === Mode.Undecided) this.decide(ts, true);
-    if (this.mode === Mode.WebSocket) {
-      this.emit(errorRecord(this.conn, ts, 'capture', `${what}; decoding of this connection stops here`));
-      this.decoder!.endOfStream(from, ts, 'a gap in the capture');
+    if (this.mode === Mode.WebSocket || this.decrypting) {
+      this.emit(errorRecord(this.conn, ts, 'capture', `${what}; ${this.decryptor ? 'decryption' : 'decoding'} of this connection stops here`));
+      this.decoder?.endOfStream(from, ts, 'a gap in the capture');
       this.mode = Mode.Counted;
     } else this.reasons.push(what);
   }
@@ -223,12 +252,13 @@ class CaptureConnection {
   /** Decides from the client's first bytes what the connection carries; `final`: no more will come before deciding. */
   private decide(ts: number, final: boolean): void {
     const client = Buffer.concat(this.held.filter((c) => c.from === 'client').map((c) => c.data));
-    if (startsWithTlsHandshake(client)) {
+    if (!this.decryptor && startsWithTlsHandshake(client)) {
       const sni = tlsServerName(client);
       if (sni === undefined && !final && client.length < MAX_UNDECIDED_BYTES) return;
       this.tls = true;
+      if (this.keyLog) return this.startDecrypting(this.keyLog, ts, final);
       this.count();
-      this.emit(errorRecord(this.conn, ts, 'tls', `TLS${sni ? ` to ${sni}` : ' (no server name)'}: no key log to decrypt it; its bytes are counted, not decoded`));
+      this.emit(errorRecord(this.conn, ts, 'tls', `${tlsName(sni ?? null)}: not decrypted without a key log (--keylog FILE); its bytes are counted, not decoded`));
       return;
     }
     const midStream = this.streams.client.midStream;
@@ -254,6 +284,30 @@ class CaptureConnection {
     this.startDecoding(found, ts);
   }
 
+  /**
+   * Puts a TlsDecryptor between the streams and the plain path, and feeds it the bytes held so
+   * far; `final`: nothing more comes before deciding, so the plaintext is decided on too.
+   */
+  private startDecrypting(keyLog: KeyLog, ts: number, final: boolean): void {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    this.decryptor = new TlsDecryptor(keyLog, {
+      plaintext: (p) => this.plain(p.from, p.bytes, p.ts),
+      failure: (f) => this.decryptionStopped(f),
+    });
+    for (const c of held) if (this.decrypting) this.decryptor.receive(c.from, c.data, c.ts);
+    if (final && this.mode === Mode.Undecided) this.decide(ts, true);
+  }
+
+  /** The decryptor gave up: said in a `tls` error record, the rest of the connection counted. */
+  private decryptionStopped(f: TlsFailure): void {
+    this.emit(errorRecord(this.conn, f.ts, 'tls', `${tlsName(f.sni)}: ${f.detail}; the rest of the connection is counted, not decoded`));
+    if (this.decoder) this.decoder.endOfStream(f.from, f.ts, 'TLS decryption stopped');
+    else this.count();
+    this.mode = Mode.Counted;
+  }
+
   /** The client is the other side: its address, stream, bytes and held chunks change places with the server's. */
   private swapSides(): void {
     [this.client, this.server] = [this.server, this.client];
@@ -275,9 +329,12 @@ class CaptureConnection {
   private startDecoding(skip: number, ts: number): void {
     this.mode = Mode.WebSocket;
     this.connect();
-    let url = `ws://${this.server}`;
+    // Decrypted: wss://, and the SNI names the server when the request has no Host.
+    const scheme = this.decryptor ? 'wss' : 'ws';
+    const fallback = this.decryptor?.session?.sni ?? this.server;
+    let url = `${scheme}://${fallback}`;
     const sink = (e: WsEvent) => {
-      if (e.type === 'handshake') url = `ws://${e.request.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? this.server}${e.request.target}`;
+      if (e.type === 'handshake') url = `${scheme}://${e.request.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? fallback}${e.request.target}`;
       this.emit(eventRecord(this.conn, e, url));
     };
     this.decoder = new ConnectionDecoder({ startTs: this.startTs }, sink);

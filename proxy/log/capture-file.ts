@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { isPacketCapture } from '../../core/capture/pcap-reader.js';
 import { NotAHarFile, openHarFile } from './har-file.js';
+import { readKeyLogFile } from './key-log-file.js';
 import { openPcapFile } from './pcap-file.js';
 import { NotASessionLog, openSessionLog, type SessionLogFile } from './session-log.js';
 
@@ -9,6 +10,8 @@ import { NotASessionLog, openSessionLog, type SessionLogFile } from './session-l
 export interface CaptureFileOptions {
   /** An NSS key log (`--keylog`) for TLS inside a packet capture. */
   keylog?: string;
+  /** A packet capture's reading progress: bytes of the file read, and its size. */
+  onProgress?: (read: number, total: number) => void;
 }
 
 /** The first bytes that tell a file's format. */
@@ -22,15 +25,18 @@ const GZIP_SNIFF_BYTES = 64 * 1024;
  * Opens a file `wspeek open` can read, whatever wrote it, by its first bytes (not its name): a
  * wspeek session log, a pcap or pcapng packet capture (gzip-compressed or not), or a HAR file (JSON
  * that is not a session log). Every format is read as records, so it is shown, filtered and saved
- * as a live capture would be. Throws NotASessionLog, saying what the file is not, for anything else.
+ * as a live capture would be. Throws NotASessionLog, saying what the file is not, for anything else,
+ * and for `keylog` with a file that is not a packet capture; KeyLogFileError when the key log can't be read.
  */
-export async function openCaptureFile(path: string, _options: CaptureFileOptions = {}): Promise<SessionLogFile> {
+export async function openCaptureFile(path: string, options: CaptureFileOptions = {}): Promise<SessionLogFile> {
   const head = readHead(path, SNIFF_BYTES);
   if (head.length === 0) throw new NotASessionLog(`${path} is not a wspeek session log: it is empty`);
-  if (isPacketCapture(head)) return openPcapFile(path, { gzip: false });
-  if (head[0] === GZIP[0] && head[1] === GZIP[1] && isPacketCapture(gunzippedHead(path))) {
-    return openPcapFile(path, { gzip: true });
+  const gzip = !isPacketCapture(head);
+  if (!gzip || (head[0] === GZIP[0] && head[1] === GZIP[1] && isPacketCapture(gunzippedHead(path)))) {
+    const keyLog = options.keylog === undefined ? null : { file: options.keylog, log: readKeyLogFile(options.keylog) };
+    return openPcapFile(path, { gzip, keyLog, onProgress: options.onProgress });
   }
+  if (options.keylog !== undefined) throw new NotASessionLog(`--keylog decrypts TLS in packet captures (pcap, pcapng); ${path} is not one`);
   if (firstNonSpace(head) !== 0x7b) return openSessionLog(path);
   try {
     return await openSessionLog(path);

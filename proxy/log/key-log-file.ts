@@ -1,7 +1,20 @@
 import fs from 'node:fs';
+import { parseKeyLog, type KeyLog } from '../../core/capture/key-log.js';
 
 /** A key log file that can't be used, for a reason the user can fix: said in one line. */
 export class KeyLogFileError extends Error {}
+
+/**
+ * Reads a key log for `wspeek open --keylog FILE`: the secrets it holds, and its lines that could
+ * not be read (`problems`, each `line N: why`). Throws `KeyLogFileError` when the file can't be read.
+ */
+export function readKeyLogFile(path: string): KeyLog {
+  try {
+    return parseKeyLog(fs.readFileSync(path, 'latin1'));
+  } catch (err) {
+    throw new KeyLogFileError(`cannot read the key log ${path}: ${(err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, open '.*'$/s, '')}`);
+  }
+}
 
 /**
  * The live proxy's `--keylog FILE`: TLS secrets in the NSS key log format, one line per

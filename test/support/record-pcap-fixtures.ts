@@ -1,14 +1,19 @@
 // Records the packet-capture fixtures in test/fixtures/ (run as root, with tcpdump and tshark installed):
-//   node dist/test/support/record-pcap-fixtures.js
+//   node dist/test/support/record-pcap-fixtures.js       the plain ws fixtures below
+//   node dist/test/support/record-pcap-fixtures.js tls   wss-lo.pcap and wss-lo.keylog (see recordTls)
 // One conversation of real `ws` peers on 127.0.0.1, captured twice at once: on `lo` (Ethernet
 // link type, classic pcap, µs) and on `any` (Linux cooked v2); the `lo` capture is also written
 // by tcpdump with ns timestamps, and converted to pcapng by tshark.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
+import { testCa } from './test-ca.js';
+import { TLS_FIXTURE_SNI, TLS_FIXTURES, tlsFixtureMessages } from './wss-fixture.js';
 import { sleep, within } from './wait.js';
 
 const DIR = path.resolve('test/fixtures');
@@ -45,6 +50,48 @@ async function tlsHello(port: number): Promise<void> {
   await new Promise((r) => server.close(r));
 }
 
+/**
+ * One wss conversation: an https server with `ws` and a `ws` client on 127.0.0.1, pinned to one TLS
+ * version and cipher; every secret the server's `keylog` event gives is appended to `keyLog`.
+ */
+async function wssConversation(fixture: (typeof TLS_FIXTURES)[number], keyLog: string[]): Promise<void> {
+  const leaf = testCa().leafFor(TLS_FIXTURE_SNI);
+  const server = https.createServer({
+    key: leaf.key, cert: leaf.cert, minVersion: fixture.version, maxVersion: fixture.version,
+    ...(fixture.ciphersuites ? { ciphersuites: fixture.ciphersuites } : {}), ...(fixture.ciphers ? { ciphers: fixture.ciphers } : {}),
+  });
+  server.on('keylog', (line: Buffer) => keyLog.push(line.toString('latin1')));
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (s) => s.on('message', (data, isBinary) => s.send(data, { binary: isBinary })));
+  await new Promise<void>((r) => server.listen(fixture.port, '127.0.0.1', r));
+  // ws hands its options to tls.connect, servername included (its typings leave it out).
+  const options = { servername: TLS_FIXTURE_SNI, rejectUnauthorized: false } as ClientOptions;
+  const ws = new WebSocket(`wss://127.0.0.1:${fixture.port}/fixture-tls?v=${fixture.version}`, options);
+  const sent = tlsFixtureMessages(fixture.port);
+  const replies: unknown[] = [];
+  ws.on('message', (d) => replies.push(d));
+  await within(new Promise((r) => ws.once('open', r)), 'wss open');
+  for (const m of sent) ws.send(m);
+  await within((async () => { while (replies.length < sent.length) await sleep(10); })(), 'wss replies');
+  ws.close(1000, 'done');
+  await within(new Promise((r) => ws.once('close', r)), 'wss close');
+  wss.close();
+  await new Promise((r) => server.close(r));
+}
+
+/** Records wss-lo.pcap (on `lo`) with one wss conversation per TLS_FIXTURES entry, and their secrets in wss-lo.keylog. */
+async function recordTls(): Promise<void> {
+  const filter = TLS_FIXTURES.map((f) => `tcp port ${f.port}`).join(' or ');
+  const dump = spawn('tcpdump', ['-U', '-s', '0', '-i', 'lo', '-w', path.join(DIR, 'wss-lo.pcap'), filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await sleep(1500);
+  const keyLog: string[] = [];
+  for (const f of TLS_FIXTURES) await wssConversation(f, keyLog);
+  await sleep(1000);
+  dump.kill('SIGINT');
+  await new Promise((r) => dump.once('exit', r));
+  fs.writeFileSync(path.join(DIR, 'wss-lo.keylog'), keyLog.join(''));
+}
+
 function tcpdump(args: string[]): ChildProcess {
   const filter = Object.values(FIXTURE_PORTS).map((p) => `tcp port ${p}`).join(' or ');
   return spawn('tcpdump', ['-U', '-s', '0', ...args, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -65,4 +112,4 @@ async function main(): Promise<void> {
   execFileSync('tshark', ['-r', lo, '-F', 'pcapng', '-w', path.join(DIR, 'ws-lo.pcapng')]);
 }
 
-await main();
+await (process.argv[2] === 'tls' ? recordTls() : main());
