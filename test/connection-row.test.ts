@@ -54,3 +54,11 @@ test('narrow: the client, the age and the bytes give way; the URL keeps its path
   ], 'the URL keeps the room its paths need; subprotocols and extensions are cut');
   for (let w = 30; w <= 200; w++) for (const l of lines(v, w)) assert.ok(l.length <= w, `${w}: ${l}`);
 });
+
+test('bytes on the wire are `?` once a message\'s is unknown (read from HAR), in that direction only', () => {
+  const v = view();
+  const har: MessageRecord = { type: 'message', conn: 12, seq: 1, ts: T0 + 9, from: 'server', kind: 'text', length: 2, wireLength: null, frames: null, compressed: null, truncated: false, text: 'hi' };
+  v.add(stored(har));
+  const row = v.rows.find((r) => r.conn === 12)!;
+  assert.deepEqual(connectionCells(row, T0 + 1000).map((c) => c.text).slice(4, 8), ['→ 0', '(0 B)', '← 1', '(?)']);
+});

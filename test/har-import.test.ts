@@ -63,6 +63,7 @@ test('Chrome DevTools\' HAR: the document request is an http record; the WebSock
   assert.deepEqual(messages.map((m) => m.seq), [1, 2, 3, 4]);
   assert.equal(messages[3]!.text, 'héllo ✓');
   assert.equal(messages[3]!.length, Buffer.byteLength('héllo ✓'), 'length from the data, in bytes');
+  for (const m of messages) assert.deepEqual([m.wireLength, m.frames, m.compressed], [null, null, null], 'HAR knows no wire length, frames or compression');
   const [error] = ofType(records, 'error') as ErrorRecord[];
   assert.equal(error!.detail, 'WebSocket protocol error: Invalid frame header');
   assert.equal(error!.where, 'capture');

@@ -97,6 +97,11 @@ test('lines: what each tunnel became, and wspeek\'s own errors', () => {
     '14:02:03.000  #6 ! wspeek decoder error: decoding stopped (the connection is still forwarded): boom\\x1b[2J');
 });
 
+test('a message read from HAR (wire length, frames and compression null): its size and payload, nothing said of frames or compression', () => {
+  assert.equal(messageSummary(msg({ text: 'hi', length: 2, wireLength: null, frames: null, compressed: null })), 'text   2 B  "hi"');
+  assert.equal(messageSummary(msg({ text: 'hi', length: 2, wireLength: null, compressed: true })), 'text   2 B (? on wire) [deflate]  "hi"');
+});
+
 test('message summaries: flags, close codes, previews cut at 120 characters', () => {
   assert.equal(messageSummary(msg({ text: 'x'.repeat(500), length: 5000, truncated: true, frames: 3, incomplete: true })),
     `text   4.9 KiB [truncated incomplete 3 frames]  "${'x'.repeat(119)}…"`);

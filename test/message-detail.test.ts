@@ -130,8 +130,8 @@ test('a server close: code, name, reason; the frame shows the code bytes, unmask
   assert.deepEqual(empty.slice(2), ['', 'Close', 'no status code (empty payload)']);
 });
 
-test('a message read from a HAR file (frames 0) says its frames are unknown, and why', () => {
-  const lines = texts(messageDetail(hand(message({ text: 'hi', length: 2, wireLength: 2, frames: 0 })), null, 80));
+test('a message read from a HAR file (frames, wire length and compression null) says its frames are unknown, and why', () => {
+  const lines = texts(messageDetail(hand(message({ text: 'hi', length: 2, wireLength: null, frames: null, compressed: null })), null, 80));
   assert.equal(lines[1], '2 B · frames unknown: a HAR file records messages, not frames');
   assert.ok(!lines.includes('Frames'), 'no frames section');
 });

@@ -25,7 +25,11 @@ const RECORDS: MessageRecord[] = [
   { ...BASE, kind: 'binary', bytes: Buffer.alloc(70_000, 9) },
   { ...BASE, kind: 'pong', base64: 'aGI=', rtt: 1.001 },
   { ...BASE, kind: 'close', close: { code: 4001, reason: 'kicked' } },
+  // Read from HAR: the wire length, frame count and compression are unknown.
+  { ...BASE, kind: 'text', text: 'from a HAR file', wireLength: null, frames: null, compressed: null, truncated: false },
 ];
+/** The fields that are null when unknown (a message read from HAR); every other field is never null. */
+const NULLABLE_FIELDS = ['wireLength', 'frames', 'compressed'];
 
 test('the records under test have every field between them', () => {
   const seen = new Set(RECORDS.flatMap((r) => Object.keys(r)));
@@ -41,6 +45,14 @@ test('the builder gives every required field, in the listed order, and only list
   const keys = Object.keys(r);
   assert.deepEqual(keys.slice(0, MESSAGE_REQUIRED_FIELDS.length), [...MESSAGE_REQUIRED_FIELDS]);
   for (const k of keys) assert.ok(ALL_FIELDS.includes(k), `${k} is a listed field`);
+});
+
+test('the builder keeps null wire length, frames and compression, as a HAR message gives them', () => {
+  const r = messageRecord(1, {
+    type: 'message', seq: 1, ts: 2, startTs: 2, from: 'server', kind: 'text', length: 2, wireLength: null, frames: null, compressed: null,
+    payload: Buffer.from('hi'), truncated: false, incomplete: false, text: 'hi',
+  });
+  assert.deepEqual([r.wireLength, r.frames, r.compressed], [null, null, null]);
 });
 
 test('the line encoder writes every field a record has, and the parser reads each back as it was', () => {
@@ -68,19 +80,53 @@ test('the parser checks every field it reads back: a value of the wrong type is 
   }
 });
 
+test('the parser reads null back for wireLength, frames and compressed, and refuses it for every other field', () => {
+  const har = RECORDS.find((r) => r.wireLength === null)!;
+  for (const field of ALL_FIELDS) {
+    if (field === 'type' || field === 'bytes') continue;
+    const r = RECORDS.find((x) => field in x)!;
+    const parsed = parseLogLine(JSON.stringify({ ...r, bytes: undefined, [field]: null }));
+    if (NULLABLE_FIELDS.includes(field)) {
+      assert.equal(parsed.kind, 'record', `a message whose ${field} is null is read`);
+      assert.equal(parsed.kind === 'record' && (parsed.record as unknown as Record<string, unknown>)[field], null, `${field} is null`);
+    } else {
+      assert.equal(parsed.kind, 'invalid', `a message whose ${field} is null is refused`);
+    }
+  }
+  // The encoder's line for a record with all three null is read back.
+  const parsed = parseLogLine(encoder.line(har));
+  assert.deepEqual(parsed.kind === 'record' && parsed.record, har);
+});
+
 test('the UI\'s columns carry every field: a row comes back with each field as it was added', () => {
   const rows = new MessageRows(16, 1024 * 1024);
   let seq = 0;
   for (const r of RECORDS) {
-    const frame: FrameRecord = { type: 'frame', conn: r.conn, ts: r.ts - 1, from: r.from, fin: true, rsv: [true, false, false], opcode: 1, masked: false, mask: null, length: r.wireLength };
+    const frame: FrameRecord = { type: 'frame', conn: r.conn, ts: r.ts - 1, from: r.from, fin: true, rsv: [true, false, false], opcode: 1, masked: false, mask: null, length: r.wireLength ?? 5 };
     rows.set(++seq, { record: r, connection: null, frames: [frame], violations: [] });
     const back = messageOf(rows.get(seq));
     assert.deepEqual({ ...back, bytes: back.bytes && Buffer.from(back.bytes) }, { ...r, bytes: r.bytes && Buffer.from(r.bytes) }, `${r.kind} row`);
     // And a change to any numeric field is kept, so no column is shared or dropped.
     for (const field of ['conn', 'seq', 'ts', 'length', 'wireLength', 'frames'] as const) {
-      const changed = { ...r, [field]: r[field] + 1 };
+      const changed = { ...r, [field]: (r[field] ?? 0) + 1 };
       rows.set(++seq, { record: changed, connection: null, frames: [{ ...frame, conn: changed.conn }], violations: [] });
-      assert.equal(messageOf(rows.get(seq))[field], r[field] + 1, `${field} is kept`);
+      assert.equal(messageOf(rows.get(seq))[field], (r[field] ?? 0) + 1, `${field} is kept`);
+    }
+    // Each of the three that may be null comes back null on its own, the others as they were.
+    for (const field of NULLABLE_FIELDS) {
+      const changed = { ...r, [field]: null };
+      rows.set(++seq, { record: changed, connection: null, frames: [frame], violations: [] });
+      const back = messageOf(rows.get(seq));
+      assert.deepEqual({ ...back, bytes: back.bytes && Buffer.from(back.bytes) }, { ...changed, bytes: r.bytes && Buffer.from(r.bytes) }, `${r.kind} row with ${field} null`);
     }
   }
+});
+
+test('the UI\'s rows keep a HAR message, which has no frame, as it was added', () => {
+  const rows = new MessageRows(4, 1024 * 1024);
+  const har = RECORDS.find((r) => r.wireLength === null)!;
+  rows.set(1, { record: har, connection: null, frames: [], violations: [] });
+  const back = rows.get(1)!;
+  assert.deepEqual(messageOf(back), har);
+  assert.deepEqual(back.frames, []);
 });

@@ -91,6 +91,14 @@ test('lengths in human units; the wire length when compressed; flags only when s
   assert.doesNotMatch(lay([row(record())], 100)[0]!, /wire/, 'no compressed row, no wire column');
 });
 
+test('a message read from HAR (wire length, frames and compression null): no wire length, no z flag; `?` for an unknown wire length beside a z', () => {
+  const har = record({ text: 'hi', wireLength: null, frames: null, compressed: null });
+  const cells = messageCells(row(har), undefined, null, 'absolute', true).map((s) => s.text);
+  assert.deepEqual(cells.slice(3, 8), ['→', 'text', '2 B', '', ''], 'direction, kind, length, no wire length, no flags');
+  assert.doesNotMatch(lay([row(har)], 100).join('\n'), /wire|\?|0 B/);
+  assert.match(lay([row(record({ compressed: true, wireLength: null }))], 100)[1]!, /→ text {4}5 B {4}\? z hello/);
+});
+
 test('compressed, violation, truncated and incomplete flags, in their places', () => {
   const flagsOf = (r: MessageRow) => {
     const line = layLines([r], 100)[1]!;

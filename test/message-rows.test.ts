@@ -11,8 +11,8 @@ const CONNECTION: ConnectionSummary = { conn: 4, url: 'ws://127.0.0.1:3000/chat'
 
 function frameOf(m: MessageRecord, over: Partial<FrameRecord> = {}): FrameRecord {
   return {
-    type: 'frame', conn: m.conn, ts: m.ts - 0.013, from: m.from, fin: true, rsv: [m.compressed, false, false],
-    opcode: { text: 1, binary: 2, close: 8, ping: 9, pong: 10 }[m.kind], masked: m.from === 'client', mask: m.from === 'client' ? '0a1b2c3d' : null, length: m.wireLength, ...over,
+    type: 'frame', conn: m.conn, ts: m.ts - 0.013, from: m.from, fin: true, rsv: [m.compressed === true, false, false],
+    opcode: { text: 1, binary: 2, close: 8, ping: 9, pong: 10 }[m.kind], masked: m.from === 'client', mask: m.from === 'client' ? '0a1b2c3d' : null, length: m.wireLength ?? m.length, ...over,
   };
 }
 

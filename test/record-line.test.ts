@@ -15,6 +15,7 @@ test('recordLine builds frame and message lines that parse back to exactly the r
     { type: 'message', conn: 7, seq: 1, ts: 3, from: 'client', kind: 'binary', length: 3, wireLength: 3, frames: 2, compressed: false, truncated: true, base64: 'AAEC', incomplete: true },
     { type: 'message', conn: 7, seq: 1, ts: 4, from: 'client', kind: 'close', length: 5, wireLength: 5, frames: 1, compressed: false, truncated: false, close: { code: 1000, reason: 'bye\u202e' } },
     { type: 'message', conn: 7, seq: 1, ts: 5, from: 'server', kind: 'pong', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, base64: '', rtt: 0.421 },
+    { type: 'message', conn: 7, seq: 2, ts: 6, from: 'client', kind: 'text', length: 2, wireLength: null, frames: null, compressed: null, truncated: true, text: 'hi' },
   ];
   for (const r of records) {
     const line = encoder.line(r);
@@ -88,9 +89,10 @@ const messageArb: fc.Arbitrary<MessageRecord> = fc.record({
   ts: numberArb,
   from: fc.constantFrom('client' as const, 'server' as const),
   length: fc.nat(),
-  wireLength: fc.nat(),
-  frames: fc.nat(),
-  compressed: fc.boolean(),
+  // Null: unknown, as for a message read from HAR.
+  wireLength: fc.option(fc.nat()),
+  frames: fc.option(fc.nat()),
+  compressed: fc.option(fc.boolean()),
   truncated: fc.boolean(),
   payload: fc.oneof(
     textArb.map((text) => ({ kind: 'text' as const, text })),

@@ -42,6 +42,13 @@ test('the subject\'s fields come from the stored message record and its connecti
   assert.equal(payloadJson(), undefined, 'a binary payload is no JSON');
 });
 
+test('compressed is false when unknown (null: a message read from HAR), true only when it was', () => {
+  const har = msg({ kind: 'text', text: 'hi', wireLength: null, frames: null, compressed: null });
+  assert.equal(messageSubject(storedFor(har), har).compressed, false);
+  const deflated = msg({ kind: 'text', text: 'hi', compressed: true });
+  assert.equal(messageSubject(storedFor(deflated), deflated).compressed, true);
+});
+
 test('opcode per kind', () => {
   const expected = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
   for (const kind of ['text', 'binary', 'close', 'ping', 'pong'] as const) {

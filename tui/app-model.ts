@@ -148,7 +148,8 @@ export class AppModel {
     this.connections.add(stored);
     const listed = r.type === 'message' || r.type === 'error' || (r.type === 'action' && isOwnMessage(r));
     if (listed) {
-      if (r.type === 'message') this.rates.record(r.from, r.wireLength, r.ts);
+      // wireLength is unknown (null) only for messages read from HAR, and an opened file shows no rates.
+      if (r.type === 'message') this.rates.record(r.from, r.wireLength ?? 0, r.ts);
       const wasSelected = this.messages.selectedSeq();
       this.messages.add(stored);
       if (r.type === 'message' && r.app) for (const e of r.app) if (e.pair !== undefined) this.messages.answered(r.conn, e.pair);

@@ -46,12 +46,17 @@ export function connectionCells(c: ConnectionRow, now: number): Segment[] {
     seg(visible([c.protocol, ...c.extensions].filter(Boolean).join(' ')), 'key'),
     seg(c.state, c.open ? 'client' : c.state.startsWith('closed 1000') ? 'dim' : 'warn'),
     seg(`→ ${c.messages.client}`, 'client'),
-    seg(`(${size(c.bytes.client)})`, 'client'),
+    seg(`(${wireSize(c.bytes.client)})`, 'client'),
     seg(`← ${c.messages.server}`, 'server'),
-    seg(`(${size(c.bytes.server)})`, 'server'),
+    seg(`(${wireSize(c.bytes.server)})`, 'server'),
     seg(duration((c.endTs ?? now) - c.startTs), 'dim'),
     seg(visible(c.client), 'dim'),
   ];
+}
+
+/** Bytes on the wire as `size` gives them; `?` when unknown (NaN: messages read from HAR). */
+function wireSize(bytes: number): string {
+  return Number.isNaN(bytes) ? '?' : size(bytes);
 }
 
 /** A connection's cells laid out in its pane's columns. */

@@ -27,6 +27,7 @@ export interface ConnectionRow {
   state: string;
   open: boolean;
   messages: Record<Side, number>;
+  /** Payload bytes on the wire each way; NaN once a message's is unknown (read from HAR). */
   bytes: Record<Side, number>;
   startTs: number;
   endTs: number | null;
@@ -95,7 +96,7 @@ export class ConnectionView {
         const row = this.byConn.get(r.conn);
         if (!row) break;
         row.messages[r.from]++;
-        row.bytes[r.from] += r.wireLength;
+        row.bytes[r.from] += r.wireLength ?? NaN;
         break;
       }
       case 'end': {

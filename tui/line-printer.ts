@@ -49,8 +49,9 @@ export function formatRecordLine(record: LogRecord): string | null {
 
 /** Kind, size (as `size` gives it everywhere), flags and a one-line payload preview, or what its application protocol says. */
 export function messageSummary(m: MessageRecord): string {
-  const length = m.compressed ? `${size(m.length)} (${size(m.wireLength)} on wire)` : size(m.length);
-  const flags = [m.compressed ? 'deflate' : '', m.truncated ? 'truncated' : '', m.incomplete ? 'incomplete' : '', m.frames > 1 ? `${m.frames} frames` : '', m.rtt !== undefined ? `rtt ${duration(m.rtt)}` : '']
+  // Wire length, frames and compression are null for a message read from HAR: nothing is said of them.
+  const length = m.compressed ? `${size(m.length)} (${m.wireLength === null ? '?' : size(m.wireLength)} on wire)` : size(m.length);
+  const flags = [m.compressed ? 'deflate' : '', m.truncated ? 'truncated' : '', m.incomplete ? 'incomplete' : '', m.frames !== null && m.frames > 1 ? `${m.frames} frames` : '', m.rtt !== undefined ? `rtt ${duration(m.rtt)}` : '']
     .filter(Boolean).join(' ');
   const content = m.app ? cut(`${appLabel(m.app)} ${appPreview(m.app)}`, 2 * PREVIEW_CHARS) : payloadPreview(m);
   return `${m.kind.padEnd(6)} ${length}${flags ? ` [${flags}]` : ''}  ${content}`;

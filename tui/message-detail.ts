@@ -37,9 +37,9 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   const since = connStart !== null ? `  (+${duration(m.ts - connStart)} since open)` : '';
   lines.push([seg(`#${m.conn}`, connStyle(m.conn)), seg(' '), seg(direction(m.from), client ? 'client' : 'server'), seg(`  ${m.kind}  ${clockTime(m.ts)}${since}`)]);
   const facts = [
-    `${bytes(m.length)}${m.compressed ? ` inflated (permessage-deflate) from ${bytes(m.wireLength)}` : ''}`,
-    // Read from a HAR file: it keeps each message whole, never its frames.
-    m.frames === 0 ? 'frames unknown: a HAR file records messages, not frames' : `${m.frames} frame${m.frames === 1 ? '' : 's'}`,
+    `${bytes(m.length)}${m.compressed ? ` inflated (permessage-deflate) from ${m.wireLength === null ? '?' : bytes(m.wireLength)}` : ''}`,
+    // Null when read from a HAR file: it keeps each message whole, never its frames.
+    m.frames === null ? 'frames unknown: a HAR file records messages, not frames' : `${m.frames} frame${m.frames === 1 ? '' : 's'}`,
     m.truncated ? `first ${bytes(recordPayload(m).length)} kept (--max-payload)` : '',
     m.incomplete ? 'incomplete: the message never finished' : '',
   ].filter(Boolean).join(' · ');
@@ -64,7 +64,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   }
   if (row.frames.length) {
     lines.push([], [seg('Frames', 'heading')]);
-    lines.push(...frameLines(row.frames, m.compressed ? null : recordPayload(m)));
+    lines.push(...frameLines(row.frames, m.compressed === false ? recordPayload(m) : null));
   }
   return lines;
 }

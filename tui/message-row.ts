@@ -83,7 +83,8 @@ export function messageCells(
     seg(m.from === 'client' ? '→' : '←', side),
     seg(kind, heartbeat ? 'dim' : side),
     seg(size(m.length)),
-    seg(m.compressed ? size(m.wireLength) : '', 'dim'),
+    // A compressed message's wire length, `?` when unknown (null).
+    seg(m.compressed ? (m.wireLength === null ? '?' : size(m.wireLength)) : '', 'dim'),
     seg(flags, row.violations.length ? 'bad' : 'dim'),
     acted ? actedMark(acted) : seg(''),
     m.app ? seg(appLabel(m.app), heartbeat ? 'dim' : 'key') : seg(''),

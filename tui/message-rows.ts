@@ -33,8 +33,8 @@ const KIND_INDEX: Record<string, number> = Object.fromEntries(MESSAGE_KINDS.map(
  * reason in `closeReason`, a payload larger than the whole budget in `oversize`.
  */
 const enum Payload { None, Text, Text16, Base64, Bytes, Close, Oversize }
-/** Bits of `flags`. */
-const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Rtt = 16 }
+/** Bits of `flags`; CompressedUnknown stands for `compressed: null` (a message read from HAR). */
+const enum Flag { Server = 1, Compressed = 2, Truncated = 4, Incomplete = 8, Rtt = 16, CompressedUnknown = 32 }
 /** Bits of `frameBits`; the RSV pattern (an index into RSV) sits above them. */
 const enum FrameBit { Fin = 1, Masked = 2, HasMask = 4, RsvShift = 3 }
 const NONE: never[] = [];
@@ -74,7 +74,9 @@ export class MessageRows {
   private readonly ts: Float64Array;
   private readonly conn: Float64Array;
   private readonly length: Float64Array;
+  /** NaN for null (unknown), as the record's own numbers are finite. */
   private readonly wireLength: Float64Array;
+  /** NaN for null (unknown). */
   private readonly frameCount: Float64Array;
   private readonly rtt: Float64Array;
   private readonly closeCode: Int32Array;
@@ -173,10 +175,10 @@ export class MessageRows {
     this.ts[i] = r.ts;
     this.conn[i] = r.conn;
     this.length[i] = r.length;
-    this.wireLength[i] = r.wireLength;
-    this.frameCount[i] = r.frames;
+    this.wireLength[i] = r.wireLength ?? NaN;
+    this.frameCount[i] = r.frames ?? NaN;
     this.kind[i] = KIND_INDEX[r.kind]!;
-    this.flags[i] = (r.from === 'server' ? Flag.Server : 0) | (r.compressed ? Flag.Compressed : 0) | (r.truncated ? Flag.Truncated : 0)
+    this.flags[i] = (r.from === 'server' ? Flag.Server : 0) | (r.compressed === null ? Flag.CompressedUnknown : r.compressed ? Flag.Compressed : 0) | (r.truncated ? Flag.Truncated : 0)
       | (r.incomplete ? Flag.Incomplete : 0) | (r.rtt !== undefined ? Flag.Rtt : 0);
     this.rtt[i] = r.rtt ?? 0;
     this.app[i] = r.app;
@@ -331,10 +333,12 @@ export class MessageRows {
   /** The message record of a columnar slot, with its fields in `messageRecord`'s order. */
   private record(i: number): MessageRecord {
     const f = this.flags[i]!;
+    const wireLength = this.wireLength[i]!;
+    const frames = this.frameCount[i]!;
     const r: MessageRecord = {
       type: 'message', conn: this.conn[i]!, seq: this.recordSeq[i]!, ts: this.ts[i]!, from: f & Flag.Server ? 'server' : 'client', kind: MESSAGE_KINDS[this.kind[i]!]!,
-      length: this.length[i]!, wireLength: this.wireLength[i]!, frames: this.frameCount[i]!,
-      compressed: (f & Flag.Compressed) !== 0, truncated: (f & Flag.Truncated) !== 0,
+      length: this.length[i]!, wireLength: Number.isNaN(wireLength) ? null : wireLength, frames: Number.isNaN(frames) ? null : frames,
+      compressed: f & Flag.CompressedUnknown ? null : (f & Flag.Compressed) !== 0, truncated: (f & Flag.Truncated) !== 0,
     };
     if (this.payloadKind[i] === Payload.Close) r.close = { code: this.closeCode[i] === -1 ? null : this.closeCode[i]!, reason: this.closeReason[i]! };
     if (f & Flag.Incomplete) r.incomplete = true;

@@ -107,8 +107,9 @@ function readEntry(entry: unknown, conn: number, problems: string[]): LogRecord[
     if (close) closes.push({ from, code: close.code });
     payloadBytes[from] += payload.length;
     records.push(messageRecord(conn, {
-      type: 'message', seq: ++seq, ts: m.ts, startTs: m.ts, from, kind, length: m.length ?? payload.length, wireLength: m.length ?? payload.length,
-      frames: 0, compressed: false, payload, truncated: m.length !== null && m.length > payload.length, incomplete: false,
+      type: 'message', seq: ++seq, ts: m.ts, startTs: m.ts, from, kind, length: m.length ?? payload.length,
+      // HAR keeps each message whole: its frames, their payload size on the wire and their RSV1 are not in the file.
+      wireLength: null, frames: null, compressed: null, payload, truncated: m.length !== null && m.length > payload.length, incomplete: false,
       text: kind === 'text' ? decodeUtf8(payload) : null, ...(close ? { close } : {}),
     }));
   }

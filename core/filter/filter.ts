@@ -71,6 +71,7 @@ export interface FilterSubject {
   opcode: number;
   /** Payload length; NaN for an error. */
   length: number;
+  /** The message was compressed (permessage-deflate); false when it was not, and when that is unknown (a message read from HAR). */
   compressed: boolean;
   truncated: boolean;
   /** Violations recorded on this message's connection for this message (0 = none). */

@@ -13,7 +13,7 @@ export function messageSubject(stored: StoredRecord, m: MessageRecord, actions: 
     kind: m.kind,
     opcode: OPCODES[m.kind],
     length: m.length,
-    compressed: m.compressed,
+    compressed: m.compressed === true,
     truncated: m.truncated,
     violations: stored.violations.length,
     closeCode: m.close?.code ?? null,

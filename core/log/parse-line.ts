@@ -74,8 +74,11 @@ function frameProblem(f: FrameRecord): string | null {
 function messageProblem(m: MessageRecord): string | null {
   if (!SIDES.has(m.from)) return 'from is not client or server';
   if (!KINDS.has(m.kind)) return 'kind is not text, binary, ping, pong or close';
-  if (![m.length, m.wireLength, m.frames, m.conn].every(isCount)) return 'length, wireLength, frames and conn must be numbers';
-  if (typeof m.compressed !== 'boolean' || typeof m.truncated !== 'boolean') return 'compressed and truncated must be booleans';
+  if (!isCount(m.length) || !isCount(m.conn)) return 'length and conn must be numbers';
+  // Null: unknown, as for a message read from HAR.
+  if ((m.wireLength !== null && !isCount(m.wireLength)) || (m.frames !== null && !isCount(m.frames))) return 'wireLength and frames must be numbers or null';
+  if (m.compressed !== null && typeof m.compressed !== 'boolean') return 'compressed must be a boolean or null';
+  if (typeof m.truncated !== 'boolean') return 'truncated must be a boolean';
   if (m.seq !== undefined && !(Number.isSafeInteger(m.seq) && m.seq >= 1)) return 'seq must be a whole number from 1';
   if (m.text !== undefined && typeof m.text !== 'string') return 'text must be a string';
   if (m.base64 !== undefined && (typeof m.base64 !== 'string' || !BASE64.test(m.base64))) return 'base64 must be base64';

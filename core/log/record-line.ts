@@ -45,8 +45,9 @@ const BASE64 = ascii(',"base64":"');
 const INCOMPLETE = ascii(',"incomplete":true');
 const RTT = ascii(',"rtt":');
 const APP = ascii(',"app":');
-/** `,"compressed":…,"truncated":…` for each pair: index compressed * 2 + truncated. */
-const MESSAGE_FLAGS = [[false, false], [false, true], [true, false], [true, true]].map(([c, t]) => ascii(`,"compressed":${c},"truncated":${t}`));
+/** `,"compressed":…,"truncated":…` for each pair: index compressed (false 0, true 2, null 4: unknown) + truncated. */
+const MESSAGE_FLAGS = [[false, false], [false, true], [true, false], [true, true], [null, false], [null, true]]
+  .map(([c, t]) => ascii(`,"compressed":${c},"truncated":${t}`));
 
 /** The fields of a frame line between `ts` and the mask as a number: from, fin, rsv, opcode, masked, and whether there is a mask. */
 function shapeKey(f: FrameRecord): number {
@@ -117,11 +118,12 @@ export class RecordLineEncoder {
     at = this.writeTimestamp(m.ts, buf, at);
     at = writeBytes(middle, buf, at);
     at = writeNumber(m.length, buf, at);
+    // wireLength, frames and compressed are null when unknown (a message read from HAR).
     at = writeBytes(WIRE_LENGTH, buf, at);
     at = writeNumber(m.wireLength, buf, at);
     at = writeBytes(FRAMES, buf, at);
     at = writeNumber(m.frames, buf, at);
-    at = writeBytes(MESSAGE_FLAGS[(m.compressed ? 2 : 0) + (m.truncated ? 1 : 0)]!, buf, at);
+    at = writeBytes(MESSAGE_FLAGS[(m.compressed === null ? 4 : m.compressed ? 2 : 0) + (m.truncated ? 1 : 0)]!, buf, at);
     // A close reason is the one part of a message's head that can hold any character.
     if (m.close !== undefined) at += buf.write(`,"close":${escapeUnsafe(JSON.stringify(m.close))}`, at, 'utf8');
     if (m.text !== undefined) {
@@ -188,9 +190,13 @@ function writeAscii(s: string, buf: Buffer, at: number): number {
   return at;
 }
 
-/** `String(n)` for a non-negative number: the digits of a whole number below 2^32 directly, any other through String. */
-function writeNumber(n: number, buf: Buffer, at: number): number {
-  if (n >>> 0 !== n) return at + buf.write(String(n), at, 'latin1');
+/**
+ * `String(n)` for a non-negative number or null: the digits of a whole number below 2^32 directly,
+ * any other number, and null (`null`: unknown), through String.
+ */
+function writeNumber(n: number | null, buf: Buffer, at: number): number {
+  // `null >>> 0` is 0, so null goes to String too.
+  if ((n as number) >>> 0 !== n) return at + buf.write(String(n), at, 'latin1');
   if (n < 10) {
     buf[at] = 0x30 + n;
     return at + 1;

@@ -110,9 +110,15 @@ export type FrameRecord = Omit<FrameEvent, 'headerLength'> & { conn: number };
 
 /** A complete message: the core's event (whose fields say what each means) with the connection id, its payload as text or base64. */
 export interface MessageRecord
-  extends Pick<MessageEvent, 'seq' | 'ts' | 'from' | 'kind' | 'length' | 'wireLength' | 'frames' | 'compressed' | 'truncated' | 'close' | 'rtt'> {
+  extends Pick<MessageEvent, 'seq' | 'ts' | 'from' | 'kind' | 'length' | 'truncated' | 'close' | 'rtt'> {
   type: 'message';
   conn: number;
+  /** Payload bytes on the wire, summed over the message's frames; null when unknown (a message read from HAR, which keeps no frames). */
+  wireLength: number | null;
+  /** How many frames carried the message; null when unknown (read from HAR). */
+  frames: number | null;
+  /** True when RSV1 marked the message as compressed (RFC 7692 §6); null when unknown (read from HAR). */
+  compressed: boolean | null;
   /** Text messages whose (kept) bytes are valid UTF-8. */
   text?: string;
   /** Binary, ping, pong, and text that is not valid UTF-8. */
@@ -288,7 +294,13 @@ export function frameRecord(conn: number, e: FrameEvent): FrameRecord {
  */
 export const BYTES_OVER = 64 * 1024;
 
-export function messageRecord(conn: number, e: MessageEvent): MessageRecord {
+/**
+ * What `messageRecord` is built from: the core's message event, or a message read from a file that
+ * keeps no frames (HAR), whose wire length, frame count and compression are null.
+ */
+export type MessageFacts = Omit<MessageEvent, 'wireLength' | 'frames' | 'compressed'> & Pick<MessageRecord, 'wireLength' | 'frames' | 'compressed'>;
+
+export function messageRecord(conn: number, e: MessageFacts): MessageRecord {
   const r: MessageRecord = {
     type: 'message', conn, seq: e.seq, ts: e.ts, from: e.from, kind: e.kind, length: e.length, wireLength: e.wireLength,
     frames: e.frames, compressed: e.compressed, truncated: e.truncated,
