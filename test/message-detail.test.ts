@@ -338,6 +338,13 @@ test('an error of wspeek\'s own: where and when it happened, what it said, and t
   assert.match(text, /^#3 wspeek decoder error {2}\S+ {2}\(\+500ms since open\)/);
   assert.match(text, /decoding stopped: boom\\x1b\]0;x\\x07/);
   assert.match(text, /still forwarded byte for byte/);
+  // Read from a file, the error concerns the file, not forwarding.
+  for (const [where, meaning] of [['capture', /never guessed over/], ['tls', /could not be decrypted/]] as const) {
+    const f = { ...e, where };
+    const shown = messageDetail({ ...row, record: f, stored: { ...row.stored, record: f } }, null, 80).map(lineText).join('\n');
+    assert.match(shown, meaning);
+    assert.doesNotMatch(shown, /forwarded/);
+  }
 });
 
 test('a message wspeek acted on: held with what to do, what it sends instead, every action; a message it sent itself', () => {

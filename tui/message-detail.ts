@@ -69,6 +69,13 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
   return lines;
 }
 
+/** What an error means for its connection, by where it happened. */
+const ERROR_MEANING: Record<ErrorRecord['where'], string> = {
+  decoder: 'The connection is still forwarded byte for byte; wspeek records no more of its frames or messages.',
+  capture: 'Said by the capture file, or about it: what the file lacks is reported, never guessed over.',
+  tls: 'Its TLS could not be decrypted: what it carried is counted, not decoded.',
+};
+
 /** An error of wspeek's own, where it happened, and what it means for the connection. */
 function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
   const since = connStart !== null ? `  (+${duration(e.ts - connStart)} since open)` : '';
@@ -77,7 +84,7 @@ function errorDetail(e: ErrorRecord, connStart: number | null): Line[] {
     [],
     [seg(visible(e.detail))],
     [],
-    [seg('The connection is still forwarded byte for byte; wspeek records no more of its frames or messages.', 'dim')],
+    [seg(ERROR_MEANING[e.where], 'dim')],
   ];
 }
 
