@@ -17,9 +17,7 @@ import { openCapture, StartError, type Capture, type CaptureSummary } from '../p
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
-import { openCaptureFile } from '../proxy/log/capture-file.js';
-import { HarFileWriter, writeHarFile, type HarCreator } from '../proxy/log/har-file.js';
-import { KeyLogFileError } from '../proxy/log/key-log-file.js';
+import type { HarCreator, HarFileWriter } from '../proxy/log/har-file.js';
 import { NotASessionLog, writeViewLog, type LogReadResult, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
@@ -137,6 +135,7 @@ export async function runOpen(args: ViewArgs & { file: string; keylog?: string |
     if (ui) info.reading = readProgress(read, total, elapsed);
     else if (pacer.due(read, total, elapsed)) process.stderr.write(terminal ? `\r${readProgress(read, total, elapsed)}\x1b[K` : `${readProgress(read, total, elapsed)}\n`);
   };
+  const [{ openCaptureFile }, { KeyLogFileError }] = await Promise.all([import('../proxy/log/capture-file.js'), import('../proxy/log/key-log-file.js')]);
   try {
     log = await openCaptureFile(args.file, { keylog: args.keylog, onProgress });
   } catch (err) {
@@ -188,7 +187,7 @@ async function convertToHar(args: ViewArgs & { file: string }, out: string): Pro
   const filter = compileFilter(args.filter, '--filter')?.predicate ?? null;
   let log: SessionLogFile;
   try {
-    log = await openCaptureFile(args.file);
+    log = await (await import('../proxy/log/capture-file.js')).openCaptureFile(args.file);
   } catch (err) {
     if (err instanceof NotASessionLog) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
@@ -197,7 +196,7 @@ async function convertToHar(args: ViewArgs & { file: string }, out: string): Pro
   // The name is taken before the file is read: one in use is refused at once.
   let har: HarFileWriter;
   try {
-    har = HarFileWriter.create(out, harCreator());
+    har = (await import('../proxy/log/har-file.js')).HarFileWriter.create(out, harCreator());
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -322,11 +321,18 @@ async function createView(
   args: ViewArgs, filter: CompiledFilter | null, info: SessionInfo, onQuit: () => Promise<void>, control: InterceptionControl | null, proto: Root | null,
 ): Promise<View> {
   if (wantsUi(args)) {
-    const [{ AppModel }, { startTerminalUi }, { ProtobufChoice }] = await Promise.all([import('../tui/app-model.js'), import('../tui/terminal-ui.js'), import('../tui/protobuf-choice.js')]);
+    const [{ AppModel }, { startTerminalUi }, { ProtobufChoice }, { writeHarFile }] = await Promise.all([
+      import('../tui/app-model.js'), import('../tui/terminal-ui.js'), import('../tui/protobuf-choice.js'), import('../proxy/log/har-file.js'),
+    ]);
+    // How each format the save prompt offers is written.
+    const viewWriters: Record<ViewFormat, (records: LogRecord[], file: string) => string> = {
+      jsonl: writeViewLog,
+      har: (records, file) => writeHarFile(records, file, harCreator()),
+    };
     const model = new AppModel(info, args.keep, filter, control);
     if (proto) model.protobuf = new ProtobufChoice(protobufTypes(proto));
     const ui = startTerminalUi(model, {
-      onQuit, saveView: (file, format, records) => VIEW_WRITERS[format](records, file), writePayload: writeNewFile,
+      onQuit, saveView: (file, format, records) => viewWriters[format](records, file), writePayload: writeNewFile,
       editor: editorFiles(editorCommand(process.env)), now,
     });
     return { listener: ui.listener, quit: ui.done, model, close: ui.close };
@@ -341,11 +347,6 @@ function wantsUi(args: ViewArgs): boolean {
   return args.tui && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
 }
 
-/** How each format the save prompt offers is written. */
-const VIEW_WRITERS: Record<ViewFormat, (records: LogRecord[], file: string) => string> = {
-  jsonl: writeViewLog,
-  har: (records, file) => writeHarFile(records, file, harCreator()),
-};
 
 /**
  * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address
@@ -385,7 +386,7 @@ async function startCapture(
   // --save-har takes its name now: a file in use is refused before anything listens.
   let har: HarFileWriter | null = null;
   try {
-    if (args.saveHar !== undefined) har = HarFileWriter.create(args.saveHar, harCreator());
+    if (args.saveHar !== undefined) har = (await import('../proxy/log/har-file.js')).HarFileWriter.create(args.saveHar, harCreator());
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -9,7 +9,6 @@ import { loadNativeMask } from '../proxy/native-mask.js';
 import { parseCount, parseListen, parseTarget, parseWhole } from './arguments.js';
 import { runCa, runDemo, runHelpFilter, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';
-import { runReplay } from './replay.js';
 
 const defaultCaDir = path.join(os.homedir(), '.wspeek');
 
@@ -80,7 +79,7 @@ async function main(): Promise<void> {
         parallel: { type: 'boolean', default: false, describe: 'replay the connections at once, not in turn' },
       }),
     async (a) => {
-      process.exitCode = await runReplay({ file: a.file, conn: a.conn, target: a.target, speed: a.speed, save: a.save, json: a.json, parallel: a.parallel });
+      process.exitCode = await (await import('./replay.js')).runReplay({ file: a.file, conn: a.conn, target: a.target, speed: a.speed, save: a.save, json: a.json, parallel: a.parallel });
     })
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
