@@ -149,7 +149,7 @@ export async function runOpen(args: ViewArgs & { file: string; keylog?: string |
   store.subscribe(view.listener);
   let result;
   try {
-    result = await log.read((r) => store.add(r));
+    result = await log.read((r) => store.add(r), () => stdout.drained());
   } catch (err) {
     view.close();
     throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);

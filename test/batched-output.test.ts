@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { batchedOutput } from '../cli/batched-output.js';
 
 function sink() {
@@ -36,4 +37,23 @@ test('a batch past 64 KiB goes out without waiting for the turn to end', () => {
   b.write(big);
   assert.equal(writes.length, 1);
   assert.equal(writes[0]!.length, 80 * 1024);
+});
+
+test('drained: nothing to wait for while the stream keeps up; a promise that the stream\'s drain resolves once it is 8 MiB behind', async () => {
+  const stream = new EventEmitter() as EventEmitter & { writableLength: number; write(text: string): boolean };
+  stream.writableLength = 0;
+  stream.write = () => true;
+  const b = batchedOutput(stream);
+  assert.equal(b.drained(), null);
+  stream.writableLength = 9 * 1024 * 1024;
+  const waiting = b.drained();
+  assert.ok(waiting, 'a promise while the reader is behind');
+  let resolved = false;
+  void waiting.then(() => (resolved = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(resolved, false, 'not before the drain');
+  stream.writableLength = 0;
+  stream.emit('drain');
+  await waiting;
+  assert.equal(resolved, true);
 });

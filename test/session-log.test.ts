@@ -440,3 +440,24 @@ test('writeViewLog: a saved view is a session log at the path given, read back r
   assert.throws(() => writeViewLog([frameRec(9)], file), { message: `${file} already exists; wspeek never overwrites a file` });
   assert.equal(fs.readFileSync(file, 'utf8'), linesOf(records), 'left as it was');
 });
+
+test('read waits for pace before reading on: a log is read no faster than its output drains', async () => {
+  const p = path.join(dir, 'paced.jsonl');
+  const lines = [JSON.stringify({ type: 'session', version: 1, tool: 'wspeek', ts: 1, mode: 'reverse', listen: '127.0.0.1:1', target: null })];
+  for (let i = 1; i <= 3000; i++) lines.push(JSON.stringify({ type: 'connect', conn: i, ts: i, client: 'c', server: null, tls: false }));
+  fs.writeFileSync(p, `${lines.join('\n')}\n`);
+  let release!: () => void;
+  let paced = 0;
+  const seen: LogRecord[] = [];
+  const reading = (await openSessionLog(p)).read((r) => seen.push(r), () => {
+    paced++;
+    return paced === 1 ? new Promise<void>((r) => (release = r)) : null;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  const held = seen.length;
+  assert.ok(held > 0 && held < 3001, `reading stopped while the output was behind: ${held} records`);
+  release();
+  const result = await reading;
+  assert.equal(result.records, 3001);
+  assert.equal(seen.length, 3001);
+});

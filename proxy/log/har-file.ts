@@ -35,8 +35,11 @@ export async function openHarFile(file: string): Promise<SessionLogFile> {
   const read = importHar(doc, path.basename(file));
   if ('notHar' in read) throw new NotAHarFile(file, read.notHar);
   return {
-    async read(onRecord) {
-      for (const r of read.records) onRecord(r);
+    async read(onRecord, pace) {
+      for (let i = 0; i < read.records.length; i++) {
+        onRecord(read.records[i]!);
+        if ((i & 1023) === 1023) await pace?.();
+      }
       return { records: read.records.length, problems: read.problems.map((error) => ({ line: 0, error })), tornLastLine: false };
     },
   };

@@ -24,7 +24,7 @@ export interface PcapFileOptions {
  */
 export function openPcapFile(file: string, options: PcapFileOptions): SessionLogFile {
   return {
-    async read(onRecord) {
+    async read(onRecord, pace) {
       let records = 0;
       const table = new CaptureConnections({ source: path.basename(file), keyLog: options.keyLog?.log ?? null }, (r) => {
         records++;
@@ -39,6 +39,7 @@ export function openPcapFile(file: string, options: PcapFileOptions): SessionLog
           reader.push(chunk as Buffer);
           options.onProgress?.(raw.bytesRead, total);
           if (reader.error) break;
+          await pace?.();
         }
       } finally {
         raw.destroy();

@@ -172,8 +172,12 @@ export class NotASessionLog extends Error {}
 
 /** A session log whose first line has been checked: its records are read with `read`. */
 export interface SessionLogFile {
-  /** Streams the log's records to `onRecord`; unknown record types are skipped. */
-  read(onRecord: (r: LogRecord) => void): Promise<LogReadResult>;
+  /**
+   * Streams the log's records to `onRecord`; unknown record types are skipped. `pace`, when it
+   * returns a promise (the output is behind), is waited for before more of the file is read, so
+   * memory stays bounded whatever the file's size and however slow the output's reader.
+   */
+  read(onRecord: (r: LogRecord) => void, pace?: () => Promise<void> | null): Promise<LogReadResult>;
 }
 
 /**
@@ -205,12 +209,13 @@ export async function openSessionLog(path: string): Promise<SessionLogFile> {
   const firstLine = n;
   const first = session;
   return {
-    async read(onRecord) {
+    async read(onRecord, pace) {
       const result: LogReadResult = { records: 1, problems: [], tornLastLine: false };
       onRecord(first);
       let line = firstLine;
       let lastInvalid: { line: number; error: string } | null = null;
       for (let next = await lines.next(); !next.done; next = await lines.next()) {
+        if ((line & 1023) === 0) await pace?.();
         line++;
         if (lastInvalid) result.problems.push(lastInvalid);
         lastInvalid = null;
