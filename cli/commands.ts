@@ -21,6 +21,7 @@ import type { HarCreator, HarFileWriter } from '../proxy/log/har-file.js';
 import { NotASessionLog, writeViewLog, type LogReadResult, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
+import { ClientCertificateError, loadClientCertificates, type ClientCertificates } from '../proxy/tls/client-certificates.js';
 import type { AppModel, SessionInfo } from '../tui/app-model.js';
 import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
@@ -62,6 +63,8 @@ export interface CaptureArgs extends ViewArgs {
   insecure: boolean;
   /** --keylog: append every TLS session's secrets to this file. */
   keylog: string | undefined;
+  /** --client-cert values: `FILE` or `HOST=FILE`. */
+  clientCert: string[];
   /** --allow values; empty: the default for the mode. */
   allow: string[];
 }
@@ -342,6 +345,19 @@ async function createView(
   return { listener, quit: null, model: null, close: () => {} };
 }
 
+/** --client-cert's files, read before anything listens: a file that can't be used is a usage error; a key others may read, a warning. */
+function loadClientCertificatesOrFail(values: string[]): ClientCertificates | null {
+  if (values.length === 0) return null;
+  try {
+    const certificates = loadClientCertificates(values);
+    for (const warning of certificates.warnings) say(`wspeek: ${warning}`);
+    return certificates;
+  } catch (err) {
+    if (err instanceof ClientCertificateError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** Whether the view is the terminal UI: asked for, and stdin and stdout are terminals. */
 function wantsUi(args: ViewArgs): boolean {
   return args.tui && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
@@ -398,11 +414,12 @@ async function startCapture(
       say(`wspeek: writing ${har.path} failed: ${(err as Error).message}`);
     }
   };
+  const clientCertificates = loadClientCertificatesOrFail(args.clientCert);
   let capture: Capture;
   try {
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
-      insecure: args.insecure, keyLog: args.keylog ?? null, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
+      insecure: args.insecure, keyLog: args.keylog ?? null, clientCertificates, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
       script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app,
     });
   } catch (err) {

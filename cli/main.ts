@@ -60,7 +60,8 @@ async function main(): Promise<void> {
       .options({ ...captureOptions, ...actOptions })
       .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget })
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' })
-      .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" }),
+      .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" })
+      .option('client-cert', { type: 'string', array: true, default: [] as string[], describe: 'PEM FILE with a certificate and its key, offered to TLS upstreams that ask for one; HOST=FILE for one host (repeatable)' }),
     (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout }))
     .command('open <file>', 'view a saved session log, a HAR file or a packet capture', (y) => y
       .options(viewOptions)
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     })
     .command('demo', 'embedded echo server and scripted client behind the proxy', (y) => y
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
-    (a) => runDemo({ ...a, target: undefined, allow: [], keylog: undefined, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
+    (a) => runDemo({ ...a, target: undefined, allow: [], keylog: undefined, clientCert: [], maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
     .command('ca', 'print the CA certificate for TLS interception', (y) => y
       .option('ca-dir', captureOptions['ca-dir']),
     (a) => runCa({ caDir: a.caDir }))

@@ -10,6 +10,7 @@ import { SessionLogWriter } from './log/session-log.js';
 import { startProxy, type RunningProxy } from './proxy-server.js';
 import { loadScript, ScriptError, type Script, type ScriptHostOptions } from './script-host.js';
 import { CaError, CertificateAuthority } from './tls/certificate-authority.js';
+import type { ClientCertificates } from './tls/client-certificates.js';
 
 /** A capture that could not start, for a reason the user can fix: said in one line. */
 export class StartError extends Error {}
@@ -27,6 +28,8 @@ export interface CaptureOptions {
   insecure: boolean;
   /** --keylog: the file every TLS session's secrets are appended to, or null. */
   keyLog: string | null;
+  /** --client-cert: what TLS connections to upstreams offer when asked, or null (absent: none). */
+  clientCertificates?: ClientCertificates | null;
   allow: AllowList | null;
   /** Writing the session log failed (capture goes on): one line for the user. */
   onLogError: (err: Error) => void;
@@ -94,7 +97,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   try {
     proxy = await startProxy({
       host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
-      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
+      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), clientCertificates: options.clientCertificates ?? null, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
     });
   } catch (err) {
     writer?.closeSync();

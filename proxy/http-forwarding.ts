@@ -8,6 +8,7 @@ import type { DecodeQueue } from './decode-queue.js';
 import { resolveDestination } from './destination.js';
 import { caPage } from './tls/ca-page.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
+import { clientCertificateRefusal, type ClientCertificates } from './tls/client-certificates.js';
 import { CA_HOST } from './tls/interception.js';
 
 export interface HttpForwardingOptions {
@@ -20,6 +21,8 @@ export interface HttpForwardingOptions {
   registry: ConnectionRegistry;
   /** Takes the key log lines of the TLS sessions with upstreams (https), or null. */
   keyLog: ((line: Buffer) => void) | null;
+  /** --client-cert: the certificates offered to https upstreams that ask for one, or null. */
+  clientCertificates: ClientCertificates | null;
 }
 
 export interface HttpForwarding {
@@ -74,7 +77,8 @@ export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
     // it only on the client request's 'aborted', which Node no longer emits once a request was read
     // whole: a client gone, or wspeek stopping, would leave it waiting on the upstream. The same
     // fresh agent, handed over, ends it. Given an agent, http-proxy leaves Connection alone: set it as it would.
-    const agent = dest.tls ? new https.Agent() : new http.Agent();
+    const clientCertificate = dest.tls ? options.clientCertificates?.forHost(dest.host) ?? null : null;
+    const agent = dest.tls ? new https.Agent(clientCertificate ? { cert: clientCertificate.cert, key: clientCertificate.key } : {}) : new http.Agent();
     if (agent instanceof https.Agent && options.keyLog) agent.on('keylog', options.keyLog);
     const keepUpgrade = /(^|,)\s*upgrade\s*($|,)/i.test(req.headers.connection ?? '');
     let ended = false;
@@ -92,7 +96,8 @@ export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
     });
     web.web(req, res, { target: dest.origin, agent, ...(keepUpgrade ? {} : { headers: { connection: 'close' } }) }, (err) => {
       if (ended) return;
-      const reason = `upstream ${dest.host}:${dest.port}: ${err.message}`;
+      const refusal = dest.tls ? clientCertificateRefusal(err, clientCertificate) : null;
+      const reason = `upstream ${dest.host}:${dest.port}${refusal ? ` ${refusal}` : `: ${err.message}`}`;
       record(502, reason);
       if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`wspeek: ${reason}\n`);
       else res.destroy();

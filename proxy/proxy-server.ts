@@ -13,6 +13,7 @@ import { httpForwarding } from './http-forwarding.js';
 import { Interception } from './interception.js';
 import { scriptHooks, type Script, type ScriptHostOptions } from './script-host.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
+import type { ClientCertificates } from './tls/client-certificates.js';
 import { tapUpgrade } from './websocket-tap.js';
 
 export interface ProxyOptions {
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   insecure: boolean;
   /** Takes the key log line of every TLS session wspeek has, toward clients and upstreams (Node's `keylog` event); absent or null: none kept. */
   keyLog?: ((line: Buffer) => void) | null;
+  /** --client-cert: what every TLS connection to an upstream (wss, https, an intercepted tunnel's far end) offers when asked; absent or null: none. */
+  clientCertificates?: ClientCertificates | null;
   /** Serve only these clients (absent or null: everyone who can connect). */
   allow?: AllowList | null;
   /** Takes every record, in order of observation. */
@@ -63,7 +66,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   else if (options.intercept) interception.setFilter(options.intercept);
   const registry = new ConnectionRegistry(records, target ? `${target.hostname}:${portOf(target)}` : null, options.allow ?? null);
   const keyLog = options.keyLog ?? null;
-  const web = httpForwarding({ target, verify: !options.insecure, ca: options.ca, records, registry, keyLog });
+  const clientCertificates = options.clientCertificates ?? null;
+  const web = httpForwarding({ target, verify: !options.insecure, ca: options.ca, records, registry, keyLog, clientCertificates });
   const server = http.createServer({ maxHeaderSize: 64 * 1024 });
   const serve = (socket: net.Socket) => server.emit('connection', socket);
 
@@ -82,7 +86,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       return;
     }
     // The tap carries every WebSocket connection, passively until the interception acts on it.
-    const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records, interception, keyLog });
+    const carrier = tapUpgrade(req, socket, head, dest, { conn: c.conn, maxPayload: options.maxPayload, verify: !options.insecure, records, interception, keyLog, clientCertificates });
     registry.carry(c, carrier);
     socket.resume();
   });

@@ -12,6 +12,7 @@ import type { Carrier } from './connection-registry.js';
 import type { DecodeQueue } from './decode-queue.js';
 import { webSocketUrl, type Destination } from './destination.js';
 import type { Interception, TapControl } from './interception.js';
+import { clientCertificateRefusal, type ClientCertificate, type ClientCertificates } from './tls/client-certificates.js';
 
 export interface TapOptions {
   conn: number;
@@ -24,6 +25,8 @@ export interface TapOptions {
   interception: Interception;
   /** Takes the upstream TLS session's key log lines (wss), or null. */
   keyLog: ((line: Buffer) => void) | null;
+  /** --client-cert: the certificates offered to wss upstreams that ask for one, or null. */
+  clientCertificates: ClientCertificates | null;
 }
 
 const NOT_ACTIVE = 'the connection is not carried actively';
@@ -99,9 +102,11 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
   const asSent = upstream.hostHeader === null && upstream.path === req.url;
   observe('client', sent);
 
+  const clientCertificate = upstream.tls ? options.clientCertificates?.forHost(upstream.host) ?? null : null;
   const server = upstream.tls
     ? tls.connect({
       host: upstream.host, port: upstream.port, rejectUnauthorized: options.verify, ALPNProtocols: ['http/1.1'],
+      ...(clientCertificate ? { cert: clientCertificate.cert, key: clientCertificate.key } : {}),
       ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }),
       // tls.connect passes allowHalfOpen on to its socket; @types/node leaves it out.
       ...({ allowHalfOpen: true } as tls.ConnectionOptions),
@@ -308,7 +313,7 @@ export function tapUpgrade(req: IncomingMessage, client: net.Socket, head: Buffe
       sideEnded(side);
     });
     from.on('error', (err: NodeJS.ErrnoException) => {
-      const reason = describeError(side, err, upstream, responded);
+      const reason = describeError(side, err, upstream, responded, clientCertificate);
       records.after(() => decoder?.endOfStream(side, now(), reason));
       if (side === 'server' && !responded && !client.destroyed) {
         // Nothing came back: answer the client ourselves, as a gateway would.
@@ -385,9 +390,11 @@ function badGateway(client: net.Socket, reason: string): void {
   client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-function describeError(side: Side, err: NodeJS.ErrnoException, upstream: Destination, responded: boolean): string {
+function describeError(side: Side, err: NodeJS.ErrnoException, upstream: Destination, responded: boolean, offered: ClientCertificate | null): string {
   if (side === 'server' && !responded) {
     const where = `${upstream.host}:${upstream.port}`;
+    const refusal = upstream.tls ? clientCertificateRefusal(err, offered) : null;
+    if (refusal) return `upstream ${where} ${refusal}`;
     if (err.code === 'ECONNREFUSED') return `upstream ${where} refused the connection`;
     if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `upstream host ${upstream.host} not found`;
     if (err.code === 'ETIMEDOUT') return `upstream ${where} timed out`;
