@@ -20,6 +20,7 @@ import { writeNewFile } from '../proxy/log/new-file.js';
 import type { HarCreator, HarFileWriter } from '../proxy/log/har-file.js';
 import { NotASessionLog, writeViewLog, type LogReadResult, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
+import { ANDROID_14_CACERTS, androidCertFileName, androidSystemStoreCommands } from '../proxy/tls/android-system-store.js';
 import { CaError, CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { ClientCertificateError, loadClientCertificates, type ClientCertificates } from '../proxy/tls/client-certificates.js';
 import type { AppModel, SessionInfo } from '../tui/app-model.js';
@@ -87,13 +88,25 @@ const stdout = batchedOutput(process.stdout);
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
 export async function runProxy(args: CaptureArgs & ActArgs): Promise<void> {
   const allow = allowList(args);
-  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args);
-  if (!isLoopback(args.listen.host)) {
-    say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
-    const lan = lanAddresses();
-    if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${live.capture.proxy.port}`).join(', ')}`);
-  }
-  if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
+  // The QR encoder is loaded only for a forward proxy that a phone can reach.
+  const codes = !args.target && !isLoopback(args.listen.host) ? await import('../tui/setup-codes.js') : null;
+  // Said before the UI takes the terminal over, so it is there again when the UI gives it back.
+  const announce = (port: number, info: SessionInfo) => {
+    if (!isLoopback(args.listen.host)) {
+      say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
+      const lan = lanAddresses();
+      if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${port}`).join(', ')}`);
+      // Listening on every interface, the phone reaches the proxy at a LAN address; else at the one it listens on.
+      const host = args.listen.host === '0.0.0.0' || args.listen.host === '::' ? lan[0] : args.listen.host;
+      if (codes && host !== undefined) {
+        info.setup = { proxy: `${host.includes(':') ? `[${host}]` : host}:${port}`, caPage: codes.CA_PAGE_URL };
+        const text = codes.setupCodeLines(info.setup, process.stderr.columns ?? 80, Infinity);
+        say('tooSmall' in text ? text.tooSmall : text.lines.join('\n'));
+      }
+    }
+    if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
+  };
+  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args, announce);
   // Headless, only a signal ends it; with the UI, quitting does too.
   await Promise.race([live.signalled, ...(live.quit ? [live.quit] : [])]);
 }
@@ -279,14 +292,23 @@ export function runHelpFilter(): void {
   process.stdout.write("\nExamples: server text len>1k · host:api and not ping and not pong · /\"error\":\\s*true/i or code>=4000 · #3 binary · violation · proto:socket.io name:join unanswered · reply latency>100ms · json.type~subscribe -heartbeat\n");
 }
 
-/** `wspeek ca`: print the CA certificate (creating the CA on first use). */
-export function runCa(args: { caDir: string }): void {
+/**
+ * `wspeek ca`: print the CA certificate (creating the CA on first use); with `android`, its file
+ * name in Android's system store (`<subject_hash_old>.0`) and the adb commands that put it there.
+ */
+export function runCa(args: { caDir: string; android: boolean }): void {
   let ca: CertificateAuthority;
   try {
     ca = CertificateAuthority.loadOrCreate(args.caDir);
   } catch (err) {
     if (err instanceof CaError) throw new UsageError(err.message);
     throw err;
+  }
+  if (args.android) {
+    process.stdout.write([androidCertFileName(ca.subjectHashOld), ...androidSystemStoreCommands(ca.subjectHashOld, ca.certPath)].map((l) => `${l}\n`).join(''));
+    say(`Android's system store (emulators started with -writable-system, rooted devices): every app trusts a CA there`);
+    say(`Android 14 and later read system CAs from ${ANDROID_14_CACERTS} instead, where these commands have no effect`);
+    return;
   }
   process.stdout.write(ca.certPem);
   say(`${ca.created ? 'created' : 'CA'} ${ca.certPath} (key ${ca.keyPath}, 0600)`);
@@ -380,10 +402,12 @@ function allowList(args: CaptureArgs): AllowList | null {
 /**
  * Opens the capture, says where it listens, then attaches the view (which may take the terminal
  * over) and lets records flow. With `stopOnSignal`, a stop signal ends it from before it says where
- * it listens: a client (or a test) told where to connect may send one at once.
+ * it listens: a client (or a test) told where to connect may send one at once. `announce` says
+ * more about the listener (given its port, and the view's session info to add to) before the view starts.
  */
 async function startCapture(
   args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false, act: ActArgs | null = null,
+  announce: ((port: number, info: SessionInfo) => void) | null = null,
 ): Promise<LiveCapture> {
   // A bad filter is a usage error before anything starts.
   const filter = compileFilter(args.filter, '--filter');
@@ -467,6 +491,7 @@ async function startCapture(
   if (har) say(`writing a HAR file to ${har.path} when the capture ends`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
+  announce?.(capture.proxy.port, info);
   const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''), proto);
   view = created;
   model = created.model;

@@ -86,8 +86,9 @@ async function main(): Promise<void> {
       .options({ ...captureOptions, listen: { ...captureOptions.listen, default: '127.0.0.1:0' } }),
     (a) => runDemo({ ...a, target: undefined, allow: [], keylog: undefined, clientCert: [], maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen }))
     .command('ca', 'print the CA certificate for TLS interception', (y) => y
-      .option('ca-dir', captureOptions['ca-dir']),
-    (a) => runCa({ caDir: a.caDir }))
+      .option('ca-dir', captureOptions['ca-dir'])
+      .option('android', { type: 'boolean', default: false, describe: "print instead its file name in Android's system store (<subject_hash_old>.0) and the adb commands that install it there (emulators, rooted devices)" }),
+    (a) => runCa({ caDir: a.caDir, android: a.android }))
     .command('help <topic>', 'more help on a topic: filter (the filter syntax)', (y) => y
       .positional('topic', { type: 'string', demandOption: true }),
     (a) => {

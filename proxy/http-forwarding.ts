@@ -15,7 +15,7 @@ export interface HttpForwardingOptions {
   target: URL | null;
   /** Verify upstream certificates. */
   verify: boolean;
-  /** Serves http://wspeek.ca/ in forward mode. */
+  /** Serves http://wspeek.ca/ (and https://wspeek.ca/, intercepted) in forward mode. */
   ca: CertificateAuthority | null;
   records: DecodeQueue;
   registry: ConnectionRegistry;
@@ -34,7 +34,7 @@ export interface HttpForwarding {
 
 /**
  * Ordinary HTTP requests, forwarded with http-proxy (one `http` record each): a page and its
- * WebSocket can share the proxy's port. In forward mode, http://wspeek.ca/ serves the CA.
+ * WebSocket can share the proxy's port. In forward mode, wspeek.ca (http, or https intercepted) serves the CA page.
  */
 export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
   const { records, registry } = options;
@@ -67,8 +67,8 @@ export function httpForwarding(options: HttpForwardingOptions): HttpForwarding {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
       return record(400, 'request without a destination');
     }
-    if (options.ca && dest.host === CA_HOST && !dest.tls) {
-      const page = caPage(dest.path, options.ca);
+    if (options.ca && dest.host === CA_HOST) {
+      const page = caPage(dest.path, options.ca, dest.tls);
       res.writeHead(page.status, page.headers).end(page.body);
       return record(page.status);
     }

@@ -1411,3 +1411,47 @@ test('P reads the selected binary message\'s direction as a --proto type in the 
   assert.match(model.notice ?? '', /^#1 client → server: binary messages read as Raw in the detail/);
   assert.ok(model.detailLines(60, 80).map(lineText).some((l) => l === 'Protobuf as Raw'));
 });
+
+test('o shows the set-up QR codes centred, any key then closes them, and C-c still quits', () => {
+  const { model } = session();
+  model.info.setup = { proxy: '192.168.1.20:8080', caPage: 'http://wspeek.ca/' };
+  press(model, 'o');
+  assert.equal(model.showSetup, true);
+  for (const [w, h] of [[76, 20], [116, 26], [246, 56]] as const) {
+    const lines = model.setupLines(h, w).map(lineText);
+    assert.equal(lines.length, h);
+    assert.ok(lines.every((l) => [...l].length <= w), `${w}×${h}: no line wider than the overlay`);
+    const caption = lines.find((l) => l.includes('proxy 192.168.1.20:8080'));
+    assert.ok(caption, `${w}×${h}: the captions show`);
+    assert.match(caption, /CA page http:\/\/wspeek\.ca\//);
+    assert.ok(lines.some((l) => l.includes('█▀') || l.includes('▀█')), `${w}×${h}: the codes show`);
+    assert.equal(lines[h - 1]!.trimEnd(), 'any key closes');
+  }
+  const codeLines = model.setupLines(20, 76).map(lineText).slice(0, -1).filter((l) => l.trim() !== '');
+  const widest = Math.max(...codeLines.map((l) => [...l.trim()].length));
+  const left = codeLines[0]!.length - codeLines[0]!.trimStart().length;
+  assert.ok(left > 0 && Math.abs(left - (76 - left - widest)) <= 1, `centred: ${left} columns left, ${76 - left - widest} right`);
+  press(model, 'j');
+  assert.equal(model.showSetup, false, 'any key closes them');
+  assert.equal(model.focus, 'messages', 'and does nothing else');
+  press(model, 'o');
+  assert.equal(press(model, 'C-c'), 'quit');
+});
+
+test('o where the codes do not fit says so, with the address and URL as text', () => {
+  const { model } = session();
+  model.info.setup = { proxy: '192.168.1.20:8080', caPage: 'http://wspeek.ca/' };
+  press(model, 'o');
+  const lines = model.setupLines(12, 40).map(lineText);
+  assert.equal(lines.length, 12);
+  assert.ok(lines.every((l) => l.length <= 40));
+  const said = lines.join(' ').replace(/\s+/g, ' ');
+  assert.match(said, /too small for the QR codes: they need \d+×\d+ or \d+×\d+ cells, this is 40×11\. Proxy 192\.168\.1\.20:8080, CA page http:\/\/wspeek\.ca\//);
+});
+
+test('o without set-up codes (loopback, reverse mode, a saved session) says where they come from', () => {
+  const { model } = session();
+  press(model, 'o');
+  assert.equal(model.showSetup, false);
+  assert.match(lineText(model.filterBar(W)), /o shows QR codes to set a phone up/);
+});

@@ -7,6 +7,7 @@ import { caPage, escapeHtml } from '../proxy/tls/ca-page.js';
 const ca = {
   certPem: '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n',
   certDer: crypto.randomBytes(300),
+  subjectHashOld: '1a2b3c4d',
   fingerprint256: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
 };
 
@@ -21,7 +22,7 @@ test('escapeHtml escapes & < > " and \'', () => {
 });
 
 test('the index page shows the fingerprint, both download links and steps for all five platforms', () => {
-  const res = caPage('/', ca);
+  const res = caPage('/', ca, false);
   assert.equal(res.status, 200);
   assert.equal(res.headers['Content-Type'], 'text/html; charset=utf-8');
   assert.equal(res.headers['Content-Security-Policy'], "default-src 'none'; style-src 'unsafe-inline'");
@@ -45,13 +46,13 @@ test('the index page shows the fingerprint, both download links and steps for al
 });
 
 test('the fingerprint is HTML-escaped on the index page', () => {
-  const html = caPage('/', { ...ca, fingerprint256: '<b>"x"</b>' }).body.toString('utf8');
+  const html = caPage('/', { ...ca, fingerprint256: '<b>"x"</b>' }, false).body.toString('utf8');
   assert.ok(!html.includes('<b>'));
   assert.ok(html.includes('&lt;b&gt;&quot;x&quot;&lt;/b&gt;'));
 });
 
 test('/cert/der serves the DER bytes as an attachment', () => {
-  const res = caPage('/cert/der', ca);
+  const res = caPage('/cert/der', ca, false);
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, ca.certDer);
   assert.equal(res.headers['Content-Type'], 'application/x-x509-ca-cert');
@@ -60,7 +61,7 @@ test('/cert/der serves the DER bytes as an attachment', () => {
 });
 
 test('/cert/pem serves the PEM text as an attachment', () => {
-  const res = caPage('/cert/pem', ca);
+  const res = caPage('/cert/pem', ca, false);
   assert.equal(res.status, 200);
   assert.equal(res.body.toString('utf8'), ca.certPem);
   assert.equal(res.headers['Content-Type'], 'application/x-pem-file');
@@ -69,14 +70,14 @@ test('/cert/pem serves the PEM text as an attachment', () => {
 });
 
 test('a query string (and an absolute-form URL) is ignored when routing', () => {
-  assert.equal(caPage('/cert/pem?download=1', ca).body.toString('utf8'), ca.certPem);
-  assert.equal(caPage('/?x=<y>', ca).status, 200);
-  assert.deepEqual(caPage('http://wspeek.ca/cert/der', ca).body, ca.certDer);
-  assert.equal(caPage('http://wspeek.ca', ca).status, 200);
+  assert.equal(caPage('/cert/pem?download=1', ca, false).body.toString('utf8'), ca.certPem);
+  assert.equal(caPage('/?x=<y>', ca, false).status, 200);
+  assert.deepEqual(caPage('http://wspeek.ca/cert/der', ca, false).body, ca.certDer);
+  assert.equal(caPage('http://wspeek.ca', ca, false).status, 200);
 });
 
 test('an unknown path is a 404 page that mentions the path HTML-escaped', () => {
-  const res = caPage('/<script>alert(1)</script>', ca);
+  const res = caPage('/<script>alert(1)</script>', ca, false);
   assert.equal(res.status, 404);
   assert.equal(res.headers['Content-Type'], 'text/html; charset=utf-8');
   assert.equal(res.headers['Content-Security-Policy'], "default-src 'none'; style-src 'unsafe-inline'");
@@ -87,8 +88,47 @@ test('an unknown path is a 404 page that mentions the path HTML-escaped', () => 
 });
 
 test('Content-Length counts bytes, not characters, for the UTF-8 page', () => {
-  const res = caPage('/', ca);
+  const res = caPage('/', ca, false);
   const html = res.body.toString('utf8');
   assert.ok(res.body.length > html.length, 'page contains multi-byte characters');
   assert.equal(Number(res.headers['Content-Length']), res.body.length);
+});
+
+test("the Android section gives the system-store route: the <subject_hash_old>.0 file name and the adb commands", () => {
+  const html = caPage('/', ca, false).body.toString('utf8');
+  assert.ok(html.includes('<h3>Android system store (emulators and rooted devices)</h3>'));
+  assert.ok(html.includes('<code>1a2b3c4d.0</code>'));
+  assert.ok(html.includes('-writable-system'));
+  const commands = ['adb root', 'adb remount', 'adb push wspeek-ca.pem /system/etc/security/cacerts/1a2b3c4d.0',
+    'adb shell chmod 644 /system/etc/security/cacerts/1a2b3c4d.0', 'adb reboot'];
+  assert.ok(html.includes(`<p><code>${commands.join('<br>\n')}</code></p>`));
+});
+
+test('the Android 14 note says the system CAs are under /apex/com.android.conscrypt/cacerts, where the route does not reach', () => {
+  const html = caPage('/', ca, false).body.toString('utf8');
+  assert.match(html, /Android 14 and later read the system CAs from <code>\/apex\/com\.android\.conscrypt\/cacerts<\/code>/);
+  assert.match(html, /the commands above have no effect there/);
+});
+
+test("iOS's steps end with Settings → General → About → Certificate Trust Settings", () => {
+  const html = caPage('/', ca, false).body.toString('utf8');
+  const ios = html.slice(html.indexOf('<h2>iOS</h2>'), html.indexOf('<h2>Check</h2>'));
+  assert.match(ios, /<li>Settings → General → About → Certificate Trust Settings → enable full trust for wspeek CA\./);
+});
+
+test('the page links the check, https://wspeek.ca/check', () => {
+  const html = caPage('/', ca, false).body.toString('utf8');
+  assert.ok(html.includes('<a href="https://wspeek.ca/check">https://wspeek.ca/check</a>'));
+});
+
+test('/check answers "trusted" over intercepted TLS, and over plain http says it checked nothing', () => {
+  const secure = caPage('/check', ca, true);
+  assert.equal(secure.status, 200);
+  assert.equal(secure.headers['Content-Type'], 'text/plain; charset=utf-8');
+  assertCommonHeaders(secure);
+  assert.match(secure.body.toString('utf8'), /^trusted: /);
+  const plain = caPage('http://wspeek.ca/check?x=1', ca, false);
+  assert.equal(plain.status, 200);
+  assert.match(plain.body.toString('utf8'), /^not checked: .*https:\/\/wspeek\.ca\/check/);
+  assert.doesNotMatch(plain.body.toString('utf8'), /^trusted/);
 });

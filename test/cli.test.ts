@@ -2,10 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
+import { CA_PAGE_URL, setupCodeLines } from '../tui/setup-codes.js';
 import { finished, listeningPort, ROOT, RUN_MS, startCli, useCliSandbox, type CliProcess, type CliRun as Run } from './support/cli-process.js';
 import { waitUntil } from './support/wait.js';
 
@@ -278,6 +281,58 @@ test('ca --ca-dir DIR prints the CA certificate and creates DIR 0700 with a 0600
   const again = await run(['ca', '--ca-dir', dir]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout, r.stdout);
+});
+
+const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+
+test("ca --android prints <subject_hash_old>.0, as openssl x509 -subject_hash_old names it, and the adb commands that install it", async (t) => {
+  const dir = path.join(sandbox.work, 'ca-android');
+  const r = await run(['ca', '--android', '--ca-dir', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const [file, ...commands] = lines(r.stdout);
+  assert.match(file!, /^[0-9a-f]{8}\.0$/);
+  const pem = path.join(dir, 'ca.pem');
+  assert.deepEqual(commands, [
+    'adb root',
+    'adb remount',
+    `adb push ${pem} /system/etc/security/cacerts/${file}`,
+    `adb shell chmod 644 /system/etc/security/cacerts/${file}`,
+    'adb reboot',
+  ]);
+  assert.match(r.stderr, /Android 14 and later read system CAs from \/apex\/com\.android\.conscrypt\/cacerts/);
+  if (!hasOpenssl) return t.skip('openssl is not installed: the hash is not compared with its -subject_hash_old');
+  const openssl = spawnSync('openssl', ['x509', '-in', pem, '-subject_hash_old', '-noout'], { encoding: 'utf8' });
+  assert.equal(openssl.status, 0, openssl.stderr);
+  assert.equal(file, `${openssl.stdout.trim()}.0`);
+});
+
+test('a forward proxy on every interface prints QR codes of a LAN address and the CA page after the LAN line; on loopback it prints none', async (t) => {
+  const lan = Object.values(os.networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+  if (lan === undefined) return t.skip('no non-loopback IPv4 address: nothing for the codes to show');
+  const proc = start(['--listen', '0.0.0.0:0', '--no-tui', '--ca-dir', path.join(sandbox.work, 'ca-qr')]);
+  try {
+    await waitUntil('the forward proxy line', () => /forward proxy: /.test(proc.output.stderr) || proc.child.exitCode !== null);
+    const port = /listening on 0\.0\.0\.0:(\d+)/.exec(proc.output.stderr)?.[1];
+    assert.ok(port, proc.output.stderr);
+    const err = proc.output.stderr;
+    const codes = setupCodeLines({ proxy: `${lan}:${port}`, caPage: CA_PAGE_URL }, 80, Infinity);
+    assert.ok('lines' in codes);
+    const at = err.indexOf(codes.lines.join('\n'));
+    assert.ok(at > 0, `the codes on stderr:\n${err}`);
+    assert.ok(err.indexOf("point the phone's proxy at one of:") < at, 'after the LAN addresses line');
+    assert.match(codes.lines[0]!, new RegExp(`^proxy ${lan.replace(/\./g, '\\.')}:${port} +CA page http://wspeek\\.ca/$`));
+  } finally {
+    proc.child.kill('SIGINT');
+    await finished(proc);
+  }
+  const loopback = start(['--listen', '127.0.0.1:0', '--no-tui', '--ca-dir', path.join(sandbox.work, 'ca-qr')]);
+  try {
+    await waitUntil('the forward proxy line', () => /forward proxy: /.test(loopback.output.stderr) || loopback.child.exitCode !== null);
+    assert.doesNotMatch(loopback.output.stderr, /[▀▄█]/);
+  } finally {
+    loopback.child.kill('SIGINT');
+    await finished(loopback);
+  }
 });
 
 test('--filter with a syntax error exits 2 and shows where the error is', async () => {

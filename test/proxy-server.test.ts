@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { computeAccept } from '../core/websocket/handshake.js';
 import {
-  recordPayload, type EndRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
+  recordPayload, type EndRecord, type LogRecord, type HandshakeRecord, type MessageRecord, type ViolationRecord,
 } from '../core/log/records.js';
 import { CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
@@ -704,6 +704,40 @@ test('forward mode: absolute-URI GET is proxied; http://wspeek.ca/ serves the CA
   } finally {
     await proxy?.close();
     await closeServer(upstream);
+    fs.rmSync(caDir, { recursive: true, force: true });
+  }
+});
+
+test('forward mode: https://wspeek.ca/check through the proxy answers "trusted" to a client that trusts only the wspeek CA', async () => {
+  const caDir = tempDir('proxy-ca-check');
+  const records = new Records();
+  let proxy: RunningProxy | undefined;
+  let secure: tls.TLSSocket | undefined;
+  try {
+    const ca = CertificateAuthority.loadOrCreate(caDir);
+    proxy = await proxyWith(records, { target: null, ca });
+    const raw = await connectTunnel(proxy.port, 'wspeek.ca:443');
+    secure = tls.connect({ socket: raw, servername: 'wspeek.ca', ca: [ca.certPem] });
+    await within(once(secure, 'secureConnect'), 'TLS with wspeek.ca');
+    assert.equal(secure.authorized, true);
+    secure.end('GET /check HTTP/1.1\r\nHost: wspeek.ca\r\nConnection: close\r\n\r\n');
+    const chunks: Buffer[] = [];
+    secure.on('data', (c: Buffer) => chunks.push(c));
+    await within(once(secure, 'end'), 'the answer');
+    const answer = Buffer.concat(chunks).toString('utf8');
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /\r\n\r\ntrusted: /);
+    const t = await records.waitFor('tunnel record', isType('tunnel', 1));
+    assert.equal(t.tls, 'intercepted');
+    const h = await records.waitFor('the GET inside the tunnel', (r): r is LogRecord & { type: 'http' } => r.type === 'http' && r.method === 'GET');
+    assert.equal(h.url, 'https://wspeek.ca/check');
+    assert.equal(h.status, 200);
+
+    const plain = await request({ host: HOST, port: proxy.port, path: 'http://wspeek.ca/check' });
+    assert.match(plain.body.toString(), /^not checked: /);
+  } finally {
+    secure?.destroy();
+    await proxy?.close();
     fs.rmSync(caDir, { recursive: true, force: true });
   }
 });

@@ -9,7 +9,7 @@ import { connectionCells, connectionColumns, connectionLine } from './connection
 import { ConnectionView } from './connection-view.js';
 import { viewFileName } from './file-names.js';
 import { count, cutLeft, cutUrl, dateTime, fit, size } from './format.js';
-import { helpFooter, helpLines } from './help.js';
+import { helpFooter, helpLines, wrapText } from './help.js';
 import type { InterceptionControl } from './interception-control.js';
 import { layoutDetail } from './detail-layout.js';
 import { handshakeDetail, messageDetail } from './message-detail.js';
@@ -20,6 +20,7 @@ import { MessageView } from './message-view.js';
 import { clipboardCopy, payloadFile, payloadOf, type Payload, type PayloadFile } from './payload-export.js';
 import type { ProtobufChoice } from './protobuf-choice.js';
 import { RateMeter } from './rate-meter.js';
+import { setupCodeLines, type SetupCodes } from './setup-codes.js';
 import { visible } from './sanitize.js';
 import { ViewFraming } from './view-framing.js';
 import { lineText, seg, type Line } from './styled-text.js';
@@ -46,6 +47,8 @@ export interface SessionInfo {
   captured?: string;
   /** `open` of a packet capture: how far the reading has come (readProgress), null once done. */
   reading?: string | null;
+  /** A forward proxy on a non-loopback address: what its set-up QR codes hold (`o`). */
+  setup?: SetupCodes;
 }
 
 /** What a key asks the screen to do besides redrawing. */
@@ -94,6 +97,8 @@ export class AppModel {
   focus: Pane = 'messages';
   timeMode: TimeMode = 'absolute';
   showHelp = false;
+  /** The set-up QR codes cover the panes (`o`). */
+  showSetup = false;
   /** The first help line in view. */
   helpTop = 0;
   input: Input | null = null;
@@ -169,6 +174,7 @@ export class AppModel {
   key(ch: string | undefined, name: string): Action {
     this.notice = null;
     if (this.showHelp) return this.helpKey(ch, name);
+    if (this.showSetup) return this.setupKey(name);
     if (this.input) return this.editInput(ch, name);
     if (this.acting.prompt) return this.acting.promptKey(ch, name);
     const m = this.messages;
@@ -197,6 +203,10 @@ export class AppModel {
     if (acted !== null) return acted;
     switch (ch) {
       case '?': this.showHelp = true; this.helpTop = 0; break;
+      case 'o':
+        if (this.info.setup) this.showSetup = true;
+        else this.notice = 'o shows QR codes to set a phone up: a forward proxy listening on a LAN address has them (--listen 0.0.0.0:PORT)';
+        break;
       case '/':
         if (this.focus === 'detail') this.startInput('detail', this.detailSearch);
         else this.startInput('filter', m.filterSource);
@@ -361,6 +371,22 @@ export class AppModel {
     return [...shown, ...blank, [seg(fit(footer, width), 'dim')]];
   }
 
+  /** The set-up overlay's `height` lines of `width`: the QR codes centred, or why they don't fit, and how to close it. */
+  setupLines(height: number, width: number): Line[] {
+    if (height <= 0 || !this.info.setup) return [];
+    const footer = 'any key closes';
+    const text = setupCodeLines(this.info.setup, width, height - 1);
+    if ('tooSmall' in text) {
+      const said = wrapText(text.tooSmall, width).slice(0, height - 1).map((t): Line => [seg(t, 'warn')]);
+      const blank = Array.from({ length: height - 1 - said.length }, (): Line => []);
+      return [...said, ...blank, [seg(fit(footer, width), 'dim')]];
+    }
+    const codes = text.lines;
+    const margin = ' '.repeat(Math.max(0, Math.floor((width - Math.max(...codes.map((l) => l.length))) / 2)));
+    const blank = Array.from({ length: height - 1 - codes.length }, (): Line => []);
+    return [...codes.map((l): Line => [seg(margin + l)]), ...blank, [seg(fit(footer, width), 'dim')]];
+  }
+
   /** Scrolls the help by `delta` lines (the mouse wheel, the keys). */
   scrollHelp(delta: number): void {
     const last = Math.max(0, helpLines(this.helpSize.width).length - this.helpSize.height);
@@ -476,6 +502,13 @@ export class AppModel {
       case 'end': case 'S-g': this.scrollHelp(Infinity); break;
       default: if (ch === '?') this.showHelp = false;
     }
+    return 'none';
+  }
+
+  /** While the set-up codes show, any key closes them; C-c still quits. */
+  private setupKey(name: string): Action {
+    if (name === 'C-c') return 'quit';
+    this.showSetup = false;
     return 'none';
   }
 

@@ -27,6 +27,7 @@ export const KEYS: ReadonlyArray<[keys: string, action: string]> = [
   ['m', "compose a message on the selected connection (or the selected message's): direction (Tab), text or binary (t b), then the payload in the editor"],
   ['r  R', 'send the selected message again, the same way / after editing a copy in the editor'],
   ['x  X', "close the selected connection (or the selected message's) on purpose: a close frame with the code and reason you type, to both sides / reset both sides"],
+  ['o', "QR codes to set a phone up: the proxy's LAN address and the CA page (a forward proxy on a LAN address); any key closes them"],
   ['?', 'this help: ↑ ↓ PgUp PgDn j k g G scroll it; q, Esc or ? close it'],
   ['q  Ctrl-C', 'quit (the session log is flushed first); with messages held it asks: f forward them all, d drop them all, Esc stay'],
 ];

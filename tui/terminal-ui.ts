@@ -198,9 +198,10 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
     const cols = Number(screen.width);
     filterBar.setContent(render([model.filterBar(cols)], mode));
     statusBar.setContent(render([model.statusBar(cols, t)], mode));
-    if (model.showHelp) {
+    if (model.showHelp || model.showSetup) {
       const h = inner(help);
-      help.setContent(render(model.helpLines(h.h, h.w), mode));
+      help.setLabel(model.showHelp ? ' Help ' : ' Set a phone up ');
+      help.setContent(render(model.showHelp ? model.helpLines(h.h, h.w) : model.setupLines(h.h, h.w), mode));
       help.show();
       help.setFront();
     } else help.hide();
@@ -313,6 +314,7 @@ export function startTerminalUi(model: AppModel, options: TerminalUiOptions): Te
   screen.enableMouse();
   screen.on('mouse', (data: blessed.Widgets.Events.IMouseEventArg) => {
     const action = data.action as string; // blessed's typings leave out the wheel actions
+    if (model.showSetup) return; // clicks go nowhere while the codes cover the panes
     if (model.showHelp) {
       // The help takes the wheel; clicks go nowhere while it covers the panes.
       if (action === 'wheelup' || action === 'wheeldown') {

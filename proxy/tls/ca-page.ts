@@ -1,13 +1,16 @@
 /**
  * The page served on the magic host `http://wspeek.ca/`: CA download links,
- * fingerprint, and per-platform install steps. Pure: request path in, response out.
+ * fingerprint, per-platform install steps, and the trust check. Pure: request path in, response out.
  */
+import { ANDROID_14_CACERTS, androidCertFileName, androidSystemStoreCommands } from './android-system-store.js';
 
 /** What the CA page needs to know about the certificate authority. */
 export interface CaPageInfo {
   certPem: string;
   certDer: Buffer;
   fingerprint256: string;
+  /** OpenSSL's `subject_hash_old`: the certificate's file name in Android's system store is this and `.0`. */
+  subjectHashOld: string;
 }
 
 /** A complete HTTP response for the CA page. */
@@ -40,15 +43,20 @@ export function escapeHtml(value: string): string {
   });
 }
 
+const TEXT_HEADERS: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+
 /**
- * Answers a request for `path` on `http://wspeek.ca/`: `/` (install page),
- * `/cert/pem`, `/cert/der`, anything else 404. A query string is ignored; an
- * absolute-form URL (as a forward proxy receives it) is accepted too.
+ * Answers a request for `path` on `wspeek.ca`: `/` (install page), `/cert/pem`, `/cert/der`,
+ * `/check`, anything else 404. `overTls`: the request came inside a TLS connection that wspeek
+ * intercepted (`https://wspeek.ca/`). A query string is ignored; an absolute-form URL (as a
+ * forward proxy receives it) is accepted too.
  */
-export function caPage(path: string, ca: CaPageInfo): CaPageResponse {
+export function caPage(path: string, ca: CaPageInfo, overTls: boolean): CaPageResponse {
   switch (pathOf(path)) {
     case '/':
-      return respond(200, HTML_HEADERS, Buffer.from(indexHtml(ca.fingerprint256), 'utf8'));
+      return respond(200, HTML_HEADERS, Buffer.from(indexHtml(ca), 'utf8'));
+    case '/check':
+      return respond(200, TEXT_HEADERS, Buffer.from(overTls ? TRUSTED : NOT_CHECKED, 'utf8'));
     case '/cert/pem':
       return respond(
         200,
@@ -65,6 +73,16 @@ export function caPage(path: string, ca: CaPageInfo): CaPageResponse {
       return respond(404, HTML_HEADERS, Buffer.from(notFoundHtml(path), 'utf8'));
   }
 }
+
+/**
+ * `/check` over TLS: the client finished a handshake with a certificate wspeek's CA signed, so
+ * whatever made the request (the browser, or the app) trusts the CA.
+ */
+const TRUSTED = 'trusted: this client accepted the certificate wspeek made for wspeek.ca, so it trusts the wspeek CA\n';
+
+/** `/check` over plain HTTP proves nothing about trust. */
+const NOT_CHECKED = 'not checked: this request came over plain http; open https://wspeek.ca/check through the proxy. ' +
+  'It says "trusted" when this client trusts the wspeek CA; a certificate error there means it does not.\n';
 
 /** The path without query or fragment; absolute-form URLs are reduced to their path. */
 function pathOf(raw: string): string {
@@ -111,7 +129,10 @@ ${body}
 `;
 }
 
-function indexHtml(fingerprint: string): string {
+function indexHtml(ca: CaPageInfo): string {
+  const fingerprint = ca.fingerprint256;
+  const hashFile = androidCertFileName(ca.subjectHashOld);
+  const adb = androidSystemStoreCommands(ca.subjectHashOld, 'wspeek-ca.pem').map((line) => escapeHtml(line)).join('<br>\n');
   return page(
     'wspeek CA',
     `<h1>wspeek CA</h1>
@@ -130,13 +151,26 @@ Remove the certificate when you are done debugging.</p>
 </ol>
 <p>On Android 7 and later, apps trust user-installed CAs only if they opt in through
 <code>network_security_config</code> (<code>&lt;certificates src="user"/&gt;</code>); browsers such as Chrome do.</p>
+<h3>Android system store (emulators and rooted devices)</h3>
+<p>Every app trusts a CA in the system store. Its file there is named after the certificate's
+<code>subject_hash_old</code>: <code>${escapeHtml(hashFile)}</code>. Download <a href="/cert/pem">wspeek-ca.pem</a>
+on the computer (an emulator must run with <code>-writable-system</code>), then:</p>
+<p><code>${adb}</code></p>
+<p>Android 14 and later read the system CAs from <code>${escapeHtml(ANDROID_14_CACERTS)}</code>, a read-only
+module, not from <code>/system/etc/security/cacerts</code>: the commands above have no effect there, and
+the CA needs another method.</p>
 
 <h2>iOS</h2>
 <ol>
 <li>Open this page in Safari and download <a href="/cert/der">wspeek-ca.cer</a>; allow the profile download.</li>
 <li>Settings → General → VPN &amp; Device Management → select the wspeek CA profile → Install.</li>
-<li>Settings → General → About → Certificate Trust Settings → enable full trust for wspeek CA.</li>
+<li>Settings → General → About → Certificate Trust Settings → enable full trust for wspeek CA.
+Without this step iOS installs the profile but does not trust it for TLS.</li>
 </ol>
+
+<h2>Check</h2>
+<p>Open <a href="https://wspeek.ca/check">https://wspeek.ca/check</a> through the proxy: it says
+<code>trusted</code> when this browser trusts the wspeek CA, and a certificate error means it does not.</p>
 
 <h2>macOS</h2>
 <p>Download <a href="/cert/pem">wspeek-ca.pem</a>, then run:</p>

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import type forge from 'node-forge';
+import { subjectHashOld } from './subject-hash-old.js';
 
 /**
  * node-forge is loaded on first use, not at startup: only TLS interception and `wspeek ca` need
@@ -72,6 +73,8 @@ export class CertificateAuthority {
   readonly certDer: Buffer;
   /** SHA-256 fingerprint of the DER certificate, colon-separated uppercase hex. */
   readonly fingerprint256: string;
+  /** OpenSSL's `subject_hash_old` of the certificate: its file name in Android's system store is this and `.0`. */
+  readonly subjectHashOld: string;
   /** True when this `loadOrCreate` call generated the CA (first use). */
   readonly created: boolean;
 
@@ -95,6 +98,9 @@ export class CertificateAuthority {
     this.certPem = x509.toString();
     this.certDer = x509.raw;
     this.fingerprint256 = x509.fingerprint256;
+    const hash = subjectHashOld(this.certDer);
+    if (hash === null) throw new CaError(`cannot read the subject of ${this.certPath}`);
+    this.subjectHashOld = hash;
     this.caCert = caCert;
     this.caKey = caKey;
     this.created = created;
