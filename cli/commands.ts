@@ -12,8 +12,9 @@ import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { parseFilter, type CompiledFilter, type FilterPredicate } from '../core/filter/filter.js';
 import { subjectOf } from '../core/filter/subject.js';
 import type { LogRecord, SessionRecord } from '../core/log/records.js';
+import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { SessionStore, type RecordListener, type StoredRecord } from '../core/store/session-store.js';
-import { openCapture, StartError, type Capture, type CaptureSummary } from '../proxy/capture.js';
+import { openCapture, StartError, type Capture, type CaptureOptions, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
@@ -81,16 +82,33 @@ function harCreator(): HarCreator {
 }
 const stdout = batchedOutput(process.stdout);
 
+/** `wspeek [proxy]`'s SOCKS5 listener: --socks and --socks-auth. */
+export interface SocksArgs {
+  socks: { host: string; port: number } | undefined;
+  socksAuth: Socks5Credentials | undefined;
+}
+
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
-export async function runProxy(args: CaptureArgs & ActArgs): Promise<void> {
-  const allow = allowList(args);
-  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args);
+export async function runProxy(args: CaptureArgs & ActArgs & SocksArgs): Promise<void> {
+  if (args.socks && args.target) throw new UsageError('--socks is for forward mode (without --target): in reverse mode every connection goes to the target');
+  if (args.socksAuth && !args.socks) throw new UsageError('--socks-auth guards the SOCKS listener: give --socks [HOST:]PORT too');
+  const socks = args.socks ? { ...args.socks, credentials: args.socksAuth ?? null } : null;
+  const allow = allowList(args, socks);
+  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args, socks);
+  const exposure = `${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`;
   if (!isLoopback(args.listen.host)) {
-    say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
+    say(`warning: listening on ${args.listen.host}, reachable from other machines; ${exposure}`);
     const lan = lanAddresses();
     if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${live.capture.proxy.port}`).join(', ')}`);
   }
-  if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
+  const socksAddress = live.capture.proxy.socksAddress;
+  if (socks && socksAddress && !isLoopback(socks.host)) {
+    say(`warning: socks listening on ${socks.host}, reachable from other machines; ${exposure}`);
+    const lan = lanAddresses();
+    const port = socksAddress.slice(socksAddress.lastIndexOf(':') + 1);
+    if (lan.length) say(`point the phone's SOCKS5 proxy at one of: ${lan.map((a) => `${a}:${port}`).join(', ')}`);
+  }
+  if (!args.target) say(`forward proxy: set this as the HTTP proxy${socks ? ' (or the socks one as a SOCKS5 proxy)' : ''}; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
   // Headless, only a signal ends it; with the UI, quitting does too.
   await Promise.race([live.signalled, ...(live.quit ? [live.quit] : [])]);
 }
@@ -352,22 +370,25 @@ function wantsUi(args: ViewArgs): boolean {
  * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address
  * serves only the local subnets by default, so it is never an open relay.
  */
-function allowList(args: CaptureArgs): AllowList | null {
+function allowList(args: CaptureArgs, socks: { host: string } | null): AllowList | null {
   try {
     if (args.allow.length > 0) return parseAllowList(args.allow);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return !args.target && !isLoopback(args.listen.host) ? localSubnets() : null;
+  const exposed = !isLoopback(args.listen.host) || (socks !== null && !isLoopback(socks.host));
+  return !args.target && exposed ? localSubnets() : null;
 }
 
 /**
- * Opens the capture, says where it listens, then attaches the view (which may take the terminal
- * over) and lets records flow. With `stopOnSignal`, a stop signal ends it from before it says where
- * it listens: a client (or a test) told where to connect may send one at once.
+ * Opens the capture (with `socks`, a SOCKS5 listener too), says where it listens, then attaches
+ * the view (which may take the terminal over) and lets records flow. With `stopOnSignal`, a stop
+ * signal ends it from before it says where it listens: a client (or a test) told where to connect
+ * may send one at once.
  */
 async function startCapture(
   args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false, act: ActArgs | null = null,
+  socks: CaptureOptions['socks'] = null,
 ): Promise<LiveCapture> {
   // A bad filter is a usage error before anything starts.
   const filter = compileFilter(args.filter, '--filter');
@@ -403,7 +424,7 @@ async function startCapture(
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
       insecure: args.insecure, keyLog: args.keylog ?? null, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
-      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app,
+      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app, socks,
     });
   } catch (err) {
     // Nothing was captured: the name taken at startup is given back.
@@ -445,6 +466,7 @@ async function startCapture(
   };
   const signalled = stopOnSignal ? untilSignal(stop, abandon) : null;
   say(`listening on ${capture.proxy.address}`);
+  if (capture.proxy.socksAddress) say(`socks listening on ${capture.proxy.socksAddress}`);
   if (mode === 'reverse' && target) say(pointClientAt(capture.proxy.address, target.href));
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   if (har) say(`writing a HAR file to ${har.path} when the capture ends`);
