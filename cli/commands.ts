@@ -12,8 +12,9 @@ import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { parseFilter, type CompiledFilter, type FilterPredicate } from '../core/filter/filter.js';
 import { subjectOf } from '../core/filter/subject.js';
 import type { LogRecord, SessionRecord } from '../core/log/records.js';
+import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { SessionStore, type RecordListener, type StoredRecord } from '../core/store/session-store.js';
-import { openCapture, StartError, type Capture, type CaptureSummary } from '../proxy/capture.js';
+import { openCapture, StartError, type Capture, type CaptureOptions, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
@@ -85,15 +86,25 @@ function harCreator(): HarCreator {
 }
 const stdout = batchedOutput(process.stdout);
 
+/** `wspeek [proxy]`'s SOCKS5 listener: --socks and --socks-auth. */
+export interface SocksArgs {
+  socks: { host: string; port: number } | undefined;
+  socksAuth: Socks5Credentials | undefined;
+}
+
 /** `wspeek [proxy]`: the live proxy until SIGINT/SIGTERM/SIGHUP or, with the UI, until the user quits. */
-export async function runProxy(args: CaptureArgs & ActArgs): Promise<void> {
-  const allow = allowList(args);
+export async function runProxy(args: CaptureArgs & ActArgs & SocksArgs): Promise<void> {
+  if (args.socks && args.target) throw new UsageError('--socks is for forward mode (without --target): in reverse mode every connection goes to the target');
+  if (args.socksAuth && !args.socks) throw new UsageError('--socks-auth guards the SOCKS listener: give --socks [HOST:]PORT too');
+  const socks = args.socks ? { ...args.socks, credentials: args.socksAuth ?? null } : null;
+  const allow = allowList(args, socks);
   // The QR encoder is loaded only for a forward proxy that a phone can reach.
   const codes = !args.target && !isLoopback(args.listen.host) ? await import('../tui/setup-codes.js') : null;
+  const exposure = `${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`;
   // Said before the UI takes the terminal over, so it is there again when the UI gives it back.
-  const announce = (port: number, info: SessionInfo) => {
+  const announce = (port: number, info: SessionInfo, socksAddress: string | null) => {
     if (!isLoopback(args.listen.host)) {
-      say(`warning: listening on ${args.listen.host}, reachable from other machines; ${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`);
+      say(`warning: listening on ${args.listen.host}, reachable from other machines; ${exposure}`);
       const lan = lanAddresses();
       if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${port}`).join(', ')}`);
       // Listening on every interface, the phone reaches the proxy at a LAN address; else at the one it listens on.
@@ -104,9 +115,15 @@ export async function runProxy(args: CaptureArgs & ActArgs): Promise<void> {
         say('tooSmall' in text ? text.tooSmall : text.lines.join('\n'));
       }
     }
-    if (!args.target) say(`forward proxy: set this as the HTTP proxy; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
+    if (socks && socksAddress && !isLoopback(socks.host)) {
+      say(`warning: socks listening on ${socks.host}, reachable from other machines; ${exposure}`);
+      const lan = lanAddresses();
+      const socksPort = socksAddress.slice(socksAddress.lastIndexOf(':') + 1);
+      if (lan.length) say(`point the phone's SOCKS5 proxy at one of: ${lan.map((a) => `${a}:${socksPort}`).join(', ')}`);
+    }
+    if (!args.target) say(`forward proxy: set this as the HTTP proxy${socks ? ' (or the socks one as a SOCKS5 proxy)' : ''}; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
   };
-  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args, announce);
+  const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args, announce, socks);
   // Headless, only a signal ends it; with the UI, quitting does too.
   await Promise.race([live.signalled, ...(live.quit ? [live.quit] : [])]);
 }
@@ -390,24 +407,26 @@ function wantsUi(args: ViewArgs): boolean {
  * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address
  * serves only the local subnets by default, so it is never an open relay.
  */
-function allowList(args: CaptureArgs): AllowList | null {
+function allowList(args: CaptureArgs, socks: { host: string } | null): AllowList | null {
   try {
     if (args.allow.length > 0) return parseAllowList(args.allow);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return !args.target && !isLoopback(args.listen.host) ? localSubnets() : null;
+  const exposed = !isLoopback(args.listen.host) || (socks !== null && !isLoopback(socks.host));
+  return !args.target && exposed ? localSubnets() : null;
 }
 
 /**
- * Opens the capture, says where it listens, then attaches the view (which may take the terminal
- * over) and lets records flow. With `stopOnSignal`, a stop signal ends it from before it says where
- * it listens: a client (or a test) told where to connect may send one at once. `announce` says
- * more about the listener (given its port, and the view's session info to add to) before the view starts.
+ * Opens the capture (with `socks`, a SOCKS5 listener too), says where it listens, then attaches
+ * the view (which may take the terminal over) and lets records flow. With `stopOnSignal`, a stop
+ * signal ends it from before it says where it listens: a client (or a test) told where to connect
+ * may send one at once. `announce` says more about the listeners (given the HTTP listener's port,
+ * the view's session info to add to, and the SOCKS listener's address) before the view starts.
  */
 async function startCapture(
   args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false, act: ActArgs | null = null,
-  announce: ((port: number, info: SessionInfo) => void) | null = null,
+  announce: ((port: number, info: SessionInfo, socksAddress: string | null) => void) | null = null, socks: CaptureOptions['socks'] = null,
 ): Promise<LiveCapture> {
   // A bad filter is a usage error before anything starts.
   const filter = compileFilter(args.filter, '--filter');
@@ -444,7 +463,7 @@ async function startCapture(
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
       insecure: args.insecure, keyLog: args.keylog ?? null, clientCertificates, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
-      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app,
+      script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app, socks,
     });
   } catch (err) {
     // Nothing was captured: the name taken at startup is given back.
@@ -486,12 +505,13 @@ async function startCapture(
   };
   const signalled = stopOnSignal ? untilSignal(stop, abandon) : null;
   say(`listening on ${capture.proxy.address}`);
+  if (capture.proxy.socksAddress) say(`socks listening on ${capture.proxy.socksAddress}`);
   if (mode === 'reverse' && target) say(pointClientAt(capture.proxy.address, target.href));
   if (capture.logPath) say(`saving the session log to ${capture.logPath}`);
   if (har) say(`writing a HAR file to ${har.path} when the capture ends`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
-  announce?.(capture.proxy.port, info);
+  announce?.(capture.proxy.port, info, capture.proxy.socksAddress ?? null);
   const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''), proto);
   view = created;
   model = created.model;

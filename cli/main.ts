@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULT_MAX_PAYLOAD } from '../core/websocket/connection-decoder.js';
 import { useNativeMask } from '../core/websocket/unmask.js';
 import { loadNativeMask } from '../proxy/native-mask.js';
-import { parseCount, parseListen, parseTarget, parseWhole } from './arguments.js';
+import { parseCount, parseListen, parseSocks, parseSocksAuth, parseTarget, parseWhole } from './arguments.js';
 import { runCa, runDemo, runHelpFilter, runOpen, runProxy, UsageError } from './commands.js';
 import { limitHeapGrowth } from './heap-limits.js';
 
@@ -60,9 +60,11 @@ async function main(): Promise<void> {
       .options({ ...captureOptions, ...actOptions })
       .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget })
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' })
+      .option('socks', { type: 'string', describe: 'forward mode: a SOCKS5 listener too, on [HOST:]PORT; port 0 = any free port', coerce: parseSocks })
+      .option('socks-auth', { type: 'string', describe: 'USER:PASS the SOCKS5 listener requires (RFC 1929; split at the first colon)', coerce: parseSocksAuth })
       .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" })
       .option('client-cert', { type: 'string', array: true, default: [] as string[], describe: 'PEM FILE with a certificate and its key, offered to TLS upstreams that ask for one; HOST=FILE for one host (repeatable)' }),
-    (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout }))
+    (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout, socks: a.socks, socksAuth: a.socksAuth }))
     .command('open <file>', 'view a saved session log, a HAR file or a packet capture', (y) => y
       .options(viewOptions)
       .option('har', { type: 'string', describe: 'convert: write the session (as --filter selects) to a new HAR file, show nothing' })

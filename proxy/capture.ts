@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import type { AppLayer } from '../core/app/app-layer.js';
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
+import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
 import { KeyLogFile, KeyLogFileError } from './log/key-log-file.js';
 import { SessionLogWriter } from './log/session-log.js';
-import { startProxy, type RunningProxy } from './proxy-server.js';
+import { SocksListenError, startProxy, type RunningProxy } from './proxy-server.js';
 import { loadScript, ScriptError, type Script, type ScriptHostOptions } from './script-host.js';
 import { CaError, CertificateAuthority } from './tls/certificate-authority.js';
 import type { ClientCertificates } from './tls/client-certificates.js';
@@ -31,6 +32,8 @@ export interface CaptureOptions {
   /** --client-cert: what TLS connections to upstreams offer when asked, or null (absent: none). */
   clientCertificates?: ClientCertificates | null;
   allow: AllowList | null;
+  /** --socks and --socks-auth: a SOCKS5 listener beside the forward proxy (absent or null: none). */
+  socks?: { host: string; port: number; credentials: Socks5Credentials | null } | null;
   /** Writing the session log failed (capture goes on): one line for the user. */
   onLogError: (err: Error) => void;
   /** A script to load (an ES module, relative to the current directory) that acts on the traffic, or null. */
@@ -97,12 +100,13 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   try {
     proxy = await startProxy({
       host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
-      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), clientCertificates: options.clientCertificates ?? null, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
+      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), clientCertificates: options.clientCertificates ?? null, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept, socks: options.socks ?? null,
     });
   } catch (err) {
     writer?.closeSync();
     keyLog?.close();
-    throw listenError(err as NodeJS.ErrnoException, options.listen);
+    if (err instanceof SocksListenError && options.socks) throw listenError(err.cause, options.socks, '--socks');
+    throw listenError(err as NodeJS.ErrnoException, options.listen, '--listen');
   }
   let stopped: Promise<CaptureSummary> | null = null;
   return {
@@ -171,8 +175,8 @@ function createWriter(path: string, onError: (err: Error) => void): SessionLogWr
 }
 
 /** Why listening failed, for the user; other errors as they are. */
-function listenError(e: NodeJS.ErrnoException, listen: { host: string; port: number }): Error {
-  if (e.code === 'EADDRINUSE') return new StartError(`${listen.host}:${listen.port} is already in use; choose another with --listen`);
+function listenError(e: NodeJS.ErrnoException, listen: { host: string; port: number }, flag: '--listen' | '--socks'): Error {
+  if (e.code === 'EADDRINUSE') return new StartError(`${listen.host}:${listen.port} is already in use; choose another with ${flag}`);
   if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new StartError(`cannot listen on ${listen.host}: no such local address`);
   if (e.code === 'EACCES') return new StartError(`not allowed to listen on port ${listen.port}`);
   return e;

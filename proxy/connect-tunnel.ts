@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type net from 'node:net';
-import { httpRecord, tunnelRecord } from '../core/log/records.js';
+import { httpRecord, tunnelRecord, type TunnelRecord } from '../core/log/records.js';
 import { now } from './clock.js';
 import type { Connection } from './connection-registry.js';
 import { parseAuthority } from './destination.js';
@@ -11,11 +11,7 @@ export interface TunnelOptions extends InterceptionOptions {
   servePlain(socket: net.Socket): void;
 }
 
-/**
- * A CONNECT request (forward mode): answers 200, then sniffs the tunnel's first byte. A TLS
- * record (0x16, a handshake) is intercepted with wspeek's CA; anything else is read as plain
- * HTTP, since browsers tunnel ws:// too.
- */
+/** A CONNECT request (forward mode): answers 200, then enters the tunnel. */
 export function openTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer, c: Connection, options: TunnelOptions): void {
   const { records } = options;
   const started = now();
@@ -28,6 +24,24 @@ export function openTunnel(req: http.IncomingMessage, socket: net.Socket, head: 
   const { host, port } = authority;
   socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   records.emit(httpRecord(c.conn, started, now(), 'CONNECT', `${host}:${port}`, 200));
+  enterTunnel(socket, head, c, { via: 'connect', host, port }, options);
+}
+
+/** Where a tunnel leads and how the client asked for it (a CONNECT or a SOCKS request). */
+export interface TunnelRequest {
+  via: TunnelRecord['via'];
+  host: string;
+  port: number;
+}
+
+/**
+ * A tunnel the client was told is open: sniffs its first byte (from `head` when it already came).
+ * A TLS record (0x16, a handshake) is intercepted with wspeek's CA; anything else is read as plain
+ * HTTP, since browsers tunnel ws:// too.
+ */
+export function enterTunnel(socket: net.Socket, head: Buffer, c: Connection, request: TunnelRequest, options: TunnelOptions): void {
+  const { records } = options;
+  const { via, host, port } = request;
   const sniff = (first: Buffer) => {
     // Paused, so the bytes put back stay buffered for the next reader; in flowing mode they
     // would be emitted again at once, to no listener, and the ClientHello would be lost.
@@ -35,8 +49,8 @@ export function openTunnel(req: http.IncomingMessage, socket: net.Socket, head: 
     socket.unshift(first);
     const isTls = first[0] === 0x16;
     c.tunnel = { host, port, tls: isTls };
-    if (isTls) return interceptTls(socket, c, host, port, options);
-    records.emit(tunnelRecord(c.conn, now(), { via: 'connect', host, port, tls: 'none', sni: null, alpn: null, version: null, alert: null }));
+    if (isTls) return interceptTls(socket, c, request, options);
+    records.emit(tunnelRecord(c.conn, now(), { via, host, port, tls: 'none', sni: null, alpn: null, version: null, alert: null }));
     options.servePlain(socket);
     socket.resume();
   };

@@ -3,6 +3,7 @@ import type net from 'node:net';
 import os from 'node:os';
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { httpRecord, type LogRecord } from '../core/log/records.js';
+import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
 import { openTunnel, refuseTunnel } from './connect-tunnel.js';
@@ -12,6 +13,7 @@ import { formatHostPort, portOf, resolveDestination } from './destination.js';
 import { httpForwarding } from './http-forwarding.js';
 import { Interception } from './interception.js';
 import { scriptHooks, type Script, type ScriptHostOptions } from './script-host.js';
+import { socksListener } from './socks-listener.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
 import type { ClientCertificates } from './tls/client-certificates.js';
 import { tapUpgrade } from './websocket-tap.js';
@@ -38,12 +40,23 @@ export interface ProxyOptions {
   script?: (ScriptHostOptions & { module: Script }) | null;
   /** With a script, the data messages its onMessage sees (null: all); without, the messages held for the user. */
   intercept?: FilterPredicate | null;
+  /** Forward mode: a SOCKS5 listener too, on this address, requiring these credentials when not null (absent or null: none). */
+  socks?: { host: string; port: number; credentials: Socks5Credentials | null } | null;
+}
+
+/** The SOCKS listener could not listen (the HTTP proxy's own failure is thrown as it is). */
+export class SocksListenError extends Error {
+  constructor(readonly cause: NodeJS.ErrnoException) {
+    super(cause.message);
+  }
 }
 
 export interface RunningProxy {
   /** The address actually bound, `host:port`. */
   address: string;
   port: number;
+  /** The SOCKS5 listener's address, `host:port`, or null without one. */
+  socksAddress: string | null;
   /** Acting on the traffic: holding, editing, injecting. */
   interception: Interception;
   /** Stops listening and ends every connection; each gets its end record. */
@@ -55,11 +68,13 @@ export interface RunningProxy {
  * and TLS interception. Each accepted connection is registered (and refused outside --allow);
  * then where it goes depends on what it sends: a plain request is forwarded with http-proxy, an
  * upgrade is carried by the WebSocket tap, a CONNECT opens a tunnel whose insides come back here
- * as a connection of their own.
+ * as a connection of their own. With `socks` (forward mode), a SOCKS5 listener beside it enters
+ * the same tunnels.
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { target } = options;
   if (!target && !options.ca) throw new Error('a forward proxy needs the CA to intercept TLS with');
+  if (target && options.socks) throw new Error('a SOCKS listener is for forward mode only');
   const records = new DecodeQueue(options.emit);
   const interception = new Interception(records);
   if (options.script) interception.useScript(scriptHooks(options.script.module, interception, options.script), options.intercept ?? null);
@@ -91,11 +106,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     socket.resume();
   });
 
+  const tunnels = options.ca && { ca: options.ca, records, registry, serve, servePlain: serve, keyLog };
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const c = registry.of(socket)!;
-    if (target || !options.ca) return refuseTunnel(req, socket, c, records);
-    openTunnel(req, socket, head, c, { ca: options.ca, records, registry, serve, servePlain: serve, keyLog });
+    if (target || !tunnels) return refuseTunnel(req, socket, c, records);
+    openTunnel(req, socket, head, c, tunnels);
   });
+  const socks = options.socks && tunnels ? socksListener(registry, options.socks.credentials, tunnels) : null;
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     const c = registry.of(socket);
@@ -105,17 +122,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     else socket.destroy();
   });
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
+  await listen(server, options.port, options.host);
+  if (socks) {
+    try {
+      await listen(socks, options.socks!.port, options.socks!.host);
+    } catch (err) {
+      await new Promise<void>((r) => server.close(() => r()));
+      throw new SocksListenError(err as NodeJS.ErrnoException);
+    }
+  }
   const bound = server.address() as net.AddressInfo;
+  const socksBound = socks?.address() as net.AddressInfo | undefined;
   return {
     address: formatHostPort(bound.address, bound.port),
     port: bound.port,
+    socksAddress: socksBound ? formatHostPort(socksBound.address, socksBound.port) : null,
     interception,
     async close(reason = 'wspeek shut down') {
       // Held messages go on: nobody decided to drop them.
@@ -123,10 +144,22 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       // Requests in flight first: their records come before their connections' end.
       web.close(reason);
       const ended = registry.closeAll(reason);
-      await Promise.all([ended, new Promise<void>((r) => server.close(() => r()))]);
+      const listeners = [server, ...(socks ? [socks] : [])].map((l) => new Promise<void>((r) => l.close(() => r())));
+      await Promise.all([ended, ...listeners]);
       records.drain();
     },
   };
+}
+
+/** Listens on `host`:`port`; rejects with the listen error (EADDRINUSE, EACCES). */
+function listen(server: net.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
 }
 
 /** The machine's non-internal IPv4 addresses, to point a phone at. */

@@ -593,3 +593,41 @@ test('--proto with --proto-type reads Protobuf binary messages by field name; a 
   assertUsageError(await run(['open', file, '--proto-type', 'chat.Say']), /^wspeek: --proto-type needs --proto FILE/);
   assertUsageError(await run(['open', file, '--proto', path.join(sandbox.work, 'missing.proto'), '--proto-type', 'x']), /^wspeek: --proto .*missing\.proto: /);
 });
+
+test('--socks: a SOCKS5 listener beside the forward proxy, said after the HTTP listener\'s line, guarded by --socks-auth; with --target, --socks-auth alone or bad values: usage errors', async () => {
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--socks', '0', '--target', 'ws://127.0.0.1:1']), /--socks is for forward mode/);
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--socks-auth', 'u:p']), /--socks-auth guards the SOCKS listener/);
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--socks', '0', '--socks-auth', 'no-colon']), /--socks-auth wants USER:PASS/);
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--socks', 'nowhere:99999']), /--socks wants \[HOST:\]PORT/);
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  try {
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const inUse = await run(['--listen', '127.0.0.1:0', '--socks', `127.0.0.1:${taken}`, '--no-tui', '--ca-dir', path.join(sandbox.work, 'socks-ca')]);
+    assertUsageError(inUse, new RegExp(`127\\.0\\.0\\.1:${taken} is already in use; choose another with --socks$`));
+  } finally {
+    await new Promise<void>((r) => blocker.close(() => r()));
+  }
+
+  const proc = start(['--listen', '127.0.0.1:0', '--socks', '0', '--socks-auth', 'phone:a:b', '--no-tui', '--ca-dir', path.join(sandbox.work, 'socks-ca')]);
+  await waitUntil('"socks listening on" on stderr', () => /socks listening on 127\.0\.0\.1:\d+\n/.test(proc.output.stderr) || proc.child.exitCode !== null, RUN_MS);
+  const said = lines(proc.output.stderr);
+  const http = said.findIndex((l) => /^listening on 127\.0\.0\.1:\d+$/.test(l));
+  const socks = said.findIndex((l) => /^socks listening on 127\.0\.0\.1:\d+$/.test(l));
+  assert.ok(http >= 0 && socks === http + 1, `the socks line right after the HTTP listener's: ${JSON.stringify(said)}`);
+  const socksPort = Number(/^socks listening on 127\.0\.0\.1:(\d+)$/.exec(said[socks]!)![1]);
+  assert.notEqual(socksPort, Number(/(\d+)$/.exec(said[http]!)![1]));
+
+  // The listener wants the credentials given (split at the first colon: user "phone", password "a:b").
+  const client = net.connect(socksPort, '127.0.0.1');
+  const answer: Buffer[] = [];
+  client.on('data', (d: Buffer) => answer.push(d));
+  client.write(Buffer.from([5, 2, 0, 2]));
+  await waitUntil('method selection', () => Buffer.concat(answer).length >= 2);
+  client.write(Buffer.from([1, 5, ...Buffer.from('phone'), 3, ...Buffer.from('a:b')]));
+  await waitUntil('authentication status', () => Buffer.concat(answer).length >= 4);
+  assert.deepEqual([...Buffer.concat(answer)], [5, 2, 1, 0]);
+  client.destroy();
+  proc.child.kill('SIGTERM');
+  assert.equal((await finished(proc)).code, 0);
+});

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { tunnelRecord } from '../../core/log/records.js';
 import { now } from '../clock.js';
+import type { TunnelRequest } from '../connect-tunnel.js';
 import type { Connection, ConnectionRegistry } from '../connection-registry.js';
 import type { DecodeQueue } from '../decode-queue.js';
 import type { CertificateAuthority } from './certificate-authority.js';
@@ -21,16 +22,17 @@ export interface InterceptionOptions {
 
 /**
  * Terminates the client's TLS on a tunnel with a leaf certificate minted for the name it asked for
- * (SNI, else the CONNECT host), then hands the decrypted socket on. Writes the tunnel's record once
+ * (SNI, else the tunnel's host), then hands the decrypted socket on. Writes the tunnel's record once
  * the handshake with the client completed (`intercepted`) or failed (`rejected`, with why).
  */
-export function interceptTls(socket: net.Socket, c: Connection, host: string, port: number, options: InterceptionOptions): void {
+export function interceptTls(socket: net.Socket, c: Connection, tunnel: TunnelRequest, options: InterceptionOptions): void {
   const { ca, records } = options;
+  const { via, host, port } = tunnel;
   let sni: string | null = null;
   let settled = false;
   const record = (tlsState: 'intercepted' | 'rejected', alpn: string | null, version: string | null, alert: string | null) => {
     settled = true;
-    records.emit(tunnelRecord(c.conn, now(), { via: 'connect', host, port, tls: tlsState, sni, alpn, version, alert }));
+    records.emit(tunnelRecord(c.conn, now(), { via, host, port, tls: tlsState, sni, alpn, version, alert }));
   };
   const secure = new tls.TLSSocket(socket, {
     isServer: true,
