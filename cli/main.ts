@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       .options({ ...captureOptions, ...actOptions })
       .option('target', { alias: 't', type: 'string', describe: 'reverse mode: ws://, wss://, http:// or https:// URL of the server', coerce: parseTarget })
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' })
+      .option('pass', { type: 'string', array: true, default: [] as string[], describe: 'forward mode: relay TLS to hosts matching this glob (*.apple.com: subdomains) or /regex/ untouched, by CONNECT host or SNI (repeatable)' })
+      .option('pass-rejected', { type: 'boolean', default: false, describe: "forward mode: once a host's client rejects wspeek's certificate, pass that host through for the rest of the run" })
       .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" }),
     (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout }))
     .command('open <file>', 'view a saved session log, a HAR file or a packet capture', (y) => y

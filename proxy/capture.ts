@@ -3,6 +3,7 @@ import type { AppLayer } from '../core/app/app-layer.js';
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
+import type { PassHosts } from '../core/capture/pass-hosts.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
 import { KeyLogFile, KeyLogFileError } from './log/key-log-file.js';
@@ -28,6 +29,8 @@ export interface CaptureOptions {
   /** --keylog: the file every TLS session's secrets are appended to, or null. */
   keyLog: string | null;
   allow: AllowList | null;
+  /** Forward mode: the hosts whose TLS tunnels pass through untouched (--pass, --pass-rejected), or null. */
+  pass?: PassHosts | null;
   /** Writing the session log failed (capture goes on): one line for the user. */
   onLogError: (err: Error) => void;
   /** A script to load (an ES module, relative to the current directory) that acts on the traffic, or null. */
@@ -94,7 +97,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   try {
     proxy = await startProxy({
       host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
-      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
+      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), allow: options.allow, pass: options.pass ?? null, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept,
     });
   } catch (err) {
     writer?.closeSync();

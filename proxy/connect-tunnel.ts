@@ -1,10 +1,15 @@
 import http from 'node:http';
 import type net from 'node:net';
+import { tlsServerName } from '../core/capture/tls-server-name.js';
 import { httpRecord, tunnelRecord } from '../core/log/records.js';
 import { now } from './clock.js';
 import type { Connection } from './connection-registry.js';
 import { parseAuthority } from './destination.js';
 import { interceptTls, type InterceptionOptions } from './tls/interception.js';
+import { passThrough } from './tls/passthrough.js';
+
+/** The most ClientHello bytes read to find the SNI: a record's largest (2^14) and its header (RFC 8446 §5.1). */
+const MAX_HELLO = 5 + (1 << 14);
 
 export interface TunnelOptions extends InterceptionOptions {
   /** Takes a tunnel's socket once its bytes are known to be plain HTTP. */
@@ -14,7 +19,8 @@ export interface TunnelOptions extends InterceptionOptions {
 /**
  * A CONNECT request (forward mode): answers 200, then sniffs the tunnel's first byte. A TLS
  * record (0x16, a handshake) is intercepted with wspeek's CA; anything else is read as plain
- * HTTP, since browsers tunnel ws:// too.
+ * HTTP, since browsers tunnel ws:// too. A TLS tunnel to a host --pass names (by the CONNECT host
+ * or the ClientHello's SNI) is relayed untouched instead.
  */
 export function openTunnel(req: http.IncomingMessage, socket: net.Socket, head: Buffer, c: Connection, options: TunnelOptions): void {
   const { records } = options;
@@ -35,7 +41,11 @@ export function openTunnel(req: http.IncomingMessage, socket: net.Socket, head: 
     socket.unshift(first);
     const isTls = first[0] === 0x16;
     c.tunnel = { host, port, tls: isTls };
-    if (isTls) return interceptTls(socket, c, host, port, options);
+    if (isTls) return options.pass?.active ? readServerName(socket, first, (hello, sni) => {
+      if (options.pass!.passes(host, sni)) return passThrough(socket, c, host, port, sni, hello, options);
+      socket.unshift(hello);
+      interceptTls(socket, c, host, port, options);
+    }) : interceptTls(socket, c, host, port, options);
     records.emit(tunnelRecord(c.conn, now(), { via: 'connect', host, port, tls: 'none', sni: null, alpn: null, version: null, alert: null }));
     options.servePlain(socket);
     socket.resume();
@@ -49,4 +59,28 @@ export function refuseTunnel(req: http.IncomingMessage, socket: net.Socket, c: C
   const started = now();
   socket.end(`HTTP/1.1 405 ${http.STATUS_CODES[405]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   records.emit(httpRecord(c.conn, started, now(), 'CONNECT', req.url ?? '', 405, 'CONNECT in reverse mode'));
+}
+
+/**
+ * Reads the client's first TLS record until its SNI is known (or known to be absent), then hands
+ * the bytes read and the name on; the socket is left paused.
+ */
+function readServerName(socket: net.Socket, first: Buffer, then: (hello: Buffer, sni: string | null) => void): void {
+  let hello = Buffer.from(socket.read() as Buffer ?? first);
+  const decide = (): boolean => {
+    const sni = tlsServerName(hello);
+    if (sni === undefined && hello.length < MAX_HELLO) return false;
+    socket.off('data', more);
+    socket.pause();
+    then(hello, sni ?? null);
+    return true;
+  };
+  const more = (chunk: Buffer) => {
+    hello = Buffer.concat([hello, chunk]);
+    decide();
+  };
+  if (!decide()) {
+    socket.on('data', more);
+    socket.resume();
+  }
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
+import type { PassHosts } from '../core/capture/pass-hosts.js';
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { httpRecord, type LogRecord } from '../core/log/records.js';
 import type { AllowList } from './client-allowlist.js';
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   insecure: boolean;
   /** Takes the key log line of every TLS session wspeek has, toward clients and upstreams (Node's `keylog` event); absent or null: none kept. */
   keyLog?: ((line: Buffer) => void) | null;
+  /** Forward mode: the hosts whose TLS tunnels pass through untouched (--pass, --pass-rejected); absent or null: none. */
+  pass?: PassHosts | null;
   /** Serve only these clients (absent or null: everyone who can connect). */
   allow?: AllowList | null;
   /** Takes every record, in order of observation. */
@@ -90,7 +93,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const c = registry.of(socket)!;
     if (target || !options.ca) return refuseTunnel(req, socket, c, records);
-    openTunnel(req, socket, head, c, { ca: options.ca, records, registry, serve, servePlain: serve, keyLog });
+    openTunnel(req, socket, head, c, { ca: options.ca, records, registry, serve, servePlain: serve, keyLog, pass: options.pass ?? null });
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
