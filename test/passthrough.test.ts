@@ -11,7 +11,7 @@ import { parsePassPattern, PassHosts } from '../core/capture/pass-hosts.js';
 import { startProxy } from '../proxy/proxy-server.js';
 import { CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { isType, Records } from './support/proxy-records.js';
-import { connectTunnel, HOST } from './support/raw-peers.js';
+import { closedPort, connectTunnel, HOST } from './support/raw-peers.js';
 import { testCa } from './support/test-ca.js';
 import { waitUntil, within } from './support/wait.js';
 
@@ -102,5 +102,60 @@ test('a host --pass names is relayed byte for byte: the client sees the upstream
     await proxy.close();
     await new Promise((r) => upstream.close(r));
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A real ClientHello for `servername`, as Node's TLS client writes it first. */
+async function clientHello(servername: string): Promise<Buffer> {
+  let first: Buffer | null = null;
+  const wire = new Duplex({
+    write(chunk: Buffer, _encoding, cb) {
+      first ??= chunk;
+      cb();
+    },
+    read() {},
+  });
+  const t = tls.connect({ socket: wire, servername });
+  t.on('error', () => {});
+  await waitUntil('the ClientHello', () => first !== null);
+  t.destroy();
+  return first!;
+}
+
+test('an SNI that arrives split over several reads is still matched; an unreachable passed-through upstream ends the tunnel with why', async () => {
+  const records = new Records();
+  const proxy = await startProxy({
+    host: HOST, port: 0, target: null, maxPayload: 1 << 20, ca: testCa(), insecure: false, emit: records.emit,
+    pass: new PassHosts([parsePassPattern('split.test') as RegExp], false),
+  });
+  const got: Buffer[] = [];
+  const upstream = net.createServer((s) => s.on('data', (d: Buffer) => got.push(d)));
+  await new Promise<void>((r) => upstream.listen(0, HOST, r));
+  const upstreamPort = (upstream.address() as net.AddressInfo).port;
+  try {
+    const hello = await clientHello('split.test');
+    const raw = await connectTunnel(proxy.port, `${HOST}:${upstreamPort}`);
+    // The record header and a few bytes, then the rest: the pause makes two reads likely (one read passes too).
+    raw.write(hello.subarray(0, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    raw.write(hello.subarray(20));
+    await waitUntil('the ClientHello at the upstream', () => Buffer.concat(got).length === hello.length);
+    assert.ok(Buffer.concat(got).equals(hello), 'relayed as sent');
+    const tunnel = await records.waitFor('tunnel record', isType('tunnel'));
+    assert.equal(tunnel.tls, 'passthrough');
+    assert.equal(tunnel.sni, 'split.test');
+    raw.destroy();
+
+    const dead = await closedPort();
+    const raw2 = await connectTunnel(proxy.port, `${HOST}:${dead}`);
+    raw2.write(hello);
+    await within(new Promise((r) => raw2.once('close', r)), 'the tunnel ends');
+    const connect = records.all.filter(isType('connect')).at(-1)!;
+    const end = await records.waitFor('end of the failed tunnel', isType('end', connect.conn));
+    assert.match(end.reason ?? '', new RegExp(`passing the tunnel through to ${HOST}:${dead} failed: connect ECONNREFUSED`));
+    assert.equal(records.of(connect.conn).filter(isType('tunnel')).length, 0, 'no tunnel was made');
+  } finally {
+    await proxy.close();
+    await new Promise((r) => upstream.close(r));
   }
 });
