@@ -4,6 +4,8 @@ import os from 'node:os';
 import type { Root } from 'protobufjs';
 import type { AppProtocol } from '../core/app/app-decoder.js';
 import { AppLayer } from '../core/app/app-layer.js';
+import { parsePassPattern, PassHosts } from '../core/capture/pass-hosts.js';
+import { RejectionHints } from '../core/capture/rejection-hint.js';
 import { protobufTypes } from '../core/app/formats/protobuf-schema.js';
 import { protobufProtocol } from '../core/app/payload-formats.js';
 import { parseProtocolRules } from '../core/app/protocol-rules.js';
@@ -69,6 +71,10 @@ export interface CaptureArgs extends ViewArgs {
   clientCert: string[];
   /** --allow values; empty: the default for the mode. */
   allow: string[];
+  /** --pass patterns (forward mode): hosts whose TLS tunnels are relayed untouched. */
+  pass?: string[];
+  /** --pass-rejected: a host that rejected wspeek's certificate passes through for the rest of the run. */
+  passRejected?: boolean;
 }
 
 /** What acts on the traffic: `wspeek [proxy]`'s --script, --script-timeout and --intercept. */
@@ -403,6 +409,16 @@ function wantsUi(args: ViewArgs): boolean {
 }
 
 
+/** The --pass patterns and --pass-rejected as the proxy uses them; null when neither is given. Forward mode only. */
+function passHosts(args: CaptureArgs, target: URL | null): PassHosts | null {
+  const patterns = args.pass ?? [];
+  if (patterns.length === 0 && !args.passRejected) return null;
+  if (target) throw new UsageError('--pass and --pass-rejected choose which tunnels wspeek leaves untouched: forward mode only (without --target)');
+  const parsed = patterns.map(parsePassPattern);
+  for (const p of parsed) if (!(p instanceof RegExp)) throw new UsageError(p.error);
+  return new PassHosts(parsed as RegExp[], args.passRejected === true);
+}
+
 /**
  * Who may use the proxy: --allow when given; a forward proxy on a non-loopback address
  * serves only the local subnets by default, so it is never an open relay.
@@ -433,6 +449,7 @@ async function startCapture(
   const proto = loadProto(args);
   const app = appLayer(args, proto);
   const intercept = compileFilter(act?.intercept, '--intercept');
+  const pass = passHosts(args, target);
   if (intercept && !act?.script && !wantsUi(args)) {
     throw new UsageError('--intercept without --script holds messages for you to decide on in the terminal UI; with --no-tui, --json or stdout not a terminal, give a --script that decides');
   }
@@ -462,7 +479,7 @@ async function startCapture(
   try {
     capture = await openCapture({
       mode, listen: args.listen, target, save: args.save ?? null, maxPayload: args.maxPayload, caDir: args.caDir,
-      insecure: args.insecure, keyLog: args.keylog ?? null, clientCertificates, allow, onLogError: (err) => say(`wspeek: ${err.message}`),
+      insecure: args.insecure, keyLog: args.keylog ?? null, clientCertificates, allow, pass, onLogError: (err) => say(`wspeek: ${err.message}`),
       script: act?.script ? { file: act.script, timeoutMs: act.scriptTimeout, log: scriptLog } : null, intercept: intercept?.predicate ?? null, app, socks,
     });
   } catch (err) {
@@ -486,6 +503,17 @@ async function startCapture(
   }
   let view: View | null = null;
   let stopped = false;
+  // A rejected certificate, once per host: the UI's notice (and on stderr once the UI is gone), else stderr at once.
+  const hints = new RejectionHints();
+  const toldInUi: string[] = [];
+  const hintListener: RecordListener = ({ record }) => {
+    const hint = record.type === 'tunnel' ? hints.hintFor(record) : null;
+    if (hint === null) return;
+    if (model) {
+      model.notice = visible(hint);
+      toldInUi.push(hint);
+    } else say(`wspeek: ${visible(hint)}`);
+  };
   const stop = async (reason?: string) => {
     if (stopped) return;
     stopped = true;
@@ -494,6 +522,7 @@ async function startCapture(
     stdout.flush();
     view?.close();
     // Said once the UI has given the terminal back, so it stays on screen.
+    for (const hint of toldInUi) say(`wspeek: ${visible(hint)}`);
     say(captureSummary(summary, capture.logPath));
   };
   // A second signal while stopping: the log closed whole as it stands, the terminal given back, exit now.
@@ -517,7 +546,7 @@ async function startCapture(
   model = created.model;
   if (stopped) created.close(); // a signal came while the view was starting
   ui = created.model !== null;
-  capture.start(har ? [created.listener, ({ record }) => har.add(record)] : [created.listener]);
+  capture.start(har ? [created.listener, hintListener, ({ record }) => har.add(record)] : [created.listener, hintListener]);
   return { capture, stop, quit: created.quit, signalled };
 }
 

@@ -62,6 +62,8 @@ async function main(): Promise<void> {
       .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'serve only clients in these CIDRs (forward mode on a non-loopback address defaults to the local subnets)' })
       .option('socks', { type: 'string', describe: 'forward mode: a SOCKS5 listener too, on [HOST:]PORT; port 0 = any free port', coerce: parseSocks })
       .option('socks-auth', { type: 'string', describe: 'USER:PASS the SOCKS5 listener requires (RFC 1929; split at the first colon)', coerce: parseSocksAuth })
+      .option('pass', { type: 'string', array: true, default: [] as string[], describe: 'forward mode: relay TLS to hosts matching this glob (*.apple.com: subdomains) or /regex/ untouched, by CONNECT host or SNI (repeatable)' })
+      .option('pass-rejected', { type: 'boolean', default: false, describe: "forward mode: once a host's client rejects wspeek's certificate, pass that host through for the rest of the run" })
       .option('keylog', { type: 'string', describe: "append every TLS session's secrets (toward clients and upstreams) to FILE in the NSS key log format, for Wireshark; created 0600" })
       .option('client-cert', { type: 'string', array: true, default: [] as string[], describe: 'PEM FILE with a certificate and its key, offered to TLS upstreams that ask for one; HOST=FILE for one host (repeatable)' }),
     (a) => runProxy({ ...a, target: a.target, maxPayload: a.maxPayload, keep: a.keep, caDir: a.caDir, listen: a.listen, scriptTimeout: a.scriptTimeout, socks: a.socks, socksAuth: a.socksAuth }))

@@ -4,6 +4,7 @@ import type { FilterPredicate } from '../core/filter/filter.js';
 import { sessionRecord, type LogRecord, type SessionRecord } from '../core/log/records.js';
 import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
+import type { PassHosts } from '../core/capture/pass-hosts.js';
 import type { AllowList } from './client-allowlist.js';
 import { now } from './clock.js';
 import { KeyLogFile, KeyLogFileError } from './log/key-log-file.js';
@@ -34,6 +35,8 @@ export interface CaptureOptions {
   allow: AllowList | null;
   /** --socks and --socks-auth: a SOCKS5 listener beside the forward proxy (absent or null: none). */
   socks?: { host: string; port: number; credentials: Socks5Credentials | null } | null;
+  /** Forward mode: the hosts whose TLS tunnels pass through untouched (--pass, --pass-rejected), or null. */
+  pass?: PassHosts | null;
   /** Writing the session log failed (capture goes on): one line for the user. */
   onLogError: (err: Error) => void;
   /** A script to load (an ES module, relative to the current directory) that acts on the traffic, or null. */
@@ -100,7 +103,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture> {
   try {
     proxy = await startProxy({
       host: options.listen.host, port: options.listen.port, target: options.target, maxPayload: options.maxPayload, ca,
-      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), clientCertificates: options.clientCertificates ?? null, allow: options.allow, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept, socks: options.socks ?? null,
+      insecure: options.insecure, keyLog: keyLog && ((line) => keyLog.write(line)), clientCertificates: options.clientCertificates ?? null, allow: options.allow, pass: options.pass ?? null, emit: (r) => (early ? early.push(r) : store.add(r)), script, intercept: options.intercept, socks: options.socks ?? null,
     });
   } catch (err) {
     writer?.closeSync();

@@ -1,10 +1,15 @@
 import http from 'node:http';
 import type net from 'node:net';
+import { tlsServerName } from '../core/capture/tls-server-name.js';
 import { httpRecord, tunnelRecord, type TunnelRecord } from '../core/log/records.js';
 import { now } from './clock.js';
 import type { Connection } from './connection-registry.js';
 import { parseAuthority } from './destination.js';
 import { interceptTls, type InterceptionOptions } from './tls/interception.js';
+import { passThrough } from './tls/passthrough.js';
+
+/** The most ClientHello bytes read to find the SNI: a record's largest (2^14) and its header (RFC 8446 §5.1). */
+const MAX_HELLO = 5 + (1 << 14);
 
 export interface TunnelOptions extends InterceptionOptions {
   /** Takes a tunnel's socket once its bytes are known to be plain HTTP. */
@@ -36,8 +41,9 @@ export interface TunnelRequest {
 
 /**
  * A tunnel the client was told is open: sniffs its first byte (from `head` when it already came).
- * A TLS record (0x16, a handshake) is intercepted with wspeek's CA; anything else is read as plain
- * HTTP, since browsers tunnel ws:// too.
+ * A TLS record (0x16, a handshake) is intercepted with wspeek's CA, or relayed untouched when
+ * --pass names its host (the CONNECT or SOCKS host, or the ClientHello's SNI); anything else is
+ * read as plain HTTP, since browsers tunnel ws:// too.
  */
 export function enterTunnel(socket: net.Socket, head: Buffer, c: Connection, request: TunnelRequest, options: TunnelOptions): void {
   const { records } = options;
@@ -49,7 +55,11 @@ export function enterTunnel(socket: net.Socket, head: Buffer, c: Connection, req
     socket.unshift(first);
     const isTls = first[0] === 0x16;
     c.tunnel = { host, port, tls: isTls };
-    if (isTls) return interceptTls(socket, c, request, options);
+    if (isTls) return options.pass?.active ? readServerName(socket, first, (hello, sni) => {
+      if (options.pass!.passes(host, sni)) return passThrough(socket, c, request, sni, hello, options);
+      socket.unshift(hello);
+      interceptTls(socket, c, request, options);
+    }) : interceptTls(socket, c, request, options);
     records.emit(tunnelRecord(c.conn, now(), { via, host, port, tls: 'none', sni: null, alpn: null, version: null, alert: null }));
     options.servePlain(socket);
     socket.resume();
@@ -63,4 +73,28 @@ export function refuseTunnel(req: http.IncomingMessage, socket: net.Socket, c: C
   const started = now();
   socket.end(`HTTP/1.1 405 ${http.STATUS_CODES[405]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   records.emit(httpRecord(c.conn, started, now(), 'CONNECT', req.url ?? '', 405, 'CONNECT in reverse mode'));
+}
+
+/**
+ * Reads the client's first TLS record until its SNI is known (or known to be absent), then hands
+ * the bytes read and the name on; the socket is left paused.
+ */
+function readServerName(socket: net.Socket, first: Buffer, then: (hello: Buffer, sni: string | null) => void): void {
+  let hello = Buffer.from(socket.read() as Buffer ?? first);
+  const decide = (): boolean => {
+    const sni = tlsServerName(hello);
+    if (sni === undefined && hello.length < MAX_HELLO) return false;
+    socket.off('data', more);
+    socket.pause();
+    then(hello, sni ?? null);
+    return true;
+  };
+  const more = (chunk: Buffer) => {
+    hello = Buffer.concat([hello, chunk]);
+    decide();
+  };
+  if (!decide()) {
+    socket.on('data', more);
+    socket.resume();
+  }
 }

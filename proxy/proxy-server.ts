@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
+import type { PassHosts } from '../core/capture/pass-hosts.js';
 import type { FilterPredicate } from '../core/filter/filter.js';
 import { httpRecord, type LogRecord } from '../core/log/records.js';
 import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
@@ -32,6 +33,8 @@ export interface ProxyOptions {
   keyLog?: ((line: Buffer) => void) | null;
   /** --client-cert: what every TLS connection to an upstream (wss, https, an intercepted tunnel's far end) offers when asked; absent or null: none. */
   clientCertificates?: ClientCertificates | null;
+  /** Forward mode: the hosts whose TLS tunnels pass through untouched (--pass, --pass-rejected); absent or null: none. */
+  pass?: PassHosts | null;
   /** Serve only these clients (absent or null: everyone who can connect). */
   allow?: AllowList | null;
   /** Takes every record, in order of observation. */
@@ -106,7 +109,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     socket.resume();
   });
 
-  const tunnels = options.ca && { ca: options.ca, records, registry, serve, servePlain: serve, keyLog };
+  const tunnels = options.ca && { ca: options.ca, records, registry, serve, servePlain: serve, keyLog, pass: options.pass ?? null };
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const c = registry.of(socket)!;
     if (target || !tunnels) return refuseTunnel(req, socket, c, records);

@@ -385,6 +385,32 @@ test('a forward proxy checks its CA before it listens: created on first use, ref
   assert.equal((await finished(reverse)).code, 0);
 });
 
+test('a client rejecting wspeek\'s certificate gets a hint on stderr once per host, with --json too; --pass is forward mode only and checks its patterns', async () => {
+  const tls = await import('node:tls');
+  const { connectTunnel } = await import('./support/raw-peers.js');
+  const dir = path.join(sandbox.work, 'hint-ca');
+  const proxy = start(['--listen', '127.0.0.1:0', '--json', '--ca-dir', dir, '--pass', '*.passed.test']);
+  const port = await listeningPort(proxy);
+  assert.ok(port > 0, proxy.output.stderr);
+  // Two clients trusting only the system CAs, to the same host: both rejected, one hint.
+  for (let i = 0; i < 2; i++) {
+    const raw = await connectTunnel(port, '127.0.0.1:443');
+    const client = tls.connect({ socket: raw, servername: 'distrust.test' });
+    await new Promise((r) => client.once('error', r));
+    client.destroy();
+  }
+  await waitUntil('two rejected tunnels', () => (proxy.output.stdout.match(/"tls":"rejected"/g) ?? []).length === 2);
+  await waitUntil('the hint', () => /distrust\.test rejected wspeek's certificate/.test(proxy.output.stderr));
+  proxy.child.kill('SIGTERM');
+  const r = await finished(proxy);
+  assert.equal(r.code, 0);
+  assert.equal(r.stderr.match(/rejected wspeek's certificate/g)?.length, 1, r.stderr);
+  assert.match(r.stderr, /^wspeek: distrust\.test rejected wspeek's certificate \(the client closed the connection during the handshake\)\. .*--pass distrust\.test \(or --pass-rejected\)\.$/m);
+
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--no-tui', '--ca-dir', dir, '--pass', '/(/']), /--pass "\/\(\/" is not a valid regular expression/);
+  assertUsageError(await run(['--listen', '127.0.0.1:0', '--no-tui', '--target', 'ws://127.0.0.1:1', '--pass-rejected']), /forward mode only/);
+});
+
 test('open refuses what is neither a wspeek session log nor a HAR file, in one line with exit 2: a README, package.json, another tool\'s JSON lines, an empty file', async () => {
   const write = (name: string, content: string) => {
     const p = path.join(sandbox.work, name);

@@ -270,6 +270,25 @@ test('a tunnel the client rejected is listed as a failed attempt, with the alert
   assert.match(text, /trust wspeek's CA/);
 });
 
+test('a tunnel passed through is listed open with its host, then with its bytes and duration from its end record', async () => {
+  const { handshakeDetail } = await import('../tui/message-detail.js');
+  const { lineText } = await import('../tui/styled-text.js');
+  const { connectionCells } = await import('../tui/connection-row.js');
+  const v = new ConnectionView();
+  v.add(connect(1));
+  v.add(tunnel(1, { host: '10.0.0.9', sni: 'push.apple.test', tls: 'passthrough', alpn: null, version: null }));
+  assert.deepEqual(v.rows.map((r) => [r.conn, r.url, r.state, r.open]), [[1, 'push.apple.test:443', 'passed through', true]]);
+  assert.equal(v.openCount, 1);
+  v.add(end(1, { bytes: { client: 5120, server: 70_000 }, ts: T0 + 2500 }));
+  assert.deepEqual(v.rows.map((r) => [r.state, r.open, r.bytes.client, r.bytes.server]), [['passed through', false, 5120, 70_000]]);
+  assert.equal(v.openCount, 0);
+  const cells = connectionCells(v.rows[0]!, T0 + 9999).map((c) => c.text).join(' ');
+  assert.match(cells, /push\.apple\.test:443 .*passed through .*\(5(\.0)? ?KiB\).*\(68(\.4)? ?KiB\) 2\.50? ?s/);
+  const text = handshakeDetail(v.rows[0]!).map(lineText).join('\n');
+  assert.match(text, /tunnel: CONNECT 10\.0\.0\.9:443 · TLS passed through untouched \(SNI push\.apple\.test\)/);
+  assert.match(text, /passed through untouched \(--pass\): wspeek sees only its bytes/);
+});
+
 test('a WebSocket connection through an intercepted tunnel shows the tunnel\'s TLS in its detail; wspeek\'s own errors are listed there', async () => {
   const { handshakeDetail } = await import('../tui/message-detail.js');
   const { lineText } = await import('../tui/styled-text.js');

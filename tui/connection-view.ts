@@ -85,6 +85,8 @@ export class ConnectionView {
         this.tunnels.set(r.conn, r);
         // A client that refused wspeek's certificate never gets as far as a handshake: list the attempt.
         if (r.tls === 'rejected') this.failed(r.conn, `${r.host}:${r.port}`, 'TLS rejected', tunnelSummary(r), r.ts);
+        // A tunnel passed through carries no WebSocket wspeek can see: listed with its bytes and duration once it ends.
+        if (r.tls === 'passthrough') this.passedThrough(r);
         break;
       case 'error':
         this.byConn.get(r.conn)?.errors.push(r);
@@ -108,6 +110,7 @@ export class ConnectionView {
           break;
         }
         row.violations.push(...stored.violations);
+        if (row.state === 'passed through') row.bytes = { ...r.bytes };
         if (row.open) this.openCount--;
         row.open = false;
         row.endTs = r.ts;
@@ -115,6 +118,16 @@ export class ConnectionView {
         break;
       }
     }
+  }
+
+  /** A TLS tunnel relayed untouched: open until its end record, which gives its bytes. */
+  private passedThrough(r: TunnelRecord): void {
+    const origin = this.clients.get(r.conn);
+    this.list({
+      conn: r.conn, client: origin?.client ?? '?', url: `${r.sni ?? r.host}:${r.port}`, protocol: null, extensions: [], handshake: null, error: null, tunnel: r,
+      errors: [], violations: [], actions: [], state: 'passed through', open: true, messages: { client: 0, server: 0 }, bytes: { client: 0, server: 0 },
+      startTs: origin?.ts ?? r.ts, endTs: null,
+    });
   }
 
   /** An attempt that failed before any handshake: why, as wspeek recorded it. */

@@ -202,7 +202,7 @@ export function handshakeDetail(c: ConnectionRow): Line[] {
   const title: Line = [seg(`#${c.conn}`, connStyle(c.conn)), seg(' '), seg(visible(c.url)), seg(`  from ${visible(c.client)}`, 'dim')];
   const tunnel: Line[] = c.tunnel ? [[seg('tunnel: ', 'key'), seg(visible(`${c.tunnel.via.toUpperCase()} ${c.tunnel.host}:${c.tunnel.port} · ${tunnelSummary(c.tunnel)}`))]] : [];
   if (!h) {
-    const lines: Line[] = [title, [seg(c.state, 'bad')], ...tunnel, [], [seg('No WebSocket handshake', 'heading')], [seg(visible(c.error ?? 'the connection ended before one'))]];
+    const lines: Line[] = [title, [seg(c.state, 'bad')], ...tunnel, [], [seg('No WebSocket handshake', 'heading')], [seg(visible(c.error ?? (c.tunnel?.tls === 'passthrough' ? 'the TLS tunnel was passed through untouched (--pass): wspeek sees only its bytes' : 'the connection ended before one')))]];
     if (c.violations.length) lines.push([], [seg('Violations', 'heading')], ...violationLines(c.violations));
     return lines;
   }

@@ -49,7 +49,8 @@ export type TunnelTls = 'intercepted' | 'none' | 'passthrough' | 'rejected';
 
 /**
  * What a tunnel (a CONNECT, or later a SOCKS connection) became, on the same `conn`: written once
- * its first bytes are classified, and for TLS once the handshake with the client completed or failed.
+ * its first bytes are classified, and for TLS once the handshake with the client completed or failed;
+ * an intercepted tunnel the client closes before sending any application data gets a second, `rejected`.
  */
 export interface TunnelRecord {
   type: 'tunnel';
@@ -60,7 +61,11 @@ export interface TunnelRecord {
   /** The host and port the client asked for. */
   host: string;
   port: number;
-  /** `intercepted`: TLS terminated with a certificate from wspeek's CA; `none`: plain bytes (HTTP read directly); `passthrough`: relayed untouched; `rejected`: the TLS handshake with the client failed. */
+  /**
+   * `intercepted`: TLS terminated with a certificate from wspeek's CA; `none`: plain bytes (HTTP read directly); `passthrough`:
+   * relayed untouched (`--pass`); `rejected`: the client refused wspeek's certificate: the handshake failed, or the client closed
+   * or reset the connection after it without sending any application data (then after an `intercepted` record).
+   */
   tls: TunnelTls;
   /** The server name the client's ClientHello asked for (SNI), or null. */
   sni: string | null;

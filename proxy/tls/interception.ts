@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import tls from 'node:tls';
+import type { PassHosts } from '../../core/capture/pass-hosts.js';
 import { tunnelRecord } from '../../core/log/records.js';
 import { now } from '../clock.js';
 import type { TunnelRequest } from '../connect-tunnel.js';
@@ -18,22 +19,34 @@ export interface InterceptionOptions {
   serve(secure: tls.TLSSocket): void;
   /** Takes the key log lines of the TLS session with the client, or null. */
   keyLog: ((line: Buffer) => void) | null;
+  /** The hosts whose TLS passes through untouched (--pass, --pass-rejected), told of each rejection; or null. */
+  pass: PassHosts | null;
 }
 
 /**
  * Terminates the client's TLS on a tunnel with a leaf certificate minted for the name it asked for
  * (SNI, else the tunnel's host), then hands the decrypted socket on. Writes the tunnel's record once
- * the handshake with the client completed (`intercepted`) or failed (`rejected`, with why).
+ * the handshake with the client completed (`intercepted`) or failed (`rejected`, with why). A client
+ * that completes the handshake, then closes or resets before sending any application data (how a
+ * TLS 1.2 client, or one that pins its server's certificate, often rejects it) gets a second
+ * record, `rejected`.
  */
 export function interceptTls(socket: net.Socket, c: Connection, tunnel: TunnelRequest, options: InterceptionOptions): void {
   const { ca, records } = options;
   const { via, host, port } = tunnel;
   let sni: string | null = null;
   let settled = false;
+  let rejected = false;
   const record = (tlsState: 'intercepted' | 'rejected', alpn: string | null, version: string | null, alert: string | null) => {
     settled = true;
+    if (tlsState === 'rejected') {
+      rejected = true;
+      options.pass?.rejected(host, sni);
+    }
     records.emit(tunnelRecord(c.conn, now(), { via, host, port, tls: tlsState, sni, alpn, version, alert }));
   };
+  // Nothing decrypted from the client yet: its close or reset now is a rejection of the certificate.
+  const silent = () => !rejected && secure.bytesRead === 0;
   const secure = new tls.TLSSocket(socket, {
     isServer: true,
     ALPNProtocols: ['http/1.1'],
@@ -51,6 +64,7 @@ export function interceptTls(socket: net.Socket, c: Connection, tunnel: TunnelRe
   options.registry.wrap(secure, c);
   const reject = (why: string) => {
     if (!settled) record('rejected', null, null, why);
+    else if (silent()) record('rejected', secure.alpnProtocol || null, secure.getProtocol(), why);
     else options.registry.fail(c, `TLS with the client failed: ${why}`);
     socket.destroy();
   };
@@ -60,6 +74,7 @@ export function interceptTls(socket: net.Socket, c: Connection, tunnel: TunnelRe
   // mid-handshake: report it, and don't leave the half-open socket (allowHalfOpen) behind.
   secure.once('end', () => {
     if (!settled) reject('the client closed the connection during the handshake');
+    else if (silent()) record('rejected', secure.alpnProtocol || null, secure.getProtocol(), 'the client closed the connection after the handshake without sending anything');
   });
   secure.once('secure', () => {
     record('intercepted', secure.alpnProtocol || null, secure.getProtocol(), null);
