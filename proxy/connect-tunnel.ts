@@ -42,8 +42,9 @@ export interface TunnelRequest {
 /**
  * A tunnel the client was told is open: sniffs its first byte (from `head` when it already came).
  * A TLS record (0x16, a handshake) is intercepted with wspeek's CA, or relayed untouched when
- * --pass names its host (the CONNECT or SOCKS host, or the ClientHello's SNI); anything else is
- * read as plain HTTP, since browsers tunnel ws:// too.
+ * --pass names its host (the CONNECT or SOCKS host, or the ClientHello's SNI); an HTTP request is
+ * read as plain HTTP, since browsers tunnel ws:// too; anything else is relayed byte for byte
+ * (its `tunnel` record says `passthrough`, without an SNI).
  */
 export function enterTunnel(socket: net.Socket, head: Buffer, c: Connection, request: TunnelRequest, options: TunnelOptions): void {
   const { records } = options;
@@ -60,6 +61,8 @@ export function enterTunnel(socket: net.Socket, head: Buffer, c: Connection, req
       socket.unshift(hello);
       interceptTls(socket, c, request, options);
     }) : interceptTls(socket, c, request, options);
+    // Neither TLS nor an HTTP request (an MQTT or database client through a SOCKS proxy): relayed byte for byte.
+    if (!startsLikeHttp(first)) return passThrough(socket, c, request, null, Buffer.from((socket.read() as Buffer | null) ?? first), options);
     records.emit(tunnelRecord(c.conn, now(), { via, host, port, tls: 'none', sni: null, alpn: null, version: null, alert: null }));
     options.servePlain(socket);
     socket.resume();
@@ -97,4 +100,22 @@ function readServerName(socket: net.Socket, first: Buffer, then: (hello: Buffer,
     socket.on('data', more);
     socket.resume();
   }
+}
+
+/** Longest HTTP method name the sniff waits for (`OPTIONS`, `CONNECT`; RFC 9110 §9). */
+const MAX_METHOD = 10;
+
+/**
+ * Whether a tunnel's first bytes can be an HTTP/1.x request line: a method token of capital
+ * letters and then a space (`GET /`, `PRI * HTTP/2.0`), or, in a first chunk too short to tell,
+ * capital letters only.
+ */
+export function startsLikeHttp(first: Buffer): boolean {
+  const n = Math.min(first.length, MAX_METHOD + 1);
+  for (let i = 0; i < n; i++) {
+    const c = first[i]!;
+    if (c === 0x20) return i > 0;
+    if (c < 0x41 || c > 0x5a) return false;
+  }
+  return first.length <= MAX_METHOD;
 }

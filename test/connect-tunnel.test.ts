@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { PassHosts } from '../core/capture/pass-hosts.js';
 import { RejectionHints } from '../core/capture/rejection-hint.js';
 import type { TunnelRecord } from '../core/log/records.js';
+import { startsLikeHttp } from '../proxy/connect-tunnel.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import { CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { isType, Records } from './support/proxy-records.js';
@@ -131,4 +132,37 @@ test('--pass-rejected: after a host rejects wspeek\'s certificate, its next tunn
     await new Promise((r) => upstream.close(r));
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a tunnel whose bytes are neither TLS nor HTTP is relayed byte for byte, and recorded as passed through', async () => {
+  const echo = net.createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(0, HOST, r));
+  const records = new Records();
+  const proxy = await forwardProxy(records);
+  try {
+    const raw = await connectTunnel(proxy.port, `${HOST}:${(echo.address() as net.AddressInfo).port}`);
+    // An MQTT CONNECT's first bytes: binary, no request line.
+    const bytes = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]);
+    raw.write(bytes);
+    const back = await within(new Promise<Buffer>((resolve) => {
+      let got = Buffer.alloc(0);
+      raw.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.length >= bytes.length) resolve(got);
+      });
+    }), 'the bytes echoed through the tunnel');
+    assert.deepEqual(back, bytes);
+    const t = await records.waitFor('the tunnel record', isType('tunnel'));
+    assert.deepEqual([t.via, t.tls, t.sni], ['connect', 'passthrough', null]);
+    assert.equal(records.all.filter(isType('http')).filter((h) => h.method !== 'CONNECT').length, 0, 'nothing read as HTTP');
+    raw.destroy();
+  } finally {
+    await proxy.close();
+    echo.close();
+  }
+});
+
+test('the sniff tells an HTTP request line from other bytes, waiting no longer than a method name', () => {
+  for (const http of ['GET / HTTP/1.1\r\n', 'OPTIONS * HTTP/1.1', 'PRI * HTTP/2.0', 'GE', 'CONNECT']) assert.equal(startsLikeHttp(Buffer.from(http)), true, http);
+  for (const other of ['\x10\x0cMQTT', 'get / HTTP/1.1', ' GET', 'SSH-2.0-OpenSSH', 'ABCDEFGHIJKL']) assert.equal(startsLikeHttp(Buffer.from(other)), false, other);
 });

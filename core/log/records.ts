@@ -63,7 +63,8 @@ export interface TunnelRecord {
   port: number;
   /**
    * `intercepted`: TLS terminated with a certificate from wspeek's CA; `none`: plain bytes (HTTP read directly); `passthrough`:
-   * relayed untouched (`--pass`); `rejected`: the client refused wspeek's certificate: the handshake failed, or the client closed
+   * relayed untouched (TLS to a host `--pass` names, `sni` set when the ClientHello had one; or bytes that are neither TLS nor
+   * HTTP, `sni` null); `rejected`: the client refused wspeek's certificate: the handshake failed, or the client closed
    * or reset the connection after it without sending any application data (then after an `intercepted` record).
    */
   tls: TunnelTls;
