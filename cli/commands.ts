@@ -104,8 +104,19 @@ export async function runProxy(args: CaptureArgs & ActArgs & SocksArgs): Promise
   if (args.socksAuth && !args.socks) throw new UsageError('--socks-auth guards the SOCKS listener: give --socks [HOST:]PORT too');
   const socks = args.socks ? { ...args.socks, credentials: args.socksAuth ?? null } : null;
   const allow = allowList(args, socks);
-  // The QR encoder is loaded only for a forward proxy that a phone can reach.
-  const codes = !args.target && !isLoopback(args.listen.host) ? await import('../tui/setup-codes.js') : null;
+  // The QR encoder is loaded only for a forward proxy (or its SOCKS listener) that a phone can reach.
+  const socksReachable = socks !== null && !isLoopback(socks.host);
+  const codes = !args.target && (!isLoopback(args.listen.host) || socksReachable) ? await import('../tui/setup-codes.js') : null;
+  const showCodes = (info: SessionInfo, setup: NonNullable<SessionInfo['setup']>) => {
+    info.setup = setup;
+    const text = codes!.setupCodeLines(setup, process.stderr.columns ?? 80, Infinity);
+    say('tooSmall' in text ? text.tooSmall : text.lines.join('\n'));
+  };
+  /** Where a device on the LAN reaches a listener on `host`: a LAN address when it listens on every interface. */
+  const reachableAt = (host: string, port: number | string) => {
+    const at = host === '0.0.0.0' || host === '::' ? lanAddresses()[0] : host;
+    return at === undefined ? undefined : `${at.includes(':') ? `[${at}]` : at}:${port}`;
+  };
   const exposure = `${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`;
   // Said before the UI takes the terminal over, so it is there again when the UI gives it back.
   const announce = (port: number, info: SessionInfo, socksAddress: string | null) => {
@@ -113,19 +124,17 @@ export async function runProxy(args: CaptureArgs & ActArgs & SocksArgs): Promise
       say(`warning: listening on ${args.listen.host}, reachable from other machines; ${exposure}`);
       const lan = lanAddresses();
       if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${port}`).join(', ')}`);
-      // Listening on every interface, the phone reaches the proxy at a LAN address; else at the one it listens on.
-      const host = args.listen.host === '0.0.0.0' || args.listen.host === '::' ? lan[0] : args.listen.host;
-      if (codes && host !== undefined) {
-        info.setup = { proxy: `${host.includes(':') ? `[${host}]` : host}:${port}`, caPage: codes.CA_PAGE_URL };
-        const text = codes.setupCodeLines(info.setup, process.stderr.columns ?? 80, Infinity);
-        say('tooSmall' in text ? text.tooSmall : text.lines.join('\n'));
-      }
+      const proxy = reachableAt(args.listen.host, port);
+      if (codes && proxy !== undefined) showCodes(info, { proxy, caPage: codes.CA_PAGE_URL });
     }
     if (socks && socksAddress && !isLoopback(socks.host)) {
       say(`warning: socks listening on ${socks.host}, reachable from other machines; ${exposure}`);
       const lan = lanAddresses();
       const socksPort = socksAddress.slice(socksAddress.lastIndexOf(':') + 1);
       if (lan.length) say(`point the phone's SOCKS5 proxy at one of: ${lan.map((a) => `${a}:${socksPort}`).join(', ')}`);
+      // The HTTP listener stays on loopback: the codes give the SOCKS5 listener's address instead.
+      const proxy = reachableAt(socks.host, socksPort);
+      if (codes && !info.setup && proxy !== undefined) showCodes(info, { proxy, kind: 'socks5', caPage: codes.CA_PAGE_URL });
     }
     if (!args.target) say(`forward proxy: set this as the HTTP proxy${socks ? ' (or the socks one as a SOCKS5 proxy)' : ''}; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
   };

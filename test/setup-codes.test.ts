@@ -105,3 +105,11 @@ test('too small for either layout, it says what room they need and gives the add
   assert.ok('tooSmall' in text);
   assert.match(text.tooSmall, /^too small for the QR codes: they need \d+×\d+ or \d+×\d+ cells, this is 40×20\. Proxy 192\.168\.100\.200:65535, CA page http:\/\/wspeek\.ca\/$/);
 });
+
+test('a SOCKS5 listener\'s code says so in its caption and in the too-small sentence', () => {
+  const codes = { proxy: '192.168.1.20:1080', kind: 'socks5' as const, caPage: 'http://wspeek.ca/' };
+  const fit = setupCodeLines(codes, 200, 60);
+  assert.ok('lines' in fit && fit.lines[0]!.startsWith('SOCKS5 proxy 192.168.1.20:1080'), JSON.stringify(fit).slice(0, 200));
+  const small = setupCodeLines(codes, 10, 5);
+  assert.ok('tooSmall' in small && small.tooSmall.includes('SOCKS5 proxy 192.168.1.20:1080'));
+});

@@ -12,6 +12,8 @@ export const CA_PAGE_URL = 'http://wspeek.ca/';
 export interface SetupCodes {
   /** `HOST:PORT` a device on the LAN reaches the proxy at. */
   proxy: string;
+  /** What kind of proxy that is, as its caption says: an HTTP proxy (the default) or the SOCKS5 listener. */
+  kind?: 'http' | 'socks5';
   /** The CA page's URL. */
   caPage: string;
 }
@@ -57,7 +59,8 @@ export type SetupCodeText = { lines: string[] } | { tooSmall: string };
  * other, else why not.
  */
 export function setupCodeLines(codes: SetupCodes, width: number, height: number): SetupCodeText {
-  const left = captioned(`proxy ${codes.proxy}`, codes.proxy);
+  const label = codes.kind === 'socks5' ? 'SOCKS5 proxy' : 'proxy';
+  const left = captioned(`${label} ${codes.proxy}`, codes.proxy);
   const right = captioned(`CA page ${codes.caPage}`, codes.caPage);
   const sideWidth = left[0]!.length + GAP + right[0]!.length;
   const sideHeight = Math.max(left.length, right.length);
@@ -72,6 +75,6 @@ export function setupCodeLines(codes: SetupCodes, width: number, height: number)
   if (stackWidth <= width && stackHeight <= height) return { lines: [...left, '', ...right].map((line) => line.trimEnd()) };
   return {
     tooSmall: `too small for the QR codes: they need ${sideWidth}×${sideHeight} or ${stackWidth}×${stackHeight} cells, ` +
-      `this is ${width}×${height}. Proxy ${codes.proxy}, CA page ${codes.caPage}`,
+      `this is ${width}×${height}. ${codes.kind === 'socks5' ? 'SOCKS5 proxy' : 'Proxy'} ${codes.proxy}, CA page ${codes.caPage}`,
   };
 }
