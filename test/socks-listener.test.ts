@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
-import type { LogRecord } from '../core/log/records.js';
+import type { LogRecord, TunnelRecord } from '../core/log/records.js';
 import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
@@ -222,6 +222,29 @@ test('curl --socks5-hostname (and socks5h:// with credentials) fetches a plain H
   await closeServer(upstream.server);
 });
 
+test('Chromium with --proxy-server=socks5:// loads a page through the SOCKS listener', async (t) => {
+  const chromium = await chromiumCommand();
+  if (chromium === null) return t.skip('Chromium is not installed (chromium or chromium-browser on PATH)');
+  const upstream = await helloServer();
+  const records = new Records();
+  const proxy = await socksProxy(records);
+  try {
+    const dom = await new Promise<string>((resolve, reject) => execFile(chromium, [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-chromium-'))}`,
+      // Chromium sends loopback addresses around any proxy unless told not to.
+      `--proxy-server=socks5://${proxy.socksAddress}`, '--proxy-bypass-list=<-loopback>',
+      '--dump-dom', `http://${HOST}:${upstream.port}/chromium`,
+    ], { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    assert.match(dom, /hello from \/chromium/);
+    // Chromium's own background requests may take the proxy too: the page's tunnel is the one to the upstream.
+    const tunnel = await records.waitFor('the page\'s tunnel', (r): r is TunnelRecord => r.type === 'tunnel' && r.port === upstream.port);
+    assert.deepEqual([tunnel.via, tunnel.host, tunnel.tls], ['socks', HOST, 'none']);
+  } finally {
+    await proxy.close();
+    await closeServer(upstream.server);
+  }
+});
+
 test('wss:// through the SOCKS listener: the client trusting only wspeek\'s CA accepts the interception, and the messages are decoded', async () => {
   const upstreamCaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-socks-upstream-ca-'));
   const records = new Records();
@@ -297,4 +320,12 @@ function curl(args: string[]): Promise<string> {
   return within(new Promise((resolve, reject) => {
     execFile('curl', ['-sS', '--max-time', '5', ...args], (err, stdout, stderr) => (err ? reject(new Error(`curl failed: ${stderr || err.message}`)) : resolve(stdout)));
   }), 'curl', 8000);
+}
+
+/** The Chromium binary on PATH, or null. */
+async function chromiumCommand(): Promise<string | null> {
+  for (const name of ['chromium', 'chromium-browser']) {
+    if (await new Promise<boolean>((resolve) => execFile(name, ['--version'], (err) => resolve(!err)))) return name;
+  }
+  return null;
 }
