@@ -1,11 +1,12 @@
 /**
  * Child processes of the bench: the echo servers (`ws`, and `socket.io` for sio64), the TCP relay,
- * wspeek headless and wspeek in a tmux pseudo-terminal; plus /proc readings (peak RSS, CPU ticks).
+ * mitmdump (where installed), wspeek headless and wspeek in a tmux pseudo-terminal; plus /proc readings (peak RSS, CPU ticks).
  * Every child is registered so that a finally block, SIGINT or the watchdog can end it; nothing
  * outlives the bench.
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,6 +36,8 @@ export interface Running {
   extraPids: number[];
   /** wspeek's session log, for a path that saves one. */
   save?: string;
+  /** Bytes read so far from its stdout, for a path whose stdout is a pipe the bench reads. */
+  stdoutBytes?: () => number;
   /** Stops it; the session log is removed unless `keepSave` (then the caller removes it). */
   stop(keepSave?: boolean): Promise<void>;
 }
@@ -244,12 +247,18 @@ export const RAW_ARGS: readonly string[] = ['--protocol', 'raw'];
 
 /**
  * `wspeek --no-tui --save FILE [wspeekArgs]` in front of the echo server (`cli`: this checkout's, or another's
- * for an A/B), stdout to /dev/null (stdio 'ignore'). Stopped with SIGINT so the log is flushed and closed; the log file is removed.
+ * for an A/B), stdout to /dev/null (stdio 'ignore'), or with `readStdout` a pipe this process reads and
+ * discards, counting its bytes (wspeek's human lines, as on a terminal). Stopped with SIGINT so the log
+ * is flushed and closed; the log file is removed.
  */
-export async function startWspeekHeadless(targetPort: number, nodeArgs: string[] = [], cli = CLI, wspeekArgs: readonly string[] = []): Promise<Running> {
+export async function startWspeekHeadless(
+  targetPort: number, nodeArgs: string[] = [], cli = CLI, wspeekArgs: readonly string[] = [], readStdout = false,
+): Promise<Running> {
   const save = tmpFile('save', '.jsonl');
   const args = [...nodeArgs, cli, '--target', `ws://127.0.0.1:${targetPort}`, '--listen', '127.0.0.1:0', '--no-tui', '--save', save, ...wspeekArgs];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', readStdout ? 'pipe' : 'ignore', 'pipe'], cwd: ROOT });
+  let stdoutBytes = 0;
+  child.stdout?.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
   const kill = () => {
     child.kill('SIGKILL');
     removeQuietly(save);
@@ -275,9 +284,81 @@ export async function startWspeekHeadless(targetPort: number, nodeArgs: string[]
     });
     return {
       port, pid: child.pid!, extraPids: [], save,
+      ...(readStdout ? { stdoutBytes: () => stdoutBytes } : {}),
       async stop(keepSave = false) {
         await stopChild(child, 'SIGINT', 'wspeek --no-tui');
         if (!keepSave) removeQuietly(save);
+        emergency.delete(kill);
+      },
+    };
+  } catch (err) {
+    kill();
+    emergency.delete(kill);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// mitmproxy's mitmdump, the best peer: where it is installed.
+
+/** `mitmdump --version`'s first line (e.g. `Mitmproxy: 8.1.1`), or null where mitmdump is not installed. */
+export function mitmdumpVersion(): string | null {
+  const r = spawnSync('mitmdump', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return r.status === 0 ? r.stdout.split('\n', 1)[0]!.trim() : null;
+}
+
+/** A port free on 127.0.0.1 now (the kernel's pick, released): for a program that can't be told to listen on port 0. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * `mitmdump --mode reverse:http://127.0.0.1:PORT` in front of the echo server (WebSocket upgrades are
+ * carried through; mitmproxy 8 takes no ws:// scheme), quiet (`-q`, flow details off, no flows saved), on a
+ * port picked free beforehand: mitmdump can't listen on port 0 and say which it got. Stopped with SIGTERM.
+ */
+export async function startMitmdump(targetPort: number): Promise<Running> {
+  const port = await freePort();
+  const args = [
+    '--mode', `reverse:http://127.0.0.1:${targetPort}`, '--listen-host', '127.0.0.1', '--listen-port', String(port),
+    '-q', '--set', 'flow_detail=0', '--set', 'termlog_verbosity=error',
+  ];
+  const child = spawn('mitmdump', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (text: string) => (stderr += text));
+  const kill = () => child.kill('SIGKILL');
+  emergency.add(kill);
+  try {
+    const until = Date.now() + START_TIMEOUT_MS;
+    while (!(await accepts(port))) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`mitmdump exited before listening: ${stderr.trim()}`);
+      if (Date.now() > until) throw new Error(`mitmdump did not listen on ${port} within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`);
+      await sleep(50);
+    }
+    return {
+      port, pid: child.pid!, extraPids: [],
+      async stop() {
+        await stopChild(child, 'SIGTERM', 'mitmdump');
         emergency.delete(kill);
       },
     };

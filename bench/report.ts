@@ -8,13 +8,15 @@ import type { CoreScenarioResult } from './core-decode.js';
 import { median } from './core-decode.js';
 import type { WorkloadResult } from './load.js';
 
-export type PathName = 'direct' | 'relay' | 'save' | 'raw' | 'baseline' | 'intercept' | 'script' | 'ui';
+export type PathName = 'direct' | 'relay' | 'mitmproxy' | 'save' | 'lines' | 'raw' | 'baseline' | 'intercept' | 'script' | 'ui';
 export type WorkloadName = 'msg64' | 'bin1m' | 'rtt' | 'conn200' | 'deflate64' | 'sio64';
 
 export const PATH_LABELS: Record<PathName, string> = {
   direct: 'direct',
   relay: 'relay',
+  mitmproxy: 'mitmdump',
   save: 'wspeek --save',
+  lines: 'wspeek lines',
   raw: 'wspeek --protocol raw',
   baseline: 'baseline --save',
   intercept: 'wspeek --intercept',
@@ -37,6 +39,8 @@ export interface Sample {
   cpu: { proxy: number | null; terminal: number | null; echo: number | null; load: number | null; others: number | null; steal: number | null };
   /** The proxy's peak RSS (VmHWM) in bytes, read just before it was stopped. */
   peakRssBytes: number | null;
+  /** Lines path: bytes the bench read from wspeek's stdout during measurement. */
+  stdoutBytes: number | null;
 }
 
 export interface Machine {
@@ -86,6 +90,12 @@ export interface PathSummary {
   /** The acting paths (--intercept, --script) against --save, paired per round: throughput ratio, or added p50 (µs). */
   vsSave: number | null;
   vsSaveP50Us: number | null;
+  /** Lines path against --save, paired per round: throughput ratios, or added p50 (µs) for rtt. */
+  linesVsSave: RoundFigures | null;
+  /** Lines path: its CPU per message over --save's, paired per round, minus 1. */
+  linesCpuExtra: number | null;
+  /** Lines path: bytes of human lines per echoed message (per round trip for rtt), median over rounds. */
+  linesBytesPerMessage: number | null;
   /** With BENCH_BASELINE: --save against the baseline's --save, paired per round: throughput ratio, or added p50 (µs). */
   vsBaseline: number | null;
   vsBaselineP50Us: number | null;
@@ -196,16 +206,16 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         uiExtraP50Us: p === 'ui' && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
         vsSave: ACTING.includes(p) && tput.length ? paired((a, b) => primary(a) / primary(b), 'save') : null,
         vsSaveP50Us: ACTING.includes(p) && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
+        linesVsSave: p === 'lines' ? figuresOf(perRound((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b)), 'save')) : null,
+        linesCpuExtra: p === 'lines' ? cpuExtraOver(samples, w, 'lines', false, rounds) : null,
+        linesBytesPerMessage: p === 'lines' ? orNull(ok.flatMap((x) => {
+          const n = x.stdoutBytes === null ? null : messagesOf(x);
+          return n ? [x.stdoutBytes! / n] : [];
+        })) : null,
         vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired((a, b) => primary(a) / primary(b), 'baseline') : null,
         vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'baseline') : null,
         vsRaw: p === 'save' && paths.includes('raw') ? figuresOf(perRound((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b)), 'raw')) : null,
-        uiCpuExtra: p === 'ui' ? orNull(rounds.flatMap((r) => {
-          const ui = samples.find((x) => x.workload === w && x.path === 'ui' && x.round === r && x.result);
-          const save = samples.find((x) => x.workload === w && x.path === 'save' && x.round === r && x.result);
-          const a = ui && cpuPerMessage(ui, true);
-          const b = save && cpuPerMessage(save, false);
-          return a && b ? [a / b - 1] : [];
-        })) : null,
+        uiCpuExtra: p === 'ui' ? cpuExtraOver(samples, w, 'ui', true, rounds) : null,
         spread: spreadOf(ok.map((x) => (x.result!.kind === 'latency' ? x.result!.p50Us : primary(x.result!)))),
         peakRssBytes: mine.some((x) => x.peakRssBytes !== null) ? Math.max(...mine.map((x) => x.peakRssBytes ?? 0)) : null,
         cpu: {
@@ -238,13 +248,33 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
   return { workloads: out, peakRss, core, targets: checkTargets(out, peakRss, core, paths) };
 }
 
+/** Echoed messages (round trips for rtt) per second of a sample's measurement. */
+function perSecond(r: WorkloadResult): number {
+  return r.kind === 'throughput' ? r.messagesPerSec : 1e6 / r.meanUs;
+}
+
+/** Echoed messages (round trips for rtt) during a sample's measurement, or null without a result. */
+function messagesOf(x: Sample): number | null {
+  return x.result ? perSecond(x.result) * x.result.seconds : null;
+}
+
 /** The proxy's CPU µs per echoed message (per round trip for rtt); with `terminal`, tmux's CPU counts too. */
 function cpuPerMessage(x: Sample, terminal: boolean): number | null {
   if (x.cpu.proxy === null || !x.result) return null;
-  const r = x.result;
-  const perSec = r.kind === 'throughput' ? r.messagesPerSec : 1e6 / r.meanUs;
+  const perSec = perSecond(x.result);
   const cpu = x.cpu.proxy + (terminal ? x.cpu.terminal ?? 0 : 0);
   return perSec > 0 ? (cpu / perSec) * 1e6 : null;
+}
+
+/** Path `p`'s CPU per message (with `terminal`, tmux's too) over --save's, paired per round, minus 1: the median. */
+function cpuExtraOver(samples: Sample[], w: WorkloadName, p: PathName, terminal: boolean, rounds: number[]): number | null {
+  return orNull(rounds.flatMap((r) => {
+    const mine = samples.find((x) => x.workload === w && x.path === p && x.round === r && x.result);
+    const save = samples.find((x) => x.workload === w && x.path === 'save' && x.round === r && x.result);
+    const a = mine && cpuPerMessage(mine, terminal);
+    const b = save && cpuPerMessage(save, false);
+    return a && b ? [a / b - 1] : [];
+  }));
 }
 
 function spreadOf(values: number[]): number | null {
@@ -356,14 +386,23 @@ function fmtFiguresUs(f: RoundFigures | null): string {
   return `p50 ${signedUs(f.median)} µs${f.rounds > 1 ? ` (${signedUs(f.min)}…${signedUs(f.max)})` : ''}`;
 }
 
+/** "lines vs --save": the paired figures, CPU per message over --save's, and how much text the lines were per message. */
+function linesCell(w: WorkloadName, s: PathSummary | undefined): string {
+  if (!s || s.rounds === 0) return s?.errors.length ? 'failed' : '-';
+  const vs = w === 'rtt' ? fmtFiguresUs(s.linesVsSave) : fmtFigures(s.linesVsSave);
+  const text = s.linesBytesPerMessage === null ? '-' : `${fmtInt(s.linesBytesPerMessage)} B`;
+  return `${vs} · CPU/msg ${fmtPct(s.linesCpuExtra)} · ${text}/msg`;
+}
+
 /** The main table's rows: header first. */
 export function tableRows(summary: Summary, paths: PathName[]): string[][] {
   const cols = paths;
   const baseline = cols.includes('baseline');
   const raw = cols.includes('raw');
+  const lines = cols.includes('lines');
   const acting = ACTING.filter((p) => cols.includes(p));
   const header = [
-    'workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(cols.includes('ui') ? ['UI vs --save'] : []),
+    'workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(lines ? ['lines vs --save'] : []), ...(cols.includes('ui') ? ['UI vs --save'] : []),
     ...(acting.length ? ['acting vs --save'] : []), ...(raw ? ['decoding vs raw'] : []), ...(baseline ? ['--save vs baseline'] : []),
   ];
   const rows: string[][] = [header];
@@ -388,6 +427,7 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
       }
     }
     row.push(w === 'rtt' ? `+≤${TARGETS.addedP50Us}/+≤${TARGETS.addedP99Us} µs` : min === undefined ? '-' : `≥ ${min.toFixed(2)}×`);
+    if (lines) row.push(linesCell(w, ws.paths.lines));
     if (cols.includes('ui')) {
       const s = ws.paths.ui;
       if (w === 'rtt') row.push(s?.uiExtraP50Us != null ? `p50 ${signedUs(s.uiExtraP50Us)} µs` : '-');
@@ -434,6 +474,7 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
     const mb = Math.round((b.bytes - a.bytes) / 1e6);
     return `${mb >= 0 ? '+' : ''}${mb} MB`;
   };
+  if (lines) rss.push(rssDelta('save', 'lines'));
   if (cols.includes('ui')) rss.push(rssDelta('save', 'ui'));
   if (acting.length) rss.push('-');
   if (raw) rss.push(rssDelta('raw', 'save'));

@@ -1,14 +1,19 @@
 /**
  * `npm run bench`: end-to-end WebSocket throughput and latency, direct vs through a plain TCP
- * relay vs through wspeek (headless with --save, the same with --protocol raw, acting on the
- * traffic, and with its terminal UI in tmux), interleaved in rounds so ratios hold on a noisy
- * machine; then the in-process decoder benchmark.
+ * relay vs through mitmproxy's mitmdump (the best peer, where installed) vs through wspeek
+ * (headless with --save, the same with its human lines read from a pipe, the same with
+ * --protocol raw, acting on the traffic, and with its terminal UI in tmux), interleaved in rounds
+ * so ratios hold on a noisy machine; then the in-process decoder benchmark.
  *
  * Workloads: msg64, bin1m, rtt, conn200 and deflate64 between `ws` peers (bench/echo-server.ts);
  * sio64, 64-byte Socket.IO events between real socket.io peers (bench/sio-echo-server.ts, WebSocket
  * transport only). Each echo server is one process for the whole run; every path goes to the one
  * its workload needs. "decoding vs raw" is wspeek --save against wspeek --protocol raw (the
- * application-protocol layer reading nothing), paired per round: its median and range.
+ * application-protocol layer reading nothing), paired per round: its median and range. "lines vs
+ * --save" is wspeek --save with its stdout a pipe the bench reads (the human lines of --no-tui, as
+ * on a terminal) against wspeek --save with stdout /dev/null: paired per round, CPU per message, and
+ * bytes of text per message. mitmdump runs `--mode reverse:http://…` (WebSocket upgrades carried
+ * through); a workload that fails through it is left out for it, with a note.
  *
  *   BENCH_QUICK=1        one round, ~1 s per workload (smoke run)
  *   BENCH_ROUNDS=N       rounds (default 5)
@@ -18,6 +23,8 @@
  *                        in the same rounds, and compare --save with it per round: an A/B of a change
  *   BENCH_ACTING=0       leave out the acting paths (wspeek --intercept, wspeek --script)
  *   BENCH_RAW=0          leave out the raw path (wspeek --save --protocol raw) and "decoding vs raw"
+ *   BENCH_LINES=0        leave out the lines path (wspeek --save, stdout read from a pipe) and "lines vs --save"
+ *   BENCH_MITMPROXY=0    leave out mitmdump (it is left out anyway where not installed)
  *   BENCH_PROFILE=W      instead: profile wspeek --no-tui --save (node --cpu-prof) during workload W,
  *                        or the decoder in-process with W = core-small, core-large, core-overCap, core-inflate;
  *                        top self-time functions on stdout and in bench/results/profile-W.txt;
@@ -40,8 +47,9 @@ import { loadNativeMask } from '../proxy/native-mask.js';
 import { CORE_SCENARIOS, runCoreBench, runCoreScenario, type CoreScenarioName, type CoreScenarioResult } from './core-decode.js';
 import { pipelined, roundTrips, SIO64_ARG, sioPipelined, TEXT64, type Hooks, type Timing, type WorkloadResult } from './load.js';
 import {
-  actingArgs, CLI, cpuSeconds, forcedKills, haveTmux, killEverything, peakRss, RAW_ARGS, ROOT, scrubPaths, sleep, snapshotWspeek, startEchoServer,
-  startRelay, startSioEchoServer, startWspeekHeadless, startWspeekUi, stopEverythingOnExit, stopTmuxServer, systemCpuSeconds, type Running,
+  actingArgs, CLI, cpuSeconds, forcedKills, haveTmux, killEverything, mitmdumpVersion, peakRss, RAW_ARGS, ROOT, scrubPaths, sleep, snapshotWspeek,
+  startEchoServer, startMitmdump, startRelay, startSioEchoServer, startWspeekHeadless, startWspeekUi, stopEverythingOnExit, stopTmuxServer,
+  systemCpuSeconds, type Running,
 } from './processes.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import {
@@ -54,6 +62,10 @@ const UI_PROFILE = process.env.BENCH_PROFILE_UI === '1';
 const ACTING_PATHS: PathName[] = process.env.BENCH_ACTING === '0' ? [] : ['intercept', 'script'];
 /** BENCH_RAW=0 leaves out wspeek --protocol raw, and with it "decoding vs raw". */
 const RAW_PATHS: PathName[] = process.env.BENCH_RAW === '0' ? [] : ['raw'];
+/** BENCH_LINES=0 leaves out wspeek --save with its stdout read from a pipe, and with it "lines vs --save". */
+const LINES_PATHS: PathName[] = process.env.BENCH_LINES === '0' ? [] : ['lines'];
+/** BENCH_MITMPROXY=0 leaves out mitmdump even where it is installed. */
+const WANT_MITMPROXY = process.env.BENCH_MITMPROXY !== '0';
 /** BENCH_PROFILE_PATH: profile an acting path instead of wspeek --save. */
 const PROFILE_PATH = process.env.BENCH_PROFILE_PATH;
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 1 : 5);
@@ -131,7 +143,9 @@ async function startPath(p: PathName, echoPort: number): Promise<Running | null>
   switch (p) {
     case 'direct': return null;
     case 'relay': return startRelay(echoPort);
+    case 'mitmproxy': return startMitmdump(echoPort);
     case 'save': return startWspeekHeadless(echoPort);
+    case 'lines': return startWspeekHeadless(echoPort, [], CLI, [], true);
     case 'raw': return startWspeekHeadless(echoPort, [], CLI, RAW_ARGS);
     case 'baseline': return startWspeekHeadless(echoPort, [], BASELINE_CLI!);
     case 'intercept':
@@ -166,12 +180,13 @@ async function stopUpstreams(running: Map<Upstream, Running>): Promise<void> {
 
 /** One workload on one path: start the proxy, run, read its peak RSS, stop it. */
 async function runSegment(round: number, order: number, w: Workload, p: PathName, echo: Running): Promise<Sample> {
-  const sample: Sample = { round, workload: w.name, path: p, order, attempts: 1, result: null, error: null, cpu: { proxy: null, terminal: null, echo: null, load: null, others: null, steal: null }, peakRssBytes: null };
+  const sample: Sample = { round, workload: w.name, path: p, order, attempts: 1, result: null, error: null, cpu: { proxy: null, terminal: null, echo: null, load: null, others: null, steal: null }, peakRssBytes: null, stdoutBytes: null };
   let proxy: Running | null = null;
   try {
     proxy = await withTimeout(startPath(p, echo.port), 20_000, `starting ${p}`);
     const url = `ws://127.0.0.1:${proxy ? proxy.port : echo.port}/`;
     let t0 = 0;
+    let stdoutAtStart = 0;
     let start: {
       proxy: number | null; terminal: number | null; echo: number | null; load: NodeJS.CpuUsage;
       system: { busy: number; steal: number } | null;
@@ -189,10 +204,12 @@ async function runSegment(round: number, order: number, w: Workload, p: PathName
     const hooks: Hooks = {
       onStart() {
         t0 = performance.now();
+        stdoutAtStart = proxy?.stdoutBytes?.() ?? 0;
         start = { proxy: proxy ? cpuSeconds(proxy.pid) : null, terminal: terminalCpu(), echo: cpuSeconds(echo.pid), load: process.cpuUsage(), system: systemCpuSeconds() };
       },
       onEnd() {
         const seconds = (performance.now() - t0) / 1000;
+        if (proxy?.stdoutBytes) sample.stdoutBytes = proxy.stdoutBytes() - stdoutAtStart;
         if (!start || seconds <= 0) return;
         const rate = (a: number | null, b: number | null) => (a === null || b === null ? null : (b - a) / seconds);
         const load = process.cpuUsage(start.load);
@@ -241,12 +258,15 @@ async function benchmark(): Promise<void> {
   const loadStart = os.loadavg();
   const workloads = selectedWorkloads();
   const tmux = haveTmux();
-  const paths: PathName[] = ['direct', 'relay', 'save', ...RAW_PATHS, ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux ? ['ui' as const] : [])];
+  const mitmdump = WANT_MITMPROXY ? mitmdumpVersion() : null;
+  const paths: PathName[] = ['direct', 'relay', ...(mitmdump ? ['mitmproxy' as const] : []), 'save', ...LINES_PATHS, ...RAW_PATHS, ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux ? ['ui' as const] : [])];
   const skipped = tmux ? [] : ['wspeek UI: tmux is not installed'];
+  if (WANT_MITMPROXY && !mitmdump) skipped.push('mitmdump: mitmproxy is not installed (apt-get install mitmproxy)');
   const notes = [
-    'wspeek runs as `node dist/cli/main.js --target ws://127.0.0.1:<echo> --listen 127.0.0.1:0 [--no-tui] --save <tmp file>`; headless stdout goes to /dev/null (stdio "ignore")',
+    'wspeek runs as `node dist/cli/main.js --target ws://127.0.0.1:<echo> --listen 127.0.0.1:0 [--no-tui] --save <tmp file>`; headless stdout goes to /dev/null (stdio "ignore"), except on wspeek lines',
     'wspeek --protocol raw runs as wspeek --save does, plus `--protocol raw` (no application protocol read on any connection); "decoding vs raw" is the median of per-round ratios (or p50 differences) of wspeek --save to it, and their range',
     `wspeek --intercept and wspeek --script run as wspeek --save does, plus \`--script hooks.mjs\` (its onMessage returns undefined) and, for --intercept, \`--intercept 'payload:"never-in-the-workload"'\` (the hook is never called); "acting vs --save" is the median of per-round ratios (or p50 differences) to wspeek --save`,
+    'wspeek lines runs as wspeek --save does, but with stdout a pipe the bench reads and discards (the human lines of --no-tui, as on a terminal); "lines vs --save" is the median of per-round ratios (or p50 differences) to wspeek --save and their range, its CPU per message over --save\'s, and the bytes of lines per echoed message',
     'wspeek UI runs in a detached tmux pane, 200×50 (its own tmux server); tmux\'s CPU is reported separately',
     'sio64 goes to a socket.io echo server (event `m` sent back; WebSocket transport only), its load is socket.io-client; the other workloads go to a ws echo server',
     'echo servers, relay and wspeek are child processes; the load generator (ws and socket.io-client clients) is the bench process itself',
@@ -258,6 +278,7 @@ async function benchmark(): Promise<void> {
     if (!fs.existsSync(BASELINE_CLI)) throw new Error(`BENCH_BASELINE: ${BASELINE_CLI} is missing: build that checkout first`);
     notes.push('baseline --save is BENCH_BASELINE\'s wspeek, run exactly as wspeek --save; "--save vs baseline" is the median of per-round ratios (or p50 differences)');
   }
+  if (mitmdump) notes.push(`mitmdump (${mitmdump}) runs as \`mitmdump --mode reverse:http://127.0.0.1:<echo> --listen-host 127.0.0.1 --listen-port <free port> -q --set flow_detail=0 --set termlog_verbosity=error\` (WebSocket upgrades carried through, no flows saved); a workload that fails through it is left out for it from then on`);
   notes.push(`wspeek runs from a copy of dist/ taken at start (${snapshotWspeek()}, removed at the end), so a rebuild during the run can't change it`);
   const perWorkload = (TIMING.warmupMs + TIMING.measureMs) / 1000;
   log(`wspeek bench: ${ROUNDS} round(s) × ${workloads.length} workloads × ${paths.length} paths, ${perWorkload} s each (${TIMING.warmupMs} ms warm-up)${QUICK ? ' [BENCH_QUICK]' : ''}`);
@@ -266,6 +287,8 @@ async function benchmark(): Promise<void> {
 
   const samples: Sample[] = [];
   let retries = 0;
+  /** Workloads mitmdump failed on: left out for it from then on, with a note rather than an error. */
+  const mitmproxyFailed = new Set<WorkloadName>();
   const upstreams = await startUpstreams(workloads);
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -273,11 +296,19 @@ async function benchmark(): Promise<void> {
         const shift = (round + wi) % paths.length;
         const order = [...paths.slice(shift), ...paths.slice(0, shift)];
         for (const [i, p] of order.entries()) {
+          if (p === 'mitmproxy' && mitmproxyFailed.has(w.name)) continue;
           // A measurement during which other processes took a big share of the CPU is taken again
           // (right away, so the round's paths stay close in time), at most MAX_ATTEMPTS times in all.
           for (let attempt = 1; ; attempt++) {
             const s = await runSegment(round, i, w, p, upstreams.get(w.upstream)!);
             s.attempts = attempt;
+            if (p === 'mitmproxy' && !s.result) {
+              mitmproxyFailed.add(w.name);
+              const note = `mitmdump: ${w.name} left out (round ${round + 1}: ${s.error?.split('\n', 1)[0]})`;
+              notes.push(note);
+              log(`note: ${note}`);
+              break;
+            }
             const disturbed = s.cpu.others !== null && s.cpu.others > RERUN_ABOVE;
             if (!disturbed || attempt === MAX_ATTEMPTS) {
               samples.push(s);
@@ -420,7 +451,7 @@ async function profile(name: string): Promise<void> {
 const bail = stopEverythingOnExit('bench');
 
 // Every segment is bounded by SEGMENT_TIMEOUT_MS already; this bounds the whole run as well.
-const segments = ROUNDS * ALL_WORKLOADS.length * (4 + RAW_PATHS.length + ACTING_PATHS.length + (BASELINE_CLI ? 1 : 0));
+const segments = ROUNDS * ALL_WORKLOADS.length * (5 + LINES_PATHS.length + RAW_PATHS.length + ACTING_PATHS.length + (BASELINE_CLI ? 1 : 0));
 const budgetMs = Math.max(10 * 60_000, segments * (TIMING.warmupMs + TIMING.measureMs + 15_000) + 5 * 60_000);
 const watchdog = setTimeout(() => bail(1, `still running after ${(budgetMs / 60_000).toFixed(0)} minutes`), budgetMs);
 
