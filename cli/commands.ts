@@ -214,15 +214,16 @@ export async function runOpen(args: ViewArgs & { file: string; keylog?: string |
   await view.quit;
 }
 
-/** What could not be read in a file, a line each: a session log's lines by number; a HAR's (line 0) say where themselves. */
-function problemLines(file: string, result: LogReadResult): string[] {
+/** What could not be read in a file, a line each: a session log's lines by number; a HAR's entries and a capture's packets say where themselves. */
+export function problemLines(file: string, result: LogReadResult): string[] {
   return result.problems.map((p) => {
-    if (p.source !== undefined) return `${p.source}:${p.line}: skipped: ${p.error}`;
-    if (p.line === 0) return `${file}: ${p.error}`;
+    const where = `${p.source ?? file}${p.line !== undefined ? `:${p.line}` : ''}`;
+    if (p.source !== undefined) return `${where}: skipped: ${p.error}`;
+    if (p.line === undefined) return `${where}: ${p.error}`;
     const torn = result.tornLastLine && p === result.problems[result.problems.length - 1];
     return torn
-      ? `${file}:${p.line}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
-      : `${file}:${p.line}: skipped, not a record: ${p.error}`;
+      ? `${where}: the last line is incomplete (the capture was interrupted mid-write); the ${result.records} records before it are shown`
+      : `${where}: skipped, not a record: ${p.error}`;
   });
 }
 

@@ -8,7 +8,7 @@ import { openCaptureFile } from '../proxy/log/capture-file.js';
 import { NotASessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
 import { preview } from '../tui/sanitize.js';
 import { parseTarget } from './arguments.js';
-import { UsageError } from './commands.js';
+import { problemLines, UsageError } from './commands.js';
 
 export interface ReplayArgs {
   file: string;
@@ -102,7 +102,7 @@ async function readRecording(file: string): Promise<LogRecord[]> {
   try {
     const log = await openCaptureFile(file);
     const read = await log.read((r) => records.push(r));
-    for (const p of read.problems) process.stderr.write(`wspeek: ${file}:${p.line}: skipped, not a record: ${p.error}\n`);
+    for (const line of problemLines(file, read)) process.stderr.write(`wspeek: ${line}\n`);
   } catch (err) {
     if (err instanceof NotASessionLog) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
 import { CA_PAGE_URL, setupCodeLines } from '../tui/setup-codes.js';
+import { problemLines } from '../cli/commands.js';
 import { finished, listeningPort, ROOT, RUN_MS, startCli, useCliSandbox, type CliProcess, type CliRun as Run } from './support/cli-process.js';
 import { waitUntil } from './support/wait.js';
 
@@ -656,4 +657,16 @@ test('--socks: a SOCKS5 listener beside the forward proxy, said after the HTTP l
   client.destroy();
   proc.child.kill('SIGTERM');
   assert.equal((await finished(proc)).code, 0);
+});
+
+test('problems reading a file become one line each: by line number, by what the error names itself, or in the key log they came from', () => {
+  const lines = problemLines('cap.pcap', {
+    records: 9, tornLastLine: false,
+    problems: [{ error: 'packet 57: the file ends inside a packet record' }, { line: 13, error: 'unknown label X', source: 'keys.log' }],
+  });
+  assert.deepEqual(lines, ['cap.pcap: packet 57: the file ends inside a packet record', 'keys.log:13: skipped: unknown label X']);
+  assert.deepEqual(problemLines('s.jsonl', { records: 3, tornLastLine: true, problems: [{ line: 2, error: 'x' }, { line: 4, error: 'y' }] }), [
+    's.jsonl:2: skipped, not a record: x',
+    's.jsonl:4: the last line is incomplete (the capture was interrupted mid-write); the 3 records before it are shown',
+  ]);
 });

@@ -6,11 +6,12 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import type { LogRecord } from '../core/log/records.js';
-import { openCapture, type Capture, type CaptureOptions } from '../proxy/capture.js';
+import { openCapture, type Capture } from '../proxy/capture.js';
 import { ClientCertificateError, loadClientCertificates } from '../proxy/tls/client-certificates.js';
 import { finished, listeningPort, startCli, useCliSandbox } from './support/cli-process.js';
+import { captureOptions, echoOnce } from './support/live-capture.js';
 import { mtlsCa, type Issued } from './support/mtls-certificates.js';
 import { closeServer, connectTunnel, HOST, listen } from './support/raw-peers.js';
 import { waitUntil, within } from './support/wait.js';
@@ -95,23 +96,6 @@ async function mutualTlsEcho(maxVersion: tls.SecureVersion = 'TLSv1.3') {
   return { server, port, peers };
 }
 
-function captureOptions(over: Partial<CaptureOptions>): CaptureOptions {
-  return {
-    mode: 'reverse', listen: { host: HOST, port: 0 }, target: null, save: null, maxPayload: 1 << 20, caDir: path.join(tempRoot, 'ca'),
-    insecure: true, keyLog: null, allow: null, onLogError: assert.fail, script: null, intercept: null, app: null, ...over,
-  };
-}
-
-async function echoOnce(ws: WebSocket, text: string): Promise<string> {
-  await within(new Promise((r, j) => { ws.once('open', r); ws.once('error', j); }), 'websocket open');
-  const reply = new Promise<string>((r) => ws.once('message', (d: RawData) => r(d.toString())));
-  ws.send(text);
-  const echoed = await within(reply, 'echo');
-  const closed = new Promise((r) => ws.once('close', r));
-  ws.close(1000);
-  await within(closed, 'close');
-  return echoed;
-}
 
 /** Runs `body` against a reverse capture of a mutual-TLS upstream; returns the records it wrote. */
 async function throughReverse(
@@ -122,7 +106,7 @@ async function throughReverse(
   let capture: Capture | undefined;
   try {
     const clientCertificates = clientCert.length > 0 ? loadClientCertificates(clientCert) : null;
-    capture = await openCapture(captureOptions({ target: new URL(`wss://${HOST}:${upstream.port}`), clientCertificates }));
+    capture = await openCapture(captureOptions(path.join(tempRoot, 'ca'), { target: new URL(`wss://${HOST}:${upstream.port}`), clientCertificates }));
     capture.start([({ record }) => records.push(record)]);
     await body(capture.proxy.address, upstream, records);
     await capture.stop();
@@ -239,7 +223,7 @@ for (const [flag, offered, expected] of [
     let capture: Capture | undefined;
     try {
       const clientCertificates = offered ? loadClientCertificates([pemFile(both(stranger))]) : null;
-      capture = await openCapture(captureOptions({ target: new URL(`wss://${HOST}:${upstream.port}`), clientCertificates }));
+      capture = await openCapture(captureOptions(path.join(tempRoot, 'ca'), { target: new URL(`wss://${HOST}:${upstream.port}`), clientCertificates }));
       capture.start([({ record }) => records.push(record)]);
       const seen = await refusedUpgrade(capture.proxy.address);
       assert.equal(seen.status, 502);
@@ -267,7 +251,7 @@ test('forward mode: the upstream side of an intercepted CONNECT tunnel offers th
   const upstream = await mutualTlsEcho();
   let capture: Capture | undefined;
   try {
-    capture = await openCapture(captureOptions({ mode: 'forward', clientCertificates: loadClientCertificates([`${HOST}=${pemFile(both(bob))}`]) }));
+    capture = await openCapture(captureOptions(path.join(tempRoot, 'ca'), { mode: 'forward', clientCertificates: loadClientCertificates([`${HOST}=${pemFile(both(bob))}`]) }));
     capture.start([]);
     const raw = await connectTunnel(capture.proxy.port, `${HOST}:${upstream.port}`);
     const ws = new WebSocket(`wss://${HOST}:${upstream.port}/x`, {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { LogRecord } from '../core/log/records.js';
 import { httpRecord, sessionRecord } from '../core/log/records.js';
 import { HarFileWriter, NotAHarFile, openHarFile, writeHarFile } from '../proxy/log/har-file.js';
+import type { LogReadResult } from '../proxy/log/session-log.js';
 import { ROOT } from './support/cli-process.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wspeek-har-file-'));
@@ -15,20 +16,20 @@ const freshPath = () => path.join(dir, `file-${++fileNo}.har`);
 const CREATOR = { name: 'wspeek', version: '9.9.9' };
 const T0 = 1_715_678_467_000;
 
-async function recordsOf(file: string): Promise<{ records: LogRecord[]; problems: Array<{ line: number; error: string }> }> {
+async function recordsOf(file: string): Promise<{ records: LogRecord[]; problems: LogReadResult['problems'] }> {
   const records: LogRecord[] = [];
   const result = await (await openHarFile(file)).read((r) => records.push(r));
   assert.equal(result.records, records.length, 'the count read is the count delivered');
   return { records, problems: result.problems };
 }
 
-test('openHarFile reads a HAR file as records, its problems at line 0 saying which entry', async () => {
+test('openHarFile reads a HAR file as records, its problems without a line, saying which entry', async () => {
   const { records, problems } = await recordsOf(path.join(ROOT, 'test', 'fixtures', 'mitmproxy-savehar.har'));
   assert.equal(records[0]!.type, 'session');
   assert.equal(records[0]!.type === 'session' && records[0]!.source, 'mitmproxy-savehar.har', 'the file\'s name, not its path');
   assert.ok(records.some((r) => r.type === 'message'));
   assert.equal(problems.length, 1);
-  assert.equal(problems[0]!.line, 0);
+  assert.equal(problems[0]!.line, undefined);
   assert.match(problems[0]!.error, /^entry 1 /);
 });
 

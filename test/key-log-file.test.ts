@@ -5,10 +5,11 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws';
-import { openCapture, StartError, type Capture, type CaptureOptions } from '../proxy/capture.js';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
+import { openCapture, StartError, type Capture } from '../proxy/capture.js';
 import { KeyLogFile, KeyLogFileError, readKeyLogFile } from '../proxy/log/key-log-file.js';
 import { finished, listeningPort, startCli, useCliSandbox } from './support/cli-process.js';
+import { captureOptions, echoOnce } from './support/live-capture.js';
 import { closeServer, connectTunnel, HOST, listen } from './support/raw-peers.js';
 import { testCa } from './support/test-ca.js';
 import { within } from './support/wait.js';
@@ -72,23 +73,6 @@ async function tlsEcho(maxVersion: tls.SecureVersion) {
   return { server, port, lines };
 }
 
-function captureOptions(over: Partial<CaptureOptions>): CaptureOptions {
-  return {
-    mode: 'reverse', listen: { host: HOST, port: 0 }, target: null, save: null, maxPayload: 1 << 20, caDir: tempFile('ca'),
-    insecure: true, keyLog: null, allow: null, onLogError: assert.fail, script: null, intercept: null, app: null, ...over,
-  };
-}
-
-async function echoOnce(ws: WebSocket, text: string): Promise<string> {
-  await within(new Promise((r, j) => { ws.once('open', r); ws.once('error', j); }), 'websocket open');
-  const reply = new Promise<string>((r) => ws.once('message', (d: RawData) => r(d.toString())));
-  ws.send(text);
-  const echoed = await within(reply, 'echo');
-  const closed = new Promise((r) => ws.once('close', r));
-  ws.close(1000);
-  await within(closed, 'close');
-  return echoed;
-}
 
 const randomsOf = (lines: string[]) => new Set(lines.map((l) => l.split(' ')[1]));
 const labelsOf = (lines: string[]) => new Set(lines.map((l) => l.split(' ')[0]));
@@ -102,7 +86,7 @@ for (const [version, labels] of [
     const file = tempFile('reverse.log');
     let capture: Capture | undefined;
     try {
-      capture = await openCapture(captureOptions({ target: new URL(`wss://${HOST}:${upstream.port}`), keyLog: file }));
+      capture = await openCapture(captureOptions(tempFile('ca'), { target: new URL(`wss://${HOST}:${upstream.port}`), keyLog: file }));
       capture.start([]);
       assert.equal(await echoOnce(new WebSocket(`ws://${capture.proxy.address}/chat`), 'over wss'), 'over wss');
       const body = await within(fetch(`http://${capture.proxy.address}/page`).then((r) => r.text()), 'https GET');
@@ -127,7 +111,7 @@ test('forward mode with interception: --keylog holds both the session with the c
   const file = tempFile('forward.log');
   let capture: Capture | undefined;
   try {
-    capture = await openCapture(captureOptions({ mode: 'forward', keyLog: file }));
+    capture = await openCapture(captureOptions(tempFile('ca'), { mode: 'forward', keyLog: file }));
     capture.start([]);
     const raw = await connectTunnel(capture.proxy.port, `${HOST}:${upstream.port}`);
     const clientLines: string[] = [];
@@ -157,7 +141,7 @@ test('openCapture refuses a loose key log before it listens, with a StartError',
   const file = tempFile('loose.log');
   fs.writeFileSync(file, '', { mode: 0o644 });
   fs.chmodSync(file, 0o644);
-  await assert.rejects(openCapture(captureOptions({ target: new URL(`wss://${HOST}:9`), keyLog: file })), (err: unknown) => err instanceof StartError && /mode 0644/.test((err as Error).message));
+  await assert.rejects(openCapture(captureOptions(tempFile('ca'), { target: new URL(`wss://${HOST}:9`), keyLog: file })), (err: unknown) => err instanceof StartError && /mode 0644/.test((err as Error).message));
 });
 
 test('wspeek --keylog: a loose existing file is a usage error (exit 2); a new one is created 0600 at startup', async () => {

@@ -21,7 +21,7 @@ export interface HarCreator {
 
 /**
  * Opens a HAR file (one JSON document, read whole) as a session: its records, and what could not
- * be read as `problems` (line 0: a HAR is not read by lines; the text says which entry). Throws
+ * be read as `problems` (without a line: a HAR is not read by lines; the text says which entry). Throws
  * NotAHarFile when the file is not JSON or not a HAR document.
  */
 export async function openHarFile(file: string): Promise<SessionLogFile> {
@@ -40,7 +40,7 @@ export async function openHarFile(file: string): Promise<SessionLogFile> {
         onRecord(read.records[i]!);
         if ((i & 1023) === 1023) await pace?.();
       }
-      return { records: read.records.length, problems: read.problems.map((error) => ({ line: 0, error })), tornLastLine: false };
+      return { records: read.records.length, problems: read.problems.map((error) => ({ error })), tornLastLine: false };
     },
   };
 }

@@ -53,7 +53,7 @@ export function openPcapFile(file: string, options: PcapFileOptions): SessionLog
       });
       return {
         records,
-        problems: [...keyLogProblems, ...(problem ? [{ line: reader.packets + 1, error: `packet ${reader.packets + 1}: ${problem}` }] : [])],
+        problems: [...keyLogProblems, ...(problem ? [{ error: `packet ${reader.packets + 1}: ${problem}` }] : [])],
         tornLastLine: false,
       };
     },

@@ -161,8 +161,12 @@ export function writeViewLog(records: LogRecord[], file: string): string {
 
 export interface LogReadResult {
   records: number;
-  /** Lines that could not be read, 1-based, with why; `source` names the file when it is not the one opened (a key log). */
-  problems: Array<{ line: number; error: string; source?: string }>;
+  /**
+   * What could not be read, with why: `line` (1-based) in a file read by lines, absent where the
+   * error says where itself (a HAR entry, a packet); `source` names the file when it is not the
+   * one opened (a key log).
+   */
+  problems: Array<{ line?: number; error: string; source?: string }>;
   /** The file ended in the middle of a record (an interrupted write). */
   tornLastLine: boolean;
 }
