@@ -73,18 +73,17 @@ export interface PathSummary {
   path: PathName;
   rounds: number;
   errors: string[];
-  /** Throughput workloads: median messages/s, bytes/s; their paired ratio to direct (median of per-round ratios). */
+  /** Throughput workloads: median messages/s, bytes/s; their paired ratio to direct (median of per-round ratios), shown, not judged. */
   messagesPerSec: number | null;
   bytesPerSec: number | null;
   ratio: number | null;
-  /** rtt: median p50/p99 and the median per-round difference to direct. */
+  /** rtt: median p50/p99 and the median per-round difference to direct, shown, not judged. */
   p50Us: number | null;
   p99Us: number | null;
   addedP50Us: number | null;
   addedP99Us: number | null;
-  /** UI path: what the UI costs over headless, paired per round: throughput (save/ui − 1) or added latency (µs). */
-  uiExtra: number | null;
-  uiExtraP50Us: number | null;
+  /** UI path against --save, paired per round: throughput ratios (ui/save), or p50 differences (µs) for rtt. */
+  uiVsSave: RoundFigures | null;
   /** UI path: its CPU per message (wspeek + tmux) over headless wspeek's, paired per round, minus 1. */
   uiCpuExtra: number | null;
   /** The acting paths (--intercept, --script) against --save, paired per round: throughput ratio, or added p50 (µs). */
@@ -99,6 +98,11 @@ export interface PathSummary {
   /** With BENCH_BASELINE: --save against the baseline's --save, paired per round: throughput ratio, or added p50 (µs). */
   vsBaseline: number | null;
   vsBaselineP50Us: number | null;
+  /** On --save: against the plain relay, paired per round: throughput ratios, or p50 differences (µs) for rtt. */
+  vsRelay: RoundFigures | null;
+  /** rtt, on --save: its p99 over the relay's, and over mitmdump's (null without mitmdump), paired per round. */
+  p99VsRelay: RoundFigures | null;
+  p99VsMitmdump: RoundFigures | null;
   /** With the raw path, on --save: decoding application protocols against --protocol raw, paired per round: throughput ratios, or added p50 (µs) for rtt. */
   vsRaw: RoundFigures | null;
   /** (max − min) / median of the workload's main figure over rounds: how noisy the rounds were. */
@@ -137,11 +141,22 @@ export interface Summary {
   targets: TargetCheck[];
 }
 
-export const RATIO_TARGETS: Partial<Record<WorkloadName, number>> = { msg64: 0.8, bin1m: 0.85, conn200: 0.7, deflate64: 0.85 };
+/**
+ * Headless wspeek with --save against the plain relay, in the same rounds: throughput keeps at
+ * least this share of the relay's (the median of the per-round ratios). `sio64` has none.
+ */
+export const RELAY_TARGETS: Partial<Record<WorkloadName, number>> = { msg64: 0.92, conn200: 0.92, deflate64: 1.0, bin1m: 0.65 };
+/**
+ * `rtt`, headless wspeek with --save against the plain relay and mitmdump, in the same rounds (medians
+ * of the per-round figures): its p50 at most `p50OverRelayUs` over the relay's (so the latency it adds
+ * over direct at most that much more than the relay adds); its p99 at most `p99OverRelay` times the
+ * relay's; and, where mitmdump has an `rtt` result, its p99 below mitmdump's.
+ */
+export const LATENCY_TARGETS = { p50OverRelayUs: 20, p99OverRelay: 1.5 };
+/** wspeek with its UI against headless wspeek with --save, in the same rounds: throughput keeps at least this share (the median of the per-round ratios). */
+export const UI_TARGETS: Partial<Record<WorkloadName, number>> = { msg64: 0.85, conn200: 0.85 };
+/** Peak RSS of wspeek --save and wspeek UI in every workload (also the soak's); the decoder alone, in process: small frames per second, 1 MiB frames in bytes per second. */
 export const TARGETS = {
-  addedP50Us: 60,
-  addedP99Us: 1000,
-  uiExtra: 0.1,
   peakRssBytes: 150e6,
   coreSmallFramesPerSec: 2e6,
   coreLargeBytesPerSec: 1e9,
@@ -191,6 +206,9 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
       });
       const paired = (f: (mine: WorkloadResult, other: WorkloadResult) => number, other: PathName) => orNull(perRound(f, other));
       const primary = (r: WorkloadResult) => (r.kind === 'throughput' ? (w === 'bin1m' ? r.bytesPerSec : r.messagesPerSec) : NaN);
+      // The paired figure against another path: the throughput ratio, or for rtt the p50 difference (µs).
+      const ratioOrP50 = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b));
+      const p99Ratio = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us / b.p99Us : NaN);
       const s: PathSummary = {
         path: p,
         rounds: ok.length,
@@ -202,11 +220,10 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         p99Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p99Us : NaN))),
         addedP50Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'direct') : null,
         addedP99Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN), 'direct') : null,
-        uiExtra: p === 'ui' && tput.length ? paired((a, b) => primary(b) / primary(a) - 1, 'save') : null,
-        uiExtraP50Us: p === 'ui' && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
+        uiVsSave: p === 'ui' ? figuresOf(perRound(ratioOrP50, 'save')) : null,
         vsSave: ACTING.includes(p) && tput.length ? paired((a, b) => primary(a) / primary(b), 'save') : null,
         vsSaveP50Us: ACTING.includes(p) && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
-        linesVsSave: p === 'lines' ? figuresOf(perRound((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b)), 'save')) : null,
+        linesVsSave: p === 'lines' ? figuresOf(perRound(ratioOrP50, 'save')) : null,
         linesCpuExtra: p === 'lines' ? cpuExtraOver(samples, w, 'lines', false, rounds) : null,
         linesBytesPerMessage: p === 'lines' ? orNull(ok.flatMap((x) => {
           const n = x.stdoutBytes === null ? null : messagesOf(x);
@@ -214,7 +231,10 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         })) : null,
         vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired((a, b) => primary(a) / primary(b), 'baseline') : null,
         vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'baseline') : null,
-        vsRaw: p === 'save' && paths.includes('raw') ? figuresOf(perRound((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b)), 'raw')) : null,
+        vsRelay: p === 'save' ? figuresOf(perRound(ratioOrP50, 'relay')) : null,
+        p99VsRelay: p === 'save' && lat.length ? figuresOf(perRound(p99Ratio, 'relay')) : null,
+        p99VsMitmdump: p === 'save' && lat.length ? figuresOf(perRound(p99Ratio, 'mitmproxy')) : null,
+        vsRaw: p === 'save' && paths.includes('raw') ? figuresOf(perRound(ratioOrP50, 'raw')) : null,
         uiCpuExtra: p === 'ui' ? cpuExtraOver(samples, w, 'ui', true, rounds) : null,
         spread: spreadOf(ok.map((x) => (x.result!.kind === 'latency' ? x.result!.p50Us : primary(x.result!)))),
         peakRssBytes: mine.some((x) => x.peakRssBytes !== null) ? Math.max(...mine.map((x) => x.peakRssBytes ?? 0)) : null,
@@ -286,21 +306,19 @@ function spreadOf(values: number[]): number | null {
 function checkTargets(ws: WorkloadSummary[], peakRss: Summary['peakRss'], core: CoreScenarioResult[], paths: PathName[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const pass = (v: number | null, ok: (v: number) => boolean) => (v === null || Number.isNaN(v) ? null : ok(v));
+  const save = PATH_LABELS.save;
   for (const w of ws) {
-    const min = RATIO_TARGETS[w.workload];
-    for (const p of WSPEEK.filter((x) => paths.includes(x))) {
-      const s = w.paths[p];
-      if (!s) continue;
-      if (min !== undefined) checks.push({ name: `${w.workload} ${PATH_LABELS[p]} vs direct`, target: `≥ ${min.toFixed(2)}×`, value: fmtRatio(s.ratio), pass: pass(s.ratio, (v) => v >= min) });
-      if (w.workload === 'rtt') {
-        checks.push({ name: `rtt ${PATH_LABELS[p]} added p50`, target: `≤ ${TARGETS.addedP50Us} µs`, value: fmtUs(s.addedP50Us, true), pass: pass(s.addedP50Us, (v) => Math.round(v) <= TARGETS.addedP50Us) });
-        checks.push({ name: `rtt ${PATH_LABELS[p]} added p99`, target: `≤ ${TARGETS.addedP99Us} µs`, value: fmtUs(s.addedP99Us, true), pass: pass(s.addedP99Us, (v) => Math.round(v) <= TARGETS.addedP99Us) });
-      }
-      if (p === 'ui' && min !== undefined) {
-        checks.push({ name: `${w.workload} UI throughput cost over headless`, target: `≤ ${TARGETS.uiExtra * 100}%`, value: fmtPct(s.uiExtra), pass: pass(s.uiExtra, (v) => v <= TARGETS.uiExtra) });
-        checks.push({ name: `${w.workload} UI CPU per message over headless (wspeek + tmux)`, target: `≤ ${TARGETS.uiExtra * 100}%`, value: fmtPct(s.uiCpuExtra), pass: pass(s.uiCpuExtra, (v) => v <= TARGETS.uiExtra) });
-      }
+    const s = w.paths.save;
+    const min = RELAY_TARGETS[w.workload];
+    if (s && min !== undefined) checks.push({ name: `${w.workload} ${save} vs relay`, target: `≥ ${min.toFixed(2)}×`, value: fmtFigures(s.vsRelay), pass: atLeast(s.vsRelay, min) });
+    if (s && w.workload === 'rtt') {
+      checks.push({ name: `rtt ${save} p50 over relay`, target: `≤ +${LATENCY_TARGETS.p50OverRelayUs} µs`, value: fmtUsFigures(s.vsRelay), pass: p50OverRelayPass(s.vsRelay) });
+      checks.push({ name: `rtt ${save} p99 vs relay`, target: `≤ ${LATENCY_TARGETS.p99OverRelay.toFixed(2)}×`, value: fmtFigures(s.p99VsRelay), pass: p99VsRelayPass(s.p99VsRelay) });
+      checks.push({ name: `rtt ${save} p99 vs mitmdump`, target: '< 1.00×', value: fmtFigures(s.p99VsMitmdump), pass: p99VsMitmdumpPass(s.p99VsMitmdump) });
     }
+    const ui = w.paths.ui;
+    const uiMin = UI_TARGETS[w.workload];
+    if (ui && uiMin !== undefined) checks.push({ name: `${w.workload} ${PATH_LABELS.ui} vs ${save}`, target: `≥ ${uiMin.toFixed(2)}×`, value: fmtFigures(ui.uiVsSave), pass: atLeast(ui.uiVsSave, uiMin) });
   }
   const msg64 = ws.find((w) => w.workload === ACTING_WORKLOAD);
   for (const p of ACTING.filter((x) => paths.includes(x))) {
@@ -342,6 +360,33 @@ function decodingPass(w: WorkloadName, f: RoundFigures | null): boolean | null {
   return f.max >= 1;
 }
 
+/** Whether per-round figures met a floor on their median: null without figures. */
+function atLeast(f: RoundFigures | null, min: number): boolean | null {
+  return f ? f.median >= min : null;
+}
+
+/** rtt: whether --save's p50 was at most LATENCY_TARGETS.p50OverRelayUs over the relay's (the median, in whole µs, as shown). */
+function p50OverRelayPass(f: RoundFigures | null): boolean | null {
+  return f ? Math.round(f.median) <= LATENCY_TARGETS.p50OverRelayUs : null;
+}
+
+/** rtt: whether --save's p99 was at most LATENCY_TARGETS.p99OverRelay times the relay's (the median ratio). */
+function p99VsRelayPass(f: RoundFigures | null): boolean | null {
+  return f ? f.median <= LATENCY_TARGETS.p99OverRelay : null;
+}
+
+/** rtt: whether --save's p99 was below mitmdump's (the median ratio); null without mitmdump. */
+function p99VsMitmdumpPass(f: RoundFigures | null): boolean | null {
+  return f ? f.median < 1 : null;
+}
+
+/** rtt: all of --save's latency targets at once; mitmdump's counts where it was measured. */
+function rttPass(s: PathSummary): boolean | null {
+  const passes = [p50OverRelayPass(s.vsRelay), p99VsRelayPass(s.p99VsRelay), p99VsMitmdumpPass(s.p99VsMitmdump)];
+  if (passes.includes(false)) return false;
+  return passes[0] && passes[1] ? true : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Formatting.
 
@@ -352,12 +397,6 @@ const fmtPct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${
 export const fmtMB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const fmtGBs = (bytesPerSec: number) => `${(bytesPerSec / 1e9).toFixed(2)} GB/s`;
 const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US');
-
-function fmtUs(x: number | null, signed = false): string {
-  if (x === null) return '-';
-  const v = Math.round(x);
-  return `${signed && v >= 0 ? '+' : ''}${v.toLocaleString('en-US')} µs`;
-}
 
 function fmtCount(x: number, unit: string): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M${unit}`;
@@ -380,10 +419,35 @@ function fmtFigures(f: RoundFigures | null): string {
   return f.rounds > 1 ? `${f.median.toFixed(2)}× (${f.min.toFixed(2)}–${f.max.toFixed(2)})` : `${f.median.toFixed(2)}×`;
 }
 
-/** Per-round p50 differences (µs) as their median and, over more than one round, their range: `p50 +3 µs (-2…+8)`. */
-function fmtFiguresUs(f: RoundFigures | null): string {
+/** Per-round differences (µs) as their median and, over more than one round, their range: `+3 µs (-2…+8)`. */
+function fmtUsFigures(f: RoundFigures | null): string {
   if (!f) return '-';
-  return `p50 ${signedUs(f.median)} µs${f.rounds > 1 ? ` (${signedUs(f.min)}…${signedUs(f.max)})` : ''}`;
+  return `${signedUs(f.median)} µs${f.rounds > 1 ? ` (${signedUs(f.min)}…${signedUs(f.max)})` : ''}`;
+}
+
+/** Per-round p50 differences (µs), as fmtUsFigures says them: `p50 +3 µs (-2…+8)`. */
+function fmtFiguresUs(f: RoundFigures | null): string {
+  return f ? `p50 ${fmtUsFigures(f)}` : '-';
+}
+
+/** "--save vs relay": the per-round throughput ratios; for rtt, the p50 difference and the p99 ratio (and mitmdump's, where measured); marked by the targets. */
+function relayCell(w: WorkloadName, s: PathSummary | undefined): string {
+  if (!s || s.rounds === 0) return s?.errors.length ? 'failed' : '-';
+  if (w !== 'rtt') {
+    const min = RELAY_TARGETS[w];
+    return `${fmtFigures(s.vsRelay)}${min === undefined ? '' : mark(atLeast(s.vsRelay, min))}`;
+  }
+  const p50 = s.vsRelay ? `p50 ${signedUs(s.vsRelay.median)} µs over relay` : 'p50 -';
+  const p99 = `p99 ${fmtRatio(s.p99VsRelay?.median ?? null)} relay`;
+  const mitmdump = s.p99VsMitmdump ? ` · p99 ${fmtRatio(s.p99VsMitmdump.median)} mitmdump` : '';
+  return `${p50} · ${p99}${mitmdump}${mark(rttPass(s))}`;
+}
+
+/** The "target (wspeek)" cell: --save's target against the relay (and mitmdump, for rtt, where it runs). */
+function targetCell(w: WorkloadName, mitmdump: boolean): string {
+  if (w === 'rtt') return `p50 ≤ relay+${LATENCY_TARGETS.p50OverRelayUs} µs · p99 ≤ ${LATENCY_TARGETS.p99OverRelay}× relay${mitmdump ? ' · p99 < mitmdump' : ''}`;
+  const min = RELAY_TARGETS[w];
+  return min === undefined ? '-' : `≥ ${min.toFixed(2)}× relay`;
 }
 
 /** "lines vs --save": the paired figures, CPU per message over --save's, and how much text the lines were per message. */
@@ -402,41 +466,31 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
   const lines = cols.includes('lines');
   const acting = ACTING.filter((p) => cols.includes(p));
   const header = [
-    'workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', ...(lines ? ['lines vs --save'] : []), ...(cols.includes('ui') ? ['UI vs --save'] : []),
+    'workload', ...cols.map((p) => PATH_LABELS[p]), 'target (wspeek)', '--save vs relay', ...(lines ? ['lines vs --save'] : []), ...(cols.includes('ui') ? ['UI vs --save'] : []),
     ...(acting.length ? ['acting vs --save'] : []), ...(raw ? ['decoding vs raw'] : []), ...(baseline ? ['--save vs baseline'] : []),
   ];
   const rows: string[][] = [header];
   for (const ws of summary.workloads) {
     const w = ws.workload;
     const row: string[] = [w === 'rtt' ? 'rtt p50/p99' : w];
-    const min = RATIO_TARGETS[w];
     for (const p of cols) {
       const s = ws.paths[p];
       if (w === 'rtt') {
         if (!s || s.rounds === 0) row.push(s?.errors.length ? 'failed' : '-');
         else if (p === 'direct') row.push(`${fmtInt(s.p50Us!)}/${fmtInt(s.p99Us!)} µs`);
-        else {
-          const ok = WSPEEK.includes(p) && s.addedP50Us !== null && s.addedP99Us !== null
-            ? Math.round(s.addedP50Us) <= TARGETS.addedP50Us && Math.round(s.addedP99Us) <= TARGETS.addedP99Us : null;
-          row.push(`${signedUs(s.addedP50Us)}/${signedUs(s.addedP99Us)} µs${mark(ok)}`);
-        }
-      } else {
-        const cell = throughputCell(w, s, p !== 'direct');
-        const ok = WSPEEK.includes(p) && min !== undefined && s?.ratio != null ? s.ratio >= min : null;
-        row.push(cell + mark(ok));
-      }
+        else row.push(`${signedUs(s.addedP50Us)}/${signedUs(s.addedP99Us)} µs`);
+      } else row.push(throughputCell(w, s, p !== 'direct'));
     }
-    row.push(w === 'rtt' ? `+≤${TARGETS.addedP50Us}/+≤${TARGETS.addedP99Us} µs` : min === undefined ? '-' : `≥ ${min.toFixed(2)}×`);
+    row.push(targetCell(w, cols.includes('mitmproxy')));
+    row.push(relayCell(w, ws.paths.save));
     if (lines) row.push(linesCell(w, ws.paths.lines));
     if (cols.includes('ui')) {
       const s = ws.paths.ui;
-      if (w === 'rtt') row.push(s?.uiExtraP50Us != null ? `p50 ${signedUs(s.uiExtraP50Us)} µs` : '-');
+      const min = UI_TARGETS[w];
+      if (w === 'rtt') row.push(fmtFiguresUs(s?.uiVsSave ?? null));
       else {
-        // Marked where the target lines check it: the workloads with a target against direct.
-        const judge = (ok: boolean) => (min === undefined ? '' : mark(ok));
-        const tput = s?.uiExtra != null ? `${fmtPct(s.uiExtra)}${judge(s.uiExtra <= TARGETS.uiExtra)}` : '-';
-        const cpu = s?.uiCpuExtra != null ? `CPU/msg ${fmtPct(s.uiCpuExtra)}${judge(s.uiCpuExtra <= TARGETS.uiExtra)}` : '';
-        row.push(cpu ? `${tput} · ${cpu}` : tput);
+        const tput = `${fmtFigures(s?.uiVsSave ?? null)}${min === undefined ? '' : mark(atLeast(s?.uiVsSave ?? null, min))}`;
+        row.push(s?.uiCpuExtra != null ? `${tput} · CPU/msg ${fmtPct(s.uiCpuExtra)}` : tput);
       }
     }
     if (acting.length) {
@@ -474,6 +528,7 @@ export function tableRows(summary: Summary, paths: PathName[]): string[][] {
     const mb = Math.round((b.bytes - a.bytes) / 1e6);
     return `${mb >= 0 ? '+' : ''}${mb} MB`;
   };
+  rss.push(rssDelta('relay', 'save'));
   if (lines) rss.push(rssDelta('save', 'lines'));
   if (cols.includes('ui')) rss.push(rssDelta('save', 'ui'));
   if (acting.length) rss.push('-');
