@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NEW_SPACE_CAP } from '../cli/heap-limits.js';
+import { GROWING_PERCENT, MIN_HEADROOM, NEW_SPACE_CAP, growingPercent } from '../cli/heap-limits.js';
 
 const MODULE = fileURLToPath(new URL('../cli/heap-limits.js', import.meta.url));
 
@@ -36,4 +36,49 @@ test('limitHeapGrowth stops the young generation growing at the cap', () => {
   const largest = largestNewSpace(true);
   assert.ok(largest > 0, 'the young generation was measured');
   assert.ok(largest <= NEW_SPACE_CAP, `largest young generation ${largest} bytes`);
+});
+
+test('growingPercent gives a small old generation MIN_HEADROOM to grow, a large one GROWING_PERCENT', () => {
+  assert.equal(growingPercent(8 * 1024 * 1024), 300);
+  assert.equal(growingPercent(MIN_HEADROOM), 100);
+  assert.equal(growingPercent(500 * 1024 * 1024), GROWING_PERCENT);
+});
+
+/**
+ * In a child process: an old generation of about 12 MB kept alive, then 1 MiB buffers allocated
+ * and dropped, a few per turn of the event loop, as a proxy moving 1 MiB messages does. Prints the
+ * major collections V8 ran meanwhile. `growth`: limitHeapGrowth, or a flat 20% as before it kept
+ * a minimum headroom.
+ */
+function majorCollections(growth: 'limited' | 'flat20'): number {
+  const script = `
+    const { PerformanceObserver, constants } = await import('node:perf_hooks');
+    const v8 = await import('node:v8');
+    const { limitHeapGrowth } = await import(${JSON.stringify(MODULE)});
+    if (${JSON.stringify(growth)} === 'limited') limitHeapGrowth();
+    else v8.setFlagsFromString('--heap-growing-percent=20');
+    const kept = [];
+    for (let i = 0; i < 150000; i++) kept.push({ i, s: 'x' + i });
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    let majors = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }).observe({ entryTypes: ['gc'] });
+    let sink = 0;
+    for (let turn = 0; turn < 400; turn++) {
+      for (let i = 0; i < 3; i++) sink += Buffer.alloc(1 << 20)[i];
+      for (let i = 0; i < 2000; i++) sink += ({ turn, i }).i;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    console.log(majors + (kept.length + sink) * 0);
+  `;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 }).trim());
+}
+
+test('with 1 MiB buffers coming and going over a heap past 8 MB, the minimum headroom spares most major collections', () => {
+  const flat = majorCollections('flat20');
+  const limited = majorCollections('limited');
+  assert.ok(flat >= 10, `a flat 20% ran ${flat} major collections: the workload no longer shows the problem`);
+  assert.ok(limited * 3 <= flat, `${limited} major collections with the headroom, ${flat} without`);
 });
