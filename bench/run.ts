@@ -66,6 +66,8 @@ const RAW_PATHS: PathName[] = process.env.BENCH_RAW === '0' ? [] : ['raw'];
 const LINES_PATHS: PathName[] = process.env.BENCH_LINES === '0' ? [] : ['lines'];
 /** BENCH_MITMPROXY=0 leaves out mitmdump even where it is installed. */
 const WANT_MITMPROXY = process.env.BENCH_MITMPROXY !== '0';
+/** BENCH_UI=0 leaves out the UI path (and with it "UI vs --save"). */
+const WANT_UI = process.env.BENCH_UI !== '0';
 /** BENCH_PROFILE_PATH: profile an acting path instead of wspeek --save. */
 const PROFILE_PATH = process.env.BENCH_PROFILE_PATH;
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 1 : 5);
@@ -259,7 +261,7 @@ async function benchmark(): Promise<void> {
   const workloads = selectedWorkloads();
   const tmux = haveTmux();
   const mitmdump = WANT_MITMPROXY ? mitmdumpVersion() : null;
-  const paths: PathName[] = ['direct', 'relay', ...(mitmdump ? ['mitmproxy' as const] : []), 'save', ...LINES_PATHS, ...RAW_PATHS, ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux ? ['ui' as const] : [])];
+  const paths: PathName[] = ['direct', 'relay', ...(mitmdump ? ['mitmproxy' as const] : []), 'save', ...LINES_PATHS, ...RAW_PATHS, ...(BASELINE_CLI ? ['baseline' as const] : []), ...ACTING_PATHS, ...(tmux && WANT_UI ? ['ui' as const] : [])];
   const skipped = tmux ? [] : ['wspeek UI: tmux is not installed'];
   if (WANT_MITMPROXY && !mitmdump) skipped.push('mitmdump: mitmproxy is not installed (apt-get install mitmproxy)');
   const notes = [
