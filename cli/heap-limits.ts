@@ -47,6 +47,16 @@ export function limitHeapGrowth(): void {
   observer.observe({ entryTypes: ['gc'] });
 }
 
+/**
+ * Scavenges run on the main thread alone. V8's parallel scavenger shares each one out to helper
+ * threads; on the benchmark's 2 cores those wait for cores the peers are using, and wspeek spent
+ * more CPU per message and paused longer with them (bench/README.md, record 22). Set from inside
+ * the process: V8 reads it at each scavenge.
+ */
+export function scavengeOnMainThread(): void {
+  v8.setFlagsFromString('--no-parallel-scavenge');
+}
+
 /** Whether a `gc` performance entry is a major collection (mark-compact). */
 function isMajor(entry: PerformanceEntry): boolean {
   return (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;

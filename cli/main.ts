@@ -8,11 +8,12 @@ import { useNativeMask } from '../core/websocket/unmask.js';
 import { loadNativeMask } from '../proxy/native-mask.js';
 import { parseCount, parseListen, parseSocks, parseSocksAuth, parseTarget, parseWhole } from './arguments.js';
 import { runCa, runDemo, runHelpFilter, runOpen, runProxy, UsageError } from './commands.js';
-import { limitHeapGrowth } from './heap-limits.js';
+import { limitHeapGrowth, scavengeOnMainThread } from './heap-limits.js';
 
 const defaultCaDir = path.join(os.homedir(), '.wspeek');
 
 limitHeapGrowth();
+scavengeOnMainThread();
 useNativeMask(loadNativeMask());
 
 // A closed pipe (`wspeek --json | head`) ends the output, not with a stack trace.

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GROWING_PERCENT, MIN_HEADROOM, NEW_SPACE_CAP, growingPercent } from '../cli/heap-limits.js';
 
@@ -81,4 +82,37 @@ test('with 1 MiB buffers coming and going over a heap past 8 MB, the minimum hea
   const limited = majorCollections('limited');
   assert.ok(flat >= 10, `a flat 20% ran ${flat} major collections: the workload no longer shows the problem`);
   assert.ok(limited * 3 <= flat, `${limited} major collections with the headroom, ${flat} without`);
+});
+
+/**
+ * In a child process: objects that survive a scavenge or two, made in batches between turns of
+ * the event loop. Prints the CPU ticks (/proc) of every thread but the main one: V8's helpers.
+ */
+function helperThreadTicks(mainThreadOnly: boolean): number {
+  const script = `
+    const fs = await import('node:fs');
+    const { scavengeOnMainThread } = await import(${JSON.stringify(MODULE)});
+    if (${mainThreadOnly}) scavengeOnMainThread();
+    const live = [];
+    for (let i = 0; i < 300; i++) {
+      for (let j = 0; j < 20000; j++) live.push({ j, s: [i, j] });
+      if (live.length > 100000) live.splice(0, 20000);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    let ticks = 0;
+    for (const t of fs.readdirSync('/proc/self/task')) {
+      if (Number(t) === process.pid) continue;
+      const f = fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    }
+    console.log(ticks);
+  `;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 }).trim());
+}
+
+test('scavengeOnMainThread leaves V8\'s helper threads most of the scavenging work undone', { skip: !fs.existsSync('/proc/self/task') }, () => {
+  const parallel = helperThreadTicks(false);
+  const single = helperThreadTicks(true);
+  assert.ok(parallel >= 20, `the helpers took ${parallel} ticks with parallel scavenges: the workload no longer shows them`);
+  assert.ok(single * 2 <= parallel, `${single} ticks on the main thread only, ${parallel} in parallel`);
 });
