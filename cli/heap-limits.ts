@@ -7,7 +7,7 @@ export const NEW_SPACE_CAP = 16 * 1024 * 1024;
 /** Between major collections the old generation may grow by this share of what survived the last one… */
 export const GROWING_PERCENT = 20;
 /** …or by this much, whichever is more (bench/README.md, record 21). */
-export const MIN_HEADROOM = 24 * 1024 * 1024;
+export const MIN_HEADROOM = 16 * 1024 * 1024;
 
 /** The spaces V8 counts as the old generation (all but the young generation's). */
 const YOUNG = new Set(['new_space', 'new_large_object_space']);

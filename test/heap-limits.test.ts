@@ -40,7 +40,7 @@ test('limitHeapGrowth stops the young generation growing at the cap', () => {
 });
 
 test('growingPercent gives a small old generation MIN_HEADROOM to grow, a large one GROWING_PERCENT', () => {
-  assert.equal(growingPercent(8 * 1024 * 1024), 300);
+  assert.equal(growingPercent(8 * 1024 * 1024), 200);
   assert.equal(growingPercent(MIN_HEADROOM), 100);
   assert.equal(growingPercent(500 * 1024 * 1024), GROWING_PERCENT);
 });
