@@ -432,21 +432,22 @@ test('a batch under DIRECT_MIN is in the file as soon as it is flushed, without 
   assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
 });
 
-test('after a slow synchronous write, the next small batches go to the thread pool', async () => {
+test('after three slow synchronous writes in a row, the next small batches go to the thread pool', async () => {
   const blocked = blockThreadPool();
   if (!blocked) return;
   const p = freshPath();
   // Every synchronous write counts as slow (it takes more than 0 ms).
   const w = SessionLogWriter.create(p, (e) => assert.fail(e), { slowSyncMs: 0 });
-  const records = Array.from({ length: 6000 }, (_, i) => frameRec(i)); // two batches or more
+  const records = Array.from({ length: 12_000 }, (_, i) => frameRec(i)); // six batches or more
   const expected = Buffer.from(linesOf(records));
+  const batch = 256 * 1024;
   try {
     for (const r of records) w.write(r);
-    // Without the rule the second batch would be in the file too: at least 512 KiB.
+    // Without the rule every batch would be in the file: at least 1.25 MiB.
     const now = fs.readFileSync(p);
-    assert.ok(expected.length > 512 * 1024 + 300 * 1024, 'the records make more than two batches');
-    assert.ok(now.length >= 256 * 1024 && now.length < 512 * 1024, `${now.length} bytes: the first batch only`);
-    assert.ok(now.equals(expected.subarray(0, now.length)), 'the first batch was written synchronously, whole');
+    assert.ok(expected.length > 5 * batch, 'the records make more than five batches');
+    assert.ok(now.length >= 3 * batch && now.length < 4 * batch, `${now.length} bytes: the first three batches only`);
+    assert.ok(now.equals(expected.subarray(0, now.length)), 'the first three batches were written synchronously, whole');
   } finally {
     await blocked.release();
   }

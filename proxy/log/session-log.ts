@@ -19,11 +19,14 @@ const MAX_IN_FLIGHT = 32 * 1024 * 1024;
 /**
  * A batch that goes through the page cache only (under DIRECT_MIN) is written synchronously: on
  * the benchmark machine handing it to libuv's thread pool cost the main thread more than the copy
- * into the page cache (bench/README.md, record 22). A synchronous write that takes longer than
- * SLOW_SYNC_MS (a slow or busy disk, a network file system) sends the batches of the next
- * ASYNC_FOR_MS to the thread pool, so a slow disk never holds up forwarding for long.
+ * into the page cache (bench/README.md, record 22). SLOW_IN_A_ROW synchronous writes in a row that
+ * each took longer than SLOW_SYNC_MS (a slow or busy disk, a network file system) send the
+ * batches of the next ASYNC_FOR_MS to the thread pool, so a slow disk never holds up forwarding
+ * for long. One slow write alone is the process waiting for a core, not the disk: on a busy
+ * machine about one in a hundred took 8–22 ms.
  */
 const SLOW_SYNC_MS = 2;
+const SLOW_IN_A_ROW = 3;
 const ASYNC_FOR_MS = 1000;
 
 /** Bytes written to the file in one call: encoded lines, at a fixed offset. */
@@ -53,8 +56,10 @@ export class SessionLogWriter {
   private readonly inFlight = new Set<Chunk>();
   private readonly encoder = new RecordLineEncoder();
   private inFlightBytes = 0;
-  /** Until this time (performance.now()), small batches are written asynchronously too: a synchronous write was slow. */
+  /** Until this time (performance.now()), small batches are written asynchronously too: synchronous writes were slow. */
   private asyncUntil = 0;
+  /** Synchronous writes in a row that took longer than `slowSyncMs`. */
+  private slowInARow = 0;
 
   private constructor(
     readonly path: string,
@@ -66,7 +71,7 @@ export class SessionLogWriter {
   /**
    * Creates the file; never overwrites one that exists. Throws a one-line Error on failure.
    * `direct: false` keeps every write in the page cache (see LogFile); `slowSyncMs` is how long a
-   * synchronous write may take before small batches go to the thread pool for a while (SLOW_SYNC_MS).
+   * synchronous write may take before it counts as slow (SLOW_SYNC_MS).
    */
   static create(path: string, onError: (err: Error) => void, options: { direct?: boolean; slowSyncMs?: number } = {}): SessionLogWriter {
     let file: LogFile;
@@ -120,7 +125,11 @@ export class SessionLogWriter {
         this.fail(err as Error);
       }
       const ended = performance.now();
-      if (small && ended - started > this.slowSyncMs) this.asyncUntil = ended + ASYNC_FOR_MS;
+      if (!small) return;
+      this.slowInARow = ended - started > this.slowSyncMs ? this.slowInARow + 1 : 0;
+      if (this.slowInARow < SLOW_IN_A_ROW) return;
+      this.asyncUntil = ended + ASYNC_FOR_MS;
+      this.slowInARow = 0;
       return;
     }
     this.inFlight.add(chunk);
