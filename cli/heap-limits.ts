@@ -31,7 +31,9 @@ const YOUNG = new Set(['new_space', 'new_large_object_space']);
  * the next), and the heap-limits test and `npm run soak` check that they take effect.
  */
 export function limitHeapGrowth(): void {
-  let percent = growingPercent(oldGenerationSize());
+  // Until the first major collection says what survives, the percentage alone: the heap at start is
+  // smaller than what the UI or a capture will hold, and a headroom computed from it would be too large.
+  let percent = GROWING_PERCENT;
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
   let growing = true;
   const observer = new PerformanceObserver((list) => {
@@ -57,9 +59,10 @@ export function scavengeOnMainThread(): void {
   v8.setFlagsFromString('--no-parallel-scavenge');
 }
 
-/** Whether a `gc` performance entry is a major collection (mark-compact). */
+/** Whether a `gc` performance entry collected the old generation: a mark-compact, or one finished by incremental marking. */
 function isMajor(entry: PerformanceEntry): boolean {
-  return (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+  const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+  return kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL;
 }
 
 /** The percentage by which an old generation of `size` bytes may grow: GROWING_PERCENT, or MIN_HEADROOM's share of it if more. */

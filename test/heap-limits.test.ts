@@ -46,9 +46,9 @@ test('growingPercent gives a small old generation MIN_HEADROOM to grow, a large 
 });
 
 /**
- * In a child process: an old generation of about 12 MB kept alive, then 1 MiB buffers allocated
- * and dropped, a few per turn of the event loop, as a proxy moving 1 MiB messages does. Prints the
- * major collections V8 ran meanwhile. `growth`: limitHeapGrowth, or a flat 20% as before it kept
+ * In a child process: an old generation of about 12 MB kept alive, then, each turn of the event
+ * loop, three 1 MiB buffers and 2.6 MB of base64 strings made and dropped, as a proxy moving 1 MiB
+ * messages and logging them does. Prints the major collections V8 ran meanwhile. `growth`: limitHeapGrowth, or a flat 20% as before it kept
  * a minimum headroom.
  */
 function majorCollections(growth: 'limited' | 'flat20'): number {
@@ -66,9 +66,10 @@ function majorCollections(growth: 'limited' | 'flat20'): number {
       for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
     }).observe({ entryTypes: ['gc'] });
     let sink = 0;
+    const piece = Buffer.alloc(48 * 1024, 65);
     for (let turn = 0; turn < 400; turn++) {
       for (let i = 0; i < 3; i++) sink += Buffer.alloc(1 << 20)[i];
-      for (let i = 0; i < 2000; i++) sink += ({ turn, i }).i;
+      for (let i = 0; i < 40; i++) sink += piece.toString('base64').length;
       await new Promise((resolve) => setImmediate(resolve));
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { RecordLineEncoder, recordLineCapacity } from '../../core/log/record-line.js';
 import { type LogRecord } from '../../core/log/records.js';
 import { SessionLogReader } from '../../core/log/parse-line.js';
-import { performance } from 'node:perf_hooks';
 import { ARENA_BYTES, BLOCK, DIRECT_MIN, LogFile } from './log-file.js';
 import { writeNewFile } from './new-file.js';
 
