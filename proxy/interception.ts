@@ -106,6 +106,8 @@ export class Interception {
   /** The data messages the script's onMessage sees (null: all). */
   private scriptFilter: FilterPredicate | null = null;
   private readonly taps = new Map<number, TapControl>();
+  /** The taps switched to the active way: only they can hold anything (`summary` counts them alone, as the UI asks at every frame it draws). */
+  private readonly carried = new Set<TapControl>();
   private readonly held = new Map<string, Held>();
   /** A script's answers on the messages it held, carried out together once the event loop is done with what came in. */
   private answers: Array<{ h: Held; outcome: HookOutcome<HookDecision | null> }> = [];
@@ -125,11 +127,13 @@ export class Interception {
   /** A connection's tap, for as long as it is carried. */
   register(tap: TapControl): void {
     this.taps.set(tap.conn, tap);
-    if (this.active) tap.activate();
+    if (this.active) this.activate(tap);
   }
 
   /** The connection is over: its held messages can't go anywhere any more. */
   unregister(conn: number): void {
+    const tap = this.taps.get(conn);
+    if (tap) this.carried.delete(tap);
     this.taps.delete(conn);
     for (const [k, h] of this.held) {
       if (h.tap.conn !== conn) continue;
@@ -141,14 +145,14 @@ export class Interception {
   /** Data messages the filter matches are held from now on (null: none); live connections switch to the active way. */
   setFilter(filter: FilterPredicate | null): void {
     this.filter = filter;
-    if (filter) for (const tap of this.taps.values()) tap.activate();
+    if (filter) for (const tap of this.taps.values()) this.activate(tap);
   }
 
   /** A script decides from now on: on upgrade requests (onHandshake), and on the data messages `filter` matches (onMessage; null: all). */
   useScript(script: ScriptHooks, filter: FilterPredicate | null): void {
     this.script = script;
     this.scriptFilter = filter;
-    if (script.message) for (const tap of this.taps.values()) tap.activate();
+    if (script.message) for (const tap of this.taps.values()) this.activate(tap);
   }
 
   /**
@@ -254,7 +258,7 @@ export class Interception {
     if (!tap) return `#${conn} is not open`;
     const payload = closePayload(code, reason);
     if (!(payload instanceof Uint8Array)) return payload.error;
-    tap.activate();
+    this.activate(tap);
     for (const to of ['server', 'client'] as const) {
       if (!tap.inject(to, 8, payload)) return `#${conn} can't take a close frame toward the ${to} now (its WebSocket is not open, or its framing was lost)`;
       this.act(conn, other(to), 'closed', by, { code, reason });
@@ -275,7 +279,7 @@ export class Interception {
   /** What is held, over all connections, and what waits behind it. */
   summary(): { messages: number; waitingFrames: number; waitingBytes: number } {
     const sum = { messages: 0, waitingFrames: 0, waitingBytes: 0 };
-    for (const tap of this.taps.values()) {
+    for (const tap of this.carried) {
       const h = tap.held();
       sum.messages += h.messages;
       sum.waitingFrames += h.waitingFrames;
@@ -330,10 +334,15 @@ export class Interception {
   private send(conn: number, to: Side, message: OwnMessage, by: By, action: 'injected' | 'resent', seq?: number): string | null {
     const tap = this.taps.get(conn);
     if (!tap) return `#${conn} is not open`;
-    tap.activate();
+    this.activate(tap);
     if (!tap.inject(to, message.opcode, message.payload)) return `#${conn} can't take a message toward the ${to} now (its WebSocket is not open, or its framing was lost)`;
     this.act(conn, other(to), action, by, { ...(seq !== undefined ? { seq } : {}), ...sent(message) });
     return null;
+  }
+
+  private activate(tap: TapControl): void {
+    tap.activate();
+    this.carried.add(tap);
   }
 
   private act(conn: number, from: Side, action: ActionRecord['action'], by: By, fields: Partial<ActionRecord>): void {
