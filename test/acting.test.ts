@@ -8,6 +8,8 @@ import type { Side } from '../core/websocket/events.js';
 import type { EditEffect } from '../tui/acting.js';
 import { AppModel, type Action } from '../tui/app-model.js';
 import type { HeldSummary, InterceptionControl, OutgoingMessage } from '../tui/interception-control.js';
+import { count } from '../tui/format.js';
+import { LARGE_PAYLOAD, PREFIX_BYTES } from '../tui/message-rows.js';
 import { lineText } from '../tui/styled-text.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -441,6 +443,20 @@ test('m and x need a connection; Esc leaves their prompts without doing anything
   press(model, 'escape');
   assert.equal(model.acting.prompt, null);
   assert.deepEqual(proxy.calls, []);
+});
+
+test('r and R refuse a message of which the UI keeps only the start, once a newer row came, and say where it is whole', () => {
+  const { model, proxy, send } = live();
+  const big = 'x'.repeat(LARGE_PAYLOAD + 1);
+  send('client', big);
+  model.messages.end();
+  press(model, 'r');
+  assert.equal(model.notice, 'sent message 1 again to the server on #1', 'whole while it is the newest row');
+  send('client', 'after');
+  model.messages.select(0);
+  press(model, 'R');
+  assert.equal(model.notice, `can't send it again: the UI keeps only the first ${count(PREFIX_BYTES)} B of payloads over ${count(LARGE_PAYLOAD)} B; the session log (--save) has it`);
+  assert.equal(proxy.calls.length, 1);
 });
 
 test('r sends the selected message again; R after editing a copy; neither for a close message or a truncated one', () => {

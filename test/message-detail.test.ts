@@ -53,6 +53,14 @@ function message(over: Partial<MessageRecord>): MessageRecord {
   return { type: 'message', conn: 1, seq: 1, ts: T0 + 20, from: 'server', kind: 'text', length: 0, wireLength: 0, frames: 1, compressed: false, truncated: false, ...over };
 }
 
+test('a payload of which the UI keeps only the start says how much it kept and where the whole one is, not --max-payload', () => {
+  const m = message({ kind: 'binary', bytes: Buffer.alloc(4096, 1), length: 1024 * 1024, wireLength: 1024 * 1024, truncated: true });
+  const lines = texts(messageDetail({ ...hand(m), payloadKept: 4096 }, T0, 120)).join('\n');
+  assert.match(lines, /only the first 4,096 B \(4\.0 KiB\) kept in the UI \(it keeps the start of payloads over 64 KiB\); the session log \(--save\) has the payload as captured/);
+  assert.doesNotMatch(lines, /--max-payload/);
+  assert.match(lines, /^0000  01 01/m, 'the kept bytes are shown');
+});
+
 test('Wireshark capture, client frame 81 89 95 39 ff dd ... ("Good bye."): masked bytes recomputed from the payload and the key, unmasked payload', () => {
   const [row, ...rest] = decode([{ from: 'client', bytes: hex('81 89 95 39 ff dd d2 56 90 b9 b5 5b 86 b8 bb') }]);
   assert.equal(rest.length, 0);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { ANSWERED, type AppEntry, type KeptAppEntry } from '../core/app/app-entry.js';
 import type { FrameRecord, MessageRecord, ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
-import { MessageRows } from '../tui/message-rows.js';
+import { LARGE_PAYLOAD, MessageRows, PREFIX_BYTES } from '../tui/message-rows.js';
 import { PayloadStore } from '../tui/payload-store.js';
 import { messageOf } from './support/message-of.js';
 
@@ -28,7 +29,7 @@ const BASE = { type: 'message', conn: 4, seq: 1, ts: 1795295828139.616, length: 
 const PLAIN: MessageRecord[] = [
   { ...BASE, from: 'client', kind: 'text', text: 'hello' },
   { ...BASE, from: 'server', kind: 'binary', base64: 'AP+A', compressed: true, truncated: true, length: 70_000, wireLength: 1234 },
-  { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(70_000, 7), length: 70_000, wireLength: 70_000 },
+  { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(60_000, 7), length: 60_000, wireLength: 60_000 },
   { ...BASE, from: 'client', kind: 'ping', base64: '' },
   { ...BASE, from: 'server', kind: 'pong', base64: 'aGI=', rtt: 1.001 },
   { ...BASE, from: 'client', kind: 'close', close: { code: 1000, reason: 'bye ✓' } },
@@ -130,6 +131,100 @@ test('a payload larger than the whole budget is kept until the next row arrives'
   assert.equal(rows.get(1)!.payloadDropped, true);
   assert.equal(messageOf(rows.get(1)).text, undefined);
   assert.equal(messageOf(rows.get(2)).text, 'z');
+});
+
+test('a peer\'s payload over LARGE_PAYLOAD is whole while its row is the newest, then its first PREFIX_BYTES, marked truncated, with the bytes kept', () => {
+  const rows = new MessageRows(10, BUDGET);
+  const bytes = Buffer.alloc(LARGE_PAYLOAD + 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i % 251;
+  const large: MessageRecord[] = [
+    { ...BASE, from: 'server', kind: 'binary', bytes, length: bytes.length, wireLength: bytes.length },
+    { ...BASE, from: 'client', kind: 'text', text: 'é'.repeat(LARGE_PAYLOAD + 1), length: 2 * (LARGE_PAYLOAD + 1), wireLength: 2 * (LARGE_PAYLOAD + 1) },
+    { ...BASE, from: 'server', kind: 'binary', base64: bytes.toString('base64'), length: bytes.length, wireLength: bytes.length },
+  ];
+  large.forEach((r, i) => {
+    const seq = 2 * i + 1;
+    rows.set(seq, stored(r));
+    const newest = rows.get(seq)!;
+    assert.deepEqual(newest.record, r, 'the newest row whole, as the view filters it');
+    assert.equal(newest.payloadKept, undefined);
+    rows.set(seq + 1, stored({ ...BASE, from: 'client', kind: 'text', text: 'next' }));
+    const older = rows.get(seq)!;
+    assert.equal(older.payloadDropped, false);
+    assert.equal(older.record.type === 'message' && older.record.truncated, true, 'a prefix is marked as one');
+    assert.equal(older.record.type === 'message' && older.record.length, r.length, 'the length is the whole payload\'s');
+    const m = messageOf(older);
+    if (r.bytes) {
+      assert.ok(m.bytes!.equals(bytes.subarray(0, PREFIX_BYTES)));
+      assert.equal(older.payloadKept, PREFIX_BYTES);
+    } else if (r.text) {
+      assert.equal(m.text, 'é'.repeat(PREFIX_BYTES));
+      assert.equal(older.payloadKept, 2 * PREFIX_BYTES, 'UTF-8 bytes kept');
+    } else {
+      const kept = Buffer.from(m.base64!, 'base64');
+      assert.ok(kept.equals(bytes.subarray(0, kept.length)));
+      assert.ok(kept.length <= PREFIX_BYTES && kept.length > PREFIX_BYTES - 3);
+      assert.equal(older.payloadKept, kept.length);
+    }
+  });
+});
+
+test('payloads of LARGE_PAYLOAD bytes and less, and wspeek\'s own messages, stay whole', () => {
+  const rows = new MessageRows(10, BUDGET);
+  const edge: MessageRecord = { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(LARGE_PAYLOAD, 3), length: LARGE_PAYLOAD, wireLength: LARGE_PAYLOAD };
+  rows.set(1, stored(edge));
+  rows.set(2, stored({ ...BASE, from: 'client', kind: 'text', text: 'next' }));
+  assert.deepEqual(rows.get(1)!.record, edge);
+  assert.equal(rows.get(1)!.payloadKept, undefined);
+});
+
+test('a text prefix does not split a surrogate pair', () => {
+  const rows = new MessageRows(10, BUDGET);
+  const text = 'a' + '😀'.repeat(LARGE_PAYLOAD);
+  rows.set(1, stored({ ...BASE, from: 'client', kind: 'text', text }));
+  rows.set(2, stored({ ...BASE, from: 'client', kind: 'text', text: 'next' }));
+  const kept = messageOf(rows.get(1)).text!;
+  assert.equal(kept, text.slice(0, PREFIX_BYTES - 1), 'one character less than PREFIX_BYTES, not half an emoji');
+  assert.equal(rows.get(1)!.payloadKept, Buffer.byteLength(kept));
+});
+
+test('large payloads\' prefixes have a budget of their own: they drop each other, never the small rows\' payloads', () => {
+  const budget = 64 * PREFIX_BYTES; // prefixes get a sixteenth: four of them
+  const rows = new MessageRows(1000, budget);
+  rows.set(1, stored({ ...BASE, from: 'client', kind: 'text', text: 'small' }));
+  const large: MessageRecord = { ...BASE, from: 'server', kind: 'binary', bytes: Buffer.alloc(LARGE_PAYLOAD + 1, 5), length: LARGE_PAYLOAD + 1, wireLength: LARGE_PAYLOAD + 1 };
+  for (let seq = 2; seq <= 101; seq++) rows.set(seq, stored(large)); // 100 × 64 KiB, 25 times the whole budget
+  assert.equal(rows.get(1)!.payloadDropped, false, 'the small row keeps its payload');
+  assert.equal(messageOf(rows.get(1)).text, 'small');
+  const kept = Array.from({ length: 100 }, (_, i) => !rows.get(i + 2)!.payloadDropped);
+  assert.deepEqual(kept.slice(0, 90), Array(90).fill(false), 'older prefixes went');
+  assert.deepEqual(kept.slice(-3), [true, true, true], 'the newest rows keep theirs');
+});
+
+test('application entries come back equal; a request\'s are the objects themselves, so a reply marking it answered later shows', () => {
+  const rows = new MessageRows(10, BUDGET);
+  const event: AppEntry[] = [{ protocol: 'socket.io', type: 'event', name: 'm', namespace: '/', args: ['é', { n: 1, list: [true, null] }] }];
+  const request: AppEntry[] = [{ protocol: 'socket.io', type: 'event', name: 'get', namespace: '/', id: 7, args: [] }];
+  const withEvent: MessageRecord = { ...BASE, from: 'client', kind: 'text', text: '42["m"]', app: event };
+  const withRequest: MessageRecord = { ...BASE, from: 'client', kind: 'text', text: '427["get"]', app: request };
+  rows.set(1, stored(withEvent));
+  rows.set(2, stored(withRequest));
+  assert.deepEqual(rows.get(1)!.record, withEvent);
+  assert.deepEqual(rows.appOf(1), event);
+  assert.deepEqual(rows.get(2)!.record, withRequest);
+  (request[0] as KeptAppEntry)[ANSWERED] = true;
+  assert.equal((messageOf(rows.get(2)).app![0] as KeptAppEntry)[ANSWERED], true);
+  assert.equal(rows.appOf(2), request);
+});
+
+test('application entries go when their budget is spent, oldest first; the row stays, without them', () => {
+  const rows = new MessageRows(100, 64);
+  const app = (n: number): AppEntry[] => [{ protocol: 'socket.io', type: 'event', name: `e${n}`, args: [] }]; // 63 bytes of JSON each: two don't fit in 64
+  for (let seq = 1; seq <= 3; seq++) rows.set(seq, stored({ ...BASE, from: 'client', kind: 'text', text: 'x', app: app(seq) }));
+  assert.equal(rows.appOf(1), undefined);
+  assert.equal(messageOf(rows.get(1)).app, undefined);
+  assert.equal(messageOf(rows.get(1)).text, 'x');
+  assert.deepEqual(rows.appOf(3), app(3));
 });
 
 test('bytes come back from the list\'s own copy, not the buffer that was added (which the proxy may reuse)', () => {

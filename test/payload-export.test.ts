@@ -41,6 +41,8 @@ test('payloadOf: why there is nothing to take', () => {
   assert.equal(payloadOf(row(error)), 'an error row has no payload');
   assert.match(String(payloadOf(row(message({ text: 'gone' }), true))), /^the payload was dropped from memory/);
   assert.equal(payloadOf(row(message({ text: '' }))), 'the payload is empty');
+  const prefix: MessageRow = { ...row(message({ text: 'start of it', length: 100_000, truncated: true })), payloadKept: 11 };
+  assert.match(String(payloadOf(prefix)), /^the UI keeps only the first 11 B of payloads over 65,536 B; the session log \(--save\) has it$/);
   assert.equal(payloadOf(row(message({ kind: 'ping', base64: '' }))), 'the payload is empty');
 });
 

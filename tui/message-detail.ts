@@ -8,7 +8,7 @@ import { bytes, clockTime, duration, size } from './format.js';
 import { hexBytes, hexDump, hexDumpWidth } from './hex-dump.js';
 import { actionSummary, tunnelSummary } from './line-printer.js';
 import type { ActedMessage } from './message-actions.js';
-import type { MessageRow } from './message-rows.js';
+import { LARGE_PAYLOAD, type MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
 import { connStyle, seg, type Line } from './styled-text.js';
 
@@ -40,7 +40,7 @@ export function messageDetail(row: MessageRow, connStart: number | null, width: 
     `${bytes(m.length)}${m.compressed ? ` inflated (permessage-deflate) from ${m.wireLength === null ? '?' : bytes(m.wireLength)}` : ''}`,
     // Null when read from a HAR file: it keeps each message whole, never its frames.
     m.frames === null ? 'frames unknown: a HAR file records messages, not frames' : `${m.frames} frame${m.frames === 1 ? '' : 's'}`,
-    m.truncated ? `first ${bytes(recordPayload(m).length)} kept (--max-payload)` : '',
+    row.payloadKept !== undefined ? keptInUi(row.payloadKept) : m.truncated ? `first ${bytes(recordPayload(m).length)} kept (--max-payload)` : '',
     m.incomplete ? 'incomplete: the message never finished' : '',
   ].filter(Boolean).join(' · ');
   lines.push([seg(facts, 'dim')]);
@@ -125,6 +125,11 @@ function ownMessageDetail(a: ActionRecord, payloadDropped: boolean, connStart: n
 /** What an action record says wspeek sent: its text (JSON pretty-printed), or a hex dump. */
 function ownPayloadLines(a: ActionRecord, width: number): Line[] {
   return bodyLines(a.text, () => Buffer.from(a.base64 ?? '', 'base64'), false, width);
+}
+
+/** Says that the UI keeps only the first `kept` bytes of a large payload, and where the rest is. */
+function keptInUi(kept: number): string {
+  return `only the first ${bytes(kept)} kept in the UI (it keeps the start of payloads over ${LARGE_PAYLOAD / 1024} KiB); the session log (--save) has the payload as captured`;
 }
 
 function droppedFromMemory(): Line {

@@ -1,4 +1,4 @@
-import type { AppEntry } from '../core/app/app-entry.js';
+import { isRequest, type AppEntry } from '../core/app/app-entry.js';
 import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
 import { MESSAGE_REQUIRED_FIELDS, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
@@ -24,7 +24,20 @@ export interface MessageRow<R extends ListedRecord = ListedRecord> {
   stored: StoredRecord;
   /** The payload (text, base64 or bytes) was dropped from memory to stay within the payload budget. */
   payloadDropped: boolean;
+  /**
+   * Set when the list keeps only the start of this message's payload (it was over LARGE_PAYLOAD):
+   * the bytes kept (for text, of its UTF-8), and the record says `truncated: true`; the session
+   * log (--save) has the payload as captured. Unset when the payload is kept whole.
+   */
+  payloadKept?: number;
 }
+
+/** A peer's message with a payload over this many bytes (characters, for text) keeps only its first PREFIX_BYTES in the list, once a newer row came. */
+export const LARGE_PAYLOAD = 64 * 1024;
+/** What the list keeps of a large payload: its first this many bytes (characters, for text), as many as the detail pane's hex dump shows. */
+export const PREFIX_BYTES = 4 * 1024;
+/** The prefixes of large payloads have a budget of their own, this fraction of the payload budget (2 MiB of 32: about the last 500 large messages). */
+const PREFIX_BUDGET_SHARE = 1 / 16;
 
 const KIND_INDEX: Record<string, number> = Object.fromEntries(MESSAGE_KINDS.map((kind, i) => [kind, i]));
 /**
@@ -63,7 +76,11 @@ type WithPayload = Pick<MessageRecord, PayloadField>;
  * row keeps nothing on the heap; it is put together again, equal to what was added, when it is
  * drawn, filtered or saved. Once the store has let a row's payload go (the oldest go first) the
  * row comes back without it (`payloadDropped`); a payload larger than the whole budget stays
- * until the next row.
+ * until the next row. A peer's payload over LARGE_PAYLOAD is whole while its row is the newest
+ * (the view filters it then), then only its first PREFIX_BYTES, in a store of its own so that
+ * large payloads never push small ones out (`payloadKept`): kept whole, 1 MiB messages filled the
+ * 32 MiB budget and took the UI's peak RSS past 150 MB (bench/README.md, record 23). Application
+ * entries are kept as JSON outside the heap too, the way the session log writes them.
  * Rows of unusual shape (several frames, violations, fields the log format doesn't define) keep
  * their objects, all but the payload.
  */
@@ -87,8 +104,19 @@ export class MessageRows {
   private readonly payloadAt: Float64Array;
   private readonly payloadLength: Float64Array;
   private readonly closeReason: Array<string | undefined>;
-  /** What the application protocol read (the same entries the record had, so marks set later show). */
+  /**
+   * What the application protocol read: the entries themselves when one is a request (the layer
+   * marks it answered later, and the view must see that), else none here: they are in `apps`.
+   */
   private readonly app: Array<AppEntry[] | undefined>;
+  /** Where a row's application entries are in `apps`, as JSON, and its bytes there (-1: none there). */
+  private readonly appAt: Float64Array;
+  private readonly appLength: Float64Array;
+  /**
+   * Application entries as JSON (what the session log writes), outside the heap: kept as objects,
+   * 100,000 rows of Socket.IO events held 30–40 MB of heap, promoted and dropped in turn.
+   */
+  private readonly apps: PayloadStore;
   private readonly connection: Array<ConnectionSummary | null>;
   /** The one frame of a single-frame row without violations. */
   private readonly frameTs: Float64Array;
@@ -98,10 +126,14 @@ export class MessageRows {
   private readonly frameBits: Uint8Array;
   private readonly whole: Array<Whole | undefined>;
   private readonly payloads: PayloadStore;
+  /** The first PREFIX_BYTES of large payloads, within a budget of their own. */
+  private readonly prefixes: PayloadStore;
+  /** 1 where the slot's payload is a large payload's prefix, in `prefixes`. */
+  private readonly prefixed: Uint8Array;
   /** Payload strings decoded lately, by seq, oldest first (see `decoded`). */
   private readonly recentlyDecoded = new Map<number, string>();
   private recentlyDecodedChars = 0;
-  /** The newest row's payload when it is larger than the whole budget. */
+  /** The newest row's payload when it is larger than the whole budget, or kept only in part: whole until the next row (the view filters it as it comes). */
   private oversize: { seq: number; field: PayloadField; value: string | Buffer } | null = null;
 
   constructor(capacity: number, payloadBudget: number) {
@@ -122,6 +154,8 @@ export class MessageRows {
     this.payloadLength = new Float64Array(n);
     this.closeReason = new Array(n).fill(undefined);
     this.app = new Array(n).fill(undefined);
+    this.appAt = new Float64Array(n).fill(-1);
+    this.appLength = new Float64Array(n);
     this.connection = new Array(n).fill(null);
     this.frameTs = new Float64Array(n);
     this.frameLength = new Float64Array(n);
@@ -130,6 +164,9 @@ export class MessageRows {
     this.frameBits = new Uint8Array(n);
     this.whole = new Array(n).fill(undefined);
     this.payloads = new PayloadStore(payloadBudget);
+    this.apps = new PayloadStore(payloadBudget);
+    this.prefixes = new PayloadStore(Math.max(1, Math.floor(payloadBudget * PREFIX_BUDGET_SHARE)));
+    this.prefixed = new Uint8Array(n);
   }
 
   /** Puts row `seq` (a message record from the store) in its slot, replacing what was there. */
@@ -139,8 +176,10 @@ export class MessageRows {
     this.seq[i] = seq;
     this.connection[i] = stored.connection;
     this.oversize = null;
+    this.prefixed[i] = 0;
     this.closeReason[i] = undefined;
     this.app[i] = undefined;
+    this.appAt[i] = -1;
     if (r.type === 'error') {
       this.whole[i] = { record: r, frames: NONE, violations: NONE };
       this.payloadKind[i] = Payload.None;
@@ -181,7 +220,7 @@ export class MessageRows {
     this.flags[i] = (r.from === 'server' ? Flag.Server : 0) | (r.compressed === null ? Flag.CompressedUnknown : r.compressed ? Flag.Compressed : 0) | (r.truncated ? Flag.Truncated : 0)
       | (r.incomplete ? Flag.Incomplete : 0) | (r.rtt !== undefined ? Flag.Rtt : 0);
     this.rtt[i] = r.rtt ?? 0;
-    this.app[i] = r.app;
+    if (r.app !== undefined) this.storeApp(i, r.app);
     if (r.close !== undefined) {
       this.payloadKind[i] = Payload.Close;
       this.closeCode[i] = r.close.code ?? -1;
@@ -195,10 +234,35 @@ export class MessageRows {
     this.frameBits[i] = (frame.fin ? FrameBit.Fin : 0) | (frame.masked ? FrameBit.Masked : 0) | (frame.mask !== null ? FrameBit.HasMask : 0) | (rsv << FrameBit.RsvShift);
   }
 
-  /** Copies `r`'s payload `field` into the payload store (or, larger than the budget, keeps it as the newest row's). */
-  private storePayload(i: number, seq: number, r: WithPayload, field: PayloadField | null): void {
+  /**
+   * Copies `r`'s payload `field` into the payload store (or, larger than the budget, keeps it as the
+   * newest row's). A peer's message over LARGE_PAYLOAD keeps its first PREFIX_BYTES in the prefix
+   * store, and its whole payload as the newest row's until the next row.
+   */
+  private storePayload(i: number, seq: number, r: WithPayload & { type?: string }, field: PayloadField | null): void {
     let kind: Payload;
     let at: number;
+    if (field !== null && r.type === 'message' && payloadSize(r, field) > LARGE_PAYLOAD) {
+      this.oversize = { seq, field, value: r[field]! };
+      this.prefixed[i] = 1;
+      const store = this.prefixes;
+      if (field === 'text') {
+        const prefix = textPrefix(r.text!);
+        const wellFormed = isWellFormed(prefix);
+        kind = wellFormed ? Payload.Text : Payload.Text16;
+        at = store.writeString(prefix, wellFormed ? 'utf8' : 'utf16le');
+      } else if (field === 'base64') {
+        kind = Payload.Base64;
+        at = store.writeString(r.base64!.slice(0, BASE64_PREFIX_CHARS), 'latin1');
+      } else {
+        kind = Payload.Bytes;
+        at = store.writeBytes(r.bytes!.subarray(0, PREFIX_BYTES));
+      }
+      this.payloadKind[i] = at < 0 ? Payload.Oversize : kind;
+      this.payloadAt[i] = at;
+      this.payloadLength[i] = store.written;
+      return;
+    }
     if (field === 'text') {
       const wellFormed = isWellFormed(r.text!);
       kind = wellFormed ? Payload.Text : Payload.Text16;
@@ -222,17 +286,32 @@ export class MessageRows {
     this.payloadLength[i] = this.payloads.written;
   }
 
+  /** Keeps a row's application entries: as JSON in `apps`, unless one is a request (see `app`) or they don't fit. */
+  private storeApp(i: number, app: AppEntry[]): void {
+    if (!app.some(isRequest)) {
+      const at = this.apps.writeString(JSON.stringify(app), 'utf8');
+      if (at >= 0) {
+        this.appAt[i] = at;
+        this.appLength[i] = this.apps.written;
+        return;
+      }
+    }
+    this.app[i] = app;
+  }
+
   /** Empties the slot of row `seq` (if it still holds it). Rows are cleared oldest first, so the store can let their payloads go. */
   clear(seq: number): void {
     const i = seq % this.seq.length;
     if (this.seq[i] !== seq) return;
     const kind = this.payloadKind[i];
     if (kind === Payload.Text || kind === Payload.Text16 || kind === Payload.Base64 || kind === Payload.Bytes) {
-      this.payloads.release(this.payloadAt[i]! + this.payloadLength[i]!);
+      (this.prefixed[i] ? this.prefixes : this.payloads).release(this.payloadAt[i]! + this.payloadLength[i]!);
     }
+    if (this.appAt[i]! >= 0) this.apps.release(this.appAt[i]! + this.appLength[i]!);
     this.seq[i] = 0;
     this.closeReason[i] = undefined;
     this.app[i] = undefined;
+    this.appAt[i] = -1;
     this.connection[i] = null;
     this.whole[i] = undefined;
   }
@@ -260,7 +339,14 @@ export class MessageRows {
     const i = seq % this.seq.length;
     if (this.seq[i] !== seq) return undefined;
     const whole = this.whole[i];
-    return whole ? (whole.record.type === 'message' ? whole.record.app : undefined) : this.app[i];
+    return whole ? (whole.record.type === 'message' ? whole.record.app : undefined) : this.appIn(i);
+  }
+
+  /** A columnar slot's application entries: the objects, or parsed again from `apps` (undefined once `apps` let them go). */
+  private appIn(i: number): AppEntry[] | undefined {
+    const at = this.appAt[i]!;
+    if (at < 0) return this.app[i];
+    return this.apps.holds(at) ? (JSON.parse(this.apps.readString(at, this.appLength[i]!, 'utf8')) as AppEntry[]) : undefined;
   }
 
   /** Row `seq`, put together again; undefined when its slot no longer holds it. */
@@ -281,28 +367,34 @@ export class MessageRows {
     }
     const payloadDropped = record.type !== 'error' && !this.addPayload(i, seq, record);
     const stored: StoredRecord = { record, connection: this.connection[i]!, frames, violations };
-    return { seq, record, frames, violations, stored, payloadDropped };
+    const row: MessageRow = { seq, record, frames, violations, stored, payloadDropped };
+    if (this.prefixed[i] && !payloadDropped && this.oversize?.seq !== seq && record.type === 'message') {
+      record.truncated = true;
+      row.payloadKept = keptBytes(record);
+    }
+    return row;
   }
 
   /** Puts slot `i`'s payload (text, base64 or bytes) back into `r`; false when the store no longer holds it. */
   private addPayload(i: number, seq: number, r: WithPayload): boolean {
     const kind = this.payloadKind[i]!;
     if (kind === Payload.None || kind === Payload.Close) return true;
-    if (kind === Payload.Oversize) {
-      const o = this.oversize;
+    const o = this.oversize;
+    if (kind === Payload.Oversize || o?.seq === seq) {
       if (o?.seq !== seq) return false;
       if (o.field === 'bytes') r.bytes = o.value as Buffer;
       else r[o.field] = o.value as string;
       return true;
     }
+    const store = this.prefixed[i] ? this.prefixes : this.payloads;
     const at = this.payloadAt[i]!;
     const n = this.payloadLength[i]!;
-    if (n > 0 && !this.payloads.holds(at)) return false;
+    if (n > 0 && !store.holds(at)) return false;
     switch (kind) {
-      case Payload.Text: r.text = this.decoded(seq, at, n, 'utf8'); break;
-      case Payload.Text16: r.text = this.decoded(seq, at, n, 'utf16le'); break;
-      case Payload.Base64: r.base64 = this.decoded(seq, at, n, 'latin1'); break;
-      case Payload.Bytes: r.bytes = this.payloads.viewBytes(at, n); break;
+      case Payload.Text: r.text = this.decoded(store, seq, at, n, 'utf8'); break;
+      case Payload.Text16: r.text = this.decoded(store, seq, at, n, 'utf16le'); break;
+      case Payload.Base64: r.base64 = this.decoded(store, seq, at, n, 'latin1'); break;
+      case Payload.Bytes: r.bytes = store.viewBytes(at, n); break;
     }
     return true;
   }
@@ -312,13 +404,13 @@ export class MessageRows {
    * are put together again every frame, and a large text decoded each time would cost more than
    * everything else the UI does.
    */
-  private decoded(seq: number, at: number, length: number, encoding: 'utf8' | 'utf16le' | 'latin1'): string {
+  private decoded(store: PayloadStore, seq: number, at: number, length: number, encoding: 'utf8' | 'utf16le' | 'latin1'): string {
     const cache = this.recentlyDecoded;
     let text = cache.get(seq);
     if (text !== undefined) {
       cache.delete(seq); // most recent last
     } else {
-      text = this.payloads.readString(at, length, encoding);
+      text = store.readString(at, length, encoding);
       this.recentlyDecodedChars += text.length;
     }
     cache.set(seq, text);
@@ -343,7 +435,7 @@ export class MessageRows {
     if (this.payloadKind[i] === Payload.Close) r.close = { code: this.closeCode[i] === -1 ? null : this.closeCode[i]!, reason: this.closeReason[i]! };
     if (f & Flag.Incomplete) r.incomplete = true;
     if (f & Flag.Rtt) r.rtt = this.rtt[i]!;
-    const app = this.app[i];
+    const app = this.appIn(i);
     if (app !== undefined) r.app = app;
     return r;
   }
@@ -383,6 +475,29 @@ function payloadField(r: WithPayload): PayloadField | null {
 /** How many of `text`, `base64` and `bytes` `r` has (one, for every record the decoder makes). */
 function payloadFieldCount(r: WithPayload): number {
   return (r.text !== undefined ? 1 : 0) + (r.base64 !== undefined ? 1 : 0) + (r.bytes !== undefined ? 1 : 0);
+}
+
+/** A payload's size in bytes (for text, in characters: at most its UTF-8 bytes). */
+function payloadSize(r: WithPayload, field: PayloadField): number {
+  return field === 'text' ? r.text!.length : field === 'base64' ? (r.base64!.length / 4) * 3 : r.bytes!.length;
+}
+
+/** Base64 characters of a prefix: whole groups of four, for at most PREFIX_BYTES bytes. */
+const BASE64_PREFIX_CHARS = Math.floor(PREFIX_BYTES / 3) * 4;
+
+/** The first PREFIX_BYTES characters of `s`, less one rather than split a surrogate pair. */
+function textPrefix(s: string): string {
+  let n = Math.min(s.length, PREFIX_BYTES);
+  const last = s.charCodeAt(n - 1);
+  if (n < s.length && last >= 0xd800 && last <= 0xdbff) n--;
+  return s.slice(0, n);
+}
+
+/** The bytes of a kept prefix: of its text's UTF-8, of what its base64 encodes, or its bytes. */
+function keptBytes(r: WithPayload): number {
+  if (r.text !== undefined) return Buffer.byteLength(r.text, 'utf8');
+  if (r.base64 !== undefined) return Buffer.byteLength(r.base64, 'base64');
+  return r.bytes?.length ?? 0;
 }
 
 /** String.prototype.isWellFormed (ES2024, in Node 20; not in the ES2022 types): no lone surrogates. */

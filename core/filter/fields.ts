@@ -148,7 +148,7 @@ export const KEYWORDS: readonly Keyword[] = [
     help: 'text or binary',
   },
   { name: 'compressed', aliases: [], test: (s) => s.compressed, help: 'the message was compressed (permessage-deflate)' },
-  { name: 'truncated', aliases: [], test: (s) => s.truncated, help: 'only the first --max-payload bytes of the payload were kept' },
+  { name: 'truncated', aliases: [], test: (s) => s.truncated, help: 'only the first --max-payload bytes of the payload were kept (in the UI, also a payload over 64 KiB of which it keeps only the start)' },
   { name: 'violation', aliases: ['bad', 'violations'], test: (s) => s.violations > 0, help: 'a protocol violation was recorded for the message' },
   { name: 'error', aliases: [], test: (s) => s.type === 'error', help: "an error of wspeek's own on the connection (decoding stopped; the traffic still passes)" },
   { name: 'held', aliases: [], test: (s) => s.actions?.held === true, help: 'held by the intercept filter, waiting for a decision (forward, drop, edit)' },
