@@ -6,7 +6,7 @@ import type { BarItem } from './bar-layout.js';
 import { count, size } from './format.js';
 import type { InterceptionControl, OutgoingMessage } from './interception-control.js';
 import type { ActedMessage, MessageActions } from './message-actions.js';
-import { LARGE_PAYLOAD, type MessageRow } from './message-rows.js';
+import { keptOnlyInPart, type MessageRow } from './message-rows.js';
 import { editorDocument, readEdited, type EditorDocument } from './payload-editing.js';
 import { visible } from './sanitize.js';
 import { seg, type Line } from './styled-text.js';
@@ -314,7 +314,8 @@ function editable(row: MessageRow, acted: ActedMessage | null): Buffer | string 
   const r = row.record;
   if (acted?.edit) return ownPayload(acted.edit);
   if (row.payloadDropped) return 'its payload was dropped from memory (payload budget); the session log (--save) has it';
-  if (row.payloadKept !== undefined) return `the UI keeps only the first ${count(row.payloadKept)} B of payloads over ${count(LARGE_PAYLOAD)} B; the session log (--save) has it`;
+  const inPart = keptOnlyInPart(row);
+  if (inPart !== null) return inPart;
   if (r.type === 'action') return ownPayload(r);
   if (r.type !== 'message') return 'not a message';
   if (r.kind !== 'text' && r.kind !== 'binary') return `it is a ${r.kind} message: only text and binary messages`;

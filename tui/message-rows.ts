@@ -3,6 +3,7 @@ import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
 import { MESSAGE_REQUIRED_FIELDS, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
+import { count } from './format.js';
 import { PayloadStore } from './payload-store.js';
 
 /** What the message list lists: messages, wspeek's own errors where they happened, and the messages wspeek sent itself (`injected`, `resent`). */
@@ -30,6 +31,12 @@ export interface MessageRow<R extends ListedRecord = ListedRecord> {
    * log (--save) has the payload as captured. Unset when the payload is kept whole.
    */
   payloadKept?: number;
+}
+
+/** Why a row's payload can't be taken whole (copied, written, edited, sent again) when the list keeps only its start; null when it keeps it whole. */
+export function keptOnlyInPart(row: MessageRow): string | null {
+  if (row.payloadKept === undefined) return null;
+  return `the UI keeps only the first ${count(row.payloadKept)} B of payloads over ${count(LARGE_PAYLOAD)} B; the session log (--save) has it`;
 }
 
 /** A peer's message with a payload over this many bytes (characters, for text) keeps only its first PREFIX_BYTES in the list, once a newer row came. */

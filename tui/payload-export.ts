@@ -3,7 +3,7 @@ import { recordPayload, type ActionRecord, type MessageRecord } from '../core/lo
 import { payloadFileName } from './file-names.js';
 import { count } from './format.js';
 import { indentJson } from './indent-json.js';
-import { LARGE_PAYLOAD, type MessageRow } from './message-rows.js';
+import { keptOnlyInPart, type MessageRow } from './message-rows.js';
 import { OSC52_MAX_BYTES, osc52 } from './osc52.js';
 
 /** A message's kept payload, as `y`, `w` and `W` take it: a peer's message, or one wspeek sent itself. */
@@ -26,7 +26,8 @@ export function payloadOf(row: MessageRow | undefined): Payload | string {
   const m = row.record;
   if (m.type === 'error') return 'an error row has no payload';
   if (row.payloadDropped) return 'the payload was dropped from memory (payload budget); the session log (--save) has it';
-  if (row.payloadKept !== undefined) return `the UI keeps only the first ${count(row.payloadKept)} B of payloads over ${count(LARGE_PAYLOAD)} B; the session log (--save) has it`;
+  const inPart = keptOnlyInPart(row);
+  if (inPart !== null) return inPart;
   // Copied: a row's bytes may be a view into the list's memory, reused as rows come.
   const bytes = m.type === 'action' ? Buffer.from(m.text ?? m.base64 ?? '', m.text !== undefined ? 'utf8' : 'base64') : Buffer.from(recordPayload(m));
   return bytes.length === 0 ? 'the payload is empty' : { message: m, bytes };
