@@ -91,13 +91,12 @@ test('10,000 records then closeSync: exactly 10,000 whole lines, in order, even 
   const fdsBefore = openFds();
   const p = freshPath();
   const errors: Error[] = [];
-  // Every 1000th a 1 MiB line: its batch (over DIRECT_MIN) goes to the thread pool, which is blocked.
-  const records = Array.from({ length: 10_000 }, (_, i) => (i % 1000 === 999 ? binaryRec(i, 800_000) : frameRec(i)));
+  const records = Array.from({ length: 10_000 }, (_, i) => frameRec(i));
   const blocker = blockThreadPool();
   let text: string;
   try {
     const w = SessionLogWriter.create(p, (e) => errors.push(e));
-    for (const r of records) w.write(r); // asynchronous writes of the large batches are issued on the way
+    for (const r of records) w.write(r); // > 256 KiB: asynchronous flushes are issued on the way
     w.closeSync();
     // Read synchronously, while those writes are still queued: at exit, nothing after closeSync would run.
     text = fs.readFileSync(p, 'utf8');
@@ -395,8 +394,8 @@ test('past 32 MiB in writes not yet completed, batches are written synchronously
   if (!blocked) return;
   const p = freshPath();
   const w = SessionLogWriter.create(p, (e) => assert.fail(e));
-  const records = Array.from({ length: 60 }, (_, i) => binaryRec(i, 800_000));
-  // Each batch is one line of more than DIRECT_MIN, so asynchronous. With the thread pool blocked nothing asynchronous completes: the 32 MiB bound is what stops memory growing.
+  const records = Array.from({ length: 60 }, (_, i) => binaryRec(i, 750_000));
+  // With the thread pool blocked nothing asynchronous completes: the 32 MiB bound is what stops memory growing.
   const expected = Buffer.from(linesOf(records));
   try {
     for (const r of records) w.write(r);
@@ -411,49 +410,6 @@ test('past 32 MiB in writes not yet completed, batches are written synchronously
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(fs.readFileSync(p).equals(expected));
   w.closeSync();
-});
-
-test('a batch under DIRECT_MIN is in the file as soon as it is flushed, without the thread pool', async () => {
-  const blocked = blockThreadPool();
-  if (!blocked) return;
-  const p = freshPath();
-  const w = SessionLogWriter.create(p, (e) => assert.fail(e));
-  const records = Array.from({ length: 3000 }, (_, i) => frameRec(i)); // over 256 KiB: flushed on the way
-  try {
-    for (const r of records) w.write(r);
-    const now = fs.readFileSync(p);
-    const expected = Buffer.from(linesOf(records));
-    assert.ok(now.length >= 256 * 1024, `${now.length} bytes in the file`);
-    assert.ok(now.equals(expected.subarray(0, now.length)), 'what was flushed is there, whole, with no hole');
-  } finally {
-    await blocked.release();
-  }
-  w.closeSync();
-  assert.equal(fs.readFileSync(p, 'utf8'), linesOf(records));
-});
-
-test('after three slow synchronous writes in a row, the next small batches go to the thread pool', async () => {
-  const blocked = blockThreadPool();
-  if (!blocked) return;
-  const p = freshPath();
-  // Every synchronous write counts as slow (it takes more than 0 ms).
-  const w = SessionLogWriter.create(p, (e) => assert.fail(e), { slowSyncMs: 0 });
-  const records = Array.from({ length: 12_000 }, (_, i) => frameRec(i)); // six batches or more
-  const expected = Buffer.from(linesOf(records));
-  const batch = 256 * 1024;
-  try {
-    for (const r of records) w.write(r);
-    // Without the rule every batch would be in the file: at least 1.25 MiB.
-    const now = fs.readFileSync(p);
-    assert.ok(expected.length > 5 * batch, 'the records make more than five batches');
-    assert.ok(now.length >= 3 * batch && now.length < 4 * batch, `${now.length} bytes: the first three batches only`);
-    assert.ok(now.equals(expected.subarray(0, now.length)), 'the first three batches were written synchronously, whole');
-  } finally {
-    await blocked.release();
-  }
-  await new Promise((r) => setTimeout(r, 200));
-  w.closeSync();
-  assert.ok(fs.readFileSync(p).equals(expected));
 });
 
 test('with direct I/O and without, the same records make the same file', async () => {

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { RecordLineEncoder, recordLineCapacity } from '../../core/log/record-line.js';
 import { type LogRecord } from '../../core/log/records.js';
 import { SessionLogReader } from '../../core/log/parse-line.js';
-import { ARENA_BYTES, BLOCK, DIRECT_MIN, LogFile } from './log-file.js';
+import { ARENA_BYTES, BLOCK, LogFile } from './log-file.js';
 import { writeNewFile } from './new-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */
@@ -16,18 +15,6 @@ const FLUSH_MS = 10;
  * written synchronously: the capture slows down instead of memory growing. Nothing is dropped.
  */
 const MAX_IN_FLIGHT = 32 * 1024 * 1024;
-/**
- * A batch that goes through the page cache only (under DIRECT_MIN) is written synchronously: on
- * the benchmark machine handing it to libuv's thread pool cost the main thread more than the copy
- * into the page cache (bench/README.md, record 22). SLOW_IN_A_ROW synchronous writes in a row that
- * each took longer than SLOW_SYNC_MS (a slow or busy disk, a network file system) send the
- * batches of the next ASYNC_FOR_MS to the thread pool, so a slow disk never holds up forwarding
- * for long. One slow write alone is the process waiting for a core, not the disk: on a busy
- * machine about one in a hundred took 8–22 ms.
- */
-const SLOW_SYNC_MS = 2;
-const SLOW_IN_A_ROW = 3;
-const ASYNC_FOR_MS = 1000;
 
 /** Bytes written to the file in one call: encoded lines, at a fixed offset. */
 interface Chunk {
@@ -56,24 +43,14 @@ export class SessionLogWriter {
   private readonly inFlight = new Set<Chunk>();
   private readonly encoder = new RecordLineEncoder();
   private inFlightBytes = 0;
-  /** Until this time (performance.now()), small batches are written asynchronously too: synchronous writes were slow. */
-  private asyncUntil = 0;
-  /** Synchronous writes in a row that took longer than `slowSyncMs`. */
-  private slowInARow = 0;
 
-  private constructor(
-    readonly path: string,
-    private readonly file: LogFile,
-    private readonly onError: (err: Error) => void,
-    private readonly slowSyncMs: number,
-  ) {}
+  private constructor(readonly path: string, private readonly file: LogFile, private readonly onError: (err: Error) => void) {}
 
   /**
    * Creates the file; never overwrites one that exists. Throws a one-line Error on failure.
-   * `direct: false` keeps every write in the page cache (see LogFile); `slowSyncMs` is how long a
-   * synchronous write may take before it counts as slow (SLOW_SYNC_MS).
+   * `direct: false` keeps every write in the page cache (see LogFile).
    */
-  static create(path: string, onError: (err: Error) => void, options: { direct?: boolean; slowSyncMs?: number } = {}): SessionLogWriter {
+  static create(path: string, onError: (err: Error) => void, options: { direct?: boolean } = {}): SessionLogWriter {
     let file: LogFile;
     try {
       file = LogFile.create(path, options);
@@ -82,7 +59,7 @@ export class SessionLogWriter {
       if (e.code === 'EEXIST') throw new Error(`${path} already exists; wspeek never overwrites a session log (choose another name or remove it)`);
       throw new Error(`cannot create session log ${path}: ${e.message}`);
     }
-    return new SessionLogWriter(path, file, onError, options.slowSyncMs ?? SLOW_SYNC_MS);
+    return new SessionLogWriter(path, file, onError);
   }
 
   write(record: LogRecord): void {
@@ -106,30 +83,19 @@ export class SessionLogWriter {
     return this.arena;
   }
 
-  /**
-   * Writes what is pending: a small batch synchronously unless the disk was slow lately, a large
-   * one asynchronously (synchronously when too much is already in flight).
-   */
+  /** Writes what is pending, asynchronously (synchronously when too much is already in flight). */
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const chunk = this.take();
     if (!chunk) return;
-    const small = chunk.data.length < DIRECT_MIN && performance.now() >= this.asyncUntil;
-    if (small || this.inFlightBytes + chunk.data.length > MAX_IN_FLIGHT) {
-      const started = performance.now();
+    if (this.inFlightBytes + chunk.data.length > MAX_IN_FLIGHT) {
       try {
         this.file.writeSync(chunk.data, chunk.at);
         this.file.release(chunk.arena);
       } catch (err) {
         this.fail(err as Error);
       }
-      const ended = performance.now();
-      if (!small) return;
-      this.slowInARow = ended - started > this.slowSyncMs ? this.slowInARow + 1 : 0;
-      if (this.slowInARow < SLOW_IN_A_ROW) return;
-      this.asyncUntil = ended + ASYNC_FOR_MS;
-      this.slowInARow = 0;
       return;
     }
     this.inFlight.add(chunk);
