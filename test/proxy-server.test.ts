@@ -22,6 +22,7 @@ import { testCa } from './support/test-ca.js';
 import { isType, Records } from './support/proxy-records.js';
 import { closedPort, closeServer, connectTunnel, HOST, listen, sha256, switchingProtocols, withoutHost } from './support/raw-peers.js';
 import { sleep, STEP_MS, within } from './support/wait.js';
+import { openWssThrough } from './support/wss-through.js';
 import { closePayload, frame } from './support/ws-frames.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -537,20 +538,10 @@ test('forward mode: CONNECT + TLS interception with a leaf from wspeek\'s CA; un
     upstream = await startWsEcho({ tlsOptions: { key: leaf.key, cert: leaf.cert } });
     proxy = await proxyWith(records, { target: null, ca: CertificateAuthority.loadOrCreate(caDir), insecure: true });
 
-    // Only the outermost socket is destroyed at the end: destroying a raw socket under a live
-    // TLSSocket, then the TLSSocket, crashes Node 20 (SIGSEGV in TLSWrap::ClearOut).
     const raw = await connectTunnel(proxy.port, `${HOST}:${upstream.port}`);
-    let secure: tls.TLSSocket | undefined;
-    ws = new WebSocket(`wss://${HOST}:${upstream.port}/x`, {
-      perMessageDeflate: false,
-      createConnection: () => (secure = tls.connect({ socket: raw, host: HOST, ca: wspeekCa.certPem })),
-    } as WebSocket.ClientOptions);
-    const messages: string[] = [];
-    ws.on('message', (d: RawData) => messages.push(d.toString()));
-    await within(new Promise<void>((resolve, reject) => {
-      ws!.once('open', () => resolve());
-      ws!.once('error', reject);
-    }), 'wss open through the tunnel');
+    const opened = await openWssThrough(raw, `wss://${HOST}:${upstream.port}/x`, wspeekCa.certPem, 'wss open through the tunnel');
+    ws = opened.ws;
+    const { secure, messages } = opened;
     assert.ok(secure);
     assert.equal(secure.authorized, true, 'the client, trusting only wspeek\'s CA, accepted the certificate');
     const peer = secure.getPeerCertificate(true);

@@ -11,8 +11,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { LogRecord, TunnelRecord } from '../core/log/records.js';
 import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
@@ -21,6 +20,7 @@ import { CertificateAuthority } from '../proxy/tls/certificate-authority.js';
 import { isType, Records } from './support/proxy-records.js';
 import { closeServer, HOST } from './support/raw-peers.js';
 import { testCa } from './support/test-ca.js';
+import { openWssThrough } from './support/wss-through.js';
 import { waitUntil, within } from './support/wait.js';
 
 async function socksProxy(records: Records, credentials: Socks5Credentials | null = null, allow: AllowList | null = null): Promise<RunningProxy> {
@@ -261,19 +261,11 @@ test('wss:// through the SOCKS listener: the client trusting only wspeek\'s CA a
     await raw.exchange([5, 1, 0], 2);
     assert.deepEqual(await raw.exchange([5, 1, 0, 1, 127, 0, 0, 1, ...port16(upstreamPort)], 10), SUCCESS);
     raw.socket.removeAllListeners('data');
-    let secure: tls.TLSSocket | undefined;
-    ws = new WebSocket(`wss://${HOST}:${upstreamPort}/socks`, {
-      perMessageDeflate: false,
-      createConnection: () => (secure = tls.connect({ socket: raw.socket, host: HOST, ca: testCa().certPem })),
-    } as WebSocket.ClientOptions);
-    const messages: string[] = [];
-    ws.on('message', (d: RawData) => messages.push(d.toString()));
-    await within(new Promise<void>((resolve, reject) => {
-      ws!.once('open', () => resolve());
-      ws!.once('error', reject);
-    }), 'wss open through the SOCKS tunnel');
-    assert.equal(secure!.authorized, true, 'the client, trusting only wspeek\'s CA, accepted the certificate');
-    assert.equal(secure!.getPeerCertificate(true).issuerCertificate.fingerprint256, testCa().fingerprint256);
+    const opened = await openWssThrough(raw.socket, `wss://${HOST}:${upstreamPort}/socks`, testCa().certPem, 'wss open through the SOCKS tunnel');
+    ws = opened.ws;
+    const { secure, messages } = opened;
+    assert.equal(secure.authorized, true, 'the client, trusting only wspeek\'s CA, accepted the certificate');
+    assert.equal(secure.getPeerCertificate(true).issuerCertificate.fingerprint256, testCa().fingerprint256);
     ws.send('over socks');
     await waitUntil('the echo', () => messages.length === 1);
     assert.deepEqual(messages, ['over socks']);

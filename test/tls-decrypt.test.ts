@@ -19,6 +19,25 @@ import { STEP_MS, waitUntil, within } from './support/wait.js';
 
 interface Chunk { from: Side; bytes: Buffer; ts: number }
 
+/**
+ * A plain TCP relay to `serverPort` that keeps a copy of every chunk it passes on, numbered in
+ * arrival order (`ts`), as a capture would see them; a half-close goes on to the other side.
+ */
+function recordingRelay(serverPort: number): { relay: net.Server; chunks: Chunk[] } {
+  const chunks: Chunk[] = [];
+  let clock = 0;
+  const relay = net.createServer((c) => {
+    const u = net.connect(serverPort, HOST);
+    c.on('data', (d: Buffer) => { chunks.push({ from: 'client', bytes: Buffer.from(d), ts: ++clock }); u.write(d); });
+    u.on('data', (d: Buffer) => { chunks.push({ from: 'server', bytes: Buffer.from(d), ts: ++clock }); c.write(d); });
+    c.on('end', () => u.end());
+    u.on('end', () => c.end());
+    c.on('error', () => u.destroy());
+    u.on('error', () => c.destroy());
+  });
+  return { relay, chunks };
+}
+
 /** One wss:// conversation through a plain TCP relay: the relay's chunks, the client's key log, and the plaintext each peer read. */
 interface Recorded {
   chunks: Chunk[];
@@ -46,17 +65,7 @@ async function record(tlsOptions: Options, serverOptions: Options = tlsOptions):
   wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
   const serverPort = await listen(server);
 
-  const chunks: Chunk[] = [];
-  let clock = 0;
-  const relay = net.createServer((c) => {
-    const u = net.connect(serverPort, HOST);
-    c.on('data', (d: Buffer) => { chunks.push({ from: 'client', bytes: Buffer.from(d), ts: ++clock }); u.write(d); });
-    u.on('data', (d: Buffer) => { chunks.push({ from: 'server', bytes: Buffer.from(d), ts: ++clock }); c.write(d); });
-    c.on('end', () => u.end());
-    u.on('end', () => c.end());
-    c.on('error', () => u.destroy());
-    u.on('error', () => c.destroy());
-  });
+  const { relay, chunks } = recordingRelay(serverPort);
   const relayPort = await listen(relay);
 
   const keyLines: string[] = [];
@@ -233,15 +242,7 @@ test('TLS 1.3 KeyUpdate: OpenSSL peers that update their keys mid-connection (K 
   const server = spawnOpenssl(['s_server', '-accept', `${HOST}:${serverPort}`, '-cert', 'cert.pem', '-key', 'key.pem', '-tls1_3']);
   await printed(server.out, 'ACCEPT', 's_server listening');
 
-  const chunks: Chunk[] = [];
-  let clock = 0;
-  const relay = net.createServer((c) => {
-    const u = net.connect(serverPort, HOST);
-    c.on('data', (d: Buffer) => { chunks.push({ from: 'client', bytes: Buffer.from(d), ts: ++clock }); u.write(d); });
-    u.on('data', (d: Buffer) => { chunks.push({ from: 'server', bytes: Buffer.from(d), ts: ++clock }); c.write(d); });
-    c.on('error', () => u.destroy());
-    u.on('error', () => c.destroy());
-  });
+  const { relay, chunks } = recordingRelay(serverPort);
   const relayPort = await listen(relay);
   t.after(() => relay.close());
   const client = spawnOpenssl(['s_client', '-connect', `${HOST}:${relayPort}`, '-servername', 'localhost', '-tls1_3', '-keylogfile', 'keys.log']);
