@@ -247,50 +247,32 @@ export class MessageRows {
    * store, and its whole payload as the newest row's until the next row.
    */
   private storePayload(i: number, seq: number, r: WithPayload & { type?: string }, field: PayloadField | null): void {
-    let kind: Payload;
-    let at: number;
-    if (field !== null && r.type === 'message' && payloadSize(r, field) > LARGE_PAYLOAD) {
-      this.oversize = { seq, field, value: r[field]! };
-      this.prefixed[i] = 1;
-      const store = this.prefixes;
-      if (field === 'text') {
-        const prefix = textPrefix(r.text!);
-        const wellFormed = isWellFormed(prefix);
-        kind = wellFormed ? Payload.Text : Payload.Text16;
-        at = store.writeString(prefix, wellFormed ? 'utf8' : 'utf16le');
-      } else if (field === 'base64') {
-        kind = Payload.Base64;
-        at = store.writeString(r.base64!.slice(0, BASE64_PREFIX_CHARS), 'latin1');
-      } else {
-        kind = Payload.Bytes;
-        at = store.writeBytes(r.bytes!.subarray(0, PREFIX_BYTES));
-      }
-      this.payloadKind[i] = at < 0 ? Payload.Oversize : kind;
-      this.payloadAt[i] = at;
-      this.payloadLength[i] = store.written;
-      return;
-    }
-    if (field === 'text') {
-      const wellFormed = isWellFormed(r.text!);
-      kind = wellFormed ? Payload.Text : Payload.Text16;
-      at = this.payloads.writeString(r.text!, wellFormed ? 'utf8' : 'utf16le');
-    } else if (field === 'base64') {
-      kind = Payload.Base64;
-      at = this.payloads.writeString(r.base64!, 'latin1');
-    } else if (field === 'bytes') {
-      kind = Payload.Bytes;
-      at = this.payloads.writeBytes(r.bytes!);
-    } else {
+    if (field === null) {
       this.payloadKind[i] = Payload.None;
       return;
     }
-    if (at < 0) {
-      this.oversize = { seq, field: field, value: r[field]! };
-      kind = Payload.Oversize;
+    const large = r.type === 'message' && payloadSize(r, field) > LARGE_PAYLOAD;
+    if (large) this.prefixed[i] = 1;
+    const store = large ? this.prefixes : this.payloads;
+    let kind: Payload;
+    let at: number;
+    if (field === 'text') {
+      const text = large ? textPrefix(r.text!) : r.text!;
+      const wellFormed = isWellFormed(text);
+      kind = wellFormed ? Payload.Text : Payload.Text16;
+      at = store.writeString(text, wellFormed ? 'utf8' : 'utf16le');
+    } else if (field === 'base64') {
+      kind = Payload.Base64;
+      at = store.writeString(large ? r.base64!.slice(0, BASE64_PREFIX_CHARS) : r.base64!, 'latin1');
+    } else {
+      kind = Payload.Bytes;
+      at = store.writeBytes(large ? r.bytes!.subarray(0, PREFIX_BYTES) : r.bytes!);
     }
-    this.payloadKind[i] = kind;
+    // Whole as the newest row's until the next row: a large payload, or one that didn't fit the store.
+    if (large || at < 0) this.oversize = { seq, field, value: r[field]! };
+    this.payloadKind[i] = at < 0 ? Payload.Oversize : kind;
     this.payloadAt[i] = at;
-    this.payloadLength[i] = this.payloads.written;
+    this.payloadLength[i] = store.written;
   }
 
   /** Keeps a row's application entries: as JSON in `apps`, unless one is a request (see `app`) or they don't fit. */
