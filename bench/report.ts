@@ -206,8 +206,10 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
       });
       const paired = (f: (mine: WorkloadResult, other: WorkloadResult) => number, other: PathName) => orNull(perRound(f, other));
       const primary = (r: WorkloadResult) => (r.kind === 'throughput' ? (w === 'bin1m' ? r.bytesPerSec : r.messagesPerSec) : NaN);
+      const ratio = (a: WorkloadResult, b: WorkloadResult) => primary(a) / primary(b);
+      const p50Diff = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN);
       // The paired figure against another path: the throughput ratio, or for rtt the p50 difference (µs).
-      const ratioOrP50 = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : primary(a) / primary(b));
+      const ratioOrP50 = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' ? p50Diff(a, b) : ratio(a, b));
       const p99Ratio = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us / b.p99Us : NaN);
       const s: PathSummary = {
         path: p,
@@ -215,22 +217,22 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         errors: mine.filter((x) => x.error).map((x) => `round ${x.round + 1}: ${x.error}`),
         messagesPerSec: orNull(tput.map((r) => (r.kind === 'throughput' ? r.messagesPerSec : NaN))),
         bytesPerSec: orNull(tput.map((r) => (r.kind === 'throughput' ? r.bytesPerSec : NaN))),
-        ratio: tput.length ? paired((a, b) => primary(a) / primary(b), 'direct') : null,
+        ratio: tput.length ? paired(ratio, 'direct') : null,
         p50Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p50Us : NaN))),
         p99Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p99Us : NaN))),
-        addedP50Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'direct') : null,
+        addedP50Us: lat.length ? paired(p50Diff, 'direct') : null,
         addedP99Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN), 'direct') : null,
         uiVsSave: p === 'ui' ? figuresOf(perRound(ratioOrP50, 'save')) : null,
-        vsSave: ACTING.includes(p) && tput.length ? paired((a, b) => primary(a) / primary(b), 'save') : null,
-        vsSaveP50Us: ACTING.includes(p) && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'save') : null,
+        vsSave: ACTING.includes(p) && tput.length ? paired(ratio, 'save') : null,
+        vsSaveP50Us: ACTING.includes(p) && lat.length ? paired(p50Diff, 'save') : null,
         linesVsSave: p === 'lines' ? figuresOf(perRound(ratioOrP50, 'save')) : null,
         linesCpuExtra: p === 'lines' ? cpuExtraOver(samples, w, 'lines', false, rounds) : null,
         linesBytesPerMessage: p === 'lines' ? orNull(ok.flatMap((x) => {
           const n = x.stdoutBytes === null ? null : messagesOf(x);
           return n ? [x.stdoutBytes! / n] : [];
         })) : null,
-        vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired((a, b) => primary(a) / primary(b), 'baseline') : null,
-        vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p50Us - b.p50Us : NaN), 'baseline') : null,
+        vsBaseline: p === 'save' && paths.includes('baseline') && tput.length ? paired(ratio, 'baseline') : null,
+        vsBaselineP50Us: p === 'save' && paths.includes('baseline') && lat.length ? paired(p50Diff, 'baseline') : null,
         vsRelay: p === 'save' ? figuresOf(perRound(ratioOrP50, 'relay')) : null,
         p99VsRelay: p === 'save' && lat.length ? figuresOf(perRound(p99Ratio, 'relay')) : null,
         p99VsMitmdump: p === 'save' && lat.length ? figuresOf(perRound(p99Ratio, 'mitmproxy')) : null,
