@@ -5,6 +5,7 @@ import { importHar } from '../../core/capture/har-import.js';
 import type { LogRecord } from '../../core/log/records.js';
 import { writeNewFile } from './new-file.js';
 import { NotASessionLog, type SessionLogFile } from './session-log.js';
+import { fsErrorReason } from '../fs-error-reason.js';
 
 /** A file that is not a HAR document, and why (`why`, without the file's name). */
 export class NotAHarFile extends NotASessionLog {
@@ -81,7 +82,7 @@ export class HarFileWriter {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EEXIST') throw new Error(`${file} already exists; wspeek never overwrites a file (choose another name or remove it)`);
-      throw new Error(`cannot create ${file}: ${e.message.replace(/^E[A-Z]+: /, '').replace(/, open '.*'$/s, '')}`);
+      throw new Error(`cannot create ${file}: ${fsErrorReason(e)}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { parseKeyLog, type KeyLog } from '../../core/capture/key-log.js';
+import { fsErrorReason } from '../fs-error-reason.js';
 
 /** A key log file that can't be used, for a reason the user can fix: said in one line. */
 export class KeyLogFileError extends Error {}
@@ -12,7 +13,7 @@ export function readKeyLogFile(path: string): KeyLog {
   try {
     return parseKeyLog(fs.readFileSync(path, 'latin1'));
   } catch (err) {
-    throw new KeyLogFileError(`cannot read the key log ${path}: ${(err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, open '.*'$/s, '')}`);
+    throw new KeyLogFileError(`cannot read the key log ${path}: ${fsErrorReason(err)}`);
   }
 }
 
@@ -38,7 +39,7 @@ export class KeyLogFile {
     try {
       fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
     } catch (err) {
-      throw new KeyLogFileError(`cannot open the key log ${path}: ${(err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, open '.*'$/s, '')}`);
+      throw new KeyLogFileError(`cannot open the key log ${path}: ${fsErrorReason(err)}`);
     }
     const mode = fs.fstatSync(fd).mode & 0o777;
     if ((mode & 0o077) !== 0) {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { fsErrorReason } from '../fs-error-reason.js';
 
 /**
  * Writes `data` to a new file at `file` (relative to the current directory) and returns `file`;
@@ -10,8 +11,7 @@ export function writeNewFile(file: string, data: Uint8Array | string): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EEXIST') throw new Error(`${file} already exists; wspeek never overwrites a file`);
-    // Node's message repeats the path and the call: "ENOENT: no such file or directory, open 'x'".
-    throw new Error(`cannot write ${file}: ${e.message.replace(/^E[A-Z]+: /, '').replace(/, open '.*'$/s, '')}`);
+    throw new Error(`cannot write ${file}: ${fsErrorReason(e)}`);
   }
   return file;
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { fsErrorReason } from '../fs-error-reason.js';
 
 /** A `--client-cert` that can't be used, for a reason the user can fix: said in one line. */
 export class ClientCertificateError extends Error {}
@@ -63,7 +64,7 @@ function readClientCertificate(file: string): { certificate: ClientCertificate; 
     text = fs.readFileSync(file, 'latin1');
     mode = fs.statSync(file).mode;
   } catch (err) {
-    throw new ClientCertificateError(`--client-cert: cannot read ${file}: ${(err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, (open|stat) '.*'$/s, '')}`);
+    throw new ClientCertificateError(`--client-cert: cannot read ${file}: ${fsErrorReason(err)}`);
   }
   const blocks = [...text.matchAll(PEM_BLOCK)].map((b) => ({ label: b[1]!, pem: b[0] }));
   const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
