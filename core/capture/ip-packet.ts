@@ -102,9 +102,9 @@ export class IpReader {
   }
 }
 
-/** An IPv6 address as RFC 5952 §4 writes it: lowercase, the longest run of zero groups as `::`. */
-export function ipv6Text(b: Buffer): string {
-  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
+/** Sixteen bytes as an IPv6 address as RFC 5952 §4 writes it: lowercase, the longest run of two or more zero groups as `::`. */
+export function ipv6Text(b: Uint8Array): string {
+  const groups = Array.from({ length: 8 }, (_, i) => (b[i * 2]! << 8) | b[i * 2 + 1]!);
   let best = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {

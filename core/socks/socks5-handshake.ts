@@ -1,3 +1,5 @@
+import { ipv6Text } from '../capture/ip-packet.js';
+
 /**
  * The server side of a SOCKS5 handshake (RFC 1928), with optional username/password
  * authentication (RFC 1929), as a state machine fed the client's bytes. It answers only CONNECT:
@@ -116,7 +118,7 @@ export class Socks5Handshake {
     if (cmd !== 1) {
       return this.refuse(reply(SOCKS5_REPLY.commandNotSupported), SOCKS5_REPLY.commandNotSupported, `SOCKS command ${CMD_NAMES[cmd] ?? cmd} is not supported (only CONNECT)`);
     }
-    const host = atyp === 1 ? addr.join('.') : atyp === 4 ? formatIpv6(addr) : domainName(addr.subarray(1));
+    const host = atyp === 1 ? addr.join('.') : atyp === 4 ? ipv6Text(addr) : domainName(addr.subarray(1));
     if (host === null) return this.refuse(reply(SOCKS5_REPLY.generalFailure), SOCKS5_REPLY.generalFailure, 'the SOCKS request names no valid host');
     if (port === 0) return this.refuse(reply(SOCKS5_REPLY.generalFailure), SOCKS5_REPLY.generalFailure, 'the SOCKS request names port 0');
     this.phase = 'done';
@@ -151,24 +153,6 @@ function domainName(bytes: Uint8Array): string | null {
   // Some clients send an IPv6 literal as a name; a bracketed one is unwrapped.
   const literal = name.replace(/^\[(.*)\]$/, '$1');
   return /^[0-9A-Fa-f:.]+$/.test(literal) && literal.includes(':') ? literal.toLowerCase() : null;
-}
-
-/** Sixteen bytes as an IPv6 address in RFC 5952 §4 form: lowercase, the longest run of two or more zero groups as `::`. */
-function formatIpv6(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
 function utf8(s: string): Uint8Array {
