@@ -12,6 +12,7 @@ import { tcpSegment, type TcpSegment } from './tcp-segment.js';
 import { TlsDecryptor, type TlsFailure } from './tls-decrypt.js';
 import { startsWithTlsHandshake, tlsServerName } from './tls-server-name.js';
 import { upgradeRequestAt } from './upgrade-request.js';
+import { headerValues } from '../websocket/http-head.js';
 
 /** IP protocol number of TCP. */
 const TCP = 6;
@@ -334,7 +335,7 @@ class CaptureConnection {
     const fallback = this.decryptor?.session?.sni ?? this.server;
     let url = `${scheme}://${fallback}`;
     const sink = (e: WsEvent) => {
-      if (e.type === 'handshake') url = `${scheme}://${e.request.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? fallback}${e.request.target}`;
+      if (e.type === 'handshake') url = `${scheme}://${headerValues(e.request.headers, 'host')[0] ?? fallback}${e.request.target}`;
       this.emit(eventRecord(this.conn, e, url));
     };
     this.decoder = new ConnectionDecoder({ startTs: this.startTs }, sink);

@@ -4,6 +4,7 @@ import { decodeUtf8 } from '../websocket/utf8.js';
 import {
   connectRecord, endRecord, errorRecord, handshakeRecord, httpRecord, messageRecord, round3, sessionRecord, type LogRecord,
 } from '../log/records.js';
+import { isObject } from '../app/json-message.js';
 
 /** A HAR message `time` above this is epoch milliseconds, not seconds (10^11 s is the year 5138). */
 export const MS_ABOVE = 1e11;
@@ -216,8 +217,4 @@ function interleave(perEntry: LogRecord[][]): LogRecord[] {
 
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value !== '' ? value : fallback;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
 import { recordPayload, type HandshakeRecord, type LogRecord, type MessageRecord } from '../log/records.js';
 import type { Extension, HeaderList } from '../websocket/events.js';
 import { parseExtensionHeader } from '../websocket/extension-header.js';
+import { headerValues } from '../websocket/http-head.js';
 
 /** One message the replay sends, as the client sent it in the recording. */
 export interface ReplayStep {
@@ -76,12 +77,16 @@ export function planReplay(records: readonly LogRecord[], conn: number): PlanRes
   if (!handshake) return { ok: false, error: `connection ${conn} has no WebSocket handshake in the recording` };
   if (!handshake.upgraded) return { ok: false, error: `connection ${conn}'s handshake was refused (status ${handshake.response.status}): nothing to replay` };
   const steps: ReplayStep[] = [];
+  let nextServer = 0;
+  let serverData = 0;
   for (const m of client) {
     if (m.kind === 'pong') continue; // answers to the server's pings: the new connection answers its own
     if (m.truncated || m.incomplete) {
       return { ok: false, error: `connection ${conn}: the client's message ${m.seq} was not recorded whole (${m.truncated ? 'cut by --max-payload' : 'it never finished'}), so it can't be sent again` };
     }
-    const serverBefore = server.filter((s) => s.seq < m.seq && isData(s)).length;
+    // Both lists are in seq order: the server's data messages before this one, counted as we go.
+    for (; nextServer < server.length && server[nextServer]!.seq < m.seq; nextServer++) if (isData(server[nextServer]!)) serverData++;
+    const serverBefore = serverData;
     const at = Math.max(0, m.ts - handshake.ts);
     if (m.kind === 'close') {
       steps.push({ seq: m.seq, kind: 'close', at, serverBefore, payload: Buffer.from(m.close?.reason ?? '', 'utf8'), code: m.close?.code ?? null });
@@ -91,8 +96,8 @@ export function planReplay(records: readonly LogRecord[], conn: number): PlanRes
     }
   }
   const headers: HeaderList = handshake.request.headers.filter(([name]) => !MADE_ANEW.has(name.toLowerCase()));
-  const protocols = valuesOf(handshake.request.headers, 'sec-websocket-protocol').flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
-  const offered = parseExtensionHeader(valuesOf(handshake.request.headers, 'sec-websocket-extensions')).extensions;
+  const protocols = headerValues(handshake.request.headers, 'sec-websocket-protocol').flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  const offered = parseExtensionHeader(headerValues(handshake.request.headers, 'sec-websocket-extensions')).extensions;
   const deflate = offered.find((e) => e.name === 'permessage-deflate') ?? null;
   const droppedExtensions = [...new Set(offered.filter((e) => e.name !== 'permessage-deflate').map((e) => e.name))];
   return { ok: true, plan: { conn, url: handshake.url, headers, protocols, deflate, droppedExtensions, steps, serverMessages: server } };
@@ -119,8 +124,4 @@ export function replayUrl(recorded: string, target: URL | null, targetHasPath: b
 /** Whether a message counts in the comparison and in `--speed max`'s waiting: data, not control. */
 export function isData(m: MessageRecord): boolean {
   return m.kind === 'text' || m.kind === 'binary';
-}
-
-function valuesOf(headers: HeaderList, name: string): string[] {
-  return headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
 }
