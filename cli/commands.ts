@@ -11,11 +11,10 @@ import { protobufProtocol } from '../core/app/payload-formats.js';
 import { parseProtocolRules } from '../core/app/protocol-rules.js';
 import { APP_PROTOCOLS } from '../core/app/protocols.js';
 import { FILTER_HELP } from '../core/filter/filter-help.js';
-import { parseFilter, type CompiledFilter, type FilterPredicate } from '../core/filter/filter.js';
-import { subjectOf } from '../core/filter/subject.js';
+import { parseFilter, type CompiledFilter } from '../core/filter/filter.js';
 import type { LogRecord, SessionRecord } from '../core/log/records.js';
 import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
-import { SessionStore, type RecordListener, type StoredRecord } from '../core/store/session-store.js';
+import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { openCapture, StartError, type Capture, type CaptureOptions, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
 import { now } from '../proxy/clock.js';
@@ -29,7 +28,7 @@ import { ClientCertificateError, loadClientCertificates, type ClientCertificates
 import type { AppModel, SessionInfo } from '../tui/app-model.js';
 import { pointClientAt } from '../tui/client-hint.js';
 import { count, size } from '../tui/format.js';
-import { headlessOutput } from '../tui/headless-output.js';
+import { headlessOutput, keptByFilter } from '../tui/headless-output.js';
 import { ProgressPacer, readProgress } from '../tui/read-progress.js';
 import type { InterceptionControl } from '../tui/interception-control.js';
 import { visible } from '../tui/sanitize.js';
@@ -266,13 +265,6 @@ async function convertToHar(args: ViewArgs & { file: string }, out: string): Pro
   } catch (err) {
     throw new UsageError(`writing ${out} failed: ${(err as Error).message}`);
   }
-}
-
-/** Whether a filtered conversion keeps a record: the rule of `--json --filter` (tui/headless-output.ts). */
-function keptByFilter(stored: StoredRecord, filter: FilterPredicate): boolean {
-  const r = stored.record;
-  if (r.type === 'message' || r.type === 'error') return filter(subjectOf(stored, r));
-  return r.type !== 'frame' && r.type !== 'violation' && r.type !== 'http';
 }
 
 /** The application-protocol layer, with what --protocol forces and --proto's schema (`proto`, loaded by loadProto). */

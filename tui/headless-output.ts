@@ -1,7 +1,7 @@
-import type { CompiledFilter } from '../core/filter/filter.js';
+import type { CompiledFilter, FilterPredicate } from '../core/filter/filter.js';
 import { subjectOf } from '../core/filter/subject.js';
 import { RecordLineEncoder } from '../core/log/record-line.js';
-import type { RecordListener } from '../core/store/session-store.js';
+import type { RecordListener, StoredRecord } from '../core/store/session-store.js';
 import { formatRecordLine } from './line-printer.js';
 import { visible } from './sanitize.js';
 
@@ -11,6 +11,17 @@ export interface HeadlessOptions {
   /** The view filter, or null to show everything. */
   filter: CompiledFilter | null;
   write: (text: string) => void;
+}
+
+/**
+ * Whether a filtered session log keeps a record (`--json --filter`, `open --save-har --filter`): the
+ * messages and errors the filter matches, and the records that make a log readable (session,
+ * connections, handshakes, ends…), not frames, violations or http records.
+ */
+export function keptByFilter(stored: StoredRecord, filter: FilterPredicate): boolean {
+  const r = stored.record;
+  if (r.type === 'message' || r.type === 'error') return filter(subjectOf(stored, r));
+  return r.type !== 'frame' && r.type !== 'violation' && r.type !== 'http';
 }
 
 /**
@@ -26,11 +37,8 @@ export function headlessOutput(options: HeadlessOptions): RecordListener {
   const encoder = new RecordLineEncoder();
   return (stored) => {
     const r = stored.record;
-    if (filter) {
-      if (r.type === 'message' || r.type === 'error') {
-        if (!filter(subjectOf(stored, r))) return;
-      } else if (!json || r.type === 'frame' || r.type === 'violation' || r.type === 'http') return;
-    }
+    // Human lines show only the messages and errors the filter keeps.
+    if (filter && !(keptByFilter(stored, filter) && (json || r.type === 'message' || r.type === 'error'))) return;
     if (json) return write(`${encoder.line(r)}\n`);
     const line = formatRecordLine(r);
     if (line === null) return;
