@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { recordPayload, sessionRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
+import { recordPayload, recordPayloadPrefix, sessionRecord, type LogRecord, type MessageRecord } from '../core/log/records.js';
 import { compareReplay, type ReplayComparison } from '../core/replay/compare-replay.js';
 import { planReplay, replayableConnections, replayUrl, type ReplayPlan } from '../core/replay/replay-plan.js';
 import { now } from '../proxy/clock.js';
@@ -143,8 +143,7 @@ function summary(r: ConnectionResult): string {
 /** A message for the summary, terminal-safe: text quoted, binary in hex, both shortened. */
 function describe(m: MessageRecord | null): string {
   if (!m) return '(none)';
-  const bytes = recordPayload(m);
-  const shown = m.text !== undefined ? JSON.stringify(m.text) : bytes.subarray(0, 64).toString('hex') + (bytes.length > 64 ? '…' : '');
+  const shown = m.text !== undefined ? JSON.stringify(m.text) : recordPayloadPrefix(m, 64).toString('hex') + (m.length > 64 ? '…' : '');
   return `${m.kind} ${m.length} bytes ${preview(shown, 200)}`;
 }
 
