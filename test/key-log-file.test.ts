@@ -167,7 +167,7 @@ test('readKeyLogFile: the secrets by client_random and the lines it could not re
   const log = readKeyLogFile(file);
   assert.deepEqual([...log.sessions.keys()], [random]);
   assert.equal(log.sessions.get(random)!.masterSecret!.toString('hex'), '11'.repeat(48));
-  assert.deepEqual(log.problems, ['line 3: unknown label GARBAGE']);
+  assert.deepEqual(log.problems, [{ line: 3, error: 'unknown label GARBAGE' }]);
   assert.throws(() => readKeyLogFile(path.join(tempRoot, 'no-such.log')), (err: Error) =>
     err instanceof KeyLogFileError && /^cannot read the key log .*no-such\.log: no such file or directory$/.test(err.message));
 });

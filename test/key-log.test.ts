@@ -39,8 +39,8 @@ test('a line it cannot read is a problem with its line number, and the lines aro
     `CLIENT_RANDOM ${R2} ${'12'.repeat(48)}`,
   ].join('\n'));
   assert.equal(log.problems.length, 4);
-  assert.match(log.problems[0]!, /^line 2: /);
-  assert.match(log.problems[2]!, /^line 4: unknown label MYSTERY_SECRET/);
-  assert.match(log.problems[3]!, /^line 5: /);
+  assert.equal(log.problems[0]!.line, 2);
+  assert.deepEqual(log.problems[2], { line: 4, error: 'unknown label MYSTERY_SECRET' });
+  assert.equal(log.problems[3]!.line, 5);
   assert.equal(log.sessions.size, 2);
 });

@@ -20,8 +20,8 @@ export interface TlsSecrets {
 /** A parsed key log: secrets by client_random in lower-case hex, and the lines it could not read. */
 export interface KeyLog {
   sessions: Map<string, TlsSecrets>;
-  /** One line each: the line's number and why it was skipped. */
-  problems: string[];
+  /** The lines it skipped: each line's number (from 1) and why. */
+  problems: Array<{ line: number; error: string }>;
 }
 
 const FIELDS: Record<string, keyof TlsSecrets> = {
@@ -40,7 +40,7 @@ const HEX = /^[0-9a-fA-F]+$/;
 /** Parses a key log's text; a line it can't read is a problem, never a throw. */
 export function parseKeyLog(text: string): KeyLog {
   const sessions = new Map<string, TlsSecrets>();
-  const problems: string[] = [];
+  const problems: KeyLog['problems'] = [];
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -48,9 +48,9 @@ export function parseKeyLog(text: string): KeyLog {
     const [label = '', random = '', secret = '', ...rest] = line.split(/\s+/);
     if (IGNORED.has(label)) return;
     const field = FIELDS[label];
-    if (field === undefined) return void problems.push(`line ${i + 1}: unknown label ${label.slice(0, 40)}`);
+    if (field === undefined) return void problems.push({ line: i + 1, error: `unknown label ${label.slice(0, 40)}` });
     if (rest.length > 0 || random.length !== 64 || !HEX.test(random) || secret.length % 2 !== 0 || secret.length === 0 || !HEX.test(secret)) {
-      return void problems.push(`line ${i + 1}: not "${label} <64 hex digits> <secret in hex>"`);
+      return void problems.push({ line: i + 1, error: `not "${label} <64 hex digits> <secret in hex>"` });
     }
     const key = random.toLowerCase();
     const entry = sessions.get(key) ?? {};

@@ -7,7 +7,7 @@ export class KeyLogFileError extends Error {}
 
 /**
  * Reads a key log for `wspeek open --keylog FILE`: the secrets it holds, and its lines that could
- * not be read (`problems`, each `line N: why`). Throws `KeyLogFileError` when the file can't be read.
+ * not be read (`problems`, each a line's number and why). Throws `KeyLogFileError` when the file can't be read.
  */
 export function readKeyLogFile(path: string): KeyLog {
   try {

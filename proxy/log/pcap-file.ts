@@ -47,10 +47,7 @@ export function openPcapFile(file: string, options: PcapFileOptions): SessionLog
       const problem = reader.end();
       table.end();
       const keyLog = options.keyLog;
-      const keyLogProblems = (keyLog?.log.problems ?? []).map((p) => {
-        const [, line = '0', why = p] = /^line (\d+): (.*)$/s.exec(p) ?? [];
-        return { line: Number(line), error: why, source: keyLog!.file };
-      });
+      const keyLogProblems = (keyLog?.log.problems ?? []).map((p) => ({ ...p, source: keyLog!.file }));
       return {
         records,
         problems: [...keyLogProblems, ...(problem ? [{ error: `packet ${reader.packets + 1}: ${problem}` }] : [])],
