@@ -1,4 +1,4 @@
-import type { HeaderList } from '../websocket/events.js';
+import { KIND_OPCODES, type HeaderList } from '../websocket/events.js';
 import { recordPayload, round3, type EndRecord, type HandshakeRecord, type HttpRecord, type LogRecord, type MessageRecord } from '../log/records.js';
 
 /**
@@ -69,9 +69,6 @@ export interface HarWebSocketMessage {
   _truncated?: true;
   _length?: number;
 }
-
-/** The opcode of each message kind (RFC 6455 §5.2, §11.8). */
-export const KIND_OPCODES: Readonly<Record<MessageRecord['kind'], number>> = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
 
 /** What the export keeps of one WebSocket connection until the document is made. */
 interface Connection {

@@ -1,4 +1,4 @@
-import type { HeaderList, HttpRequestHead, HttpResponseHead, MessageKind, Side } from '../websocket/events.js';
+import { KIND_OPCODES, MESSAGE_KINDS, type HeaderList, type HttpRequestHead, type HttpResponseHead, type MessageKind, type Side } from '../websocket/events.js';
 import { analyzeHandshake } from '../websocket/handshake.js';
 import { decodeUtf8 } from '../websocket/utf8.js';
 import {
@@ -7,7 +7,7 @@ import {
 import { isObject } from '../app/json-message.js';
 
 /** A HAR message `time` above this is epoch milliseconds, not seconds (10^11 s is the year 5138). */
-export const MS_ABOVE = 1e11;
+const MS_ABOVE = 1e11;
 
 /** The records a HAR document holds, and what in it could not be read (one line each, for the user). */
 export interface HarImport {
@@ -20,7 +20,8 @@ export interface NotHar {
   notHar: string;
 }
 
-const OPCODE_KINDS: Readonly<Record<number, MessageKind>> = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+/** A HAR item's opcode as a message kind. */
+const OPCODE_KINDS = new Map<number, MessageKind>(MESSAGE_KINDS.map((kind) => [KIND_OPCODES[kind], kind]));
 
 /**
  * Reads a parsed HAR document (HAR 1.2, http://www.softwareishard.com/blog/har-12-spec/) as a
@@ -97,7 +98,7 @@ function readEntry(entry: unknown, conn: number, problems: string[]): LogRecord[
       records.push(errorRecord(conn, m.ts, 'capture', m.data));
       continue;
     }
-    const kind = OPCODE_KINDS[m.opcode];
+    const kind = OPCODE_KINDS.get(m.opcode);
     if (kind === undefined) {
       unknownOpcodes++;
       continue;

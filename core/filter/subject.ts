@@ -1,8 +1,7 @@
 import type { ActionMarks, FilterSubject } from './filter.js';
 import { recordPayload, type ActionRecord, type ErrorRecord, type MessageRecord } from '../log/records.js';
 import type { StoredRecord } from '../store/session-store.js';
-
-const OPCODES = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+import { KIND_OPCODES } from '../websocket/events.js';
 
 /** What the view filter sees of a stored message record; `actions`: what wspeek did to it (the UI links them), if anything. */
 export function messageSubject(stored: StoredRecord, m: MessageRecord, actions: ActionMarks | null = null): FilterSubject {
@@ -11,7 +10,7 @@ export function messageSubject(stored: StoredRecord, m: MessageRecord, actions: 
     conn: m.conn,
     from: m.from,
     kind: m.kind,
-    opcode: OPCODES[m.kind],
+    opcode: KIND_OPCODES[m.kind],
     length: m.length,
     compressed: m.compressed === true,
     truncated: m.truncated,
@@ -59,7 +58,7 @@ export function ownMessageSubject(stored: StoredRecord, a: ActionRecord): Filter
     conn: a.conn,
     from: a.from,
     kind,
-    opcode: OPCODES[kind],
+    opcode: KIND_OPCODES[kind],
     length: a.length ?? 0,
     compressed: false,
     truncated: false,

@@ -89,6 +89,8 @@ export interface FrameEvent {
 export type MessageKind = 'text' | 'binary' | 'ping' | 'pong' | 'close';
 /** Every MessageKind, in a fixed order (an index into it is a compact kind). */
 export const MESSAGE_KINDS: readonly MessageKind[] = ['text', 'binary', 'ping', 'pong', 'close'];
+/** Each MessageKind's opcode (RFC 6455 §5.2; a message's first frame carries it). */
+export const KIND_OPCODES: Readonly<Record<MessageKind, number>> = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
 
 /** A complete message: data frames reassembled and inflated, or one control frame. */
 export interface MessageEvent {
