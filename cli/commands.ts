@@ -20,6 +20,7 @@ import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-al
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
 import type { HarCreator, HarFileWriter } from '../proxy/log/har-file.js';
+import type { CaptureFileOptions } from '../proxy/log/capture-file.js';
 import { NotASessionLog, writeViewLog, type LogReadResult, type SessionLogFile } from '../proxy/log/session-log.js';
 import { lanAddresses } from '../proxy/proxy-server.js';
 import { ANDROID_14_CACERTS, androidCertFileName, androidSystemStoreCommands } from '../proxy/tls/android-system-store.js';
@@ -182,13 +183,7 @@ export async function runOpen(args: ViewArgs & { file: string; keylog?: string |
     if (ui) info.reading = readProgress(read, total, elapsed);
     else if (pacer.due(read, total, elapsed)) process.stderr.write(terminal ? `\r${readProgress(read, total, elapsed)}\x1b[K` : `${readProgress(read, total, elapsed)}\n`);
   };
-  const [{ openCaptureFile }, { KeyLogFileError }] = await Promise.all([import('../proxy/log/capture-file.js'), import('../proxy/log/key-log-file.js')]);
-  try {
-    log = await openCaptureFile(args.file, { keylog: args.keylog, onProgress });
-  } catch (err) {
-    if (err instanceof NotASessionLog || err instanceof KeyLogFileError) throw new UsageError(err.message);
-    throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
-  }
+  log = await openRecording(args.file, { keylog: args.keylog, onProgress });
   const proto = loadProto(args);
   const store = new SessionStore(appLayer(args, proto));
   const view = await createView(args, compileFilter(args.filter, '--filter'), info, async () => {}, null, proto);
@@ -227,19 +222,27 @@ export function problemLines(file: string, result: LogReadResult): string[] {
 }
 
 /**
+ * Opens a recording (a session log, a HAR file, a packet capture) to read; one that can't be
+ * opened, or whose key log can't be read, is a usage error that says why.
+ */
+export async function openRecording(file: string, options: CaptureFileOptions = {}): Promise<SessionLogFile> {
+  const [{ openCaptureFile }, { KeyLogFileError }] = await Promise.all([import('../proxy/log/capture-file.js'), import('../proxy/log/key-log-file.js')]);
+  try {
+    return await openCaptureFile(file, options);
+  } catch (err) {
+    if (err instanceof NotASessionLog || err instanceof KeyLogFileError) throw new UsageError(err.message);
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
  * `wspeek open FILE --har OUT`: the session as a new HAR file. A filter keeps what `--json`
  * keeps (the matching messages and errors, and what frames their connections); only
  * problems and errors are said.
  */
 async function convertToHar(args: ViewArgs & { file: string }, out: string): Promise<void> {
   const filter = compileFilter(args.filter, '--filter')?.predicate ?? null;
-  let log: SessionLogFile;
-  try {
-    log = await (await import('../proxy/log/capture-file.js')).openCaptureFile(args.file);
-  } catch (err) {
-    if (err instanceof NotASessionLog) throw new UsageError(err.message);
-    throw new UsageError(`cannot read ${args.file}: ${(err as Error).message}`);
-  }
+  const log = await openRecording(args.file);
   const store = new SessionStore(appLayer(args, loadProto(args)));
   // The name is taken before the file is read: one in use is refused at once.
   let har: HarFileWriter;

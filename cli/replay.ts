@@ -4,11 +4,10 @@ import { recordPayload, recordPayloadPrefix, sessionRecord, type LogRecord, type
 import { compareReplay, type ReplayComparison } from '../core/replay/compare-replay.js';
 import { planReplay, replayableConnections, replayUrl, type ReplayPlan } from '../core/replay/replay-plan.js';
 import { now } from '../proxy/clock.js';
-import { openCaptureFile } from '../proxy/log/capture-file.js';
 import { NotASessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
 import { preview } from '../tui/sanitize.js';
 import { parseTarget } from './arguments.js';
-import { problemLines, UsageError } from './commands.js';
+import { openRecording, problemLines, UsageError } from './commands.js';
 
 export interface ReplayArgs {
   file: string;
@@ -99,8 +98,8 @@ function parseSpeed(value: string): number | 'max' {
 
 async function readRecording(file: string): Promise<LogRecord[]> {
   const records: LogRecord[] = [];
+  const log = await openRecording(file);
   try {
-    const log = await openCaptureFile(file);
     const read = await log.read((r) => records.push(r));
     for (const line of problemLines(file, read)) process.stderr.write(`wspeek: ${line}\n`);
   } catch (err) {
