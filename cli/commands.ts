@@ -17,6 +17,7 @@ import type { Socks5Credentials } from '../core/socks/socks5-handshake.js';
 import { SessionStore, type RecordListener } from '../core/store/session-store.js';
 import { openCapture, StartError, type Capture, type CaptureOptions, type CaptureSummary } from '../proxy/capture.js';
 import { localSubnets, parseAllowList, type AllowList } from '../proxy/client-allowlist.js';
+import { formatHostPort } from '../proxy/destination.js';
 import { now } from '../proxy/clock.js';
 import { writeNewFile } from '../proxy/log/new-file.js';
 import type { HarCreator, HarFileWriter } from '../proxy/log/har-file.js';
@@ -112,30 +113,24 @@ export async function runProxy(args: CaptureArgs & ActArgs & SocksArgs): Promise
     const text = codes!.setupCodeLines(setup, process.stderr.columns ?? 80, Infinity);
     say('tooSmall' in text ? text.tooSmall : text.lines.join('\n'));
   };
-  /** Where a device on the LAN reaches a listener on `host`: a LAN address when it listens on every interface. */
-  const reachableAt = (host: string, port: number | string) => {
-    const at = host === '0.0.0.0' || host === '::' ? lanAddresses()[0] : host;
-    return at === undefined ? undefined : `${at.includes(':') ? `[${at}]` : at}:${port}`;
-  };
   const exposure = `${allow ? `serving only clients from ${allow.description} (--allow)` : 'anyone who can reach it can use it (--allow to restrict)'}`;
+  /**
+   * Says that a listener on `host` is reachable from other machines and where a phone points at it
+   * (`setting`); the setup codes give the first such listener's address (a LAN address when it
+   * listens on every interface).
+   */
+  const reachable = (info: SessionInfo, name: string, setting: string, host: string, port: number, kind: 'socks5' | null) => {
+    say(`warning: ${name}listening on ${host}, reachable from other machines; ${exposure}`);
+    const lan = lanAddresses();
+    if (lan.length) say(`point the phone's ${setting} at one of: ${lan.map((a) => formatHostPort(a, port)).join(', ')}`);
+    const at = host === '0.0.0.0' || host === '::' ? lan[0] : host;
+    if (codes && !info.setup && at !== undefined) showCodes(info, { proxy: formatHostPort(at, port), ...(kind ? { kind } : {}), caPage: codes.CA_PAGE_URL });
+  };
   // Said before the UI takes the terminal over, so it is there again when the UI gives it back.
-  const announce = (port: number, info: SessionInfo, socksAddress: string | null) => {
-    if (!isLoopback(args.listen.host)) {
-      say(`warning: listening on ${args.listen.host}, reachable from other machines; ${exposure}`);
-      const lan = lanAddresses();
-      if (lan.length) say(`point the phone's proxy at one of: ${lan.map((a) => `${a}:${port}`).join(', ')}`);
-      const proxy = reachableAt(args.listen.host, port);
-      if (codes && proxy !== undefined) showCodes(info, { proxy, caPage: codes.CA_PAGE_URL });
-    }
-    if (socks && socksAddress && !isLoopback(socks.host)) {
-      say(`warning: socks listening on ${socks.host}, reachable from other machines; ${exposure}`);
-      const lan = lanAddresses();
-      const socksPort = socksAddress.slice(socksAddress.lastIndexOf(':') + 1);
-      if (lan.length) say(`point the phone's SOCKS5 proxy at one of: ${lan.map((a) => `${a}:${socksPort}`).join(', ')}`);
-      // The HTTP listener stays on loopback: the codes give the SOCKS5 listener's address instead.
-      const proxy = reachableAt(socks.host, socksPort);
-      if (codes && !info.setup && proxy !== undefined) showCodes(info, { proxy, kind: 'socks5', caPage: codes.CA_PAGE_URL });
-    }
+  const announce = (port: number, info: SessionInfo, socksPort: number | null) => {
+    if (!isLoopback(args.listen.host)) reachable(info, '', 'proxy', args.listen.host, port, null);
+    // With the HTTP listener on loopback, the codes give the SOCKS5 listener's address instead.
+    if (socks && socksPort !== null && !isLoopback(socks.host)) reachable(info, 'socks ', 'SOCKS5 proxy', socks.host, socksPort, 'socks5');
     if (!args.target) say(`forward proxy: set this as the HTTP proxy${socks ? ' (or the socks one as a SOCKS5 proxy)' : ''}; for wss:// trust the CA from http://wspeek.ca/ (or \`wspeek ca\`)`);
   };
   const live = await startCapture(args, args.target ? 'reverse' : 'forward', args.target ?? null, allow, true, args, announce, socks);
@@ -443,11 +438,11 @@ function allowList(args: CaptureArgs, socks: { host: string } | null): AllowList
  * the view (which may take the terminal over) and lets records flow. With `stopOnSignal`, a stop
  * signal ends it from before it says where it listens: a client (or a test) told where to connect
  * may send one at once. `announce` says more about the listeners (given the HTTP listener's port,
- * the view's session info to add to, and the SOCKS listener's address) before the view starts.
+ * the view's session info to add to, and the SOCKS listener's port) before the view starts.
  */
 async function startCapture(
   args: CaptureArgs, mode: SessionRecord['mode'], target: URL | null, allow: AllowList | null = null, stopOnSignal = false, act: ActArgs | null = null,
-  announce: ((port: number, info: SessionInfo, socksAddress: string | null) => void) | null = null, socks: CaptureOptions['socks'] = null,
+  announce: ((port: number, info: SessionInfo, socksPort: number | null) => void) | null = null, socks: CaptureOptions['socks'] = null,
 ): Promise<LiveCapture> {
   // A bad filter is a usage error before anything starts.
   const filter = compileFilter(args.filter, '--filter');
@@ -545,7 +540,7 @@ async function startCapture(
   if (har) say(`writing a HAR file to ${har.path} when the capture ends`);
   // The view comes last: the UI takes the terminal over, so the lines above go first.
   const info: SessionInfo = { mode, listen: capture.proxy.address, target: target?.href ?? null, file: capture.logPath };
-  announce?.(capture.proxy.port, info, capture.proxy.socksAddress ?? null);
+  announce?.(capture.proxy.port, info, capture.proxy.socksPort);
   const created = await createView(args, filter, info, () => stop('wspeek quit'), userInterception(capture.proxy.interception, act?.script ? '' : intercept?.source ?? ''), proto);
   view = created;
   model = created.model;

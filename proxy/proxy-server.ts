@@ -58,8 +58,9 @@ export interface RunningProxy {
   /** The address actually bound, `host:port`. */
   address: string;
   port: number;
-  /** The SOCKS5 listener's address, `host:port`, or null without one. */
+  /** The SOCKS5 listener's address, `host:port`, and its port; null without one. */
   socksAddress: string | null;
+  socksPort: number | null;
   /** Acting on the traffic: holding, editing, injecting. */
   interception: Interception;
   /** Stops listening and ends every connection; each gets its end record. */
@@ -140,6 +141,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     address: formatHostPort(bound.address, bound.port),
     port: bound.port,
     socksAddress: socksBound ? formatHostPort(socksBound.address, socksBound.port) : null,
+    socksPort: socksBound?.port ?? null,
     interception,
     async close(reason = 'wspeek shut down') {
       // Held messages go on: nobody decided to drop them.
