@@ -142,6 +142,8 @@ export class MessageRows {
   private recentlyDecodedChars = 0;
   /** The newest row's payload when it is larger than the whole budget, or kept only in part: whole until the next row (the view filters it as it comes). */
   private oversize: { seq: number; field: PayloadField; value: string | Buffer } | null = null;
+  /** The newest row's application entries as objects: the view tests a row as it comes, and needn't parse back what was just stored. */
+  private newestApp: { seq: number; app: AppEntry[] } | null = null;
 
   constructor(capacity: number, payloadBudget: number) {
     const n = Math.max(1, capacity);
@@ -183,6 +185,7 @@ export class MessageRows {
     this.seq[i] = seq;
     this.connection[i] = stored.connection;
     this.oversize = null;
+    this.newestApp = null;
     this.prefixed[i] = 0;
     this.closeReason[i] = undefined;
     this.app[i] = undefined;
@@ -227,7 +230,7 @@ export class MessageRows {
     this.flags[i] = (r.from === 'server' ? Flag.Server : 0) | (r.compressed === null ? Flag.CompressedUnknown : r.compressed ? Flag.Compressed : 0) | (r.truncated ? Flag.Truncated : 0)
       | (r.incomplete ? Flag.Incomplete : 0) | (r.rtt !== undefined ? Flag.Rtt : 0);
     this.rtt[i] = r.rtt ?? 0;
-    if (r.app !== undefined) this.storeApp(i, r.app);
+    if (r.app !== undefined) this.storeApp(i, seq, r.app);
     if (r.close !== undefined) {
       this.payloadKind[i] = Payload.Close;
       this.closeCode[i] = r.close.code ?? -1;
@@ -276,7 +279,8 @@ export class MessageRows {
   }
 
   /** Keeps a row's application entries: as JSON in `apps`, unless one is a request (see `app`) or they don't fit. */
-  private storeApp(i: number, app: AppEntry[]): void {
+  private storeApp(i: number, seq: number, app: AppEntry[]): void {
+    this.newestApp = { seq, app };
     if (!app.some(isRequest)) {
       const at = this.apps.writeString(JSON.stringify(app), 'utf8');
       if (at >= 0) {
@@ -335,6 +339,8 @@ export class MessageRows {
   private appIn(i: number): AppEntry[] | undefined {
     const at = this.appAt[i]!;
     if (at < 0) return this.app[i];
+    const newest = this.newestApp;
+    if (newest !== null && newest.seq === this.seq[i]) return newest.app;
     return this.apps.holds(at) ? (JSON.parse(this.apps.readString(at, this.appLength[i]!, 'utf8')) as AppEntry[]) : undefined;
   }
 
