@@ -55,7 +55,7 @@ function normalHost(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
 }
 
-/** The name a rejection is remembered by: the SNI, else the CONNECT host. */
-function rejectedKey(host: string, sni: string | null): string {
+/** The name a rejection is remembered by (for --pass-rejected, and for saying its hint once): the SNI, else the CONNECT host. */
+export function rejectedKey(host: string, sni: string | null): string {
   return normalHost(sni ?? host);
 }

@@ -1,4 +1,5 @@
 import type { TunnelRecord } from '../log/records.js';
+import { rejectedKey } from './pass-hosts.js';
 
 /**
  * What a rejected certificate most likely means and what to do, said once per host (the SNI,
@@ -10,7 +11,7 @@ export class RejectionHints {
 
   hintFor(r: TunnelRecord): string | null {
     if (r.tls !== 'rejected') return null;
-    const host = (r.sni ?? r.host).toLowerCase();
+    const host = rejectedKey(r.host, r.sni);
     if (this.told.has(host)) return null;
     this.told.add(host);
     return rejectionHint(host, r.alert);
