@@ -46,13 +46,17 @@ function watchWrites(refuse = false): { calls: Call[]; restore(): void } {
   return { calls, restore: () => Object.assign(fs, { write, writeSync }) };
 }
 
-/** Writes `sizes` bytes after one another as the session log does: each piece in an arena, from the arena index `position % BLOCK`. */
+/**
+ * Writes `sizes` bytes after one another as the session log does: each piece in an arena, from
+ * the arena index `position % BLOCK`, waiting for the writes in flight when no arena is spare.
+ */
 async function writePieces(file: LogFile, sizes: number[], sync: (i: number) => boolean, from = 0): Promise<Buffer> {
   const expected: Buffer[] = [];
   const pending: Array<Promise<void>> = [];
   let position = from;
   for (const [i, size] of sizes.entries()) {
     const lead = position % BLOCK;
+    if (file.spareArenas === 0) await Promise.all(pending);
     const arena = lead + size <= ARENA_BYTES ? file.arena() : Buffer.allocUnsafe(lead + size);
     const data = arena.subarray(lead, lead + size);
     for (let j = 0; j < size; j++) data[j] = (i * 31 + j) & 0xff;

@@ -13,6 +13,7 @@ const FLUSH_MS = 10;
 /**
  * Past this many bytes in writes not yet completed (a disk slower than the traffic), batches are
  * written synchronously: the capture slows down instead of memory growing. Nothing is dropped.
+ * (Batches in the arenas are bounded by the arenas first: see `due`; this bounds lines larger than an arena.)
  */
 const MAX_IN_FLIGHT = 32 * 1024 * 1024;
 
@@ -37,6 +38,8 @@ export class SessionLogWriter {
   private used = 0;
   private position = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** The batch is due, but waits (growing) for an arena to come back: see `due`. */
+  private held = false;
   private failed: Error | null = null;
   private closed = false;
   /** Asynchronous writes not yet completed: `closeSync` writes them again. */
@@ -68,14 +71,30 @@ export class SessionLogWriter {
     const end = this.encoder.encode(record, buf, this.used);
     buf[end] = 0x0a;
     this.used = end + 1;
-    if (this.used - this.start >= FLUSH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.used - this.start >= FLUSH_BYTES) this.due();
+    else this.timer ??= setTimeout(() => this.due(), FLUSH_MS);
+  }
+
+  /**
+   * The batch is due (FLUSH_BYTES, FLUSH_MS): it goes now, unless that would leave no arena for
+   * the next one. Then the writes are behind (the disk, or the thread pool, slower than the
+   * traffic): the batch goes on filling its arena, and goes once a write in flight gives an arena
+   * back, or is written synchronously when its arena is full (`room`). So the writer never needs
+   * memory beyond its arenas: allocating more when they ran out (4 MiB at a time, with 1 MiB
+   * messages) raised the peak RSS and the collector's work (bench/README.md, record 24).
+   */
+  private due(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.held = this.file.spareArenas === 0 && this.inFlight.size > 0;
+    if (!this.held) this.flush();
   }
 
   /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) another. */
   private room(bytes: number): Buffer {
     if (this.arena && this.used + bytes <= this.arena.length) return this.arena;
-    this.flush();
+    // No arena to go on with: this batch is written now, and its arena taken again.
+    this.flush(this.file.spareArenas === 0);
     // The batch starts at the arena index its file offset has within a block, so whole blocks line up for direct I/O.
     const lead = this.position % BLOCK;
     this.arena = lead + bytes <= ARENA_BYTES ? this.file.arena() : Buffer.allocUnsafe(lead + bytes);
@@ -83,13 +102,14 @@ export class SessionLogWriter {
     return this.arena;
   }
 
-  /** Writes what is pending, asynchronously (synchronously when too much is already in flight). */
-  private flush(): void {
+  /** Writes what is pending: asynchronously, or synchronously (`now`, or when too much is already in flight). */
+  private flush(now = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.held = false;
     const chunk = this.take();
     if (!chunk) return;
-    if (this.inFlightBytes + chunk.data.length > MAX_IN_FLIGHT) {
+    if (now || this.inFlightBytes + chunk.data.length > MAX_IN_FLIGHT) {
       try {
         this.file.writeSync(chunk.data, chunk.at);
         this.file.release(chunk.arena);
@@ -110,6 +130,7 @@ export class SessionLogWriter {
     if (this.closed) return;
     if (err) this.fail(err);
     else this.file.release(chunk.arena);
+    if (this.held) this.flush();
   }
 
   /** Writes what is pending now and closes the file: for exit paths. */
