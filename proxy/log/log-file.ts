@@ -10,7 +10,7 @@ export const ARENA_BYTES = 4 * 1024 * 1024;
  * which cost more than the base64 encoding itself when arenas were allocated anew. The session
  * log keeps within them (its batches wait for one to come back): three writes in flight and one
  * batch filling, as many writes as libuv's thread pool runs at once. With 1 MiB messages, 4
- * arenas moved as much as 10 with 12–20 MB less RSS (bench/README.md, record 24).
+ * arenas moved as much as 10, with a peak RSS 15–20 MiB lower (bench/README.md, record 24).
  */
 const POOL_ARENAS = 4;
 /**

@@ -93,7 +93,7 @@ export class SessionLogWriter {
   /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) another. */
   private room(bytes: number): Buffer {
     if (this.arena && this.used + bytes <= this.arena.length) return this.arena;
-    // No arena to go on with: this batch is written now, and its arena taken again.
+    // With no arena spare the writes are behind (see `due`): this batch is written now, and its arena taken again.
     this.flush(this.file.spareArenas === 0);
     // The batch starts at the arena index its file offset has within a block, so whole blocks line up for direct I/O.
     const lead = this.position % BLOCK;
