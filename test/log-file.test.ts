@@ -86,7 +86,7 @@ function directFile(t: TestContext, p: string): LogFile | null {
   return null;
 }
 
-const SIZES = [1, 100, BLOCK - 101, BLOCK, 3 * BLOCK + 7, 5000, 2 * BLOCK, 1, 300_000, 2 * DIRECT_MIN + 5, 17, ARENA_BYTES - 1, 2 * ARENA_BYTES + 3, 64];
+const SIZES = [1, 100, BLOCK - 101, BLOCK, 3 * BLOCK + 7, 5000, 2 * BLOCK, 1, 300_000, DIRECT_MIN + 3 * BLOCK + 5, 17, ARENA_BYTES - 1, 2 * ARENA_BYTES + 3, 64];
 
 test('pieces written at any offset, asynchronously and synchronously, make up the file byte for byte', async () => {
   const p = freshPath();

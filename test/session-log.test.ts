@@ -400,10 +400,10 @@ test('with every write buffer in flight (a stalled disk), later batches are writ
   const buffersBefore = process.memoryUsage().arrayBuffers;
   try {
     for (const r of records) w.write(r);
-    // 40 MB of lines went through the writer's own buffers: none were added (they would be 4 MiB each).
+    // 40 MB of lines went through the writer's own buffers: none were added.
     const added = process.memoryUsage().arrayBuffers - buffersBefore;
     assert.ok(added < 4 * 1024 * 1024, `${added} bytes of buffers added`);
-    // Three batches wait for the pool; the ones after them were written at once, all but the last, still filling its buffer.
+    // The first batches wait for the pool; the ones after them were written at once, all but the last, still filling its buffer.
     const now = fs.readFileSync(p);
     assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
     const thirtiethAt = linesOf(records.slice(0, 29)).length;
@@ -422,7 +422,7 @@ test('past 32 MiB in writes not yet completed, lines larger than a write buffer 
   if (!blocked) return;
   const p = freshPath();
   const w = SessionLogWriter.create(p, (e) => assert.fail(e));
-  // 3.2 MB payloads: 4.3 MB of base64, more than a 4 MiB write buffer, so each line has a buffer of its own.
+  // 3.2 MB payloads: 4.3 MB of base64, more than a write buffer holds, so each line has a buffer of its own.
   const records = Array.from({ length: 10 }, (_, i) => binaryRec(i, 3_200_000));
   // With the thread pool blocked nothing asynchronous completes: the 32 MiB bound is what stops memory growing.
   const expected = Buffer.from(linesOf(records));

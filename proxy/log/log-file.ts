@@ -3,16 +3,19 @@ import fs from 'node:fs';
 // The one WebAssembly API used here (Node's types leave WebAssembly to the DOM library).
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
 
-/** Write buffers ("arenas") are this size; a line that needs more gets a buffer of its own. */
-export const ARENA_BYTES = 4 * 1024 * 1024;
+/**
+ * Write buffers ("arenas") are this size: a 1 MiB binary message (a 1.4 MB line) fits one; a line
+ * that needs more gets a buffer of its own.
+ */
+export const ARENA_BYTES = 2 * 1024 * 1024;
 /**
  * Aligned arenas kept for reuse: memory the process has not touched before must be faulted in,
  * which cost more than the base64 encoding itself when arenas were allocated anew. The session
- * log keeps within them (its batches wait for one to come back): three writes in flight and one
- * batch filling, as many writes as libuv's thread pool runs at once. With 1 MiB messages, 4
- * arenas moved as much as 10, with a peak RSS 15–20 MiB lower (bench/README.md, record 24).
+ * log keeps within them (a due batch waits for one to come back), so they bound its memory; with
+ * 200 connections up to six batches were in flight, and batches made to wait there cost CPU
+ * (bench/README.md, record 24).
  */
-const POOL_ARENAS = 4;
+const POOL_ARENAS = 8;
 /**
  * Direct I/O moves whole blocks of this size, at file offsets that are multiples of it. The
  * partial blocks at either end of a write go through the page cache, and a page is never written

@@ -80,8 +80,8 @@ export class SessionLogWriter {
    * the next one. Then the writes are behind (the disk, or the thread pool, slower than the
    * traffic): the batch goes on filling its arena, and goes once a write in flight gives an arena
    * back, or is written synchronously when its arena is full (`room`). So the writer never needs
-   * memory beyond its arenas: allocating more when they ran out (4 MiB at a time, with 1 MiB
-   * messages) raised the peak RSS and the collector's work (bench/README.md, record 24).
+   * memory beyond its arenas: allocating more when they ran out (with 1 MiB messages) raised the
+   * peak RSS and the collector's work (bench/README.md, record 24).
    */
   private due(): void {
     if (this.timer) clearTimeout(this.timer);
