@@ -155,13 +155,13 @@ test('a payload held as bytes is written as the same base64 a string would give,
 test('app entries parse back equal, and what a peer sent is written terminal-safe', () => {
   const base = { type: 'message', conn: 2, seq: 9, ts: 10, from: 'client', kind: 'text', length: 1, wireLength: 1, frames: 1, compressed: false, truncated: false, text: 'x' } as const;
   const every = {
-    protocol: 'graphql-transport-ws', type: 'complete', name: 'On\x1b[2JPrice "q" \\ \u202e', id: 'a-1', namespace: '/ns', pair: 3, latencyMs: 3.2, heartbeat: true,
+    protocol: 'graphql-transport-ws', type: 'complete', name: 'On\x1b[2JPrice "q" \\ \u202e\x7f', id: 'a-1', namespace: '/ns', pair: 3, latencyMs: 3.2, heartbeat: true,
     args: [{ a: 'é\u2028' }, 1.5, null], value: { big: '12345678901234567890' }, operation: 'subscription', count: 0, durationMs: 812.001, partial: true, error: 'why',
   } as const;
   const odd = { protocol: 'json-rpc', type: 'response', id: -7, value: null, latencyMs: NaN };
   const r: MessageRecord = { ...base, app: [every as never, odd as never, { protocol: 'mqtt', type: 'publish', id: 4 }] };
   const line = encoder.line(r);
-  assert.ok(!/[\x1b\u202e\u2028]/.test(line), 'nothing a terminal acts on');
+  assert.ok(!/[\x1b\x7f\u202e\u2028]/.test(line), 'nothing a terminal acts on');
   const parsed = JSON.parse(line) as { app: unknown[] };
   assert.deepEqual(parsed.app, [every, { ...odd, latencyMs: null }, { protocol: 'mqtt', type: 'publish', id: 4 }].map((e) => JSON.parse(JSON.stringify(e))));
   assert.ok(line.length <= recordLineCapacity(r));
