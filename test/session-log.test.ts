@@ -389,58 +389,60 @@ test('write buffers reused over many batches never overwrite a line before it is
   w.closeSync();
 });
 
-test('with every write buffer in flight (a stalled disk), later batches are written synchronously in a buffer already used, and every line lands in order', async () => {
+/**
+ * Writes `records` while libuv's thread pool is blocked (a stalled disk), so nothing asynchronous
+ * completes; `whileStalled` gets the file as it is then, the whole file expected, and the bytes of
+ * buffers the writes added; once the pool is free, the file must be exactly the records' lines.
+ */
+async function writeStalled(records: LogRecord[], whileStalled: (now: Buffer, expected: Buffer, added: number) => void): Promise<void> {
   const blocked = blockThreadPool();
   if (!blocked) return;
   const p = freshPath();
   const w = SessionLogWriter.create(p, (e) => assert.fail(e));
-  // Lines of about 1 MB: each is a batch of its own while buffers are free.
-  const records = Array.from({ length: 40 }, (_, i) => binaryRec(i, 750_000));
   const expected = Buffer.from(linesOf(records));
   const buffersBefore = process.memoryUsage().arrayBuffers;
   try {
     for (const r of records) w.write(r);
-    // 40 MB of lines went through the writer's own buffers: none were added.
     const added = process.memoryUsage().arrayBuffers - buffersBefore;
-    assert.ok(added < 4 * 1024 * 1024, `${added} bytes of buffers added`);
-    // The first batches wait for the pool; the ones after them were written at once, all but the last, still filling its buffer.
-    const now = fs.readFileSync(p);
-    assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
-    const thirtiethAt = linesOf(records.slice(0, 29)).length;
-    const thirtieth = expected.subarray(thirtiethAt, thirtiethAt + 1_000_000);
-    assert.ok(now.subarray(thirtiethAt, thirtiethAt + thirtieth.length).equals(thirtieth), 'the 30th line was written synchronously');
+    whileStalled(fs.readFileSync(p), expected, added);
   } finally {
     await blocked.release();
   }
   await new Promise((r) => setTimeout(r, 200));
-  assert.ok(fs.readFileSync(p).equals(expected), 'the batch held back went once a write completed');
+  assert.ok(fs.readFileSync(p).equals(expected), 'what waited was written once the pool was free');
   w.closeSync();
+}
+
+test('with every write buffer in flight (a stalled disk), later batches are written synchronously in a buffer already used, and every line lands in order', async () => {
+  // Lines of about 1 MB: each is a batch of its own while buffers are free.
+  await writeStalled(Array.from({ length: 40 }, (_, i) => binaryRec(i, 750_000)), (now, expected, added) => {
+    // 40 MB of lines went through the writer's own buffers: none were added.
+    assert.ok(added < 4 * 1024 * 1024, `${added} bytes of buffers added`);
+    // The first batches wait for the pool; the ones after them were written at once, all but the last, still filling its buffer.
+    assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
+    const thirtiethAt = linesOfCount(expected, 29);
+    assert.ok(now.subarray(thirtiethAt, thirtiethAt + 1_000_000).equals(expected.subarray(thirtiethAt, thirtiethAt + 1_000_000)), 'the 30th line was written synchronously');
+  });
 });
 
 test('past 32 MiB in writes not yet completed, lines larger than a write buffer are written synchronously and every line still lands in order', async () => {
-  const blocked = blockThreadPool();
-  if (!blocked) return;
-  const p = freshPath();
-  const w = SessionLogWriter.create(p, (e) => assert.fail(e));
-  // 3.2 MB payloads: 4.3 MB of base64, more than a write buffer holds, so each line has a buffer of its own.
-  const records = Array.from({ length: 10 }, (_, i) => binaryRec(i, 3_200_000));
-  // With the thread pool blocked nothing asynchronous completes: the 32 MiB bound is what stops memory growing.
-  const expected = Buffer.from(linesOf(records));
-  try {
-    for (const r of records) w.write(r);
+  // 3.2 MB payloads: 4.3 MB of base64, more than a write buffer holds, so each line has a buffer of its own:
+  // the 32 MiB bound is what stops memory growing.
+  await writeStalled(Array.from({ length: 10 }, (_, i) => binaryRec(i, 3_200_000)), (now, expected) => {
     // The last batches are already on disk at their offsets; the first ones still wait for the pool (a hole of zeros).
-    const now = fs.readFileSync(p);
     assert.ok(now.length >= expected.length - 4_300_000, 'all but the last line are written or waiting');
-    const ninthAt = linesOf(records.slice(0, 8)).length;
+    const ninthAt = linesOfCount(expected, 8);
     assert.ok(now.subarray(ninthAt, ninthAt + 1_000_000).equals(expected.subarray(ninthAt, ninthAt + 1_000_000)), 'the 9th line was written synchronously');
     assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
-  } finally {
-    await blocked.release();
-  }
-  await new Promise((r) => setTimeout(r, 200));
-  assert.ok(fs.readFileSync(p).equals(expected));
-  w.closeSync();
+  });
 });
+
+/** Where line `n + 1` starts in `file` (after its first `n` lines). */
+function linesOfCount(file: Buffer, n: number): number {
+  let at = 0;
+  for (let i = 0; i < n; i++) at = file.indexOf(0x0a, at) + 1;
+  return at;
+}
 
 test('with direct I/O and without, the same records make the same file', async () => {
   const records: LogRecord[] = [];
