@@ -130,7 +130,8 @@ export class SessionLogWriter {
     if (this.closed) return;
     if (err) this.fail(err);
     else this.file.release(chunk.arena);
-    if (this.held) this.flush();
+    // A batch held for an arena goes once one is back (a line's own buffer coming back frees none).
+    if (this.held && this.file.spareArenas > 0) this.flush();
   }
 
   /** Writes what is pending now and closes the file: for exit paths. */
