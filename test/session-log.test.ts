@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RecordLineEncoder } from '../core/log/record-line.js';
 import type { FrameRecord, LogRecord, MessageRecord } from '../core/log/records.js';
+import { ARENA_BYTES } from '../proxy/log/log-file.js';
 import { NotASessionLog, openSessionLog, SessionLogWriter, writeViewLog } from '../proxy/log/session-log.js';
 
 const encoder = new RecordLineEncoder();
@@ -394,9 +395,9 @@ test('write buffers reused over many batches never overwrite a line before it is
  * completes; `whileStalled` gets the file as it is then, the whole file expected, and the bytes of
  * buffers the writes added; once the pool is free, the file must be exactly the records' lines.
  */
-async function writeStalled(records: LogRecord[], whileStalled: (now: Buffer, expected: Buffer, added: number) => void): Promise<void> {
+async function writeStalled(t: TestContext, records: LogRecord[], whileStalled: (now: Buffer, expected: Buffer, added: number) => void): Promise<void> {
   const blocked = blockThreadPool();
-  if (!blocked) return;
+  if (!blocked) return t.skip('needs mkfifo to hold the thread pool');
   const p = freshPath();
   const w = SessionLogWriter.create(p, (e) => assert.fail(e));
   const expected = Buffer.from(linesOf(records));
@@ -408,33 +409,73 @@ async function writeStalled(records: LogRecord[], whileStalled: (now: Buffer, ex
   } finally {
     await blocked.release();
   }
-  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 500 && !fs.readFileSync(p).equals(expected); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(fs.readFileSync(p).equals(expected), 'what waited was written once the pool was free');
   w.closeSync();
 }
 
-test('with every write buffer in flight (a stalled disk), later batches are written synchronously in a buffer already used, and every line lands in order', async () => {
+test('with every write buffer in flight (a stalled disk), later batches are written synchronously in a buffer already used, and every line lands in order', async (t) => {
   // Lines of about 1 MB: each is a batch of its own while buffers are free.
-  await writeStalled(Array.from({ length: 40 }, (_, i) => binaryRec(i, 750_000)), (now, expected, added) => {
-    // 40 MB of lines went through the writer's own buffers: none were added.
-    assert.ok(added < 4 * 1024 * 1024, `${added} bytes of buffers added`);
-    // The first batches wait for the pool; the ones after them were written at once, all but the last, still filling its buffer.
+  await writeStalled(t, Array.from({ length: 40 }, (_, i) => binaryRec(i, 750_000)), (now, expected, added) => {
+    // 40 MB of lines went through the writer's own buffers: none were added (one would be ARENA_BYTES).
+    assert.ok(added < ARENA_BYTES, `${added} bytes of buffers added`);
+    // The first seven batches wait for the pool; after them the lines are written synchronously, two to a buffer, all but the last ones, still filling theirs.
     assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
     const thirtiethAt = linesOfCount(expected, 29);
     assert.ok(now.subarray(thirtiethAt, thirtiethAt + 1_000_000).equals(expected.subarray(thirtiethAt, thirtiethAt + 1_000_000)), 'the 30th line was written synchronously');
   });
 });
 
-test('past 32 MiB in writes not yet completed, lines larger than a write buffer are written synchronously and every line still lands in order', async () => {
+test('past 32 MiB in writes not yet completed, lines larger than a write buffer are written synchronously and every line still lands in order', async (t) => {
   // 3.2 MB payloads: 4.3 MB of base64, more than a write buffer holds, so each line has a buffer of its own:
   // the 32 MiB bound is what stops memory growing.
-  await writeStalled(Array.from({ length: 10 }, (_, i) => binaryRec(i, 3_200_000)), (now, expected) => {
-    // The last batches are already on disk at their offsets; the first ones still wait for the pool (a hole of zeros).
-    assert.ok(now.length >= expected.length - 4_300_000, 'all but the last line are written or waiting');
+  await writeStalled(t, Array.from({ length: 10 }, (_, i) => binaryRec(i, 3_200_000)), (now, expected) => {
+    // The last lines are already on disk at their offsets; the first ones still wait for the pool (a hole of zeros).
+    assert.equal(now.length, expected.length, 'the last line was written synchronously');
+    assert.ok(now.subarray(now.length - 1_000_000).equals(expected.subarray(expected.length - 1_000_000)), 'the last line is on disk');
     const ninthAt = linesOfCount(expected, 8);
     assert.ok(now.subarray(ninthAt, ninthAt + 1_000_000).equals(expected.subarray(ninthAt, ninthAt + 1_000_000)), 'the 9th line was written synchronously');
     assert.ok(now.subarray(0, 1000).every((b) => b === 0), 'the first batch is still waiting in the thread pool');
   });
+});
+
+test('a synchronous write that fails while the disk is stalled ends the log there: the line that asked for room is not written after the gap', async (t) => {
+  const blocked = blockThreadPool();
+  if (!blocked) return t.skip('needs mkfifo to hold the thread pool');
+  const p = freshPath();
+  const errors: Error[] = [];
+  const w = SessionLogWriter.create(p, (e) => errors.push(e));
+  const { write, writeSync } = fs;
+  let writesAfterFailure = 0;
+  Object.assign(fs, {
+    writeSync: () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    },
+    write: (...args: unknown[]) => {
+      if (errors.length > 0) writesAfterFailure++;
+      return (write as (...a: unknown[]) => void)(...args);
+    },
+  });
+  let released = false;
+  const release = async () => {
+    if (!released) await blocked.release();
+    released = true;
+  };
+  try {
+    // Seven lines wait for the pool, two more fill the last buffer, the tenth needs room: a synchronous write, which fails.
+    for (let i = 0; i < 12; i++) w.write(binaryRec(i, 750_000));
+    assert.equal(errors.length, 1, 'the failure is said once');
+    assert.match(errors[0]!.message, /ENOSPC/);
+    Object.assign(fs, { writeSync });
+    await release();
+    // The writes that waited for the pool complete; a batch left waiting for one of them would go now.
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    Object.assign(fs, { write, writeSync });
+    await release();
+  }
+  assert.equal(writesAfterFailure, 0, 'nothing was written after the failure');
+  w.closeSync();
 });
 
 /** Where line `n + 1` starts in `file` (after its first `n` lines). */

@@ -11,9 +11,9 @@ export const ARENA_BYTES = 2 * 1024 * 1024;
 /**
  * Aligned arenas kept for reuse: memory the process has not touched before must be faulted in,
  * which cost more than the base64 encoding itself when arenas were allocated anew. The session
- * log keeps within them (a due batch waits for one to come back), so they bound its memory; with
- * 200 connections up to six batches were in flight, and batches made to wait there cost CPU
- * (bench/README.md, record 24).
+ * log keeps within them (a due batch that would take the last spare one waits for one to come
+ * back), so they bound its memory; with 200 connections up to six batches were in flight, and
+ * batches made to wait there cost CPU (bench/README.md, record 24).
  */
 const POOL_ARENAS = 8;
 /**
@@ -79,6 +79,7 @@ export class LogFile {
    * should sit at arena index `p % BLOCK` + a multiple of BLOCK, so that whole blocks line up.
    */
   arena(): Buffer {
+    // The session log never asks with none spare (its batches wait for one); a caller that does gets a buffer of its own.
     return this.freeArenas.pop() ?? Buffer.allocUnsafe(ARENA_BYTES);
   }
 

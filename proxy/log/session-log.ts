@@ -8,7 +8,7 @@ import { writeNewFile } from './new-file.js';
 
 /** A batch is written once it holds this many bytes, or after FLUSH_MS. */
 const FLUSH_BYTES = 256 * 1024;
-/** How long a record may wait to be written: the log trails the capture by at most this. */
+/** How long a record may wait to be written: the log trails the capture by at most this, unless its writes are behind (see `due`). */
 const FLUSH_MS = 10;
 /**
  * Past this many bytes in writes not yet completed (a disk slower than the traffic), batches are
@@ -27,8 +27,8 @@ interface Chunk {
 
 /**
  * Appends records to a JSONL session log. Lines are encoded directly into reusable buffers
- * (no joined strings, no buffer per line) and a batch goes out (every FLUSH_MS at most) with one
- * write at an explicit file offset, so a synchronous flush at exit (SIGINT, SIGTERM, uncaught
+ * (no joined strings, no buffer per line) and a batch goes out (every FLUSH_MS at most, while the
+ * writes keep up) with one write at an explicit file offset, so a synchronous flush at exit (SIGINT, SIGTERM, uncaught
  * error) can't interleave with a write in flight: every line lands whole.
  */
 export class SessionLogWriter {
@@ -68,6 +68,7 @@ export class SessionLogWriter {
   write(record: LogRecord): void {
     if (this.failed || this.closed) return;
     const buf = this.room(recordLineCapacity(record) + 1);
+    if (!buf) return; // writing failed (and said so): nothing more goes to the file
     const end = this.encoder.encode(record, buf, this.used);
     buf[end] = 0x0a;
     this.used = end + 1;
@@ -79,9 +80,10 @@ export class SessionLogWriter {
    * The batch is due (FLUSH_BYTES, FLUSH_MS): it goes now, unless that would leave no arena for
    * the next one. Then the writes are behind (the disk, or the thread pool, slower than the
    * traffic): the batch goes on filling its arena, and goes once a write in flight gives an arena
-   * back, or is written synchronously when its arena is full (`room`). So the writer never needs
-   * memory beyond its arenas: allocating more when they ran out (with 1 MiB messages) raised the
-   * peak RSS and the collector's work (bench/README.md, record 24).
+   * back, or is written synchronously when its arena is full (`room`). So batches never need
+   * memory beyond the arenas (a line larger than an arena has a buffer of its own, bounded by
+   * MAX_IN_FLIGHT): allocating more when they ran out (with 1 MiB messages) raised the peak RSS
+   * and the collector's work (bench/README.md, record 24).
    */
   private due(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -90,11 +92,12 @@ export class SessionLogWriter {
     if (!this.held) this.flush();
   }
 
-  /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) another. */
-  private room(bytes: number): Buffer {
+  /** A buffer with at least `bytes` free after `used`: the current arena, or (after a flush) another; null once writing failed. */
+  private room(bytes: number): Buffer | null {
     if (this.arena && this.used + bytes <= this.arena.length) return this.arena;
-    // With no arena spare the writes are behind (see `due`): this batch is written now, and its arena taken again.
+    // With no arena spare the writes are behind (see `due`): this batch is written now, and its arena, back in the pool, taken again.
     this.flush(this.file.spareArenas === 0);
+    if (this.failed) return null;
     // The batch starts at the arena index its file offset has within a block, so whole blocks line up for direct I/O.
     const lead = this.position % BLOCK;
     this.arena = lead + bytes <= ARENA_BYTES ? this.file.arena() : Buffer.allocUnsafe(lead + bytes);
@@ -166,6 +169,9 @@ export class SessionLogWriter {
   private fail(err: Error): void {
     if (this.failed) return;
     this.failed = err;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.held = false;
     this.arena = null;
     this.start = this.used = 0;
     this.onError(new Error(`writing session log ${this.path} failed: ${err.message}; capture goes on in memory`));
