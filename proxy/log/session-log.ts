@@ -28,8 +28,8 @@ interface Chunk {
 /**
  * Appends records to a JSONL session log. Lines are encoded directly into reusable buffers
  * (no joined strings, no buffer per line) and a batch goes out (every FLUSH_MS at most, while the
- * writes keep up) with one write at an explicit file offset, so a synchronous flush at exit (SIGINT, SIGTERM, uncaught
- * error) can't interleave with a write in flight: every line lands whole.
+ * writes keep up) with one write at an explicit file offset, so a synchronous flush at exit
+ * (SIGINT, SIGTERM, uncaught error) can't interleave with a write in flight: every line lands whole.
  */
 export class SessionLogWriter {
   private arena: Buffer | null = null;
