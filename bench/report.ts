@@ -211,6 +211,7 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
       // The paired figure against another path: the throughput ratio, or for rtt the p50 difference (µs).
       const ratioOrP50 = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' ? p50Diff(a, b) : ratio(a, b));
       const p99Ratio = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us / b.p99Us : NaN);
+      const p99Diff = (a: WorkloadResult, b: WorkloadResult) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN);
       const s: PathSummary = {
         path: p,
         rounds: ok.length,
@@ -221,7 +222,7 @@ export function summarize(samples: Sample[], workloads: WorkloadName[], paths: P
         p50Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p50Us : NaN))),
         p99Us: orNull(lat.map((r) => (r.kind === 'latency' ? r.p99Us : NaN))),
         addedP50Us: lat.length ? paired(p50Diff, 'direct') : null,
-        addedP99Us: lat.length ? paired((a, b) => (a.kind === 'latency' && b.kind === 'latency' ? a.p99Us - b.p99Us : NaN), 'direct') : null,
+        addedP99Us: lat.length ? paired(p99Diff, 'direct') : null,
         uiVsSave: p === 'ui' ? figuresOf(perRound(ratioOrP50, 'save')) : null,
         vsSave: ACTING.includes(p) && tput.length ? paired(ratio, 'save') : null,
         vsSaveP50Us: ACTING.includes(p) && lat.length ? paired(p50Diff, 'save') : null,

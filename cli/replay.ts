@@ -4,7 +4,7 @@ import { recordPayload, recordPayloadPrefix, sessionRecord, type LogRecord, type
 import { compareReplay, type ReplayComparison } from '../core/replay/compare-replay.js';
 import { planReplay, replayableConnections, replayUrl, type ReplayPlan } from '../core/replay/replay-plan.js';
 import { now } from '../proxy/clock.js';
-import { NotASessionLog, SessionLogWriter } from '../proxy/log/session-log.js';
+import { SessionLogWriter } from '../proxy/log/session-log.js';
 import { preview } from '../tui/sanitize.js';
 import { parseTarget } from './arguments.js';
 import { openRecording, problemLines, UsageError } from './commands.js';
@@ -103,7 +103,6 @@ async function readRecording(file: string): Promise<LogRecord[]> {
     const read = await log.read((r) => records.push(r));
     for (const line of problemLines(file, read)) process.stderr.write(`wspeek: ${line}\n`);
   } catch (err) {
-    if (err instanceof NotASessionLog) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
   return records;

@@ -30,7 +30,6 @@ async function socksProxy(records: Records, credentials: Socks5Credentials | nul
   });
 }
 
-const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
 
 /** A raw SOCKS5 client: a socket and what it has read so far. */
 class RawSocks {
@@ -87,7 +86,7 @@ test('no-auth CONNECT by IPv4 address and by domain name reaches a plain HTTP se
   const proxy = await socksProxy(records);
   try {
     assert.ok(proxy.socksAddress, 'the SOCKS listener has an address');
-    const socksPort = portOf(proxy.socksAddress);
+    const socksPort = proxy.socksPort!;
     assert.notEqual(socksPort, proxy.port);
 
     const byIp = await RawSocks.connect(socksPort);
@@ -123,7 +122,7 @@ test('CONNECT to an IPv6 address reaches a server on ::1', { skip: ipv6Loopback(
   const upstream = await helloServer('::1');
   const proxy = await socksProxy(records);
   try {
-    const client = await RawSocks.connect(portOf(proxy.socksAddress!));
+    const client = await RawSocks.connect(proxy.socksPort!);
     await client.exchange([5, 1, 0], 2);
     const loopback6 = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     assert.deepEqual(await client.exchange([5, 1, 0, 4, ...loopback6, ...port16(upstream.port)], 10), SUCCESS);
@@ -143,7 +142,7 @@ test('--socks-auth: the right user and password open the tunnel; a wrong one get
   const upstream = await helloServer();
   const proxy = await socksProxy(records, { user: 'phone', pass: 'pa:ss' });
   try {
-    const socksPort = portOf(proxy.socksAddress!);
+    const socksPort = proxy.socksPort!;
     const right = await RawSocks.connect(socksPort);
     assert.deepEqual(await right.exchange([5, 2, 0, 2], 2), [5, 2], 'username/password selected');
     assert.deepEqual(await right.exchange([1, 5, ...ascii('phone'), 5, ...ascii('pa:ss')], 2), [1, 0]);
@@ -172,7 +171,7 @@ test('BIND gets reply 7 (command not supported) and the connection ends', async 
   const records = new Records();
   const proxy = await socksProxy(records);
   try {
-    const client = await RawSocks.connect(portOf(proxy.socksAddress!));
+    const client = await RawSocks.connect(proxy.socksPort!);
     await client.exchange([5, 1, 0], 2);
     assert.deepEqual(await client.exchange([5, 2, 0, 1, 127, 0, 0, 1, 0, 80], 10), [5, 7, 0, 1, 0, 0, 0, 0, 0, 0]);
     await waitUntil('closed', () => client.closed);
@@ -187,7 +186,7 @@ test('--allow applies to the SOCKS listener: a client outside it gets no answer 
   const records = new Records();
   const proxy = await socksProxy(records, null, parseAllowList(['10.0.0.0/8']));
   try {
-    const client = await RawSocks.connect(portOf(proxy.socksAddress!));
+    const client = await RawSocks.connect(proxy.socksPort!);
     client.socket.write(Buffer.from([5, 1, 0]));
     await waitUntil('closed', () => client.closed);
     assert.equal(Buffer.concat(client.received).length, 0);
@@ -257,7 +256,7 @@ test('wss:// through the SOCKS listener: the client trusting only wspeek\'s CA a
   const proxy = await socksProxy(records);
   let ws: WebSocket | undefined;
   try {
-    const raw = await RawSocks.connect(portOf(proxy.socksAddress!));
+    const raw = await RawSocks.connect(proxy.socksPort!);
     await raw.exchange([5, 1, 0], 2);
     assert.deepEqual(await raw.exchange([5, 1, 0, 1, 127, 0, 0, 1, ...port16(upstreamPort)], 10), SUCCESS);
     raw.socket.removeAllListeners('data');

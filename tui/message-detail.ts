@@ -1,5 +1,5 @@
 import { closeCodeName } from '../core/websocket/close-codes.js';
-import { otherSide } from '../core/websocket/events.js';
+import { OPCODE_NAMES, otherSide } from '../core/websocket/events.js';
 import { ownMessageKind } from '../core/filter/subject.js';
 import { recordPayload, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionRow } from './connection-view.js';
@@ -12,7 +12,6 @@ import { LARGE_PAYLOAD, type MessageRow } from './message-rows.js';
 import { visible } from './sanitize.js';
 import { connStyle, seg, type Line } from './styled-text.js';
 
-const OPCODE_NAMES: Record<number, string> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 /** Payload bytes shown per frame in the frame-level view, masked and unmasked. */
 const FRAME_BYTES = 8;
 /** The detail pane shows at most this many hex dump lines. */

@@ -1,6 +1,7 @@
 import { isRequest, type AppEntry } from '../core/app/app-entry.js';
 import { MESSAGE_KINDS, RSV } from '../core/websocket/events.js';
 import { maskKeyValue } from '../core/log/parse-line.js';
+import { appJson } from '../core/log/record-line.js';
 import { MESSAGE_REQUIRED_FIELDS, type ActionRecord, type ErrorRecord, type FrameRecord, type MessageRecord, type ViolationRecord } from '../core/log/records.js';
 import type { ConnectionSummary, StoredRecord } from '../core/store/session-store.js';
 import { count } from './format.js';
@@ -282,7 +283,7 @@ export class MessageRows {
   private storeApp(i: number, seq: number, app: AppEntry[]): void {
     this.newestApp = { seq, app };
     if (!app.some(isRequest)) {
-      const at = this.apps.writeString(JSON.stringify(app), 'utf8');
+      const at = this.apps.writeString(appJson(app), 'utf8');
       if (at >= 0) {
         this.appAt[i] = at;
         this.appLength[i] = this.apps.written;

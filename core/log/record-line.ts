@@ -218,11 +218,14 @@ function writeBase64(bytes: Buffer, buf: Buffer, at: number): number {
   return at;
 }
 
-/** The last `app` array stringified: `recordLineCapacity` and `encode` ask for the same one in turn. */
+/**
+ * The last `app` array stringified: `recordLineCapacity` and `encode` ask for the same one in turn,
+ * and the UI's list (which keeps a row's entries as this JSON) right after them.
+ */
 let lastApp: AppEntry[] | null = null;
 let lastAppJson = '';
 
-function appJson(app: AppEntry[]): string {
+export function appJson(app: AppEntry[]): string {
   if (app !== lastApp) {
     lastAppJson = JSON.stringify(app);
     lastApp = app;

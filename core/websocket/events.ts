@@ -92,6 +92,9 @@ export const MESSAGE_KINDS: readonly MessageKind[] = ['text', 'binary', 'ping', 
 /** Each MessageKind's opcode (RFC 6455 §5.2; a message's first frame carries it). */
 export const KIND_OPCODES: Readonly<Record<MessageKind, number>> = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
 
+/** The names of the opcodes RFC 6455 defines (§5.2); the others are reserved. */
+export const OPCODE_NAMES: Readonly<Record<number, string>> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+
 /** A complete message: data frames reassembled and inflated, or one control frame. */
 export interface MessageEvent {
   type: 'message';

@@ -1,5 +1,5 @@
 import { isSendableCloseCode } from './close-codes.js';
-import { RSV, type EventSink, type MessageKind, type Side } from './events.js';
+import { OPCODE_NAMES, RSV, type EventSink, type MessageKind, type Side } from './events.js';
 import { FrameParser, type FrameHeader, type FrameParserHandler } from './frame-parser.js';
 import { MessageInflater } from './permessage-deflate.js';
 import { unmaskInto, unmaskShort, WORD_MIN } from './unmask.js';
@@ -45,7 +45,6 @@ const ZERO_KEY = new Uint8Array(4);
 const EMPTY = Buffer.alloc(0);
 /** Control payloads are at most 125 bytes (RFC 6455 §5.5); they are always kept whole up to that. */
 const CONTROL_KEEP = 125;
-const OPCODE_NAMES: Record<number, string> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 const CONTROL_KINDS: Record<number, MessageKind> = { 8: 'close', 9: 'ping', 10: 'pong' };
 
 /**
