@@ -51,7 +51,7 @@ const KIND_INDEX: Record<string, number> = Object.fromEntries(MESSAGE_KINDS.map(
 /**
  * Which field holds the payload, and where it is: text, base64 and bytes in the payload store
  * (text as UTF-8, or as UTF-16 when it has lone surrogates, which UTF-8 can't carry), a close
- * reason in `closeReason`, a payload larger than the whole budget in `oversize`.
+ * reason in `closeReason`, a payload larger than the whole budget in `newestPayload`.
  */
 const enum Payload { None, Text, Text16, Base64, Bytes, Close, Oversize }
 /** Bits of `flags`; CompressedUnknown stands for `compressed: null` (a message read from HAR). */
@@ -141,10 +141,14 @@ export class MessageRows {
   /** Payload strings decoded lately, by seq, oldest first (see `decoded`). */
   private readonly recentlyDecoded = new Map<number, string>();
   private recentlyDecodedChars = 0;
-  /** The newest row's payload when it is larger than the whole budget, or kept only in part: whole until the next row (the view filters it as it comes). */
-  private oversize: { seq: number; field: PayloadField; value: string | Buffer } | null = null;
-  /** The newest row's application entries as objects: the view tests a row as it comes, and needn't parse back what was just stored. */
-  private newestApp: { seq: number; app: AppEntry[] } | null = null;
+  /**
+   * The newest row's seq, and what it keeps as it came until the next row (the view tests a row as
+   * it comes): its payload when larger than the whole budget or kept only in part, and its
+   * application entries as objects (no parsing back what was just stored).
+   */
+  private newestSeq = -1;
+  private newestPayload: { field: PayloadField; value: string | Buffer } | null = null;
+  private newestApp: AppEntry[] | null = null;
 
   constructor(capacity: number, payloadBudget: number) {
     const n = Math.max(1, capacity);
@@ -185,7 +189,8 @@ export class MessageRows {
     const i = seq % this.seq.length;
     this.seq[i] = seq;
     this.connection[i] = stored.connection;
-    this.oversize = null;
+    this.newestSeq = seq;
+    this.newestPayload = null;
     this.newestApp = null;
     this.prefixed[i] = 0;
     this.closeReason[i] = undefined;
@@ -204,7 +209,7 @@ export class MessageRows {
         record = rest;
       }
       this.whole[i] = { record, frames: NONE, violations: NONE };
-      this.storePayload(i, seq, r, field);
+      this.storePayload(i, r, field);
       return;
     }
     const frame = stored.frames.length === 1 ? stored.frames[0]! : null;
@@ -217,7 +222,7 @@ export class MessageRows {
         record = rest;
       }
       this.whole[i] = { record, frames: stored.frames, violations: stored.violations };
-      this.storePayload(i, seq, r, field);
+      this.storePayload(i, r, field);
       return;
     }
     this.whole[i] = undefined;
@@ -231,12 +236,12 @@ export class MessageRows {
     this.flags[i] = (r.from === 'server' ? Flag.Server : 0) | (r.compressed === null ? Flag.CompressedUnknown : r.compressed ? Flag.Compressed : 0) | (r.truncated ? Flag.Truncated : 0)
       | (r.incomplete ? Flag.Incomplete : 0) | (r.rtt !== undefined ? Flag.Rtt : 0);
     this.rtt[i] = r.rtt ?? 0;
-    if (r.app !== undefined) this.storeApp(i, seq, r.app);
+    if (r.app !== undefined) this.storeApp(i, r.app);
     if (r.close !== undefined) {
       this.payloadKind[i] = Payload.Close;
       this.closeCode[i] = r.close.code ?? -1;
       this.closeReason[i] = r.close.reason;
-    } else this.storePayload(i, seq, r, payloadField(r));
+    } else this.storePayload(i, r, payloadField(r));
     this.frameTs[i] = frame.ts;
     this.frameLength[i] = frame.length;
     this.frameOpcode[i] = frame.opcode;
@@ -250,7 +255,7 @@ export class MessageRows {
    * newest row's). A peer's message over LARGE_PAYLOAD keeps its first PREFIX_BYTES in the prefix
    * store, and its whole payload as the newest row's until the next row.
    */
-  private storePayload(i: number, seq: number, r: WithPayload & { type?: string }, field: PayloadField | null): void {
+  private storePayload(i: number, r: WithPayload & { type?: string }, field: PayloadField | null): void {
     if (field === null) {
       this.payloadKind[i] = Payload.None;
       return;
@@ -273,15 +278,15 @@ export class MessageRows {
       at = store.writeBytes(large ? r.bytes!.subarray(0, PREFIX_BYTES) : r.bytes!);
     }
     // Whole as the newest row's until the next row: a large payload, or one that didn't fit the store.
-    if (large || at < 0) this.oversize = { seq, field, value: r[field]! };
+    if (large || at < 0) this.newestPayload = { field, value: r[field]! };
     this.payloadKind[i] = at < 0 ? Payload.Oversize : kind;
     this.payloadAt[i] = at;
     this.payloadLength[i] = store.written;
   }
 
   /** Keeps a row's application entries: as JSON in `apps`, unless one is a request (see `app`) or they don't fit. */
-  private storeApp(i: number, seq: number, app: AppEntry[]): void {
-    this.newestApp = { seq, app };
+  private storeApp(i: number, app: AppEntry[]): void {
+    this.newestApp = app;
     if (!app.some(isRequest)) {
       const at = this.apps.writeString(appJson(app), 'utf8');
       if (at >= 0) {
@@ -340,8 +345,7 @@ export class MessageRows {
   private appIn(i: number): AppEntry[] | undefined {
     const at = this.appAt[i]!;
     if (at < 0) return this.app[i];
-    const newest = this.newestApp;
-    if (newest !== null && newest.seq === this.seq[i]) return newest.app;
+    if (this.newestApp !== null && this.newestSeq === this.seq[i]) return this.newestApp;
     return this.apps.holds(at) ? (JSON.parse(this.apps.readString(at, this.appLength[i]!, 'utf8')) as AppEntry[]) : undefined;
   }
 
@@ -364,20 +368,25 @@ export class MessageRows {
     const payloadDropped = record.type !== 'error' && !this.addPayload(i, seq, record);
     const stored: StoredRecord = { record, connection: this.connection[i]!, frames, violations };
     const row: MessageRow = { seq, record, frames, violations, stored, payloadDropped };
-    if (this.prefixed[i] && !payloadDropped && this.oversize?.seq !== seq && record.type === 'message') {
+    if (this.prefixed[i] && !payloadDropped && this.newestPayloadOf(seq) === null && record.type === 'message') {
       record.truncated = true;
       row.payloadKept = keptBytes(record);
     }
     return row;
   }
 
+  /** Row `seq`'s payload as it came, if it is the newest row and kept one (see `newestSeq`). */
+  private newestPayloadOf(seq: number): { field: PayloadField; value: string | Buffer } | null {
+    return seq === this.newestSeq ? this.newestPayload : null;
+  }
+
   /** Puts slot `i`'s payload (text, base64 or bytes) back into `r`; false when the store no longer holds it. */
   private addPayload(i: number, seq: number, r: WithPayload): boolean {
     const kind = this.payloadKind[i]!;
     if (kind === Payload.None || kind === Payload.Close) return true;
-    const o = this.oversize;
-    if (kind === Payload.Oversize || o?.seq === seq) {
-      if (o?.seq !== seq) return false;
+    const o = this.newestPayloadOf(seq);
+    if (kind === Payload.Oversize || o !== null) {
+      if (o === null) return false;
       if (o.field === 'bytes') r.bytes = o.value as Buffer;
       else r[o.field] = o.value as string;
       return true;
